@@ -1,0 +1,49 @@
+# geocover — every target bootstraps .venv from pyproject.toml on a fresh machine and
+# is idempotent: a second run reuses the venv and redoes nothing that is up to date.
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-stamp
+# The offline bundle: ../shared/data when it is there (tests, offline demo), else live.
+BUNDLE  ?= $(firstword $(wildcard ../shared/data))
+BUNDLE_ARG := $(if $(BUNDLE),--bundle $(BUNDLE),)
+SOURCES := $(shell find geocover -name '*.py' 2>/dev/null) $(wildcard data/metz/*)
+
+.PHONY: demo test bench sysdeps venv clean help
+
+help:
+	@echo "make demo     the Metz report (and map) from the bundle or live sources"
+	@echo "make test     the test suite (installs what it needs)"
+	@echo "make bench    benchmarks against PostGIS (not part of make test)"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: maps/metz-report.txt
+	@cat maps/metz-report.txt
+	@echo "(report: maps/metz-report.txt, maps/metz-report.json)"
+
+maps/metz-report.txt: $(STAMP) $(SOURCES)
+	$(PY) -m geocover report metz $(BUNDLE_ARG) --format json -o maps/metz-report.json
+	$(PY) -m geocover report metz $(BUNDLE_ARG) --format markdown -o maps/metz-report.md
+	$(PY) -m geocover report metz $(BUNDLE_ARG) -o $@
+
+# System packages the tests drive for real: Debian's chromium (maps in a browser),
+# PostgreSQL/PostGIS (reference computations), osmium-tool (JOSM files read back).
+sysdeps:
+	@./scripts/sysdeps.sh
+
+test: $(STAMP) sysdeps
+	$(PY) -m pytest -q
+
+bench: $(STAMP) sysdeps
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache maps/*.html maps/*.png maps/metz-report.*

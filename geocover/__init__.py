@@ -1,0 +1,50 @@
+"""geocover: check official video-surveillance claims against the map.
+
+The public API: load a city and its layers, compute the figures, judge the claims,
+render the outputs. The CLI (``geocover``) and the notebooks use these functions.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("geocover")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+from .analysis import Analysis, analyse
+from .city import City, Claim, load_city
+from .claims import Facts, Verdict, evaluate
+from .communes import load_commune, load_departement
+from .coverage import CommuneFigures, PerimeterFigures, commune_figures, perimeter_figures
+from .errors import ConfigError, DataError, GeocoverError, SourceError, UsageError
+from .perimeters import PerimeterSet, load_perimeters
+from .report import render, to_dict
+
+__all__ = [
+    "Analysis",
+    "City",
+    "Claim",
+    "CommuneFigures",
+    "ConfigError",
+    "DataError",
+    "Facts",
+    "GeocoverError",
+    "PerimeterFigures",
+    "PerimeterSet",
+    "SourceError",
+    "UsageError",
+    "Verdict",
+    "__version__",
+    "analyse",
+    "commune_figures",
+    "evaluate",
+    "load_city",
+    "load_commune",
+    "load_departement",
+    "load_perimeters",
+    "perimeter_figures",
+    "render",
+    "to_dict",
+]

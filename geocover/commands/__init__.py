@@ -1,0 +1,1 @@
+"""One module per ``geocover`` subcommand, each with ``register(subparsers)``."""

@@ -1,0 +1,67 @@
+"""Options shared by several subcommands, and safe output."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def add_city_options(parser: argparse.ArgumentParser) -> None:
+    """CITY, --insee, --bundle, --data-dir: which commune, from where."""
+    parser.add_argument(
+        "city", nargs="?", default=None,
+        help="a configured city (a folder of data/ with a city.toml, e.g. metz, paris); default metz",
+    )
+    parser.add_argument("--insee", metavar="CODE", help="any French commune by INSEE code (e.g. 57463)")
+    parser.add_argument(
+        "--bundle", metavar="DIR", type=Path,
+        help="offline bundle folder laid out like ../shared/data (default $GEOCOVER_BUNDLE); "
+        "with it nothing is requested from the network",
+    )
+    parser.add_argument(
+        "--data-dir", metavar="DIR", type=Path, default=None,
+        help="folder of the city configurations (default: the checkout's data/)",
+    )
+
+
+def add_perimeter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--perimeters", metavar="FILE", type=Path,
+        help="a perimeter file to use instead of the city's (test a digitization before committing it)",
+    )
+    parser.add_argument(
+        "--assume-crs", metavar="CRS",
+        help="CRS to assume for a perimeter file that declares none (e.g. EPSG:2154)",
+    )
+    parser.add_argument(
+        "--on-invalid", choices=("raise", "repair"), default="raise",
+        help="an invalid perimeter polygon is an error (raise, default) or repaired with "
+        "make_valid and reported (repair)",
+    )
+
+
+def write_output(text: str, path: Path | None) -> None:
+    """Print ``text``, or write it to ``path`` atomically (a temp file, then a rename),
+    so an interrupted run never leaves a half-written file."""
+    if path is None or str(path) == "-":
+        sys.stdout.write(text)
+        return
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,133 @@
+"""The figures: areas and shares, in a metric CRS, cross-checked on the ellipsoid.
+
+Planar areas are computed in Lambert-93 (EPSG:2154) for metropolitan France, a
+local UTM zone elsewhere (:func:`geocover.communes.metric_crs`); geodesic areas
+with :class:`pyproj.Geod` on the WGS 84 ellipsoid. Unions count overlapping
+areas once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import Geod
+
+from . import settings
+from .communes import metric_crs
+
+_GEOD = Geod(ellps="WGS84")
+M2_PER_KM2 = 1e6
+
+
+def geodesic_area_km2(geometry: shapely.Geometry) -> float:
+    """Area on the WGS 84 ellipsoid of a lon/lat (EPSG:4326) polygon, in km²."""
+    area, _ = _GEOD.geometry_area_perimeter(geometry)
+    return abs(area) / M2_PER_KM2
+
+
+@dataclass(frozen=True)
+class CommuneFigures:
+    """A commune's area three ways: planar, geodesic, official."""
+
+    code: str
+    name: str
+    crs: str
+    area_km2: float
+    geodesic_area_km2: float
+    official_area_km2: float | None
+
+    @property
+    def planar_vs_geodesic(self) -> float:
+        """Relative difference (planar - geodesic) / geodesic."""
+        return (self.area_km2 - self.geodesic_area_km2) / self.geodesic_area_km2
+
+    @property
+    def computed_vs_official(self) -> float | None:
+        if not self.official_area_km2:
+            return None
+        return (self.area_km2 - self.official_area_km2) / self.official_area_km2
+
+
+def commune_figures(
+    commune: gpd.GeoDataFrame, official_area_km2: float | None = None, crs: str | None = None
+) -> CommuneFigures:
+    """Planar and geodesic area of a one-row commune layer."""
+    crs = crs or metric_crs(commune)
+    planar = float(commune.to_crs(crs).geometry.area.iloc[0]) / M2_PER_KM2
+    lonlat = commune.to_crs(settings.STORAGE_CRS).geometry.iloc[0]
+    return CommuneFigures(
+        code=str(commune["code"].iloc[0]),
+        name=str(commune["name"].iloc[0]),
+        crs=crs,
+        area_km2=planar,
+        geodesic_area_km2=geodesic_area_km2(lonlat),
+        official_area_km2=official_area_km2,
+    )
+
+
+@dataclass(frozen=True)
+class PerimeterFigures:
+    """The authorized perimeters measured against the commune."""
+
+    count: int
+    crs: str
+    area_km2: float
+    """Union of the perimeters inside the commune (overlaps counted once)."""
+    share: float | None
+    """``area_km2`` over the computed commune area."""
+    share_of_official: float | None
+    """``area_km2`` over the official commune area."""
+    sum_km2: float
+    """Sum of the perimeters' own areas (overlaps counted as many times as they occur)."""
+    overlap_km2: float
+    """What counting overlaps once removes: sum of the parts inside minus their union."""
+    outside_km2: float
+    """Area of the perimeters outside the commune (clipped away, reported separately)."""
+    outside_by_id: dict[str, float] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def perimeter_figures(
+    perimeters: gpd.GeoDataFrame,
+    commune: gpd.GeoDataFrame,
+    *,
+    official_area_km2: float | None = None,
+    crs: str | None = None,
+) -> PerimeterFigures:
+    """Union of the perimeters clipped to the commune, its area and shares.
+
+    Parts outside the commune are clipped away and reported in ``outside_km2`` and
+    ``outside_by_id``.
+    """
+    crs = crs or metric_crs(commune)
+    commune_m = commune.to_crs(crs).geometry.iloc[0]
+    commune_area = commune_m.area
+    if perimeters.empty:
+        return PerimeterFigures(0, crs, 0.0, 0.0 if commune_area else None,
+                                0.0 if official_area_km2 else None, 0.0, 0.0, 0.0)
+    geoms = perimeters.to_crs(crs).geometry.to_numpy()
+    shapely.prepare(commune_m)
+    inside = shapely.intersection(geoms, commune_m)
+    outside = shapely.difference(geoms, commune_m)
+    union_inside = shapely.union_all(inside)
+    area = union_inside.area / M2_PER_KM2
+    sum_inside = float(np.sum(shapely.area(inside))) / M2_PER_KM2
+    outside_areas = shapely.area(outside) / M2_PER_KM2
+    outside_union = shapely.union_all(outside).area / M2_PER_KM2
+    ids = perimeters["id"].astype(str).tolist()
+    statuses = perimeters["status"].value_counts().to_dict() if "status" in perimeters else {}
+    return PerimeterFigures(
+        count=len(perimeters),
+        crs=crs,
+        area_km2=area,
+        share=area / (commune_area / M2_PER_KM2) if commune_area else None,
+        share_of_official=area / official_area_km2 if official_area_km2 else None,
+        sum_km2=float(np.sum(shapely.area(geoms))) / M2_PER_KM2,
+        overlap_km2=sum_inside - area,
+        outside_km2=outside_union,
+        outside_by_id={i: float(a) for i, a in zip(ids, outside_areas) if a > 0},
+        by_status={str(k): int(v) for k, v in statuses.items()},
+    )

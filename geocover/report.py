@@ -1,0 +1,220 @@
+"""Rendering an :class:`~geocover.analysis.Analysis` as text, Markdown or JSON.
+
+The JSON form is a stable contract documented in ``docs/report-json.md``; the text
+and Markdown forms are for people and may change wording.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any, Callable
+
+from .analysis import Analysis
+
+FORMATS = ("text", "markdown", "json")
+SCHEMA_VERSION = 1
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+IGN_ATTRIBUTION = "IGN – ADMIN EXPRESS (Licence Ouverte)"
+
+#: Sections added by later stages (cameras, coverage, compliance): name → function
+#: returning (json_fragment, text_lines, markdown_lines) from an analysis, or None.
+SECTIONS: dict[str, Callable[[Analysis], tuple[Any, list[str], list[str]] | None]] = {}
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _round(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def to_dict(analysis: Analysis) -> dict[str, Any]:
+    """The report as a JSON-ready dict (schema: docs/report-json.md)."""
+    c = analysis.commune_figures
+    p = analysis.perimeter_figures
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "geocover_version": _version(),
+        "generated": analysis.generated,
+        "city": {"slug": analysis.city.slug, "name": analysis.city.name},
+        "commune": {
+            "code": c.code,
+            "name": c.name,
+            "crs": c.crs,
+            "area_km2": _round(c.area_km2),
+            "geodesic_area_km2": _round(c.geodesic_area_km2),
+            "planar_vs_geodesic": _round(c.planar_vs_geodesic, 8),
+            "official_area_km2": c.official_area_km2,
+            "official_area_source": analysis.city.official_area_source or None,
+            "computed_vs_official": _round(c.computed_vs_official, 8),
+            "source": str(analysis.commune["source"].iloc[0]),
+            "retrieved": str(analysis.commune["retrieved"].iloc[0]),
+        },
+        "perimeters": {
+            "file": str(analysis.perimeters.path) if analysis.perimeters.path else None,
+            "count": p.count,
+            "area_km2": _round(p.area_km2),
+            "share": _round(p.share, 8),
+            "share_of_official": _round(p.share_of_official, 8),
+            "sum_km2": _round(p.sum_km2),
+            "overlap_km2": _round(p.overlap_km2),
+            "outside_km2": _round(p.outside_km2),
+            "outside_by_id": {k: _round(v) for k, v in p.outside_by_id.items()},
+            "by_status": p.by_status,
+        },
+        "claims": [v.to_dict() for v in analysis.verdicts],
+        "sources": [asdict(s) for s in analysis.sources],
+        "warnings": list(analysis.warnings),
+        "attribution": [IGN_ATTRIBUTION, OSM_ATTRIBUTION],
+    }
+    for name, section in SECTIONS.items():
+        out = section(analysis)
+        if out is not None:
+            data[name] = out[0]
+    return data
+
+
+def _fmt_share(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.2f} %"
+
+
+def to_text(analysis: Analysis) -> str:
+    """A plain-text report for a terminal."""
+    c = analysis.commune_figures
+    p = analysis.perimeter_figures
+    city = analysis.city
+    lines = [
+        f"geocover {_version()} — video-surveillance claims of {city.name} (INSEE {c.code})",
+        "",
+        "Commune",
+        f"  area (planar, {c.crs}):        {c.area_km2:8.3f} km²",
+        f"  area (geodesic, WGS 84):       {c.geodesic_area_km2:8.3f} km²"
+        f"   (planar {c.planar_vs_geodesic:+.3%} against it)",
+    ]
+    if c.official_area_km2:
+        lines.append(
+            f"  official area:                 {c.official_area_km2:8.3f} km²"
+            f"   (computed {c.computed_vs_official:+.2%} against it)"
+        )
+        if city.official_area_source:
+            lines.append(f"    source: {city.official_area_source}")
+    lines.append(
+        f"  boundary: {analysis.commune['source'].iloc[0]}, retrieved "
+        f"{analysis.commune['retrieved'].iloc[0]}"
+    )
+    lines += ["", "Authorized perimeters"]
+    if p.count == 0:
+        lines.append("  0 digitized: no perimeter to measure (see docs/perimeters.md)")
+    else:
+        lines += [
+            f"  {p.count} digitized ({', '.join(f'{v} {k}' for k, v in sorted(p.by_status.items()))})",
+            f"  inside the commune (union): {p.area_km2:.3f} km² = {_fmt_share(p.share)} of the "
+            f"commune, {_fmt_share(p.share_of_official)} of the official area",
+            f"  overlaps counted once: {p.overlap_km2:.3f} km²; outside the commune (clipped): "
+            f"{p.outside_km2:.3f} km²",
+        ]
+    for name, section in SECTIONS.items():
+        out = section(analysis)
+        if out is not None and out[1]:
+            lines += [""] + out[1]
+    lines += ["", "Claims"]
+    for v in analysis.verdicts:
+        lines.append(f"  [{v.verdict.upper():^12}] {v.id}: {_claim_value(v)} ({v.source}, {v.date})")
+        for check in v.checks:
+            tol = f" [tolerance {check.tolerance}]" if check.tolerance else ""
+            lines.append(f"      - against {check.against}: {check.verdict}. {check.explanation}{tol}")
+    if analysis.warnings:
+        lines += ["", "Warnings"] + [f"  - {w}" for w in analysis.warnings]
+    lines += ["", "Sources"]
+    for s in analysis.sources:
+        count = f", {s.count} features" if s.count is not None else ""
+        when = f", retrieved {s.retrieved}" if s.retrieved else ""
+        lines.append(f"  - {s.layer}: {s.origin}{when}{count}. {s.attribution}")
+    lines.append(f"  Attribution: {IGN_ATTRIBUTION}; {OSM_ATTRIBUTION}.")
+    return "\n".join(lines) + "\n"
+
+
+def _claim_value(v: Any) -> str:
+    units = {
+        "authorized_area_km2": " km²",
+        "authorized_share": "",
+        "camera_count": " cameras",
+        "identification_range_m": " m",
+        "retention_days": " days",
+    }
+    if v.kind == "authorized_share":
+        return f"{100 * v.value:g} %"
+    return f"{v.value:g}{units.get(v.kind, '')}"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_markdown(analysis: Analysis) -> str:
+    """A Markdown report (for a web page or an issue)."""
+    c = analysis.commune_figures
+    p = analysis.perimeter_figures
+    city = analysis.city
+    out = [
+        f"# Video-surveillance claims of {_md_escape(city.name)} (INSEE {c.code})",
+        "",
+        f"geocover {_version()}, {analysis.generated}.",
+        "",
+        "## Commune",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| area, planar ({c.crs}) | {c.area_km2:.3f} km² |",
+        f"| area, geodesic (WGS 84) | {c.geodesic_area_km2:.3f} km² ({c.planar_vs_geodesic:+.3%}) |",
+    ]
+    if c.official_area_km2:
+        out.append(
+            f"| official area | {c.official_area_km2:.3f} km² (computed {c.computed_vs_official:+.2%}) |"
+        )
+    out += ["", "## Authorized perimeters", ""]
+    if p.count == 0:
+        out.append("None digitized yet: there is no measured perimeter (see `docs/perimeters.md`).")
+    else:
+        out += [
+            "| figure | value |",
+            "|---|---|",
+            f"| perimeters | {p.count} |",
+            f"| union inside the commune | {p.area_km2:.3f} km² |",
+            f"| share of the commune | {_fmt_share(p.share)} |",
+            f"| share of the official area | {_fmt_share(p.share_of_official)} |",
+            f"| overlaps (counted once) | {p.overlap_km2:.3f} km² |",
+            f"| outside the commune (clipped) | {p.outside_km2:.3f} km² |",
+        ]
+    for name, section in SECTIONS.items():
+        res = section(analysis)
+        if res is not None and res[2]:
+            out += [""] + res[2]
+    out += ["", "## Claims", "", "| claim | value | verdict | why |", "|---|---|---|---|"]
+    for v in analysis.verdicts:
+        out.append(
+            f"| {v.id} | {_claim_value(v)} | **{v.verdict}** | {_md_escape(v.explanation)} |"
+        )
+    if analysis.warnings:
+        out += ["", "## Warnings", ""] + [f"- {_md_escape(w)}" for w in analysis.warnings]
+    out += ["", "## Sources", ""]
+    for s in analysis.sources:
+        when = f", retrieved {s.retrieved}" if s.retrieved else ""
+        out.append(f"- **{s.layer}**: {_md_escape(s.origin)}{when}. {_md_escape(s.attribution)}")
+    out.append(f"- Attribution: {IGN_ATTRIBUTION}; {OSM_ATTRIBUTION}.")
+    return "\n".join(out) + "\n"
+
+
+def render(analysis: Analysis, fmt: str = "text") -> str:
+    """The report in ``fmt``: "text", "markdown" or "json"."""
+    if fmt == "json":
+        return json.dumps(to_dict(analysis), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "markdown":
+        return to_markdown(analysis)
+    if fmt == "text":
+        return to_text(analysis)
+    raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
