@@ -60,7 +60,7 @@ def _session() -> requests.Session:
     retry = _CappedRetry(
         total=settings.RETRIES,
         connect=settings.RETRIES,
-        read=0,  # a read timeout is not retried: the server is too slow, say so
+        read=False,  # a read timeout is not retried (the server is too slow): say so at once
         status=settings.RETRIES,
         backoff_factor=settings.BACKOFF,
         status_forcelist=settings.RETRY_STATUSES,

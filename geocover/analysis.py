@@ -47,6 +47,19 @@ class Analysis:
     verdicts: list[Verdict]
     sources: list[Source]
     warnings: list[str] = field(default_factory=list)
+    neighbours: gpd.GeoDataFrame | None = None
+    """Bordering communes (for the map), when the source has them."""
+    cameras: gpd.GeoDataFrame | None = None
+    """Camera sites (camera schema, EPSG:4326); None when no camera source was read."""
+    buildings: gpd.GeoDataFrame | None = None
+    """Building footprints (EPSG:4326), when known: fields of view are then occluded."""
+    highways: gpd.GeoDataFrame | None = None
+    """Streets (EPSG:4326), when known: for the share of street length seen."""
+    fields: dict[str, gpd.GeoSeries] = field(default_factory=dict)
+    """Preset name → each camera's field of view (EPSG:4326, occluded when buildings are known)."""
+    camera_coverage: dict[str, Any] = field(default_factory=dict)
+    """Preset name → coverage figures of the mapped cameras."""
+    presets: tuple[str, ...] = ()
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     )

@@ -1,0 +1,212 @@
+"""The command line as a user runs it: real processes, real files, parsed output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from pyproj import Geod
+
+from .helpers import SYNTHETIC_CODE, l93_box, write_layer, write_synthetic_bundle
+
+
+def test_metz_report_json_from_bundle(cli, bundle):
+    result = cli("report", "--bundle", str(bundle), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    commune = report["commune"]
+    assert commune["code"] == "57463" and commune["name"] == "Metz"
+    assert commune["area_km2"] == pytest.approx(41.75, abs=0.01)
+    assert abs(commune["area_km2"] - commune["geodesic_area_km2"]) / commune["geodesic_area_km2"] < 0.0005
+    # Independent geodesic area: pyproj Geod on the raw ring of the shared file.
+    ring = json.loads((bundle / "geo-api/communes-57463-contour.json").read_text())["geometry"]["coordinates"][0]
+    lons, lats = zip(*ring)
+    area, _ = Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)
+    assert commune["geodesic_area_km2"] == pytest.approx(abs(area) / 1e6, abs=1e-6)  # JSON keeps 1 m²
+    assert commune["official_area_km2"] == 41.94
+    assert commune["source"].startswith("bundle:") and commune["retrieved"]
+    assert report["perimeters"]["count"] == 0
+    assert report["perimeters"]["area_km2"] == 0
+    claims = {c["id"]: c for c in report["claims"]}
+    for c in claims.values():
+        assert set(c) >= {"id", "kind", "value", "verdict", "explanation"}
+    share = claims["authorized-share"]
+    assert share["verdict"] == "consistent"
+    official_check = next(c for c in share["checks"] if c["against"] == "claimed area / official commune area")
+    assert official_check["measured"] == pytest.approx(21 / 41.94, rel=1e-9)
+    assert round(100 * official_check["measured"], 2) == 50.07
+    area = claims["authorized-area"]
+    assert area["verdict"] == "unverifiable"
+    assert "No authorized perimeter has been digitized" in area["explanation"]
+
+
+def test_metz_text_report_reads_well(cli, bundle):
+    result = cli("report", "--bundle", str(bundle))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "41.753 km²" in out and "41.940 km²" in out
+    assert "50.07 %" in out
+    assert "0 digitized" in out
+    assert "IGN – ADMIN EXPRESS" in out and "© OpenStreetMap contributors" in out
+
+
+def test_markdown_report(cli, bundle, tmp_path):
+    out = tmp_path / "r.md"
+    result = cli("report", "--bundle", str(bundle), "--format", "markdown", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert text.startswith("# Video-surveillance claims of Metz")
+    assert "| authorized-share | 50 % | **consistent** |" in text
+
+
+def test_bundle_from_environment(cli, bundle):
+    result = cli("report", "--format", "json", env={"GEOCOVER_BUNDLE": str(bundle)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["commune"]["source"].startswith("bundle:")
+
+
+def test_perimeters_option_on_a_synthetic_commune(cli, tmp_path):
+    bundle = write_synthetic_bundle(tmp_path / "bundle")
+    perimeters = write_layer(tmp_path / "digitized.geojson", [
+        {"id": "A", "decree_ref": "synthetic", "geometry": l93_box(0, 0, 5, 10)},
+        {"id": "B", "decree_ref": "synthetic", "geometry": l93_box(4, 0, 6, 10)},
+    ])
+    result = cli("report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle),
+                 "--perimeters", str(perimeters), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["commune"]["area_km2"] == pytest.approx(100.0, rel=1e-9)
+    assert report["perimeters"]["count"] == 2
+    assert report["perimeters"]["area_km2"] == pytest.approx(60.0, rel=1e-9)
+    assert report["perimeters"]["share"] == pytest.approx(0.6, rel=1e-9)
+    assert report["claims"] == []  # an unconfigured commune has no claims
+
+
+def test_metz_with_a_digitization_contradicting_the_claim(cli, bundle, tmp_path):
+    """A (synthetic, test-only) perimeter of 1 km² against the claimed 21 km²."""
+    import geopandas as gpd
+
+    metz = gpd.read_file(bundle / "geo-api/communes-57463-contour.json").to_crs(2154)
+    c = metz.geometry.iloc[0].centroid
+    import shapely
+
+    square = shapely.box(c.x - 500, c.y - 500, c.x + 500, c.y + 500)
+    perimeters = write_layer(tmp_path / "p.geojson", [{"id": "synthetic-1", "geometry": square}])
+    result = cli("report", "--bundle", str(bundle), "--perimeters", str(perimeters),
+                 "--format", "json", "--fail-on-contradiction")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["perimeters"]["area_km2"] == pytest.approx(1.0, rel=1e-9)
+    claims = {c["id"]: c for c in report["claims"]}
+    assert claims["authorized-area"]["verdict"] == "contradicted"
+    assert claims["authorized-share"]["verdict"] == "contradicted"
+
+
+def _not_geospatial(folder):
+    (folder / "p.geojson").write_text("this is not geospatial\n")
+    return ["--perimeters", str(folder / "p.geojson")]
+
+
+@pytest.mark.parametrize(
+    "case, make, message",
+    [
+        ("not geospatial", _not_geospatial,
+         "p.geojson: not a readable geospatial file"),
+        ("point layer", lambda d: ["--perimeters", str(write_layer(d / "pts.geojson", [{"id": "a", "geometry": l93_box(0, 0, 1, 1).centroid}]))],
+         "pts.geojson: row 0: a Point where polygons are expected"),
+        ("invalid polygon", lambda d: ["--perimeters", str(write_layer(d / "bow.geojson", [{"id": "a", "geometry": __import__("shapely").Polygon([(930000, 6880000), (932000, 6882000), (932000, 6880000), (930000, 6882000)])}]))],
+         "bow.geojson: row 0: invalid polygon (Self-intersection"),
+        ("missing file", lambda d: ["--perimeters", str(d / "nope.geojson")], "nope.geojson: no such file"),
+        ("unknown insee in bundle", lambda d: ["--insee", "13055"], "commune 13055 is not in this bundle"),
+        ("malformed insee", lambda d: ["--insee", "12"], "'12' is not an INSEE commune code"),
+        ("unknown city", lambda d: ["lyon"], "unknown city 'lyon'"),
+    ],
+)
+def test_bad_input_one_line_exit_2_nothing_written(cli, bundle, tmp_path, case, make, message):
+    args = make(tmp_path)
+    out = tmp_path / "report.json"
+    out.write_text("previous report\n")
+    result = cli("report", "--bundle", str(bundle), *args, "--format", "json", "-o", str(out))
+    assert result.returncode == 2, (case, result.stdout, result.stderr)
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert out.read_text() == "previous report\n", "an existing output must survive a failed run"
+    assert [p.name for p in tmp_path.glob(".report.json*")] == []
+
+
+def test_no_crs_shapefile_and_assume_crs(cli, bundle, tmp_path):
+    import geopandas as gpd
+    import warnings
+
+    path = tmp_path / "nocrs.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gpd.GeoDataFrame({"id": ["a"]}, geometry=[l93_box(0, 0, 1, 1)]).to_file(path)
+    bundle2 = write_synthetic_bundle(tmp_path / "b")
+    result = cli("report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle2), "--perimeters", str(path))
+    assert result.returncode == 2 and "nocrs.shp: the file declares no CRS" in result.stderr
+    result = cli("report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle2), "--perimeters", str(path),
+                 "--assume-crs", "EPSG:2154", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["perimeters"]["area_km2"] == pytest.approx(1.0, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("[city\nname = 'x'", "malformed TOML"),
+        ("[city]\nname = 'Metz'\n", "city.insee must be a non-empty string"),
+        ("[city]\nname = 'Metz'\ninsee = '57463'\nofficial_area_km2 = 'big'\n", "city.official_area_km2 must be a non-negative number"),
+        ("[city]\nname = 'Metz'\ninsee = '57463'\n[[claims]]\nid = 'a'\nkind = 'weather'\nvalue = 1\nsource = 's'\n", "claims[1]: unknown kind 'weather'"),
+        ("[city]\nname = 'Metz'\ninsee = '57463'\n[[claims]]\nid = 'a'\nkind = 'authorized_share'\nvalue = 50\nsource = 's'\n", "authorized_share is a fraction"),
+    ],
+)
+def test_malformed_city_toml(cli, bundle, tmp_path, toml, message):
+    (tmp_path / "metz").mkdir()
+    (tmp_path / "metz" / "city.toml").write_text(toml)
+    result = cli("report", "metz", "--data-dir", str(tmp_path), "--bundle", str(bundle))
+    assert result.returncode == 2
+    assert "city.toml" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_live_unknown_insee_via_local_api(cli, httpserver):
+    httpserver.expect_request("/communes/99998").respond_with_json({"code": 404}, status=404)
+    result = cli("report", "--insee", "99998", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")})
+    assert result.returncode == 2
+    assert "unknown INSEE code 99998" in result.stderr
+
+
+def test_live_metz_via_local_api(cli, httpserver, bundle):
+    body = (bundle / "geo-api/communes-57463-contour.json").read_text()
+    httpserver.expect_request("/communes/57463").respond_with_data(body)
+    result = cli("report", "--format", "json", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["commune"]["source"] == "geo.api.gouv.fr"
+    assert report["commune"]["retrieved"]
+
+
+def test_no_network_no_bundle_is_a_clear_error(cli):
+    result = cli("report")
+    assert result.returncode == 2
+    assert "cannot reach" in result.stderr and "--bundle" in result.stderr
+
+
+def test_help_and_version(cli):
+    assert cli("--help").returncode == 0
+    result = cli("report", "--help")
+    assert result.returncode == 0 and "--perimeters" in result.stdout
+    assert cli("--version").stdout.startswith("geocover ")
+    assert cli().returncode == 2
+
+
+def test_python_dash_m_and_console_script_agree(bundle):
+    import subprocess
+
+    exe = shutil.which("geocover", path=str(__import__("pathlib").Path(__import__("sys").executable).parent))
+    assert exe, "the console script 'geocover' is installed"
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("geocover ")
