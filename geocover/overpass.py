@@ -256,6 +256,27 @@ def _empty(columns: dict[str, str]) -> gpd.GeoDataFrame:
     )
 
 
+def is_obstacle(tags: Mapping[str, Any]) -> bool:
+    """Whether a building hides what lies behind it at street level. A roof
+    (``building=roof``: a canopy, a petrol station's roof) stands on pillars, and an
+    underground structure (``layer`` below 0, ``location=underground``,
+    ``underground=yes``, ``building=underground``) is under the street: neither blocks
+    a camera's view."""
+    building = str(tags.get("building", "")).strip().lower()
+    if building in ("roof", "underground", "canopy", "carport"):
+        return False
+    if str(tags.get("location", "")).strip().lower() in ("underground", "underwater"):
+        return False
+    if str(tags.get("underground", "")).strip().lower() == "yes":
+        return False
+    try:
+        if int(str(tags.get("layer", "0")).strip()) < 0:
+            return False
+    except ValueError:
+        pass
+    return True
+
+
 def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
     """Buildings from an Overpass ``out geom;`` answer.
 
@@ -270,6 +291,8 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
         :func:`building_height`), ``geometry`` (Polygon or MultiPolygon), EPSG:4326.
         ``attrs``: ``repaired`` (polygons made valid), ``skipped`` (unclosed ways, too
         few points, relations without usable members, nothing polygonal left),
+        ``not_obstacles`` (roofs and underground structures, left out: see
+        :func:`is_obstacle`),
         ``osm_base`` (the data's timestamp, when given).
 
     Raises
@@ -286,9 +309,13 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
     rel_lines: list[list[tuple[float, float]]] = []
     rel_of_line: list[int] = []
     skipped = 0
+    not_obstacles = 0
     for element in elements:
         tags = element.get("tags") or {}
         kind = element.get("type")
+        if not is_obstacle(tags):
+            not_obstacles += 1
+            continue
         if kind == "way":
             coords = _coords(element.get("geometry"))
             if not coords or len(coords) < 4 or coords[0] != coords[-1]:
@@ -351,7 +378,9 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             geometry=geometry[keep],
             crs=settings.STORAGE_CRS,
         )
-    buildings.attrs.update(repaired=repaired, skipped=skipped, osm_base=_osm_base(data))
+    buildings.attrs.update(
+        repaired=repaired, skipped=skipped, not_obstacles=not_obstacles, osm_base=_osm_base(data)
+    )
     return buildings
 
 

@@ -130,7 +130,7 @@ def test_fetch_buildings_and_highways(overpass: HTTPServer, text: Callable[[str]
     overpass.expect_request(PATH, method="POST").respond_with_handler(answer)
     buildings = fetch_buildings("98000")
     highways = fetch_highways("98000")
-    assert len(buildings) == 4575 and len(highways) == 3926
+    assert len(buildings) == 4534 and len(highways) == 3926
     assert buildings.attrs["source"]["url"].startswith(settings.OVERPASS_URL)
     queries = [_query_of(request) for request, _ in overpass.log]
     assert all('"ref:INSEE"="98000"' in q and q.endswith("out geom;") for q in queries)
@@ -197,7 +197,18 @@ def test_not_an_overpass_answer(overpass: HTTPServer) -> None:
 
 def test_parse_monaco_buildings(buildings_data: dict[str, Any]) -> None:
     buildings = parse_buildings(buildings_data)
-    assert len(buildings) == 4575
+    # 4,575 buildings in the extract; roofs and underground structures hide nothing.
+    hidden = [
+        e for e in buildings_data["elements"]
+        if (e.get("tags") or {}).get("building") == "roof"
+        or (e.get("tags") or {}).get("underground") == "yes"
+        or (e.get("tags") or {}).get("location") == "underground"
+        or str((e.get("tags") or {}).get("layer", "0")).lstrip("-").isdigit()
+        and int((e.get("tags") or {}).get("layer", "0")) < 0
+    ]
+    assert len(buildings_data["elements"]) == 4575
+    assert buildings.attrs["not_obstacles"] == len(hidden) == 41
+    assert len(buildings) == 4575 - 41
     assert list(buildings.columns) == ["id", "height_m", "geometry"]
     assert buildings.crs == "EPSG:4326"
     assert buildings["id"].is_unique and buildings["id"].str.match(r"^osm:way/\d+$").all()
@@ -209,7 +220,7 @@ def test_parse_monaco_buildings(buildings_data: dict[str, Any]) -> None:
     assert height["osm:way/94452842"] == 45.58  # height wins over building:levels=13
     assert height["osm:way/49209520"] == 12.0  # building:levels=4 × 3 m
     assert math.isnan(height["osm:way/49209324"])  # building:levels=RDC
-    assert buildings["height_m"].notna().sum() == 487
+    assert buildings["height_m"].notna().sum() == 482  # 487 in the extract, 5 of them roofs or underground
 
 
 def test_parse_relations_and_repair() -> None:
@@ -265,8 +276,26 @@ def test_parsers_reject_remarks() -> None:
 
 def test_load_osm_bundle(bundle: Path) -> None:
     cameras, buildings, highways = load_osm_bundle(bundle)
-    assert (len(cameras), len(buildings), len(highways)) == (16, 4575, 3926)
+    assert (len(cameras), len(buildings), len(highways)) == (16, 4534, 3926)
     assert cameras.attrs["problems"] == []
     with pytest.raises(DataError, match="missing file") as info:
         load_osm_bundle(bundle, name="metz")
     assert info.value.path is not None and "metz-surveillance" in info.value.path
+
+
+@pytest.mark.parametrize(
+    "tags, obstacle",
+    [
+        ({"building": "yes"}, True),
+        ({"building": "apartments", "layer": "1"}, True),
+        ({"building": "roof"}, False),
+        ({"building": "railway", "layer": "-2", "underground": "yes"}, False),
+        ({"building": "yes", "location": "underground"}, False),
+        ({"building": "yes", "layer": "-1"}, False),
+        ({"building": "yes", "layer": "ground"}, True),
+    ],
+)
+def test_is_obstacle(tags, obstacle) -> None:
+    from geocover.overpass import is_obstacle
+
+    assert is_obstacle(tags) is obstacle
