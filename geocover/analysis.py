@@ -13,24 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import shapely
 
-from . import settings
+from . import fov, settings
 from .city import City, resolve_city
 from .claims import Facts, Verdict, evaluate
-from .communes import ATTRIBUTION, load_commune, metric_crs
+from .communes import ATTRIBUTION, load_commune, metric_crs, neighbours_from_bundle
 from .coverage import CommuneFigures, PerimeterFigures, commune_figures, perimeter_figures
+from .coverage import CameraCoverage, Capacity, camera_coverage, capacity
+from .layers import CameraLayers, LayerSource, load_camera_layers
 from .perimeters import PerimeterSet, empty_perimeters, load_perimeters
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a layer came from, when, and under which licence."""
-
-    layer: str
-    origin: str
-    retrieved: str
-    attribution: str
-    count: int | None = None
+Source = LayerSource
 
 
 @dataclass
@@ -57,9 +52,14 @@ class Analysis:
     """Streets (EPSG:4326), when known: for the share of street length seen."""
     fields: dict[str, gpd.GeoSeries] = field(default_factory=dict)
     """Preset name → each camera's field of view (EPSG:4326, occluded when buildings are known)."""
-    camera_coverage: dict[str, Any] = field(default_factory=dict)
+    camera_coverage: dict[str, CameraCoverage] = field(default_factory=dict)
     """Preset name → coverage figures of the mapped cameras."""
     presets: tuple[str, ...] = ()
+    capacity: list[Capacity] = field(default_factory=list)
+    """The sensitivity band: what the claimed cameras could see at most, per preset."""
+    cameras_outside_perimeters: list[str] | None = None
+    """Ids of mapped cameras outside every authorized perimeter (None: no perimeter)."""
+    camera_problems: list[Any] = field(default_factory=list)
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     )
@@ -84,6 +84,10 @@ def analyse(
     on_invalid: str = "raise",
     data_dir: Path | None = None,
     today: dt.date | None = None,
+    cameras: list[str | Path] | None = None,
+    lists: list[str] | None = None,
+    presets: tuple[str, ...] | list[str] | None = None,
+    osm_extract: str | None = None,
 ) -> Analysis:
     """Run the coverage check of ``city`` (a slug under ``data/``, or any commune by
     ``insee`` code).
@@ -98,6 +102,14 @@ def analyse(
         CRS to assume for a perimeter file that declares none.
     on_invalid : {"raise", "repair"}
         What to do with an invalid perimeter polygon (see :func:`load_perimeters`).
+    cameras : list of paths, optional
+        Camera layers (GeoJSON or CSV) used instead of the city's configured sources.
+    lists : list of str, optional
+        Official camera lists to read (default: the city's first; ``["all"]``).
+    presets : sequence of str, optional
+        Field-of-view presets to report side by side (default ``fov.DEFAULT_PRESETS``).
+    osm_extract : str, optional
+        Name of the bundle's OSM extract to use (default: the city's slug).
     """
     cfg = city if isinstance(city, City) else resolve_city(city, insee, data_dir)
     bundle_path = resolve_bundle(bundle)
@@ -127,8 +139,7 @@ def analyse(
             "commune",
             str(commune["source"].iloc[0]),
             str(commune["retrieved"].iloc[0]),
-            ATTRIBUTION["geo.api.gouv.fr" if "geo.api" in str(commune["source"].iloc[0])
-                        else "bundle" if str(commune["source"].iloc[0]).startswith("bundle") else "file"],
+            _boundary_attribution(str(commune["source"].iloc[0])),
         ),
         Source(
             "perimeters",
@@ -138,7 +149,29 @@ def analyse(
             pset.count,
         ),
     ]
-    facts = Facts(commune=cfigures, perimeters=pfigures, perimeters_file=perimeter_path)
+    layers = load_camera_layers(
+        cfg,
+        bundle=bundle_path,
+        camera_files=[Path(c) for c in cameras] if cameras else None,
+        lists=lists,
+        osm_extract=osm_extract,
+    )
+    sources += layers.sources
+    warnings += layers.warnings
+    chosen = tuple(presets) if presets else fov.DEFAULT_PRESETS
+    for name in chosen:
+        fov.get_preset(name)  # an unknown preset is a usage error before any work
+    coverage, fields, outside = _coverage(commune, pset, layers, crs, chosen)
+
+    facts = Facts(
+        commune=cfigures,
+        perimeters=pfigures,
+        perimeters_file=perimeter_path,
+        cameras_mapped=len(layers.cameras),
+        cameras_installed_by=_installed_by(cfg, layers.cameras),
+    )
+    band = _capacity(cfg, chosen, cfigures.area_km2)
+    facts.capacity_km2 = {c.preset: c.dome_km2 for c in band}
     verdicts = evaluate(cfg, facts)
     return Analysis(
         city=cfg,
@@ -151,7 +184,97 @@ def analyse(
         verdicts=verdicts,
         sources=sources,
         warnings=warnings,
+        neighbours=_neighbours(bundle_path, cfg.insee),
+        cameras=layers.cameras,
+        buildings=layers.buildings,
+        highways=layers.highways,
+        fields=fields,
+        camera_coverage=coverage,
+        presets=chosen,
+        capacity=band,
+        cameras_outside_perimeters=outside,
+        camera_problems=layers.problems,
     )
+
+
+def _boundary_attribution(source: str) -> str:
+    if "geo.api" in source:
+        return ATTRIBUTION["geo.api.gouv.fr"]
+    return ATTRIBUTION["bundle" if source.startswith("bundle") else "file"]
+
+
+def _neighbours(bundle: Path | None, code: str) -> gpd.GeoDataFrame | None:
+    if bundle is None:
+        return None
+    frame = neighbours_from_bundle(bundle, code)
+    if frame is None or "code" not in frame:
+        return None
+    return frame[frame["code"] != code].reset_index(drop=True)
+
+
+def _coverage(
+    commune: gpd.GeoDataFrame, pset: PerimeterSet, layers: CameraLayers, crs: str,
+    presets: tuple[str, ...],
+) -> tuple[dict[str, CameraCoverage], dict[str, gpd.GeoSeries], list[str] | None]:
+    """Coverage per preset, each camera's field of view, cameras outside every perimeter.
+    Every layer is projected once."""
+    commune_m = commune.to_crs(crs).geometry.iloc[0]
+    # An indoor camera (surveillance=indoor) films a shop or a hall, not public space.
+    outdoor = layers.cameras["surveillance"].astype(str).str.lower() != "indoor"
+    cameras_m = layers.cameras[outdoor].to_crs(crs)
+    buildings_m = None if layers.buildings is None else layers.buildings.to_crs(crs)
+    highways_m = None if layers.highways is None else layers.highways.to_crs(crs)
+    perimeters_m = None
+    outside = None
+    if pset.count:
+        perimeters_m = shapely.intersection(
+            shapely.union_all(pset.frame.to_crs(crs).geometry.to_numpy()), commune_m
+        )
+        inside = shapely.intersects(cameras_m.geometry.to_numpy(), perimeters_m)
+        outside = cameras_m["id"][~inside].astype(str).tolist()
+    coverage: dict[str, CameraCoverage] = {}
+    fields: dict[str, gpd.GeoSeries] = {}
+    for name in presets:
+        figures, geoms = camera_coverage(
+            cameras_m, commune_m, name,
+            buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
+        )
+        coverage[name] = figures
+        fields[name] = geoms.to_crs(settings.STORAGE_CRS)
+    return coverage, fields, outside
+
+
+def _latest_count(city: City) -> int | None:
+    counts = city.claims_of("camera_count")
+    if counts:
+        return int(max(counts, key=lambda c: c.as_of or "").value)
+    return city.official_camera_count
+
+
+def _capacity(city: City, presets: tuple[str, ...], commune_km2: float) -> list[Capacity]:
+    n = _latest_count(city)
+    if n is None:
+        return []
+    areas = city.claims_of("authorized_area_km2")
+    return capacity(n, presets, authorized_km2=areas[0].value if areas else None,
+                    commune_km2=commune_km2)
+
+
+def _installed_by(city: City, cameras: gpd.GeoDataFrame) -> dict[str, int]:
+    """For each dated camera-count claim: mapped cameras installed by then (only when
+    some mapped camera has an installation date)."""
+    if cameras.empty or "installed" not in cameras:
+        return {}
+    dates = cameras["installed"].dropna().astype(str)
+    if dates.empty:
+        return {}
+    out = {}
+    for claim in city.claims_of("camera_count"):
+        if claim.as_of:
+            # "2014-11" counts everything installed up to the end of November 2014.
+            limit = claim.as_of + "-99" if len(claim.as_of) < 10 else claim.as_of
+            out[claim.as_of] = int((dates <= limit).sum())
+    return out
 
 
 def _mtime(path: Path | None) -> str:

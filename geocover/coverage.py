@@ -131,3 +131,139 @@ def perimeter_figures(
         outside_by_id={i: float(a) for i, a in zip(ids, outside_areas) if a > 0},
         by_status={str(k): int(v) for k, v in statuses.items()},
     )
+
+
+# ------------------------------------------------------------------ what cameras see
+
+
+@dataclass(frozen=True)
+class CameraCoverage:
+    """What the mapped cameras see under one field-of-view preset (a lower bound:
+    only mapped cameras count)."""
+
+    preset: str
+    label: str
+    cameras: int
+    area_km2: float
+    """Union of the fields of view inside the commune, overlaps counted once."""
+    share_of_commune: float | None
+    occluded: bool
+    """Whether the fields of view were clipped by building footprints."""
+    unoccluded_area_km2: float
+    """The same union without occlusion (equal to ``area_km2`` when not occluded)."""
+    share_of_perimeters: float | None = None
+    """Part of the authorized perimeters (inside the commune) that is seen."""
+    streets_km: float | None = None
+    streets_seen_km: float | None = None
+
+    @property
+    def street_share(self) -> float | None:
+        if not self.streets_km:
+            return None
+        return (self.streets_seen_km or 0.0) / self.streets_km
+
+
+def camera_coverage(
+    cameras_m: gpd.GeoDataFrame,
+    commune_m: shapely.Geometry,
+    preset: str,
+    *,
+    buildings_m: gpd.GeoDataFrame | None = None,
+    highways_m: gpd.GeoDataFrame | None = None,
+    perimeters_m: shapely.Geometry | None = None,
+) -> tuple[CameraCoverage, gpd.GeoSeries]:
+    """Coverage of ``cameras_m`` (metric CRS) under ``preset``, inside ``commune_m``.
+
+    Returns the figures and each camera's field of view (occluded when buildings are
+    given), in the cameras' CRS.
+    """
+    from . import fov, occlusion
+    from ._union import union_area_within
+
+    p = fov.get_preset(preset)
+    fields = fov.fields_of_view(cameras_m, p)
+    seen, area = union_area_within(fields.to_numpy(), commune_m)
+    raw_area = area
+    occluded = buildings_m is not None and not buildings_m.empty and not cameras_m.empty
+    if occluded:
+        fields = occlusion.visible_fields(fields, cameras_m, buildings_m)
+        seen, area = union_area_within(fields.to_numpy(), commune_m)
+    commune_area = commune_m.area
+    share_perimeters = None
+    if perimeters_m is not None and not perimeters_m.is_empty and perimeters_m.area > 0:
+        share_perimeters = shapely.intersection(seen, perimeters_m).area / perimeters_m.area
+    streets_km = streets_seen = None
+    if highways_m is not None and not highways_m.empty:
+        streets = _clip_lines(highways_m.geometry.to_numpy(), commune_m)
+        streets_km = float(np.sum(shapely.length(streets))) / 1000
+        streets_seen = float(np.sum(shapely.length(_clip_lines(streets, seen)))) / 1000
+    return (
+        CameraCoverage(
+            preset=p.name,
+            label=p.label,
+            cameras=len(cameras_m),
+            area_km2=area / M2_PER_KM2,
+            share_of_commune=area / commune_area if commune_area else None,
+            occluded=occluded,
+            unoccluded_area_km2=raw_area / M2_PER_KM2,
+            share_of_perimeters=share_perimeters,
+            streets_km=streets_km,
+            streets_seen_km=streets_seen,
+        ),
+        fields,
+    )
+
+
+def _clip_lines(lines: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+    """The parts of ``lines`` inside ``area``. Intersecting thousands of streets with one
+    large, detailed polygon is slow (each call walks the whole polygon), so each line is
+    intersected only with the parts of ``area`` its bounding box meets; a union's parts
+    are disjoint, so the pieces add up exactly."""
+    parts = shapely.get_parts(area)
+    if len(parts) == 0 or len(lines) == 0:
+        return np.array([], dtype=object)
+    tree = shapely.STRtree(parts)
+    line_idx, part_idx = tree.query(lines, predicate="intersects")
+    return shapely.intersection(lines[line_idx], parts[part_idx])
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The most ``n_cameras`` could see under a preset: no overlap, no occlusion."""
+
+    preset: str
+    label: str
+    n_cameras: int
+    fixed_km2: float
+    """If every camera were fixed (a wedge)."""
+    dome_km2: float
+    """If every camera were a dome or panning camera (the preset's dome angle)."""
+    authorized_km2: float | None
+    commune_km2: float
+
+    @property
+    def fixed_share_of_authorized(self) -> float | None:
+        return self.fixed_km2 / self.authorized_km2 if self.authorized_km2 else None
+
+    @property
+    def dome_share_of_authorized(self) -> float | None:
+        return self.dome_km2 / self.authorized_km2 if self.authorized_km2 else None
+
+
+def capacity(
+    n_cameras: int, presets: tuple[str, ...] | list[str], *, authorized_km2: float | None,
+    commune_km2: float,
+) -> list[Capacity]:
+    """The sensitivity band: for each preset, what ``n_cameras`` could see at most."""
+    from . import fov
+
+    out = []
+    for name in presets:
+        p = fov.get_preset(name)
+        out.append(Capacity(
+            preset=p.name, label=p.label, n_cameras=n_cameras,
+            fixed_km2=fov.capacity_km2(n_cameras, p, camera_type="fixed"),
+            dome_km2=fov.capacity_km2(n_cameras, p, camera_type="dome"),
+            authorized_km2=authorized_km2, commune_km2=commune_km2,
+        ))
+    return out

@@ -66,6 +66,23 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             "outside_by_id": {k: _round(v) for k, v in p.outside_by_id.items()},
             "by_status": p.by_status,
         },
+        "cameras": _cameras_json(analysis),
+        "coverage": {
+            name: {
+                "label": cov.label,
+                "cameras": cov.cameras,
+                "area_km2": _round(cov.area_km2),
+                "share_of_commune": _round(cov.share_of_commune, 8),
+                "occluded": cov.occluded,
+                "unoccluded_area_km2": _round(cov.unoccluded_area_km2),
+                "share_of_perimeters": _round(cov.share_of_perimeters, 8),
+                "streets_km": _round(cov.streets_km),
+                "streets_seen_km": _round(cov.streets_seen_km),
+                "street_share": _round(cov.street_share, 8),
+            }
+            for name, cov in analysis.camera_coverage.items()
+        },
+        "capacity": _capacity_json(analysis),
         "claims": [v.to_dict() for v in analysis.verdicts],
         "sources": [asdict(s) for s in analysis.sources],
         "warnings": list(analysis.warnings),
@@ -76,6 +93,105 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         if out is not None:
             data[name] = out[0]
     return data
+
+
+LOWER_BOUND = (
+    "Mapped cameras are a lower bound of what exists: coverage from them is the least "
+    "that is seen, never the most."
+)
+
+
+def source_key(camera_id: str) -> str:
+    """``osm``, ``contrib`` or ``list:<name>`` from a camera id."""
+    parts = str(camera_id).split(":")
+    return ":".join(parts[:2]) if parts[0] == "list" and len(parts) > 2 else parts[0]
+
+
+def _cameras_json(analysis: Analysis) -> dict[str, Any]:
+    cams = analysis.cameras
+    n = 0 if cams is None else len(cams)
+    by_source: dict[str, int] = {}
+    by_type: dict[str, int] = {}
+    if n:
+        assert cams is not None
+        by_source = {str(k): int(v) for k, v in cams["id"].map(source_key).value_counts().sort_index().items()}
+        by_type = {str(k): int(v) for k, v in cams["camera_type"].fillna("unknown").value_counts().sort_index().items()}
+    outside = analysis.cameras_outside_perimeters
+    return {
+        "count": n,
+        "by_source": by_source,
+        "by_type": by_type,
+        "outside_perimeters": None if outside is None else len(outside),
+        "outside_perimeters_ids": outside,
+        "tag_problems": len(analysis.camera_problems),
+        "lower_bound": True,
+        "note": LOWER_BOUND,
+    }
+
+
+def _capacity_json(analysis: Analysis) -> dict[str, Any] | None:
+    if not analysis.capacity:
+        return None
+    first = analysis.capacity[0]
+    return {
+        "n_cameras": first.n_cameras,
+        "authorized_km2": first.authorized_km2,
+        "commune_km2": _round(first.commune_km2),
+        "note": "the most N cameras could see: no overlap, no occlusion; fixed = every camera a "
+                "wedge, dome = every camera a disc",
+        "presets": {
+            c.preset: {
+                "label": c.label,
+                "fixed_km2": _round(c.fixed_km2),
+                "dome_km2": _round(c.dome_km2),
+                "fixed_share_of_authorized": _round(c.fixed_share_of_authorized, 8),
+                "dome_share_of_authorized": _round(c.dome_share_of_authorized, 8),
+            }
+            for c in analysis.capacity
+        },
+    }
+
+
+def _camera_lines(analysis: Analysis) -> list[str]:
+    data = _cameras_json(analysis)
+    lines = ["Cameras (mapped)"]
+    sources = ", ".join(f"{v} {k}" for k, v in data["by_source"].items()) or "none"
+    lines.append(f"  {data['count']} mapped ({sources})")
+    if data["by_type"]:
+        lines.append("  by type: " + ", ".join(f"{v} {k}" for k, v in data["by_type"].items()))
+    if data["outside_perimeters"] is not None:
+        lines.append(f"  outside every authorized perimeter: {data['outside_perimeters']}")
+    lines.append(f"  {LOWER_BOUND}")
+    return lines
+
+
+def _coverage_lines(analysis: Analysis) -> list[str]:
+    if not analysis.camera_coverage:
+        return []
+    lines = ["What the mapped cameras see (union inside the commune, overlaps once)",
+             f"  {'preset':<28} {'km²':>9} {'commune':>9} {'perimeters':>10} {'streets':>8}  occlusion"]
+    for cov in analysis.camera_coverage.values():
+        occl = (f"by buildings (without: {cov.unoccluded_area_km2:.4f} km²)" if cov.occluded
+                else "no buildings known")
+        lines.append(
+            f"  {cov.preset:<28} {cov.area_km2:9.4f} {_fmt_share(cov.share_of_commune):>9} "
+            f"{_fmt_share(cov.share_of_perimeters):>10} {_fmt_share(cov.street_share):>8}  {occl}"
+        )
+    return lines
+
+
+def _capacity_lines(analysis: Analysis) -> list[str]:
+    if not analysis.capacity:
+        return []
+    first = analysis.capacity[0]
+    auth = f" against the {first.authorized_km2:g} km² authorized" if first.authorized_km2 else ""
+    lines = [f"Capacity: the most {first.n_cameras} claimed cameras could see (no overlap, no occlusion){auth}",
+             f"  {'preset':<28} {'all fixed':>18} {'all domes':>18}"]
+    for c in analysis.capacity:
+        fs = f" ({_fmt_share(c.fixed_share_of_authorized)})" if c.authorized_km2 else ""
+        ds = f" ({_fmt_share(c.dome_share_of_authorized)})" if c.authorized_km2 else ""
+        lines.append(f"  {c.preset:<28} {c.fixed_km2:8.3f} km²{fs:>9} {c.dome_km2:8.3f} km²{ds:>9}")
+    return lines
 
 
 def _fmt_share(x: float | None) -> str:
@@ -117,6 +233,9 @@ def to_text(analysis: Analysis) -> str:
             f"  overlaps counted once: {p.overlap_km2:.3f} km²; outside the commune (clipped): "
             f"{p.outside_km2:.3f} km²",
         ]
+    for block in (_camera_lines(analysis), _coverage_lines(analysis), _capacity_lines(analysis)):
+        if block:
+            lines += [""] + block
     for name, section in SECTIONS.items():
         out = section(analysis)
         if out is not None and out[1]:
@@ -190,6 +309,11 @@ def to_markdown(analysis: Analysis) -> str:
             f"| overlaps (counted once) | {p.overlap_km2:.3f} km² |",
             f"| outside the commune (clipped) | {p.outside_km2:.3f} km² |",
         ]
+    out += ["", "## Cameras", "", "```"] + _camera_lines(analysis)[1:] + ["```"]
+    if analysis.camera_coverage:
+        out += ["", "## What the mapped cameras see", "", "```"] + _coverage_lines(analysis)[1:] + ["```"]
+    if analysis.capacity:
+        out += ["", "## Capacity of the claimed cameras", "", "```"] + _capacity_lines(analysis) + ["```"]
     for name, section in SECTIONS.items():
         res = section(analysis)
         if res is not None and res[2]:

@@ -65,3 +65,45 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def add_camera_options(parser: argparse.ArgumentParser) -> None:
+    """--cameras, --list, --preset: which cameras, which field-of-view models."""
+    parser.add_argument(
+        "--cameras", metavar="FILE", type=Path, action="append",
+        help="a camera layer (GeoJSON, or CSV with lat/lon columns) used instead of the city's "
+        "configured sources; repeatable",
+    )
+    parser.add_argument(
+        "--list", dest="lists", metavar="NAME", action="append",
+        help="official camera list to read (e.g. paris-pvpp2013, paris-bovp2019, or all); "
+        "default: the city's first; repeatable",
+    )
+    parser.add_argument(
+        "--preset", dest="presets", metavar="NAME", action="append",
+        help="field-of-view preset (sunders, panopticity-identification, panopticity-recognition, "
+        "panopticity-observation, factsheet-300m); repeatable; default: all of them",
+    )
+    parser.add_argument(
+        "--osm-extract", metavar="NAME",
+        help="with --bundle: the OSM extract to read (osm/NAME-*.overpass.json); default the city's name",
+    )
+
+
+def analysis_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Run :func:`geocover.analyse` with the common options."""
+    from ..analysis import analyse
+
+    return analyse(
+        args.city,
+        insee=args.insee,
+        bundle=args.bundle,
+        perimeters=args.perimeters,
+        assume_crs=args.assume_crs,
+        on_invalid=args.on_invalid,
+        data_dir=args.data_dir,
+        cameras=args.cameras,
+        lists=args.lists,
+        presets=args.presets,
+        osm_extract=args.osm_extract,
+    )

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..analysis import analyse
 from ..claims import CONTRADICTED
 from ..report import FORMATS, render
-from ._common import add_city_options, add_perimeter_options, write_output
+from ._common import (
+    add_camera_options,
+    add_city_options,
+    add_perimeter_options,
+    analysis_from_args,
+    write_output,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     add_city_options(parser)
     add_perimeter_options(parser)
+    add_camera_options(parser)
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
     parser.add_argument("-o", "--output", metavar="PATH", type=Path,
                         help="write the report to PATH (atomically) instead of standard output")
@@ -33,15 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    analysis = analyse(
-        args.city,
-        insee=args.insee,
-        bundle=args.bundle,
-        perimeters=args.perimeters,
-        assume_crs=args.assume_crs,
-        on_invalid=args.on_invalid,
-        data_dir=args.data_dir,
-    )
+    analysis = analysis_from_args(args)
     write_output(render(analysis, args.format), args.output)
     if args.fail_on_contradiction and any(v.verdict == CONTRADICTED for v in analysis.verdicts):
         return 1
