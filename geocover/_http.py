@@ -76,13 +76,21 @@ def _session() -> requests.Session:
     return session
 
 
-def canonical_request(method: str, url: str, params: dict[str, Any] | None, data: Any) -> str:
-    """The canonical text of a request, the cache key's source: same request, same text."""
+def canonical_request(
+    method: str, url: str, params: dict[str, Any] | None, data: Any,
+    files: dict[str, Any] | None = None,
+) -> str:
+    """The canonical text of a request, the cache key's source: same request, same text.
+    An uploaded file counts by its field, name and the sha256 of its content."""
     query = urlencode(sorted((params or {}).items()), doseq=True)
     if isinstance(data, dict):
         body = urlencode(sorted(data.items()), doseq=True)
     else:
         body = "" if data is None else str(data)
+    for field_name, spec in sorted((files or {}).items()):
+        filename, content = (spec[0], spec[1]) if isinstance(spec, tuple) else ("", spec)
+        raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        body += f"\n{field_name}={filename}:{hashlib.sha256(raw).hexdigest()}"
     return f"{method.upper()} {url}?{query}\n{body}"
 
 
@@ -119,6 +127,7 @@ def fetch_text(
     *,
     params: dict[str, Any] | None = None,
     data: Any = None,
+    files: dict[str, Any] | None = None,
     method: str = "GET",
     decode: Callable[[str], Any] = lambda text: text,
     validate: Callable[[Any], None] | None = None,
@@ -134,6 +143,8 @@ def fetch_text(
     validate : callable, optional
         Raises ``SourceError`` (or ``ValueError``) for an answer that must not be used
         or cached (e.g. an Overpass ``remark``).
+    files : dict, optional
+        Multipart uploads, as for :mod:`requests` (``{"data": (name, bytes, type)}``).
     what : str
         Names the source in error messages ("geo.api.gouv.fr commune 57463").
 
@@ -143,7 +154,7 @@ def fetch_text(
         When the request fails (after retries) or the answer is malformed and no
         cached copy can serve.
     """
-    key_text = canonical_request(method, url, params, data)
+    key_text = canonical_request(method, url, params, data, files)
     path = cache_path(key_text)
     cached = _read_cache(path) if use_cache else None
     now = dt.datetime.now(dt.timezone.utc)
@@ -154,7 +165,7 @@ def fetch_text(
             return Answer(decode(cached["body"]), cached["url"], retrieved, from_cache=True)
 
     try:
-        answer = _request(url, params=params, data=data, method=method, what=what)
+        answer = _request(url, params=params, data=data, files=files, method=method, what=what)
         try:
             decoded = decode(answer.text)
         except ValueError as exc:
@@ -177,12 +188,13 @@ def fetch_text(
 
 
 def _request(
-    url: str, *, params: dict[str, Any] | None, data: Any, method: str, what: str
+    url: str, *, params: dict[str, Any] | None, data: Any, files: dict[str, Any] | None,
+    method: str, what: str,
 ) -> requests.Response:
     with _session() as session:
         try:
             response = session.request(
-                method, url, params=params, data=data, timeout=settings.TIMEOUT
+                method, url, params=params, data=data, files=files, timeout=settings.TIMEOUT
             )
         except requests.exceptions.Timeout:
             raise SourceError(
