@@ -108,3 +108,40 @@ def run_geocode(args: argparse.Namespace) -> int:
         print(f"rows not geocoded and why: {rejects}")
     print(result.summary())
     return result.exit_code
+
+
+def register_fetch(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = actions.add_parser(
+        "fetch",
+        help="keep a dated snapshot of the city's OSM cameras, buildings and streets",
+        description=(
+            "Query Overpass for the commune's cameras (man_made=surveillance), buildings and "
+            "highways and write the answers as received, dated, with a provenance file "
+            "(query, URL, retrieval time, sha256, counts), under data/<city>/osm/."
+        ),
+    )
+    parser.add_argument("city", nargs="?", default=None, help="a configured city (default metz)")
+    parser.add_argument("--insee", metavar="CODE", help="any French commune by INSEE code")
+    parser.add_argument("--data-dir", metavar="DIR", type=Path, default=None,
+                        help="folder of the city configurations (default: the checkout's data/)")
+    parser.add_argument("-o", "--output-dir", metavar="DIR", type=Path,
+                        help="where to write the snapshot (default data/<city>/osm/)")
+    parser.set_defaults(run=run_fetch)
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from ..city import resolve_city
+    from ..layers import write_osm_snapshot
+
+    city = resolve_city(args.city, args.insee, args.data_dir)
+    folder = args.output_dir
+    if folder is None and city.folder == Path("."):
+        folder = Path("data") / city.slug / "osm"
+    print(f"querying Overpass for {city.name} ({city.insee}): cameras, buildings, highways…",
+          file=sys.stderr)
+    for path in write_osm_snapshot(city, folder):
+        print(path)
+    return 0
+
+
+ACTIONS.append(register_fetch)
