@@ -22,6 +22,10 @@ from .errors import ConfigError, DataError, GeocoverError, SourceError, UsageErr
 from .perimeters import PerimeterSet, load_perimeters
 from .report import render, to_dict
 
+# Report sections registered in report.SECTIONS on import: compliance tables and the
+# provenance of every figure belong to every report, whichever entry point made it.
+from . import compliance, provenance  # noqa: E402,F401  isort: skip
+
 __all__ = [
     "Analysis",
     "City",
