@@ -17,7 +17,7 @@ from . import __version__
 from .errors import GeocoverError
 
 #: Subcommand modules under geocover.commands, in the order of the help text.
-COMMANDS = ("report", "compliance", "contrib", "perimeters", "cameras")
+COMMANDS = ("report", "compliance", "batch", "contrib", "perimeters", "cameras", "map", "figures")
 
 
 class _Parser(argparse.ArgumentParser):
