@@ -25,14 +25,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-demo: maps/metz-report.txt
+demo: maps/metz.html
 	@cat maps/metz-report.txt
-	@echo "(report: maps/metz-report.txt, maps/metz-report.json)"
+	@echo "Map: maps/metz.html (open it in a browser; works offline with --tiles none)."
+	@echo "Report: maps/metz-report.txt, .md, .json; figures: maps/metz-map.png, maps/metz-cameras-over-time.png"
 
-maps/metz-report.txt: $(STAMP) $(SOURCES)
+# The map command also writes maps/metz-report.txt and .md beside the map.
+maps/metz.html: $(STAMP) $(SOURCES)
 	$(PY) -m geocover report metz $(BUNDLE_ARG) --format json -o maps/metz-report.json
-	$(PY) -m geocover report metz $(BUNDLE_ARG) --format markdown -o maps/metz-report.md
-	$(PY) -m geocover report metz $(BUNDLE_ARG) -o $@
+	$(PY) -m geocover map metz $(BUNDLE_ARG) -o $@
+	$(PY) -m geocover figures metz $(BUNDLE_ARG) --output-dir maps
 
 # System packages the tests drive for real: Debian's chromium (maps in a browser),
 # PostgreSQL/PostGIS (reference computations), osmium-tool (JOSM files read back).
@@ -46,4 +48,4 @@ bench: $(STAMP) sysdeps
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache maps/*.html maps/*.png maps/metz-report.*
+	rm -rf $(VENV) .pytest_cache maps/*.html maps/*.png maps/*-report.*

@@ -71,3 +71,29 @@ def _is_empty_collection(path: Path) -> bool:
     return isinstance(data, dict) and data.get("type") == "FeatureCollection" and not data.get(
         "features"
     )
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one,
+    never half of it (see :func:`geocover._lock.replace_atomic`)."""
+    from ._lock import replace_atomic
+
+    replace_atomic(path, data)
+
+
+def display_path(path: str | Path) -> str:
+    """A path as a reader should see it: relative to the current folder or to the
+    checkout when it lies inside them (a report must not show the author's home)."""
+    path = Path(path)
+    try:
+        absolute = path.resolve()
+    except OSError:
+        return str(path)
+    from . import settings
+
+    for base in (Path.cwd(), settings.default_data_dir().resolve().parent):
+        try:
+            return str(absolute.relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)

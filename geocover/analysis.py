@@ -15,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
+from ._io import display_path
 from . import fov, settings
 from .city import City, resolve_city
 from .claims import Facts, Verdict, evaluate
@@ -143,7 +144,7 @@ def analyse(
         ),
         Source(
             "perimeters",
-            str(pset.path) if pset.path else "none digitized",
+            display_path(pset.path) if pset.path else "none digitized",
             _mtime(pset.path),
             "digitized from prefectoral decrees (see each perimeter's decree_ref)",
             pset.count,
@@ -184,7 +185,7 @@ def analyse(
         verdicts=verdicts,
         sources=sources,
         warnings=warnings,
-        neighbours=_neighbours(bundle_path, cfg.insee),
+        neighbours=None if bundle_path is None else neighbours_from_bundle(bundle_path, commune),
         cameras=layers.cameras,
         buildings=layers.buildings,
         highways=layers.highways,
@@ -201,15 +202,6 @@ def _boundary_attribution(source: str) -> str:
     if "geo.api" in source:
         return ATTRIBUTION["geo.api.gouv.fr"]
     return ATTRIBUTION["bundle" if source.startswith("bundle") else "file"]
-
-
-def _neighbours(bundle: Path | None, code: str) -> gpd.GeoDataFrame | None:
-    if bundle is None:
-        return None
-    frame = neighbours_from_bundle(bundle, code)
-    if frame is None or "code" not in frame:
-        return None
-    return frame[frame["code"] != code].reset_index(drop=True)
 
 
 def _coverage(

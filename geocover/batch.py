@@ -40,6 +40,7 @@ import pandas as pd
 import pyogrio
 from pyproj import Geod
 
+from ._io import write_atomic
 from . import provenance as prov
 from . import settings
 from .communes import load_departement, metric_crs
@@ -456,8 +457,6 @@ def write_batch(result: BatchResult, out: str | Path) -> dict[str, Path]:
     dict of str to Path
         ``gpkg``, ``csv``, ``provenance``, ``map``.
     """
-    from .commands._common import write_atomic
-
     out = Path(out)
     if out.suffix.lower() != ".gpkg":
         raise UsageError(f"{out}: the output must be a GeoPackage (.gpkg)")

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._io import display_path
 from .city import City, Claim
 from .coverage import CommuneFigures, PerimeterFigures
 
@@ -96,7 +97,7 @@ def _combine(claim: Claim, checks: list[Check], summary: str = "") -> Verdict:
 
 
 def _perimeters_missing(facts: Facts) -> str:
-    where = facts.perimeters_file or "the city's perimeters file"
+    where = display_path(facts.perimeters_file) if facts.perimeters_file else "the city's perimeters file"
     return (
         f"No authorized perimeter has been digitized ({where} holds 0), so there is no "
         "measured area to compare: digitize the prefecture's decrees (docs/perimeters.md) "

@@ -16,7 +16,7 @@ import geopandas as gpd
 import shapely
 
 from . import _http, settings
-from ._io import read_vector
+from ._io import display_path, read_vector
 from .errors import DataError, SourceError, UsageError
 
 COMMUNE_COLUMNS = ["code", "name", "geometry", "source", "retrieved"]
@@ -123,7 +123,7 @@ def from_file(path: str | Path, code: str | None = None) -> gpd.GeoDataFrame:
     geometry = _check_area_geometry(row.geometry, str(path), int(frame.index[0]))
     found_code = str(row[code_col]) if code_col else (code or "")
     name = str(row[name_col]) if name_col else found_code
-    return _frame(found_code, name, geometry, f"file:{path}", _file_date(path))
+    return _frame(found_code, name, geometry, f"file:{display_path(path)}", _file_date(path))
 
 
 def bundle_path(bundle: str | Path, code: str) -> Path | None:
@@ -238,7 +238,7 @@ def communes_of_departement_from_file(path: str | Path) -> gpd.GeoDataFrame:
     """All communes of a département from a geo-API-shaped FeatureCollection."""
     path = Path(path)
     data = _load_json(path)
-    return _collection_to_frame(data, f"file:{path}", _file_date(path), str(path))
+    return _collection_to_frame(data, f"file:{display_path(path)}", _file_date(path), str(path))
 
 
 def _collection_to_frame(
@@ -292,16 +292,36 @@ def load_departement(
     return _collection_to_frame(answer.data, "geo.api.gouv.fr", answer.retrieved, answer.url)
 
 
-def neighbours_from_bundle(bundle: str | Path, code: str) -> gpd.GeoDataFrame | None:
-    """The communes bordering ``code`` when the bundle has them (for the map), else None."""
+def neighbours_from_bundle(bundle: str | Path, commune: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The communes bordering ``commune`` that the bundle knows (for the map), or None.
+
+    Candidates come from the commune's département file and any
+    ``communes/*-neighbours-*.geojson``; only those touching the commune are kept (a
+    neighbours file may be another city's)."""
     bundle = Path(bundle)
+    code = str(commune["code"].iloc[0])
+    dep = code[:3] if code.startswith("97") else code[:2]
+    frames = []
+    dep_path = bundle / "geo-api" / f"departements-{dep}-communes-contour.json"
+    if dep_path.is_file():
+        frames.append(communes_of_departement_from_file(dep_path)[["code", "name", "geometry"]])
     for path in sorted((bundle / "communes").glob("*-neighbours-*.geojson")):
         frame = read_vector(path, expect="polygon").to_crs(settings.STORAGE_CRS)
         frame = frame.rename(columns={"nom": "name"})
-        if "code" in frame:
+        if "code" in frame and "name" in frame:
             frame["code"] = frame["code"].astype(str)
-        return frame
-    return None
+            frames.append(frame[["code", "name", "geometry"]])
+    if not frames:
+        return None
+    import pandas as pd
+
+    candidates = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=settings.STORAGE_CRS)
+    candidates = candidates.drop_duplicates(subset="code").reset_index(drop=True)
+    # 1e-4° (about 10 m): simplified boundaries of two neighbours need not share vertices.
+    near = candidates.intersects(commune.to_crs(settings.STORAGE_CRS).geometry.iloc[0].buffer(1e-4))
+    near &= candidates["code"] != code
+    found = candidates[near].reset_index(drop=True)
+    return found if len(found) else None
 
 
 def metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> str:

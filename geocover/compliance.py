@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._io import write_atomic
 from . import settings
 from .communes import metric_crs
 from .errors import UsageError
@@ -555,8 +556,6 @@ def export_tables(
     list of Path
         The files written.
     """
-    from .commands._common import write_atomic
-
     folder = Path(folder)
     written = []
     for name, frame in tables.items():

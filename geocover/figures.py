@@ -30,6 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
+from ._io import write_atomic
 from .analysis import Analysis
 from .errors import UsageError
 
@@ -405,8 +406,6 @@ def _png(fig: Figure) -> bytes:
 def write_figures(analysis: Analysis, directory: str | Path = "maps", *,
                   preset: str | None = None) -> list[Path]:
     """Write the map and the timeline PNGs into ``directory`` atomically; returns their paths."""
-    from .commands._common import write_atomic
-
     map_path, timeline_path = figure_paths(analysis, directory)
     write_atomic(map_path, _png(map_figure(analysis, preset=preset)))
     write_atomic(timeline_path, _png(cameras_over_time_figure(analysis)))

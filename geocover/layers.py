@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._io import display_path, write_atomic
 from . import cameras as cam
 from . import overpass
 from .city import City
@@ -94,7 +95,7 @@ def load_camera_layers(
             frame, problems = cam.load_cameras_file(path)
             frames.append(frame)
             out.problems += problems
-            out.sources.append(LayerSource("cameras", f"file:{path}", _file_date(Path(path)),
+            out.sources.append(LayerSource("cameras", f"file:{display_path(path)}", _file_date(Path(path)),
                                            "as stated by the file's provider", len(frame)))
     else:
         if city.osm:
@@ -116,7 +117,7 @@ def load_camera_layers(
             frame = cam.load_contributions(city.cameras_file)
             frames.append(frame)
             out.sources.append(LayerSource(
-                "cameras", f"contributions:{city.cameras_file}", _file_date(city.cameras_file),
+                "cameras", f"contributions:{display_path(city.cameras_file)}", _file_date(city.cameras_file),
                 "contributors (CC0 / ODbL when sent to OSM)", len(frame)))
     frames = [f for f in frames if not f.empty]
     if frames:
@@ -184,8 +185,6 @@ def write_osm_snapshot(city: City, folder: Path | None = None,
     import json
 
     from ._http import fetch_text
-    from .commands._common import write_atomic
-
     folder = Path(folder) if folder is not None else city.folder / "osm"
     day = (today or dt.date.today()).isoformat()
     queries = {

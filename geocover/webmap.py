@@ -42,6 +42,7 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.map import Layer, LayerControl
 
+from ._io import write_atomic
 from . import _assets, settings
 from ._escape import html_text, js_json, safe_url
 from .analysis import Analysis
@@ -510,26 +511,11 @@ def _commune_layer(analysis: Analysis) -> _DataLayer:
 
 
 def nearby_neighbours(analysis: Analysis) -> gpd.GeoDataFrame | None:
-    """The neighbouring communes to draw (EPSG:4326): ``analysis.neighbours``, else the
-    bundle's, keeping only those that touch the commune; None when there are none."""
+    """The neighbouring communes to draw (EPSG:4326), None when none are known."""
     neighbours = analysis.neighbours
-    if neighbours is None and analysis.bundle is not None:
-        from .communes import neighbours_from_bundle
-
-        try:
-            neighbours = neighbours_from_bundle(analysis.bundle, analysis.commune_figures.code)
-        except Exception:  # a missing or broken extra layer must not stop the map
-            neighbours = None
     if neighbours is None or len(neighbours) == 0:
         return None
-    neighbours = _to_storage(neighbours)
-    commune = _to_storage(analysis.commune).geometry.iloc[0]
-    # Only communes that touch this one: a bundle's neighbours file may be another city's.
-    near = neighbours.geometry.intersects(commune.buffer(0.002))
-    if "code" in neighbours:
-        near &= neighbours["code"].astype(str) != analysis.commune_figures.code
-    neighbours = neighbours[near]
-    return neighbours if len(neighbours) else None
+    return _to_storage(neighbours)
 
 
 def _neighbours_layer(neighbours: gpd.GeoDataFrame) -> _DataLayer:
@@ -1053,7 +1039,6 @@ def write_map(
     list of Path
         The files written, the map first.
     """
-    from .commands._common import write_atomic
     from .report import render
 
     path = Path(path) if path is not None else default_map_path(analysis)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .._io import write_atomic
+
 
 def add_city_options(parser: argparse.ArgumentParser) -> None:
     """CITY, --insee, --bundle, --data-dir: which commune, from where."""
@@ -48,13 +50,6 @@ def write_output(text: str, path: Path | None) -> None:
         sys.stdout.write(text)
         return
     write_atomic(path, text.encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`geocover._lock.replace_atomic`)."""
-    from .._lock import replace_atomic
-
-    replace_atomic(path, data)
 
 
 def add_camera_options(parser: argparse.ArgumentParser) -> None:
