@@ -61,6 +61,8 @@ class Analysis:
     cameras_outside_perimeters: list[str] | None = None
     """Ids of mapped cameras outside every authorized perimeter (None: no perimeter)."""
     camera_problems: list[Any] = field(default_factory=list)
+    cameras_inside: int = 0
+    """Mapped cameras inside the commune (a list may hold sites beyond it)."""
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     )
@@ -195,6 +197,9 @@ def analyse(
         capacity=band,
         cameras_outside_perimeters=outside,
         camera_problems=layers.problems,
+        cameras_inside=int(
+            layers.cameras.within(commune.to_crs(layers.cameras.crs).geometry.iloc[0]).sum()
+        ) if not layers.cameras.empty else 0,
     )
 
 

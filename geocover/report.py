@@ -119,6 +119,7 @@ def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     outside = analysis.cameras_outside_perimeters
     return {
         "count": n,
+        "inside_commune": analysis.cameras_inside,
         "by_source": by_source,
         "by_type": by_type,
         "outside_perimeters": None if outside is None else len(outside),
@@ -156,7 +157,7 @@ def _camera_lines(analysis: Analysis) -> list[str]:
     data = _cameras_json(analysis)
     lines = ["Cameras (mapped)"]
     sources = ", ".join(f"{v} {k}" for k, v in data["by_source"].items()) or "none"
-    lines.append(f"  {data['count']} mapped ({sources})")
+    lines.append(f"  {data['count']} mapped ({sources}), {data['inside_commune']} of them inside the commune")
     if data["by_type"]:
         lines.append("  by type: " + ", ".join(f"{v} {k}" for k, v in data["by_type"].items()))
     if data["outside_perimeters"] is not None:

@@ -137,6 +137,11 @@ def test_report_json_has_the_camera_sections(cli, bundle):
     data = json.loads(result.stdout)
     assert data["cameras"]["count"] == 1389
     assert data["cameras"]["by_source"] == {"list:paris-pvpp2013": 1389}
+    # Independently: the list's points inside the bundle's Paris polygon.
+    pts = gpd.read_file(bundle / "cameras/paris-pvpp-circa2013.geojson")
+    paris = gpd.read_file(bundle / "communes/paris-75056-adminexpress2018.geojson").geometry.iloc[0]
+    assert data["cameras"]["inside_commune"] == int(shapely.contains_xy(paris, pts.geometry.x, pts.geometry.y).sum())
+    assert 1300 < data["cameras"]["inside_commune"] < 1389
     assert set(data["coverage"]) == {"sunders", "panopticity-observation"}
     for cov in data["coverage"].values():
         assert cov["occluded"] is False
