@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..figures import write_figures
 from ._common import add_camera_options, add_city_options, add_perimeter_options, analysis_from_args
 
 
@@ -30,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     analysis = analysis_from_args(args)
     preset = args.presets[0] if args.presets else None
+    from ..figures import write_figures  # matplotlib: only for this command
+
     for path in write_figures(analysis, args.output_dir, preset=preset):
         print(path)
     return 0

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..webmap import TILES, default_map_path, write_map
 from ._common import add_camera_options, add_city_options, add_perimeter_options, analysis_from_args
 
 
@@ -27,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_camera_options(parser)
     parser.add_argument("-o", "--output", metavar="PATH", type=Path,
                         help="the HTML file to write (default maps/<city>.html)")
-    parser.add_argument("--tiles", choices=TILES, default="osm",
+    parser.add_argument("--tiles", choices=("osm", "none"), default="osm",
                         help="background: OpenStreetMap tiles (osm, default) or none (the page "
                         "then contacts no server at all)")
     parser.set_defaults(run=run)
@@ -35,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     analysis = analysis_from_args(args)
+    from ..webmap import default_map_path, write_map  # folium: only for this command
+
     path = args.output if args.output is not None else default_map_path(analysis)
     written = write_map(analysis, path, tiles=args.tiles, presets=args.presets)
     for file in written:
