@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .perimeters import to_date
 from ._io import write_atomic
 from . import settings
 from .communes import metric_crs
@@ -191,17 +192,9 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
+    """A date, or None when blank or unreadable (loading already refused bad dates)."""
     try:
-        return dt.date.fromisoformat(text[:10])
+        return to_date(value)
     except ValueError:
         return None
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .communes import check_insee
 from . import settings
 from ._http import Answer, fetch_json
 from .cameras import Problem, from_overpass
@@ -49,24 +50,12 @@ __all__ = [
 #: Metres per storey when a building's height comes from ``building:levels``.
 LEVEL_HEIGHT_M: float = 3.0
 
-_INSEE = re.compile(r"(?:\d{5}|2[AB]\d{3})")
 
 
 def validate_insee(insee: str) -> str:
-    """Check an INSEE commune code and return it normalised (``2a004`` → ``2A004``).
-
-    Raises
-    ------
-    UsageError
-        Unless the code is 5 characters: 5 digits, or ``2A``/``2B`` and 3 digits (Corsica).
-    """
-    code = str(insee).strip().upper()
-    if not _INSEE.fullmatch(code):
-        raise UsageError(
-            f"{insee!r} is not an INSEE commune code: 5 characters, digits "
-            "(57463 for Metz) or 2A/2B and 3 digits in Corsica (2A004)"
-        )
-    return code
+    """Check an INSEE commune code and return it normalised (``2a004`` → ``2A004``);
+    raises UsageError otherwise (see :func:`geocover.communes.check_insee`)."""
+    return check_insee(insee)
 
 
 def _header(insee: str) -> str:

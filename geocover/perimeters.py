@@ -58,23 +58,27 @@ def empty_perimeters() -> gpd.GeoDataFrame:
     return frame
 
 
-def _parse_date(value: object, path: Path, row: int, column: str) -> dt.date | None:
+def to_date(value: object) -> dt.date | None:
+    """A date from what a layer holds (None, NaN, a date, a timestamp, ``YYYY-MM-DD…``
+    text). Blank is None; anything else unreadable raises ValueError."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
         return value.date()
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
     if not text:
         return None
+    return dt.date.fromisoformat(text[:10])
+
+
+def _parse_date(value: object, path: Path, row: int, column: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(text[:10])
+        return to_date(value)
     except ValueError:
         raise DataError(
-            f"{column} {text!r} is not a date (write YYYY-MM-DD)", path, row
+            f"{column} {str(value).strip()!r} is not a date (write YYYY-MM-DD)", path, row
         ) from None
 
 

@@ -91,4 +91,5 @@ def analysis_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def
         lists=args.lists,
         presets=args.presets,
         osm_extract=args.osm_extract,
+        today=getattr(args, "today", None),
     )

@@ -10,8 +10,13 @@ import sys
 from pathlib import Path
 
 from .. import compliance, provenance
-from ..analysis import analyse
-from ._common import add_camera_options, add_city_options, add_perimeter_options, write_atomic
+from ._common import (
+    add_camera_options,
+    add_city_options,
+    add_perimeter_options,
+    analysis_from_args,
+    write_atomic,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,20 +56,7 @@ def _iso_date(text: str) -> dt.date:
 
 
 def run(args: argparse.Namespace) -> int:
-    analysis = analyse(
-        args.city,
-        insee=args.insee,
-        bundle=args.bundle,
-        perimeters=args.perimeters,
-        assume_crs=args.assume_crs,
-        on_invalid=args.on_invalid,
-        data_dir=args.data_dir,
-        today=args.today,
-        cameras=args.cameras,
-        lists=args.lists,
-        presets=args.presets,
-        osm_extract=args.osm_extract,
-    )
+    analysis = analysis_from_args(args)
     today = args.today or dt.date.today()
     analysis.extra["today"] = today
     tables = compliance.compliance_tables(analysis, today=today)
