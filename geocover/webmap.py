@@ -924,6 +924,7 @@ def build_map(
     presets: Iterable[str] | None = None,
     report_href: str | None = None,
     cluster_threshold: int = CLUSTER_THRESHOLD,
+    propose: bool = True,
 ) -> folium.Map:
     """The interactive map of ``analysis``: a self-contained :class:`folium.Map`.
 
@@ -940,6 +941,9 @@ def build_map(
         A link (relative to the map) to the report that explains the figures.
     cluster_threshold : int
         A camera layer with more markers than this is clustered.
+    propose : bool
+        Add the "propose" mode (closed until opened): place cameras or draw a perimeter
+        and download them for ``contrib add`` / ``perimeters add`` (:mod:`geocover.propose`).
 
     Raises
     ------
@@ -1013,6 +1017,10 @@ def build_map(
         perimeters=perimeter_layer is not None, cameras=shapes, fov=shown,
         cover=bool(covers), neighbours=neighbours is not None), "gc-legend-panel"))
     fmap.add_child(LayerControl(position="topleft", collapsed=True))
+    if propose:
+        from .propose import add_propose_mode
+
+        add_propose_mode(fmap, city=analysis.city)
     fmap.add_child(_Call("done"))
     return fmap
 
@@ -1030,6 +1038,7 @@ def write_map(
     presets: Iterable[str] | None = None,
     report: bool = True,
     cluster_threshold: int = CLUSTER_THRESHOLD,
+    propose: bool = True,
 ) -> list[Path]:
     """Write the map to ``path`` (default ``maps/<city>.html``) atomically, and the report
     it links to beside it (``<stem>-report.txt`` and ``.md``) unless ``report=False``.
@@ -1048,7 +1057,7 @@ def write_map(
         text_path, md_path = report_paths(path)
         href = quote(text_path.name)
     page = render_map(analysis, tiles=tiles, presets=presets, report_href=href,
-                      cluster_threshold=cluster_threshold)
+                      cluster_threshold=cluster_threshold, propose=propose)
     write_atomic(path, page.encode("utf-8"))
     written.append(path)
     if report:

@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--tiles", choices=("osm", "none"), default="osm",
                         help="background: OpenStreetMap tiles (osm, default) or none (the page "
                         "then contacts no server at all)")
+    parser.add_argument("--no-propose", dest="propose", action="store_false",
+                        help="leave out the map's \"propose\" mode (placing cameras and drawing "
+                        "perimeters to download for contrib add / perimeters add)")
     parser.set_defaults(run=run)
 
 
@@ -37,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from ..webmap import default_map_path, write_map  # folium: only for this command
 
     path = args.output if args.output is not None else default_map_path(analysis)
-    written = write_map(analysis, path, tiles=args.tiles, presets=args.presets)
+    written = write_map(analysis, path, tiles=args.tiles, presets=args.presets,
+                        propose=args.propose)
     for file in written:
         print(f"{file} ({file.stat().st_size / 1e6:.2f} MB)" if file.suffix == ".html" else file,
               file=sys.stdout)
