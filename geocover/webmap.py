@@ -214,7 +214,7 @@ _JS = r"""
       (o.attribution || []).forEach(function (a) { map.attributionControl.addAttribution(a); });
     }
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
-    if (o.bounds) { map.fitBounds(o.bounds, {padding: [6, 6]}); }
+    if (o.bounds) { map.fitBounds(o.bounds, {padding: [6, 6], animate: false}); }
   };
   // Geometries come as integers in 1e-5 degrees: per ring, the first point then the
   // differences (see webmap._encode); decoded to Leaflet's [lat, lng].
