@@ -109,7 +109,8 @@ def test_no_crs_needs_assume_crs(tmp_path):
     import geopandas as gpd
 
     path = tmp_path / "nocrs.shp"
-    gpd.GeoDataFrame({"id": ["a"]}, geometry=[l93_box(1, 1, 2, 2)]).to_file(path)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        gpd.GeoDataFrame({"id": ["a"]}, geometry=[l93_box(1, 1, 2, 2)]).to_file(path)
     assert not path.with_suffix(".prj").exists()
     with pytest.raises(DataError, match=r"nocrs\.shp: the file declares no CRS.*--assume-crs"):
         load_perimeters(path)
