@@ -44,7 +44,7 @@ sysdeps:
 test: $(STAMP) sysdeps
 	$(PY) -m pytest -q
 
-bench: $(STAMP) sysdeps
+bench: $(STAMP)  # installs no system package: it says what is missing
 	$(PY) -m benchmarks.run
 
 clean:

@@ -54,7 +54,8 @@ class Analysis:
     fields: dict[str, gpd.GeoSeries] = field(default_factory=dict)
     """Preset name → each camera's field of view (EPSG:4326, occluded when buildings are known)."""
     camera_coverage: dict[str, CameraCoverage] = field(default_factory=dict)
-    """Preset name → coverage figures of the mapped cameras."""
+    """Preset name → coverage figures of the mapped cameras (their ``geometry``: the area
+    seen, in ``crs``)."""
     presets: tuple[str, ...] = ()
     capacity: list[Capacity] = field(default_factory=list)
     """The sensitivity band: what the claimed cameras could see at most, per preset."""

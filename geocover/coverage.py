@@ -155,6 +155,9 @@ class CameraCoverage:
     """Part of the authorized perimeters (inside the commune) that is seen."""
     streets_km: float | None = None
     streets_seen_km: float | None = None
+    geometry: shapely.Geometry | None = field(default=None, repr=False, compare=False)
+    """The area seen inside the commune, in the metric CRS of the computation (pieces of a
+    tiled union: overlay-ready, not dissolved)."""
 
     @property
     def street_share(self) -> float | None:
@@ -209,6 +212,7 @@ def camera_coverage(
             share_of_perimeters=share_perimeters,
             streets_km=streets_km,
             streets_seen_km=streets_seen,
+            geometry=seen,
         ),
         fields,
     )

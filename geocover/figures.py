@@ -101,15 +101,10 @@ def _scale_length(width_m: float) -> float:
 
 
 def _covered(analysis: Analysis, preset: str) -> shapely.Geometry | None:
-    from ._union import union_within
-
-    geoms = analysis.fields[preset].to_crs(analysis.crs).to_numpy()
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if len(geoms) == 0:
-        return None
-    commune = analysis.commune.to_crs(analysis.crs).geometry.iloc[0]
-    seen = union_within(shapely.make_valid(geoms), commune)
-    return None if seen.is_empty else seen
+    """The area seen under ``preset``, as the report computed it (in ``analysis.crs``)."""
+    figures = analysis.camera_coverage.get(preset)
+    seen = None if figures is None else figures.geometry
+    return None if seen is None or seen.is_empty else seen
 
 
 def _preset_label(name: str) -> str:

@@ -62,7 +62,29 @@ _CHAIN_TURN = np.radians(120.0)
 _BATCH = 4096
 
 
-def prepare_buildings(buildings: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+#: Buildings farther than this from every field of view are left out before any work
+#: (a camera mapped inside a footprint is moved to a wall at most a few metres away).
+_NEAR_M = 10.0
+
+
+def _near(buildings: gpd.GeoDataFrame | gpd.GeoSeries, fov: np.ndarray) -> np.ndarray:
+    """The footprints whose bounding box comes within :data:`_NEAR_M` of a field of
+    view's: a city has far more buildings than its cameras see, and validating and
+    orienting all of them dominated the time (0.24 s of 0.37 s for 1,000 cameras among
+    100,000 buildings)."""
+    geoms = np.asarray(buildings.geometry if isinstance(buildings, gpd.GeoDataFrame)
+                       else buildings, dtype=object)
+    present = ~(shapely.is_missing(fov) | shapely.is_empty(fov))
+    if len(geoms) == 0 or not present.any():
+        return geoms[:0]
+    bounds = shapely.bounds(fov[present])
+    boxes = shapely.box(bounds[:, 0] - _NEAR_M, bounds[:, 1] - _NEAR_M,
+                        bounds[:, 2] + _NEAR_M, bounds[:, 3] + _NEAR_M)
+    _, hit = shapely.STRtree(geoms).query(boxes)
+    return geoms[np.unique(hit)]
+
+
+def prepare_buildings(buildings: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray) -> np.ndarray:
     """The building footprints as valid, oriented Polygons (MultiPolygons split).
 
     Invalid footprints are repaired with ``shapely.make_valid`` (their non-polygonal
@@ -70,6 +92,8 @@ def prepare_buildings(buildings: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray
     """
     geoms = np.asarray(buildings.geometry if isinstance(buildings, gpd.GeoDataFrame)
                        else buildings, dtype=object)
+    if len(geoms) == 0:
+        return geoms
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
@@ -351,13 +375,27 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
                              "project every layer to the same metric CRS")
     fov = fovs.to_numpy()
     result = fov.copy()
-    polygons = prepare_buildings(buildings_metric)
+    polygons = prepare_buildings(_near(buildings_metric, fov))
     if len(polygons) and len(fov):
         tree = shapely.STRtree(polygons)
         view = viewpoints(cameras_metric.geometry.to_numpy(), polygons, tree)
-        for batch in range(0, len(fov), _BATCH):
-            rows = slice(batch, batch + _BATCH)
-            result[rows] = _visible(fov[rows], view[rows], polygons, tree)
+        # Batches on a thread pool: shapely releases the GIL inside GEOS, so both cores
+        # work (the shadow unions and the final difference are most of the time).
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ._union import default_workers
+
+        workers = default_workers()
+        size = max(256, min(_BATCH, -(-len(fov) // max(1, 2 * workers))))
+        batches = [slice(b, b + size) for b in range(0, len(fov), size)]
+        if workers > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                parts = list(pool.map(
+                    lambda rows: _visible(fov[rows], view[rows], polygons, tree), batches))
+        else:
+            parts = [_visible(fov[rows], view[rows], polygons, tree) for rows in batches]
+        for rows, part in zip(batches, parts):
+            result[rows] = part
     return gpd.GeoSeries(result, index=fovs.index, crs=fovs.crs, name=fovs.name)
 
 

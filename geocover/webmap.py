@@ -723,15 +723,15 @@ def _figure_rows(figures: Any) -> list[list[str]]:
 
 
 def _cover_layer(preset: str, fields: gpd.GeoSeries, analysis: Analysis) -> _DataLayer | None:
-    from ._union import union_within
-
-    metric = fields.to_crs(analysis.crs).to_numpy()
-    geoms = metric[~(shapely.is_missing(metric) | shapely.is_empty(metric))]
-    if len(geoms) == 0:
+    figures = analysis.camera_coverage.get(preset)
+    seen = None if figures is None else figures.geometry
+    if seen is None or seen.is_empty:
         return None
-    commune = analysis.commune.to_crs(analysis.crs).geometry.iloc[0]
-    inside = union_within(shapely.make_valid(geoms), commune)
-    inside = gpd.GeoSeries([inside], crs=analysis.crs).to_crs(settings.STORAGE_CRS)
+    geoms = fields.to_numpy()
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    # The area computed for the report, dissolved once for drawing.
+    inside = gpd.GeoSeries([shapely.union_all(shapely.get_parts(seen))], crs=analysis.crs)
+    inside = inside.to_crs(settings.STORAGE_CRS)
     [geometry] = _encode_all(inside.to_numpy())
     if geometry is None:
         return None

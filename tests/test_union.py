@@ -1,0 +1,260 @@
+"""Tests of the fast coverage engine (geocover._union) against independent computations:
+closed-form areas and the plain ``shapely.intersection(shapely.union_all(...), clip)``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+
+from geocover import _union
+from geocover._union import union_area_within, union_within
+
+PLANS = ("tiles", "marks", "groups")
+REL = 1e-9
+
+
+def reference(geoms, clip) -> float:
+    return float(shapely.intersection(shapely.union_all(geoms), clip).area)
+
+
+def regular_polygon_area(r: float, segments: int) -> float:
+    """Area of a regular polygon inscribed in a circle of radius r."""
+    return 0.5 * segments * r * r * math.sin(2 * math.pi / segments)
+
+
+def lens_area(r: float, d: float) -> float:
+    """Area of the intersection of two circles of radius r whose centres are d apart."""
+    return 2 * r * r * math.acos(d / (2 * r)) - 0.5 * d * math.sqrt(4 * r * r - d * d)
+
+
+def wedges(xy: np.ndarray, azimuth_deg: np.ndarray, radius: float = 50.0) -> np.ndarray:
+    t = np.radians(np.linspace(-30, 30, 33))
+    ang = np.radians(azimuth_deg)[:, None] + t[None, :]
+    ring = np.empty((len(xy), len(t) + 2, 2))
+    ring[:, 0] = ring[:, -1] = xy
+    ring[:, 1:-1, 0] = xy[:, :1] + radius * np.sin(ang)
+    ring[:, 1:-1, 1] = xy[:, 1:] + radius * np.cos(ang)
+    return shapely.polygons(ring)
+
+
+def star(cx: float, cy: float, r: float, k: int = 7) -> shapely.Polygon:
+    """A concave star: clip_by_rect may cut it into pieces."""
+    a = np.linspace(0, 2 * np.pi, 2 * k, endpoint=False)
+    rr = np.where(np.arange(2 * k) % 2 == 0, r, r * 0.35)
+    return shapely.Polygon(np.column_stack([cx + rr * np.cos(a), cy + rr * np.sin(a)]))
+
+
+@pytest.fixture(scope="module")
+def rng():
+    return np.random.default_rng(12345)
+
+
+# --------------------------------------------------------------------------- closed forms
+
+
+@pytest.mark.parametrize("plan", ("auto",) + PLANS)
+def test_empty_input(plan):
+    clip = shapely.box(0, 0, 10, 10)
+    for geoms in ([], np.array([], dtype=object), [None, shapely.Polygon()]):
+        geom, area = union_area_within(geoms, clip, strategy=plan)
+        assert area == 0.0
+        assert geom.is_empty
+    assert union_within([], clip).is_empty
+
+
+def test_empty_clip():
+    discs = shapely.buffer(shapely.points([(0, 0)]), 1.0)
+    assert union_area_within(discs, shapely.Polygon())[1] == 0.0
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_disjoint_discs_add_up(plan):
+    r, seg = 10.0, 64
+    xy = np.array([(x, y) for x in range(0, 2000, 50) for y in range(0, 1000, 50)], dtype=float)
+    discs = shapely.buffer(shapely.points(xy), r, quad_segs=seg // 4)
+    clip = shapely.box(-100, -100, 2100, 1100)
+    _, area = union_area_within(discs, clip, strategy=plan, workers=2)
+    assert area == pytest.approx(len(xy) * regular_polygon_area(r, seg), rel=REL)
+
+
+@pytest.mark.parametrize("plan", ("auto",) + PLANS)
+def test_two_overlapping_discs_lens(plan):
+    r, d = 30.0, 40.0
+    discs = shapely.buffer(shapely.points([(0, 0), (d, 0)]), r, quad_segs=512)
+    clip = shapely.box(-100, -100, 100, 100)
+    _, area = union_area_within(discs, clip, strategy=plan)
+    expected = 2 * math.pi * r * r - lens_area(r, d)
+    assert area == pytest.approx(expected, rel=1e-5)  # polygons approximate circles
+    assert area == pytest.approx(reference(discs, clip), rel=REL)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_partly_outside_the_clip(plan):
+    # 200 unit-height boxes straddling x = 0, half of each inside the clip.
+    boxes = shapely.box(-5, np.arange(200) * 2.0, 5, np.arange(200) * 2.0 + 1)
+    clip = shapely.box(0, -10, 100, 1000)
+    _, area = union_area_within(boxes, clip, strategy=plan)
+    assert area == pytest.approx(200 * 5.0, rel=REL)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_clip_with_a_hole(plan):
+    # A 100 × 100 grid of 1 × 1 squares, each of area 0.64, in a clip with a hole.
+    x, y = np.meshgrid(np.arange(100.0), np.arange(100.0))
+    cells = shapely.box(x.ravel() + 0.1, y.ravel() + 0.1, x.ravel() + 0.9, y.ravel() + 0.9)
+    clip = shapely.Polygon([(0, 0), (100, 0), (100, 100), (0, 100)],
+                           [[(20, 20), (60, 20), (60, 60), (20, 60)]])
+    _, area = union_area_within(cells, clip, strategy=plan)
+    assert area == pytest.approx((10_000 - 40 * 40) * 0.64, rel=REL)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_multipolygon_inputs_and_clip(plan):
+    # Each input is two disjoint unit squares; the clip is two squares.
+    mp = [shapely.MultiPolygon([shapely.box(i * 3, 0, i * 3 + 1, 1),
+                                shapely.box(i * 3, 5, i * 3 + 1, 6)]) for i in range(300)]
+    clip = shapely.MultiPolygon([shapely.box(-1, -1, 450.5, 2), shapely.box(-1, 4, 450.5, 7)])
+    _, area = union_area_within(mp, clip, strategy=plan)
+    assert area == pytest.approx(150 * 2 + 0.5 * 2, rel=REL)  # squares 0..149, half of 150
+
+
+def test_non_polygonal_inputs_are_ignored():
+    clip = shapely.box(0, 0, 10, 10)
+    geoms = [shapely.box(1, 1, 3, 3), shapely.Point(5, 5), shapely.LineString([(0, 0), (9, 9)]),
+             shapely.GeometryCollection([shapely.box(4, 4, 5, 5), shapely.Point(1, 1)]), None]
+    geom, area = union_area_within(geoms, clip)
+    assert area == pytest.approx(5.0, rel=REL)
+    assert all(shapely.get_type_id(p) == 3 for p in shapely.get_parts(geom))
+
+
+def test_unknown_strategy():
+    with pytest.raises(ValueError, match="strategy"):
+        union_area_within([shapely.box(0, 0, 1, 1)], shapely.box(0, 0, 1, 1), strategy="fast")
+
+
+# --------------------------------------------------------------------------- against shapely
+
+
+def _metz_like_clip() -> shapely.Polygon:
+    """A concave clip with a hole, about 3 km across."""
+    outer = star(1500, 1500, 1500, k=9).buffer(200)
+    return shapely.difference(outer, shapely.box(1300, 1300, 1700, 1600))
+
+
+def _random_points(clip, n, rng):
+    x0, y0, x1, y1 = clip.bounds
+    xy = np.column_stack([rng.uniform(x0 - 60, x1 + 60, n), rng.uniform(y0 - 60, y1 + 60, n)])
+    return xy
+
+
+@pytest.mark.parametrize("plan", ("auto",) + PLANS)
+@pytest.mark.parametrize("n", [300, 4000])
+def test_wedges_match_shapely(plan, n, rng):
+    clip = _metz_like_clip()
+    xy = _random_points(clip, n, rng)
+    geoms = wedges(xy, rng.uniform(0, 360, n))
+    _, area = union_area_within(geoms, clip, strategy=plan, workers=2)
+    assert area == pytest.approx(reference(geoms, clip), rel=REL)
+
+
+@pytest.mark.parametrize("plan", ("auto",) + PLANS)
+@pytest.mark.parametrize("n", [500, 3000, 12000])
+def test_discs_match_shapely(plan, n, rng):
+    clip = _metz_like_clip()
+    geoms = shapely.buffer(shapely.points(_random_points(clip, n, rng)), 50, quad_segs=16)
+    _, area = union_area_within(geoms, clip, strategy=plan, workers=2)
+    assert area == pytest.approx(reference(geoms, clip), rel=REL)
+
+
+def test_auto_uses_every_plan(rng):
+    """The sizes above exercise each plan on its own ground (else they test little)."""
+    clip = _metz_like_clip()
+
+    def plan(geoms):
+        polys = _union._polygons(geoms)
+        density = float(shapely.area(polys).sum()) / clip.area
+        return _union._choose(polys, shapely.bounds(polys), clip, density)
+
+    few = wedges(_random_points(clip, 4000, rng), rng.uniform(0, 360, 4000))
+    many = shapely.buffer(shapely.points(_random_points(clip, 12000, rng)), 50, quad_segs=16)
+    mid = shapely.buffer(shapely.points(_random_points(clip, 3000, rng)), 50, quad_segs=16)
+    assert plan(few) == "tiles"
+    assert plan(many) == "marks"
+    assert plan(mid) == "groups"
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_concave_polygons_with_holes(plan, rng):
+    clip = _metz_like_clip()
+    xy = _random_points(clip, 1500, rng)
+    stars = np.array([star(x, y, rng.uniform(20, 90)) for x, y in xy], dtype=object)
+    # Some with holes, some squares with a hole.
+    rings = shapely.box(xy[:200, 0] - 40, xy[:200, 1] - 40, xy[:200, 0] + 40, xy[:200, 1] + 40)
+    holes = shapely.box(xy[:200, 0] - 10, xy[:200, 1] - 10, xy[:200, 0] + 10, xy[:200, 1] + 10)
+    framed = shapely.difference(rings, holes)
+    geoms = np.concatenate([stars, framed])
+    _, area = union_area_within(geoms, clip, strategy=plan, workers=2)
+    assert area == pytest.approx(reference(geoms, clip), rel=REL)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_one_or_two_workers_same_answer(plan, rng):
+    clip = _metz_like_clip()
+    geoms = shapely.buffer(shapely.points(_random_points(clip, 3000, rng)), 50, quad_segs=16)
+    a1 = union_area_within(geoms, clip, strategy=plan, workers=1)[1]
+    a2 = union_area_within(geoms, clip, strategy=plan, workers=2)[1]
+    assert a1 == pytest.approx(a2, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- the geometry
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_pieces_are_disjoint_and_inside_the_clip(plan, rng):
+    clip = _metz_like_clip()
+    geoms = shapely.buffer(shapely.points(_random_points(clip, 3000, rng)), 50, quad_segs=16)
+    geom, area = union_area_within(geoms, clip, strategy=plan)
+    parts = shapely.get_parts(geom)
+    assert (shapely.get_type_id(parts) == 3).all()
+    assert shapely.is_valid(parts).all()
+    assert math.fsum(shapely.area(parts)) == pytest.approx(area, rel=1e-12)
+    # Disjoint interiors: dissolving them loses no area.
+    assert shapely.union_all(parts).area == pytest.approx(area, rel=REL)
+    # Inside the clip (up to rounding along its boundary).
+    assert shapely.difference(geom, clip).area <= 1e-9 * area
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_union_within_is_the_union(plan, rng):
+    clip = _metz_like_clip()
+    geoms = wedges(_random_points(clip, 2000, rng), rng.uniform(0, 360, 2000))
+    expected = shapely.intersection(shapely.union_all(geoms), clip)
+    got, area = union_area_within(geoms, clip, strategy=plan, dissolve=True)
+    assert shapely.get_type_id(got) in (3, 6)
+    assert got.is_valid
+    assert area == pytest.approx(expected.area, rel=REL)
+    assert shapely.symmetric_difference(got, expected).area <= 1e-9 * expected.area
+    assert union_within(geoms, clip).area == pytest.approx(expected.area, rel=REL)
+
+
+def test_grid_marks_are_inside_the_union(rng):
+    """Every marked cell lies inside some geometry or entirely outside the clip."""
+    clip = _metz_like_clip()
+    polys = shapely.buffer(shapely.points(_random_points(clip, 5000, rng)), 50, quad_segs=16)
+    centres, radii = _union._inscribed_discs(polys, None)
+    grid, _ = _union._make_grid(float(np.nanmedian(radii)) / _union.CELL_DIVISOR, len(polys),
+                                clip.bounds, 256)
+    grid.mark_discs(centres, radii)
+    i, j = np.nonzero(grid._marked)
+    cells = shapely.box(grid.xs(i), grid.ys(j), grid.xs(i + 1), grid.ys(j + 1))
+    assert len(cells) > 1000
+    assert shapely.covers(shapely.union_all(polys), cells).all()
+    grid._marked[:] = False
+    grid.mark_outside(clip)
+    i, j = np.nonzero(grid._marked)
+    cells = shapely.box(grid.xs(i), grid.ys(j), grid.xs(i + 1), grid.ys(j + 1))
+    assert len(cells) > 100
+    assert not shapely.intersects(clip, cells).any()
