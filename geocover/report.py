@@ -84,6 +84,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         },
         "capacity": _capacity_json(analysis),
         "claims": [v.to_dict() for v in analysis.verdicts],
+        "summary": summary(analysis),
         "sources": [asdict(s) for s in analysis.sources],
         "warnings": list(analysis.warnings),
         "attribution": [IGN_ATTRIBUTION, OSM_ATTRIBUTION],
@@ -157,7 +158,11 @@ def _camera_lines(analysis: Analysis) -> list[str]:
     data = _cameras_json(analysis)
     lines = ["Cameras (mapped)"]
     sources = ", ".join(f"{v} {k}" for k, v in data["by_source"].items()) or "none"
-    lines.append(f"  {data['count']} mapped ({sources}), {data['inside_commune']} of them inside the commune")
+    if data["count"]:
+        lines.append(f"  {data['count']} mapped ({sources}), "
+                     f"{data['inside_commune']} of them inside the commune")
+    else:
+        lines.append("  none mapped in the sources read (see Sources below)")
     if data["by_type"]:
         lines.append("  by type: " + ", ".join(f"{v} {k}" for k, v in data["by_type"].items()))
     if data["outside_perimeters"] is not None:
@@ -167,7 +172,7 @@ def _camera_lines(analysis: Analysis) -> list[str]:
 
 
 def _coverage_lines(analysis: Analysis) -> list[str]:
-    if not analysis.camera_coverage:
+    if not analysis.camera_coverage or not len(analysis.cameras if analysis.cameras is not None else []):
         return []
     lines = ["What the mapped cameras see (union inside the commune, overlaps once)",
              f"  {'preset':<28} {'km²':>9} {'commune':>9} {'perimeters':>10} {'streets':>8}  occlusion"]
@@ -195,6 +200,69 @@ def _capacity_lines(analysis: Analysis) -> list[str]:
     return lines
 
 
+def summary(analysis: Analysis) -> list[str]:
+    """The report in a few sentences, for a reader who reads nothing else."""
+    from .claims import CONSISTENT, CONTRADICTED, UNVERIFIABLE
+
+    out = []
+    counts = {v: sum(1 for x in analysis.verdicts if x.verdict == v)
+              for v in (CONSISTENT, CONTRADICTED, UNVERIFIABLE)}
+    if analysis.verdicts:
+        out.append(
+            f"Of {len(analysis.verdicts)} claims, {counts[CONSISTENT]} consistent, "
+            f"{counts[CONTRADICTED]} contradicted and {counts[UNVERIFIABLE]} unverifiable with "
+            "the data read."
+        )
+    by_id = {v.kind: v for v in analysis.verdicts}
+    area = by_id.get("authorized_area_km2")
+    share = by_id.get("authorized_share")
+    p = analysis.perimeter_figures
+    if area is not None and share is not None:
+        official = analysis.city.official_area_km2
+        ratio = f"{100 * area.value / official:.2f} % of the official {official:g} km²" if official else ""
+        if p.count == 0:
+            out.append(
+                f"The {area.value:g} km² and {100 * share.value:g} % figures agree with each other "
+                f"({area.value:g} km² is {ratio}), but no authorized perimeter has been digitized, "
+                "so the area itself cannot be checked against the map."
+            )
+        else:
+            out.append(
+                f"The {p.count} digitized perimeter(s) cover {p.area_km2:.2f} km² of the commune "
+                f"({_fmt_share(p.share)}) against {area.value:g} km² claimed: {area.verdict}."
+            )
+    n = 0 if analysis.cameras is None else len(analysis.cameras)
+    counts_claimed = [v for v in analysis.verdicts if v.kind == "camera_count"]
+    if counts_claimed:
+        latest = max(counts_claimed, key=lambda v: v.value)
+        out.append(
+            f"{n} camera site(s) are mapped in the sources read, against {latest.value:g} claimed; "
+            "mapped cameras are a lower bound of what exists."
+        )
+    if analysis.capacity and analysis.capacity[0].authorized_km2:
+        band = [c for c in analysis.capacity if c.preset != "factsheet-300m"]
+        if band:
+            best = max(band, key=lambda c: c.dome_km2)
+            claim = next((c for c in analysis.capacity if c.preset == "factsheet-300m"), None)
+            if (best.dome_share_of_authorized or 0) < 1:
+                text = (
+                    f"Even with no overlap and nothing in the way, {best.n_cameras} cameras would "
+                    f"see at most {best.dome_km2:.1f} km² "
+                    f"({_fmt_share(best.dome_share_of_authorized)} of the "
+                    f"{best.authorized_km2:g} km² authorized) under the widest published model "
+                    f"({best.label})"
+                )
+                if claim is not None and claim.dome_km2 >= (claim.authorized_km2 or 0):
+                    text += (f"; only with the fact sheet's own 300 m range, all round, would they "
+                             f"reach it ({claim.dome_km2:.1f} km²)")
+                out.append(text + ".")
+            else:
+                out.append(f"{best.n_cameras} cameras could see up to {best.dome_km2:.1f} km² "
+                           f"under {best.label}, more than the {best.authorized_km2:g} km² "
+                           "authorized.")
+    return out
+
+
 def _fmt_share(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.2f} %"
 
@@ -208,13 +276,13 @@ def to_text(analysis: Analysis) -> str:
         f"geocover {_version()} — video-surveillance claims of {city.name} (INSEE {c.code})",
         "",
         "Commune",
-        f"  area (planar, {c.crs}):        {c.area_km2:8.3f} km²",
-        f"  area (geodesic, WGS 84):       {c.geodesic_area_km2:8.3f} km²"
+        f"  {'area (planar, ' + c.crs + '):':<31}{c.area_km2:8.3f} km²",
+        f"  {'area (geodesic, WGS 84):':<31}{c.geodesic_area_km2:8.3f} km²"
         f"   (planar {c.planar_vs_geodesic:+.3%} against it)",
     ]
     if c.official_area_km2:
         lines.append(
-            f"  official area:                 {c.official_area_km2:8.3f} km²"
+            f"  {'official area:':<31}{c.official_area_km2:8.3f} km²"
             f"   (computed {c.computed_vs_official:+.2%} against it)"
         )
         if city.official_area_source:
@@ -223,6 +291,7 @@ def to_text(analysis: Analysis) -> str:
         f"  boundary: {analysis.commune['source'].iloc[0]}, retrieved "
         f"{analysis.commune['retrieved'].iloc[0]}"
     )
+    lines[1:1] = ["", "In short"] + [f"  {sentence}" for sentence in summary(analysis)]
     lines += ["", "Authorized perimeters"]
     if p.count == 0:
         lines.append("  0 digitized: no perimeter to measure (see docs/perimeters.md)")
@@ -284,6 +353,10 @@ def to_markdown(analysis: Analysis) -> str:
         f"# Video-surveillance claims of {_md_escape(city.name)} (INSEE {c.code})",
         "",
         f"geocover {_version()}, {analysis.generated}.",
+        "",
+        "## In short",
+        "",
+        *[f"- {_md_escape(sentence)}" for sentence in summary(analysis)],
         "",
         "## Commune",
         "",

@@ -48,6 +48,10 @@ def test_metz_text_report_reads_well(cli, bundle):
     assert "41.753 km²" in out and "41.940 km²" in out
     assert "50.07 %" in out
     assert "0 digitized" in out
+    short = out.split("In short", 1)[1].split("\n\n", 1)[0]
+    assert "Of 8 claims, 1 consistent, 0 contradicted and 7 unverifiable" in short
+    assert "21 km² is 50.07 % of the official 41.94 km²" in short
+    assert "0 camera site(s) are mapped" in short and "148 claimed" in short
     assert "IGN – ADMIN EXPRESS" in out and "© OpenStreetMap contributors" in out
 
 
@@ -57,6 +61,7 @@ def test_markdown_report(cli, bundle, tmp_path):
     assert result.returncode == 0, result.stderr
     text = out.read_text()
     assert text.startswith("# Video-surveillance claims of Metz")
+    assert "## In short" in text
     assert "| authorized-share | 50 % | **consistent** |" in text
 
 
