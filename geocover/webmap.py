@@ -770,6 +770,12 @@ def _claims_html(analysis: Analysis) -> str:
     city = analysis.city
     out = [f'<details open data-gc-fold><summary><h2>{h(city.name)}: the claims and the map'
            "</h2></summary>"]
+    from .report import summary
+
+    sentences = summary(analysis)
+    if sentences:
+        out.append("<ul class='gc-summary'>" + "".join(f"<li>{h(t)}</li>" for t in sentences)
+                   + "</ul>")
     if not analysis.verdicts:
         out.append("<p class='gc-muted'>No claim is configured for this commune "
                    "(data/&lt;city&gt;/city.toml).</p>")
