@@ -53,6 +53,7 @@ __all__ = [
     "empty_cameras",
     "from_list",
     "from_overpass",
+    "is_blank",
     "load_cameras_file",
     "load_contributions",
     "load_list",
@@ -355,7 +356,8 @@ def parse_date(value: str) -> str:
 # ------------------------------------------------------------------------ tags → fields
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """None, NaN or white space: a value that was not given."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -364,7 +366,7 @@ def _blank(value: Any) -> bool:
 
 
 def _text(value: Any) -> str | None:
-    return None if _blank(value) else str(value).strip()
+    return None if is_blank(value) else str(value).strip()
 
 
 def _default_fields() -> dict[str, Any]:
@@ -700,7 +702,7 @@ def _find_column(header: list[str], names: tuple[str, ...]) -> str | None:
 
 
 def _coordinate(value: str | None, path: Path, row: int, column: str) -> float:
-    if _blank(value):
+    if is_blank(value):
         raise DataError(f"missing coordinates (column {column!r} is empty)", path, row)
     text = str(value).strip()
     if re.fullmatch(r"-?\d+,\d+", text):
@@ -790,7 +792,7 @@ def _ogr_records(path: Path) -> _Records:
     records.rows = list(range(1, len(frame) + 1))
     attributes = frame.drop(columns=frame.geometry.name)
     records.props = [
-        {k: (None if _blank(v) else v) for k, v in row.items()}
+        {k: (None if is_blank(v) else v) for k, v in row.items()}
         for row in attributes.to_dict(orient="records")
     ]
     return records
@@ -880,7 +882,7 @@ def _apply_schema(
     """Overwrite ``fields`` with the non-empty schema-named ``values``, reporting bad ones."""
     for column, value in values.items():
         empty_container = isinstance(value, (list, dict)) and not value and column != "directions"
-        if _blank(value) or empty_container:
+        if is_blank(value) or empty_container:
             continue
         if column in _SCHEMA_PARSERS:
             parser, fallback = _SCHEMA_PARSERS[column]
@@ -968,7 +970,7 @@ PARIS_BOVP2019 = ListDefinition(
 
 def _list_date(value: Any, fmt: str | None) -> tuple[str | None, str | None]:
     """An official list's date → (ISO date or None, a reason to report or None)."""
-    if _blank(value):
+    if is_blank(value):
         return None, None
     text = str(value).strip()
     if text.lower() in UNKNOWN_DATE_WORDS:
@@ -1180,13 +1182,13 @@ def _normalize_records(
         ids.append(cid)
         row_of[cid] = row
         raw_tags: dict[str, Any] = {}
-        if "tags" in props and not _blank(props["tags"]):
+        if "tags" in props and not is_blank(props["tags"]):
             try:
                 raw_tags = _tags_value(props["tags"])
             except ValueError as exc:
                 raise DataError(f"{exc}", path, row) from None
         for key, value in props.items():
-            if key in schema or key in records.coordinate_keys or _blank(value):
+            if key in schema or key in records.coordinate_keys or is_blank(value):
                 continue
             raw_tags.setdefault(key, value)
         # Schema-named values win over tags. In a file written in the layer's schema
@@ -1196,7 +1198,7 @@ def _normalize_records(
         if isinstance(props.get("tags"), Mapping):
             present = {key for key in props if key in schema}
         else:
-            present = {key for key in props if key in schema and not _blank(props[key])}
+            present = {key for key in props if key in schema and not is_blank(props[key])}
         fields, tag_problems = parse_tags(raw_tags, cid)
         problems.extend(p for p in tag_problems if _TAG_FIELDS.get(p.key) not in present)
         defaults = _default_fields()

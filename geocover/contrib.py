@@ -46,6 +46,7 @@ from .cameras import (
     PRECISIONS,
     cameras_from_geojson,
     cameras_to_geojson,
+    is_blank,
     load_cameras_file,
     parse_date,
     parse_direction,
@@ -156,14 +157,6 @@ _GEOD = Geod(ellps="WGS84")
 # --------------------------------------------------------------------------- small helpers
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
@@ -184,7 +177,7 @@ def _directions_text(pairs: Iterable[Iterable[float]]) -> str:
 
 def tag_text(value: Any) -> str | None:
     """A property value as OSM tag text (None when empty)."""
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -506,7 +499,7 @@ def schema_tags(record: Mapping[str, Any]) -> dict[str, str]:
     """OSM tags equivalent to the schema fields of a camera (camera layer record)."""
     tags: dict[str, str] = {}
     camera_type = record.get("camera_type")
-    if not _blank(camera_type) and camera_type != "unknown":
+    if not is_blank(camera_type) and camera_type != "unknown":
         tags["camera:type"] = str(camera_type)
     directions = record.get("directions")
     if isinstance(directions, (list, tuple)) and len(directions):
@@ -564,7 +557,7 @@ def _row_tags(
                 parsed = json.loads(value) if isinstance(value, str) and value.strip() else value
             except ValueError:
                 parsed = None
-            if _blank(value):
+            if is_blank(value):
                 continue
             if not isinstance(parsed, Mapping):
                 problems.append("tags is not a JSON object of key/value pairs")
@@ -746,7 +739,7 @@ class CommuneCheck:
 
 
 def _coordinate(value: Any, what: str) -> tuple[float | None, str | None]:
-    if _blank(value):
+    if is_blank(value):
         return None, f"missing {what}"
     if isinstance(value, bool):
         return None, f"{what} {value!r} is not a number"
@@ -904,7 +897,7 @@ class _Grid:
 
 
 def _is_blank_field(value: Any) -> bool:
-    return _blank(value) or value == "unknown" or (isinstance(value, list) and not value)
+    return is_blank(value) or value == "unknown" or (isinstance(value, list) and not value)
 
 
 _MERGED_FIELDS = (
@@ -1244,7 +1237,7 @@ def worklist(
         if height is None or (isinstance(height, float) and math.isnan(height)):
             todo.append("height")
         check_date = record.get("check_date")
-        if not _blank(check_date):
+        if not is_blank(check_date):
             end = _period_end(str(check_date))
             if end is not None and end < limit:
                 todo.append(f"check_date {check_date} older than {stale_years} years")
@@ -1255,7 +1248,7 @@ def worklist(
             "id": record["id"],
             "todo": "; ".join(todo),
             "camera_type": camera_type,
-            "check_date": None if _blank(check_date) else str(check_date),
+            "check_date": None if is_blank(check_date) else str(check_date),
             "name": record.get("name"),
             "source": record.get("source"),
             "latitude": float(point.y),
@@ -1280,10 +1273,10 @@ def write_worklist(frame: gpd.GeoDataFrame, prefix: str | Path) -> tuple[Path, P
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for record in frame[columns].to_dict("records"):
-        writer.writerow(["" if _blank(v) else v for v in record.values()])
+        writer.writerow(["" if is_blank(v) else v for v in record.values()])
     features = [
         {"type": "Feature",
-         "properties": {k: None if _blank(v) else v for k, v in record.items()},
+         "properties": {k: None if is_blank(v) else v for k, v in record.items()},
          "geometry": {"type": "Point", "coordinates": [record["longitude"], record["latitude"]]}}
         for record in frame.drop(columns="geometry").to_dict("records")
     ]
@@ -1333,7 +1326,7 @@ def perimeter_id(geometry: shapely.Geometry, decree_ref: str) -> str:
 
 
 def _text_or_none(value: Any) -> str | None:
-    return None if _blank(value) else str(value).strip()
+    return None if is_blank(value) else str(value).strip()
 
 
 def add_perimeters(
