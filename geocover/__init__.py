@@ -17,7 +17,18 @@ from .analysis import Analysis, analyse
 from .city import City, Claim, load_city
 from .claims import Facts, Verdict, evaluate
 from .communes import load_commune, load_departement
-from .coverage import CommuneFigures, PerimeterFigures, commune_figures, perimeter_figures
+from .coverage import (
+    CameraCoverage,
+    Capacity,
+    CommuneFigures,
+    PerimeterFigures,
+    camera_coverage,
+    capacity,
+    commune_figures,
+    perimeter_figures,
+)
+from .fov import DEFAULT_PRESETS, PRESETS, fields_of_view, get_preset
+from .occlusion import visible_fields
 from .errors import ConfigError, DataError, GeocoverError, SourceError, UsageError
 from .perimeters import PerimeterSet, load_perimeters
 from .report import render, to_dict
@@ -26,8 +37,39 @@ from .report import render, to_dict
 # provenance of every figure belong to every report, whichever entry point made it.
 from . import compliance, provenance  # noqa: E402,F401  isort: skip
 
+#: Public functions whose modules import heavy libraries (folium, matplotlib): loaded
+#: on first use so that ``import geocover`` and ``geocover report`` stay fast.
+_LAZY = {
+    "build_map": "webmap",
+    "write_map": "webmap",
+    "write_figures": "figures",
+    "compliance_tables": "compliance",
+}
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562 module attribute hook
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'geocover' has no attribute {name!r}")
+
+
 __all__ = [
+    "DEFAULT_PRESETS",
+    "PRESETS",
     "Analysis",
+    "CameraCoverage",
+    "Capacity",
+    "build_map",
+    "camera_coverage",
+    "capacity",
+    "compliance_tables",
+    "fields_of_view",
+    "get_preset",
+    "visible_fields",
+    "write_figures",
+    "write_map",
     "City",
     "Claim",
     "CommuneFigures",

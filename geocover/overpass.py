@@ -30,7 +30,7 @@ from .communes import check_insee
 from . import settings
 from ._http import Answer, fetch_json
 from .cameras import Problem, from_overpass
-from .errors import DataError, UsageError
+from .errors import DataError
 
 __all__ = [
     "LEVEL_HEIGHT_M",

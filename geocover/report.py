@@ -306,7 +306,7 @@ def to_text(analysis: Analysis) -> str:
     for block in (_camera_lines(analysis), _coverage_lines(analysis), _capacity_lines(analysis)):
         if block:
             lines += [""] + block
-    for name, section in SECTIONS.items():
+    for section in SECTIONS.values():
         out = section(analysis)
         if out is not None and out[1]:
             lines += [""] + out[1]
@@ -384,11 +384,12 @@ def to_markdown(analysis: Analysis) -> str:
             f"| outside the commune (clipped) | {p.outside_km2:.3f} km² |",
         ]
     out += ["", "## Cameras", "", "```"] + _camera_lines(analysis)[1:] + ["```"]
-    if analysis.camera_coverage:
-        out += ["", "## What the mapped cameras see", "", "```"] + _coverage_lines(analysis)[1:] + ["```"]
+    coverage = _coverage_lines(analysis)
+    if coverage:
+        out += ["", "## What the mapped cameras see", "", "```"] + coverage[1:] + ["```"]
     if analysis.capacity:
         out += ["", "## Capacity of the claimed cameras", "", "```"] + _capacity_lines(analysis) + ["```"]
-    for name, section in SECTIONS.items():
+    for section in SECTIONS.values():
         res = section(analysis)
         if res is not None and res[2]:
             out += [""] + res[2]

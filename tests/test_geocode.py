@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from geocover import _http, geocode, settings
+from geocover import geocode, settings
 from geocover.cameras import load_cameras_file
-from geocover.errors import SourceError, UsageError
+from geocover.errors import SourceError
 
 ANNEXE = Path("cameras/paris-bovp2019-raw/annexe1.csv")
 GEOCODED = Path("cameras/paris-bovp2019-geocoded.geojson")
