@@ -574,28 +574,15 @@ _MAP_STYLE = {
 
 
 def add_to_map(folium_map: Any, tables: Mapping[str, gpd.GeoDataFrame]) -> None:
-    """Add each non-empty table to a folium map as a layer (off by default), with the
-    ids and reasons in escaped popups."""
-    import folium
+    """Add each non-empty table to a geocover map (:func:`geocover.webmap.build_map`) as a
+    layer, off by default; each row's ids and reasons in a popup built with textContent
+    (through the map's own layer factory: no folium Popup, which needs jQuery and puts
+    its HTML in a JavaScript template literal). Cameras are drawn as 10 m rings."""
+    from .webmap import compliance_layer
 
     for name, frame in tables.items():
-        if frame.empty:
-            continue
-        colour = _MAP_STYLE.get(name, "#333333")
-        group = folium.FeatureGroup(name=f"compliance: {TABLES[name]} ({len(frame)})", show=False)
-        for line, (_, row) in zip(_lines(name, frame), frame.iterrows()):
-            popup = folium.Popup(html.escape(line), max_width=320)
-            if row.geometry.geom_type == "Point":
-                folium.CircleMarker([row.geometry.y, row.geometry.x], radius=6, color=colour,
-                                    fill=True, popup=popup).add_to(group)
-            else:
-                folium.GeoJson(
-                    shapely.to_geojson(row.geometry),
-                    style_function=lambda _f, c=colour: {"color": c, "weight": 2,
-                                                         "dashArray": "6 4", "fillOpacity": 0.1},
-                    popup=popup,
-                ).add_to(group)
-        group.add_to(folium_map)
+        if not frame.empty:
+            folium_map.add_child(compliance_layer(name, TABLES[name], frame, _lines(name, frame)))
 
 
 def _register() -> None:

@@ -114,6 +114,8 @@ _STYLES: dict[str, dict[str, Any]] = {
     "fov": {"color": "#e34a33", "weight": 0.6, "opacity": 0.7, "fillColor": "#fc8d59",
             "fillOpacity": 0.2},
     "cover": {"color": "#2c7fb8", "weight": 1, "fillColor": "#41b6c4", "fillOpacity": 0.35},
+    "compliance": {"color": "#d7191c", "weight": 2, "dashArray": "6 4", "fillColor": "#d7191c",
+                   "fillOpacity": 0.15},
 }
 
 # The page's own stylesheet and script: static, no data in them.
@@ -507,6 +509,25 @@ def _commune_layer(analysis: Analysis) -> _DataLayer:
         "areas", features,
         {"key": "commune", "pane": "gcCommune", "style": _STYLES["commune"], "popup": True},
         name=f"Commune: {c.name}",
+    )
+
+
+def compliance_layer(key: str, title: str, frame: gpd.GeoDataFrame,
+                     lines: list[str]) -> _DataLayer:
+    """One compliance table as a map layer (off by default): its polygons, its points as
+    10 m rings, each with the table's line for it in a popup."""
+    frame = _to_storage(frame)
+    metric = frame.to_crs(frame.estimate_utm_crs()).geometry.to_numpy()
+    points = shapely.get_type_id(metric) == 0
+    metric[points] = shapely.buffer(metric[points], 10.0, quad_segs=4)
+    drawn = gpd.GeoSeries(metric, crs=frame.estimate_utm_crs()).to_crs(settings.STORAGE_CRS)
+    features = [{"g": g, "t": title, "r": [["", line]]}
+                for g, line in zip(_encode_all(drawn.to_numpy()), lines) if g is not None]
+    return _DataLayer(
+        "areas", features,
+        {"key": f"compliance:{key}", "pane": "gcCover", "style": _STYLES["compliance"],
+         "popup": True},
+        name=f"Compliance: {title} ({len(frame)})", show=False,
     )
 
 
@@ -1009,6 +1030,10 @@ def build_map(
             shown = True
     for layer in camera_layers:
         fmap.add_child(layer)
+    # The compliance tables (cameras outside perimeters, expiring decrees…), off by default.
+    from .compliance import add_to_map, compliance_tables
+
+    add_to_map(fmap, compliance_tables(analysis))
 
     shapes: set[str] = set()
     for layer in camera_layers:

@@ -210,17 +210,18 @@ def test_export_writes_csv_and_geojson_with_ids(layers, tmp_path):
 
 
 def test_map_layers_escape_user_text(layers):
-    import folium
-
     perimeters = layers.perimeters.copy()
     perimeters.loc[perimeters["id"] == "SYN-expiring", "name"] = "<script>alert('x')</script>"
     tables = compliance_tables(ComplianceLayers(layers.commune, perimeters, layers.cameras),
                                today=TODAY)
-    fmap = folium.Map()
+    from geocover.webmap import GeocoverMap
+
+    fmap = GeocoverMap(tiles=None)
     add_to_map(fmap, tables)
     page = fmap.get_root().render()
     assert "<script>alert" not in page
-    assert "&lt;script&gt;alert" in page
+    assert "\\u003cscript\\u003ealert" in page  # JSON-escaped data, shown with textContent
+    assert page.count('"key":"compliance:') == sum(not t.empty for t in tables.values()) == 4
 
 
 def test_report_section_on_an_analysis(bundle, tmp_path):
