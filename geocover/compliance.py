@@ -29,7 +29,6 @@ Importing this module registers the ``compliance`` section of the report
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
