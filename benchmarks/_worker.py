@@ -78,7 +78,7 @@ def _maxrss_mb() -> float:
 
 
 def coverage(folder: Path, reference: bool) -> dict:
-    from geocover import _union
+    from geocover.model import union as _union
 
     geoms = load_geoms(folder / "geoms.npz")
     clip = load_geoms(folder / "clip.npz")[0]
@@ -104,7 +104,7 @@ def coverage(folder: Path, reference: bool) -> dict:
 def occlusion(folder: Path) -> dict:
     import geopandas as gpd
 
-    from geocover.occlusion import visible_fields
+    from geocover.model.occlusion import visible_fields
 
     meta = json.loads((folder / "meta.json").read_text())
     crs = meta["crs"]

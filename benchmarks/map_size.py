@@ -18,13 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from geocover.outputs.webmap.build import write_map
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.workloads import bundle_dir  # noqa: E402
-from geocover import webmap  # noqa: E402
-from geocover.analysis import analyse  # noqa: E402
-from geocover.fov import DEFAULT_PRESETS  # noqa: E402
+
+pass  # noqa: E402
+from geocover.model.fov import DEFAULT_PRESETS  # noqa: E402
+from geocover.pipeline.analysis import analyse  # noqa: E402
 from tests.browser import chromium, close_page, open_page  # noqa: E402
 
 CASES = {
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             for tiles in ("none", "osm"):
                 path = out / f"paris-{len(presets)}-{tiles}.html"
                 t0 = time.perf_counter()
-                webmap.write_map(analysis, path, tiles=tiles, presets=presets, report=False)
+                write_map(analysis, path, tiles=tiles, presets=presets, report=False)
                 build = time.perf_counter() - t0
                 loads = []
                 for _ in range(args.repeat):

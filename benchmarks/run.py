@@ -102,7 +102,7 @@ COVERAGE_SQL = (
     "SELECT ST_Area(ST_Intersection(ST_Union(geom), (SELECT geom FROM commune))) FROM fov"
 )
 
-#: Exact shadows, the same model as geocover.occlusion: every front-facing edge of
+#: Exact shadows, the same model as geocover.model.occlusion: every front-facing edge of
 #: every building meeting the field of view hides the region behind it (a pentagon
 #: p1, p2, then far points on the rays through p2, the edge's angular middle and p1,
 #: at twice the farthest of the field of view's reach and the edge's ends);
@@ -578,7 +578,7 @@ def update_readme(table_md: str) -> None:
 
 
 def _meta(n_pairs: int, postgis: str) -> dict:
-    from geocover._union import default_workers
+    from geocover.model.union import default_workers
 
     return {
         "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

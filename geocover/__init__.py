@@ -6,18 +6,9 @@ render the outputs. The CLI (``geocover``) and the notebooks use these functions
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("geocover")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
-
-from .analysis import Analysis, analyse
-from .city import City, Claim, load_city
-from .claims import Facts, Verdict, evaluate
-from .communes import load_commune, load_departement
-from .coverage import (
+from geocover._version import __version__
+from geocover.errors import ConfigError, DataError, GeocoverError, SourceError, UsageError
+from geocover.model.coverage import (
     CameraCoverage,
     Capacity,
     CommuneFigures,
@@ -27,23 +18,27 @@ from .coverage import (
     commune_figures,
     perimeter_figures,
 )
-from .fov import DEFAULT_PRESETS, PRESETS, fields_of_view, get_preset
-from .occlusion import visible_fields
-from .errors import ConfigError, DataError, GeocoverError, SourceError, UsageError
-from .perimeters import PerimeterSet, load_perimeters
-from .report import render, to_dict
+from geocover.model.fov import DEFAULT_PRESETS, PRESETS, fields_of_view, get_preset
+from geocover.model.occlusion import visible_fields
+from geocover.outputs.report import render, to_dict
+from geocover.pipeline.analysis import Analysis, analyse
+from geocover.schema.city import City, Claim
+from geocover.schema.perimeters import PerimeterSet
+from geocover.sources.city import load_city
+from geocover.sources.communes import load_commune, load_departement
+from geocover.sources.perimeters import load_perimeters
+from geocover.verdicts.claims import Facts, Verdict, evaluate
 
 # Report sections registered in report.SECTIONS on import: compliance tables and the
 # provenance of every figure belong to every report, whichever entry point made it.
-from . import compliance, provenance  # noqa: E402,F401  isort: skip
 
 #: Public functions whose modules import heavy libraries (folium, matplotlib): loaded
 #: on first use so that ``import geocover`` and ``geocover report`` stay fast.
 _LAZY = {
-    "build_map": "webmap",
-    "write_map": "webmap",
-    "write_figures": "figures",
-    "compliance_tables": "compliance",
+    "build_map": "outputs.webmap",
+    "write_map": "outputs.webmap",
+    "write_figures": "outputs.figures",
+    "compliance_tables": "verdicts.compliance",
 }
 
 

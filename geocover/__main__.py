@@ -1,5 +1,5 @@
 """``python -m geocover``: the same as the ``geocover`` command."""
 
-from .cli import main
+from geocover.cli.main import main
 
 raise SystemExit(main())

@@ -193,7 +193,8 @@ height (5 m) and tilt (15°).
     code('''
 import math
 
-from geocover import fov, settings
+from geocover import settings
+from geocover.model import fov
 
 n = 148
 rows = []
@@ -235,8 +236,8 @@ import tempfile
 
 import geopandas as gpd
 
-from geocover.compliance import compliance_tables
-from geocover.provenance import provenance
+from geocover.verdicts.compliance import compliance_tables
+from geocover.pipeline.provenance import provenance
 
 work = Path(tempfile.mkdtemp(prefix="verify-metz-"))
 c = gpd.GeoSeries([boundary], crs="EPSG:4326").to_crs("EPSG:2154").representative_point().iloc[0]
@@ -320,8 +321,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import shapely
 
-from geocover import cameras, coverage, fov, load_commune, overpass
-from geocover.communes import metric_crs
+from geocover import load_commune
+from geocover.model import coverage, fov
+from geocover.model.crs import metric_crs
+from geocover.sources import lists as camera_lists, overpass
 
 %matplotlib inline
 
@@ -329,8 +332,8 @@ paris = load_commune("75056", bundle=BUNDLE)
 crs = metric_crs(paris)
 paris_m = paris.to_crs(crs).geometry.iloc[0]
 lists = {}
-for definition in (cameras.PARIS_BOVP2019, cameras.PARIS_PVPP):
-    frame, _problems = cameras.load_list(definition, BUNDLE)
+for definition in (camera_lists.PARIS_BOVP2019, camera_lists.PARIS_PVPP):
+    frame, _problems = camera_lists.load_list(definition, BUNDLE)
     lists[definition.list_id] = frame.to_crs(crs)
 print({k: len(v) for k, v in lists.items()}, "cameras;", f"Paris {paris_m.area / 1e6:.1f} km² ({crs})")
 print("camera types in the lists:", {k: v["camera_type"].value_counts().to_dict() for k, v in lists.items()})

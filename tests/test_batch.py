@@ -15,20 +15,18 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 
-from geocover import batch
-from geocover.batch import (
+from geocover.errors import UsageError
+from geocover.outputs.batch import choropleth, write_batch
+from geocover.pipeline.batch import (
     BatchResult,
     assign_cameras,
     camera_source,
     commune_task,
     coverage_columns,
     run_batch,
-    write_batch,
 )
-from geocover.communes import load_departement
-from geocover.errors import UsageError
-
-from .helpers import X0, Y0, l93_box
+from geocover.sources.communes import load_departement
+from tests.helpers import X0, Y0, l93_box
 
 FIVE = {"57463": "Metz", "57672": "Thionville", "57480": "Montigny-lès-Metz",
         "57227": "Forbach", "57631": "Sarreguemines"}
@@ -36,7 +34,7 @@ FIVE = {"57463": "Metz", "57672": "Thionville", "57480": "Montigny-lès-Metz",
 
 @pytest.fixture(scope="module")
 def moselle_bundle():
-    from .conftest import BUNDLE
+    from tests.conftest import BUNDLE
 
     return BUNDLE
 
@@ -226,7 +224,7 @@ def test_coverage_reaches_into_the_neighbour(tmp_path):
     assert frame.loc["99001", km2] * 1e6 == pytest.approx(math.pi * r * r - segment, rel=0.005)
     assert frame.loc["99001", share] == pytest.approx(frame.loc["99001", km2] / 4.0, rel=1e-6)
     # Names are escaped in the map.
-    html_page = batch.choropleth(result)
+    html_page = choropleth(result)
     assert "<east>" not in html_page
     assert "\\u0026lt;east\\u0026gt;" in html_page  # HTML-escaped, then JSON-encoded
 
@@ -282,16 +280,16 @@ def test_camera_source_and_errors(moselle_bundle, tmp_path):
 def test_choropleth_in_a_browser(moselle, tmp_path):
     """The Moselle map draws its 727 communes with the network shut, and a hostile
     synthetic commune name stays text."""
-    from .browser import chromium, close_page, open_page
+    from tests.browser import chromium, close_page, open_page
 
     path = tmp_path / "moselle.html"
-    path.write_text(batch.choropleth(moselle), encoding="utf-8")
+    path.write_text(choropleth(moselle), encoding="utf-8")
     hostile = tmp_path / "hostile.html"
     _synthetic_departement(tmp_path / "bundle")
     result = run_batch("99", bundle=tmp_path / "bundle", cameras=synthetic_cameras([]),
                        presets=[], progress=None, data_dir=tmp_path)
     result.communes.loc[1, "name"] = '<img src=x onerror="alert(1)">'
-    hostile.write_text(batch.choropleth(result), encoding="utf-8")
+    hostile.write_text(choropleth(result), encoding="utf-8")
     with chromium() as browser:
         page, traffic = open_page(browser, path, tile_hosts=("tile.openstreetmap.org",),
                                   wait_ready=False)

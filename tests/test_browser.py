@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from geocover import webmap
-from geocover.analysis import analyse
-
-from .browser import chromium, close_page, open_page
-from .test_webmap import HOSTILE, hostile_analysis
+from geocover.outputs.webmap.build import write_map
+from geocover.pipeline.analysis import analyse
+from tests.browser import chromium, close_page, open_page
+from tests.test_webmap import HOSTILE, hostile_analysis
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -47,7 +46,7 @@ def paris_map(bundle, tmp_path_factory):
     analysis = analyse(insee="75056", bundle=bundle, lists=["paris-pvpp2013"],
                        presets=["sunders", "panopticity-observation"])
     path = tmp_path_factory.mktemp("paris") / "paris.html"
-    webmap.write_map(analysis, path, tiles="osm")
+    write_map(analysis, path, tiles="osm")
     return path, analysis
 
 
@@ -146,7 +145,7 @@ def test_paris_map_markers_fields_of_view_and_toggles(paris_map, browser):
 def test_hostile_text_is_shown_as_text_and_never_runs(bundle, tmp_path, browser):
     analysis = hostile_analysis(bundle, tmp_path)
     path = tmp_path / "hostile.html"
-    webmap.write_map(analysis, path, tiles="none")
+    write_map(analysis, path, tiles="none")
     page, traffic = open_page(browser, path)
     try:
         texts = page.evaluate("""async () => {

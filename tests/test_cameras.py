@@ -1,4 +1,4 @@
-"""Tests of geocover.cameras: tag grammar, normalizers, files, round-trips, bad input."""
+"""Tests of geocover.schema.vocab: tag grammar, normalizers, files, round-trips, bad input."""
 
 from __future__ import annotations
 
@@ -12,20 +12,10 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from geocover import cameras as cam
-from geocover.cameras import (
-    CAMERA_COLUMNS,
-    PARIS_BOVP2019,
-    PARIS_PVPP,
+from geocover.errors import DataError, UsageError
+from geocover.schema.frames import empty_cameras
+from geocover.schema.tags import (
     Problem,
-    cameras_from_geojson,
-    cameras_to_geojson,
-    empty_cameras,
-    from_list,
-    from_overpass,
-    load_cameras_file,
-    load_contributions,
-    load_list,
     parse_camera_type,
     parse_date,
     parse_direction,
@@ -33,7 +23,15 @@ from geocover.cameras import (
     parse_tags,
     parse_tilt,
 )
-from geocover.errors import DataError, UsageError
+from geocover.schema.vocab import CAMERA_COLUMNS, CAMERA_TYPES, PRECISIONS
+from geocover.sources.camera_files import (
+    cameras_from_geojson,
+    cameras_to_geojson,
+    load_cameras_file,
+    load_contributions,
+)
+from geocover.sources.lists import PARIS_BOVP2019, PARIS_PVPP, from_list, load_list
+from geocover.sources.osm_elements import from_overpass
 
 
 @pytest.fixture(scope="module")
@@ -535,6 +533,6 @@ def test_missing_camera_file(tmp_path: Path) -> None:
 
 
 def test_schema_constants() -> None:
-    assert cam.CAMERA_TYPES == ("fixed", "dome", "panning", "unknown")
-    assert cam.PRECISIONS == ("exact", "crossing", "street", "commune")
+    assert CAMERA_TYPES == ("fixed", "dome", "panning", "unknown")
+    assert PRECISIONS == ("exact", "crossing", "street", "commune")
     assert str(Problem("osm:node/1", "height", "x", "bad")) == "osm:node/1: height='x': bad"

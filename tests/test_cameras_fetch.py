@@ -8,7 +8,8 @@ from urllib.parse import parse_qs
 
 from werkzeug import Request, Response
 
-from geocover import cameras as cam, overpass
+from geocover.sources import overpass
+from geocover.sources.osm_elements import from_overpass
 
 
 def _overpass_handler(bundle, seen):
@@ -43,7 +44,7 @@ def test_fetch_writes_a_dated_snapshot_with_provenance(cli, bundle, httpserver, 
     counts = {name.split("-")[1]: info["elements"] for name, info in record["files"].items()}
     # Counted again independently from the snapshot files.
     cams_file = next(out.glob("*-surveillance-*.overpass.json"))
-    assert counts["surveillance"] == len(cam.from_overpass(json.loads(cams_file.read_text()))[0]) == 16
+    assert counts["surveillance"] == len(from_overpass(json.loads(cams_file.read_text()))[0]) == 16
     assert counts["buildings"] == len(overpass.parse_buildings(
         json.loads(next(out.glob("*-buildings-*.overpass.json")).read_text())))
     assert counts["highways"] == 3926

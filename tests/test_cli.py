@@ -8,7 +8,7 @@ import shutil
 import pytest
 from pyproj import Geod
 
-from .helpers import SYNTHETIC_CODE, l93_box, write_layer, write_synthetic_bundle
+from tests.helpers import SYNTHETIC_CODE, l93_box, write_layer, write_synthetic_bundle
 
 
 def test_metz_report_json_from_bundle(cli, bundle):
@@ -142,8 +142,9 @@ def test_bad_input_one_line_exit_2_nothing_written(cli, bundle, tmp_path, case, 
 
 
 def test_no_crs_shapefile_and_assume_crs(cli, bundle, tmp_path):
-    import geopandas as gpd
     import warnings
+
+    import geopandas as gpd
 
     path = tmp_path / "nocrs.shp"
     with warnings.catch_warnings():

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from geocover import communes, settings
-from geocover.coverage import commune_figures
+from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
+from geocover.model.coverage import commune_figures
+from geocover.model.crs import metric_crs
+from geocover.sources.communes import COMMUNE_COLUMNS, from_file, load_commune, load_departement
 
 
 def shoelace_km2(ring_lonlat: list[list[float]], crs: str = "EPSG:2154") -> float:
@@ -22,8 +24,8 @@ def shoelace_km2(ring_lonlat: list[list[float]], crs: str = "EPSG:2154") -> floa
 
 
 def test_metz_from_bundle(bundle):
-    metz = communes.load_commune("57463", bundle=bundle)
-    assert list(metz.columns) == communes.COMMUNE_COLUMNS
+    metz = load_commune("57463", bundle=bundle)
+    assert list(metz.columns) == COMMUNE_COLUMNS
     assert metz.loc[0, "code"] == "57463" and metz.loc[0, "name"] == "Metz"
     assert metz.crs.to_epsg() == 4326
     assert metz.loc[0, "source"] == "bundle:geo-api/communes-57463-contour.json"
@@ -40,41 +42,41 @@ def test_metz_from_bundle(bundle):
 
 
 def test_commune_from_communes_folder(bundle):
-    paris = communes.load_commune("75056", bundle=bundle)
+    paris = load_commune("75056", bundle=bundle)
     assert paris.loc[0, "name"] == "Paris"
     assert paris.loc[0, "source"].startswith("bundle:communes/paris-75056")
 
 
 def test_commune_from_departement_file(bundle):
-    thionville = communes.load_commune("57672", bundle=bundle)
+    thionville = load_commune("57672", bundle=bundle)
     assert thionville.loc[0, "name"] == "Thionville"
     assert "departements-57" in thionville.loc[0, "source"]
 
 
 def test_commune_not_in_bundle(bundle):
     with pytest.raises(DataError, match="commune 13055 is not in this bundle"):
-        communes.load_commune("13055", bundle=bundle)
+        load_commune("13055", bundle=bundle)
 
 
 @pytest.mark.parametrize("code", ["5746", "ABCDE", "574630", ""])
 def test_malformed_insee(code, bundle):
     with pytest.raises(UsageError, match="not an INSEE commune code"):
-        communes.load_commune(code, bundle=bundle)
+        load_commune(code, bundle=bundle)
 
 
 def test_departement_from_bundle(bundle):
-    moselle = communes.load_departement("57", bundle=bundle)
+    moselle = load_departement("57", bundle=bundle)
     assert len(moselle) == 727
     assert moselle["code"].is_unique
     assert moselle.geometry.is_valid.all()
 
 
 def test_from_file_formats(tmp_path, bundle):
-    metz = communes.load_commune("57463", bundle=bundle)
+    metz = load_commune("57463", bundle=bundle)
     for name, driver in [("metz.gpkg", "GPKG"), ("metz.shp", "ESRI Shapefile")]:
         path = tmp_path / name
         metz.drop(columns=["retrieved"]).to_file(path, driver=driver)
-        again = communes.from_file(path)
+        again = from_file(path)
         assert again.loc[0, "code"] == "57463"
         assert again.geometry.iloc[0].equals_exact(metz.geometry.iloc[0], 1e-9)
 
@@ -82,7 +84,7 @@ def test_from_file_formats(tmp_path, bundle):
 def test_from_file_several_features_needs_code(bundle):
     path = bundle / "communes/metz-neighbours-adminexpress2018.geojson"
     with pytest.raises(DataError, match="say which commune"):
-        communes.from_file(path)
+        from_file(path)
 
 
 def test_live_from_local_geo_api(httpserver, monkeypatch, bundle):
@@ -91,13 +93,13 @@ def test_live_from_local_geo_api(httpserver, monkeypatch, bundle):
         "/communes/57463", query_string={"format": "geojson", "geometry": "contour"}
     ).respond_with_data(body, content_type="application/json")
     monkeypatch.setattr(settings, "GEO_API_URL", httpserver.url_for("/"))
-    metz = communes.load_commune("57463")
+    metz = load_commune("57463")
     assert metz.loc[0, "source"] == "geo.api.gouv.fr"
     assert metz.loc[0, "name"] == "Metz"
     # The cache now serves even with the server gone.
     httpserver.clear()
     httpserver.expect_request("/communes/57463").respond_with_data("down", status=503)
-    again = communes.load_commune("57463")
+    again = load_commune("57463")
     assert again.geometry.iloc[0].equals(metz.geometry.iloc[0])
     assert len(httpserver.log) == 0
 
@@ -108,17 +110,17 @@ def test_live_unknown_insee(httpserver, monkeypatch):
     )
     monkeypatch.setattr(settings, "GEO_API_URL", httpserver.url_for("/"))
     with pytest.raises(UsageError, match="unknown INSEE code 99999"):
-        communes.load_commune("99999")
+        load_commune("99999")
 
 
 def test_live_without_network_or_cache():
     with pytest.raises(SourceError, match="use --bundle DIR"):
-        communes.load_commune("57463")
+        load_commune("57463")
 
 
 def test_bundle_from_environment(monkeypatch, bundle):
     monkeypatch.setenv(settings.BUNDLE_ENV, str(bundle))
-    metz = communes.load_commune("57463")
+    metz = load_commune("57463")
     assert metz.loc[0, "source"].startswith("bundle:")
 
 
@@ -127,4 +129,4 @@ def test_metric_crs_outside_france(bundle):
     import shapely
 
     quebec = gpd.GeoDataFrame(geometry=[shapely.box(-71.3, 46.7, -71.1, 46.9)], crs=4326)
-    assert communes.metric_crs(quebec).startswith("EPSG:326")
+    assert metric_crs(quebec).startswith("EPSG:326")

@@ -10,21 +10,28 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geocover import analyse, report
-from geocover.compliance import (
+from geocover import analyse
+from geocover.errors import UsageError
+from geocover.outputs import report
+from geocover.outputs.compliance import add_to_map, export_tables
+from geocover.sources.perimeters import load_perimeters
+from geocover.verdicts.compliance import (
     EXPIRY_WARNING_MONTHS,
     TABLES,
     ComplianceLayers,
-    add_to_map,
     add_years,
     authorization_table,
     compliance_tables,
-    export_tables,
 )
-from geocover.errors import UsageError
-from geocover.perimeters import load_perimeters
-
-from .helpers import SYNTHETIC_CODE, X0, Y0, l93_box, square_commune, write_layer, write_synthetic_bundle
+from tests.helpers import (
+    SYNTHETIC_CODE,
+    X0,
+    Y0,
+    l93_box,
+    square_commune,
+    write_layer,
+    write_synthetic_bundle,
+)
 
 TODAY = dt.date(2025, 6, 15)
 M = 1.0 / 1000  # one metre in the helpers' km units
@@ -177,7 +184,7 @@ def test_perimeter_half_outside_the_commune_closed_form(layers):
 
 def test_nothing_to_check_is_said_not_silently_empty():
     commune = square_commune(2.0)
-    from geocover.perimeters import empty_perimeters
+    from geocover.schema.perimeters import empty_perimeters
 
     tables = compliance_tables({"commune": commune, "perimeters": empty_perimeters(),
                                 "cameras": synthetic_cameras()}, today=TODAY)
@@ -214,7 +221,7 @@ def test_map_layers_escape_user_text(layers):
     perimeters.loc[perimeters["id"] == "SYN-expiring", "name"] = "<script>alert('x')</script>"
     tables = compliance_tables(ComplianceLayers(layers.commune, perimeters, layers.cameras),
                                today=TODAY)
-    from geocover.webmap import GeocoverMap
+    from geocover.outputs.webmap.elements import GeocoverMap
 
     fmap = GeocoverMap(tiles=None)
     add_to_map(fmap, tables)

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from pyproj import Transformer
 
-from geocover import contrib
-from geocover.cameras import load_contributions
-from geocover.city import load_city
-from geocover.communes import load_commune
+from geocover.pipeline.contribute.add import add_contributions
+from geocover.pipeline.contribute.validate import contribution_id
+from geocover.pipeline.worklist import worklist
+from geocover.sources.camera_files import load_contributions
+from geocover.sources.city import load_city
+from geocover.sources.communes import load_commune
 
 HEADER = ["lat", "lon", "camera:type", "camera:direction", "height", "surveillance",
           "surveillance:type", "camera:mount"]
@@ -66,7 +68,7 @@ def city(tmp_path: Path, bundle: Path, cli):
     folder = make_city(data_dir)
     seed = write_csv(tmp_path / "seed.csv", [OTHER])
     # seeded in-process (the library call the command makes), to keep the suite quick
-    done = contrib.add_contributions(seed, load_city("metz", data_dir), bundle=bundle,
+    done = add_contributions(seed, load_city("metz", data_dir), bundle=bundle,
                                      contributor="seed")
     assert done.summary() == "accepted 1, rejected 0, duplicates 0"
 
@@ -382,8 +384,8 @@ def test_same_file_twice_adds_nothing_and_ids_are_stable(city, cli, tmp_path):
     cli("contrib", "add", str(source), "metz", "--data-dir", str(other), "--bundle", city.args[-1])
     other_ids = [f["properties"]["id"] for f in json.loads((other / "metz" / "cameras.geojson").read_text())["features"]]
     assert set(other_ids) <= set(ids) and len(other_ids) == 2
-    assert contrib.contribution_id(6.1764, 49.1196, {"camera:type": "fixed"}) == \
-        contrib.contribution_id(6.17640004, 49.11960004, {"camera:type": "fixed", "name": "x"})
+    assert contribution_id(6.1764, 49.1196, {"camera:type": "fixed"}) == \
+        contribution_id(6.17640004, 49.11960004, {"camera:type": "fixed", "name": "x"})
 
 
 def test_duplicates_are_reported_not_added(city, cli, tmp_path):
@@ -398,7 +400,7 @@ def test_duplicates_are_reported_not_added(city, cli, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "accepted 2, rejected 0, duplicates 3" in done.stdout
     rejects = read_rejects(tmp_path / "dups.csv.rejects.csv")
-    good_id = contrib.contribution_id(6.1764, 49.1196, dict(GOOD))
+    good_id = contribution_id(6.1764, 49.1196, dict(GOOD))
     seed_id = load_contributions(city.cameras).query("source == 'file:seed.csv'")["id"].iloc[0]
     assert [(r["row"], r["reason"]) for r in rejects] == [
         ("3", f"same position and tags as row 2 (id {good_id})"),
@@ -526,6 +528,6 @@ def test_worklist_library_rules():
     )
     import datetime as dt
 
-    todo = contrib.worklist(cameras, today=dt.date(2024, 2, 29)).set_index("id")["todo"].to_dict()
+    todo = worklist(cameras, today=dt.date(2024, 2, 29)).set_index("id")["todo"].to_dict()
     assert todo == {"b": "height; check_date 2019-06-30 older than 4 years",
                     "c": "camera:type; camera:direction"}

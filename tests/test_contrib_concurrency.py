@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from geocover import _lock
-from geocover.cameras import load_contributions
 from geocover.errors import GeocoverError
+from geocover.io import atomic as _lock
+from geocover.sources.camera_files import load_contributions
 
 ROOT = Path(__file__).resolve().parents[1]
 

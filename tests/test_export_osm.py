@@ -20,8 +20,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geocover import osmfile
-from geocover.osmfile import OsmNode, to_josm_xml
+from geocover.outputs import osmfile
+from geocover.outputs.osmfile import OsmNode, to_josm_xml
 
 pytestmark = pytest.mark.skipif(shutil.which("osmium") is None, reason="needs Debian's osmium-tool")
 
@@ -166,7 +166,7 @@ def test_xml_escaping_and_limits(tmp_path):
     path.write_bytes(to_josm_xml([OsmNode(7.4, 43.7, tags)]))
     ((_, lon, lat, read),) = osmium_nodes(path)
     assert read == tags and (lon, lat) == (7.4, 43.7)
-    from geocover.osmfile import check_tags
+    from geocover.outputs.osmfile import check_tags
 
     assert check_tags({"name": "x" * 256}) == "tag name is longer than OSM's 255 characters"
     assert check_tags({"Code postal": "75001"}).startswith("key 'Code postal' is not an OSM key")

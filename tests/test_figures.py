@@ -10,8 +10,8 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 
-from geocover import figures
-from geocover.analysis import analyse
+from geocover.outputs import figures
+from geocover.pipeline.analysis import analyse
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -71,7 +71,7 @@ def test_figures_use_agg_and_carry_attribution(metz, paris_2019):
 def test_no_pyplot_state(bundle, tmp_path):
     """The figures never touch pyplot's global state (a notebook's backend stays its own)."""
     code = (
-        "import sys; from geocover import analyse, figures; "
+        "import sys; from geocover import analyse; from geocover.outputs import figures; "
         f"a = analyse('metz', bundle={str(bundle)!r}); "
         f"figures.write_figures(a, {str(tmp_path)!r}); "
         "print('matplotlib.pyplot' in sys.modules)"

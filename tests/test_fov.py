@@ -11,7 +11,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import UsageError
-from geocover.fov import (
+from geocover.model.fov import (
     DEFAULT_PRESETS,
     PRESETS,
     Preset,

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from geocover import geocode, settings
-from geocover.cameras import load_cameras_file
+from geocover import settings
 from geocover.errors import SourceError
+from geocover.sources import geocoder as geocode
+from geocover.sources.camera_files import load_cameras_file
 
 ANNEXE = Path("cameras/paris-bovp2019-raw/annexe1.csv")
 GEOCODED = Path("cameras/paris-bovp2019-geocoded.geojson")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from geocover import _http, settings
+from geocover import settings
 from geocover.errors import SourceError
+from geocover.sources import http as _http
 
 CONTOUR = "geo-api/communes-57463-contour.json"
 PATH = "/communes/57463"

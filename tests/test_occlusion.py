@@ -13,8 +13,8 @@ import pytest
 import shapely
 
 from geocover.errors import UsageError
-from geocover.fov import PRESETS, Preset, disc_area, fields_of_view, wedge_area
-from geocover.occlusion import prepare_buildings, visible_fields
+from geocover.model.fov import PRESETS, Preset, disc_area, fields_of_view, wedge_area
+from geocover.model.occlusion import prepare_buildings, visible_fields
 
 X0, Y0 = 931_000.0, 6_895_000.0
 CRS = "EPSG:2154"

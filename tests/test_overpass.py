@@ -1,4 +1,4 @@
-"""Tests of geocover.overpass against a real local HTTP server answering with the bundle's files."""
+"""Tests of geocover.sources.overpass against a real local HTTP server answering with the bundle's files."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pytest_httpserver import HTTPServer
 
 from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
-from geocover.overpass import (
+from geocover.sources.overpass import (
     buildings_query,
     cameras_query,
     fetch_buildings,
@@ -296,6 +296,6 @@ def test_load_osm_bundle(bundle: Path) -> None:
     ],
 )
 def test_is_obstacle(tags, obstacle) -> None:
-    from geocover.overpass import is_obstacle
+    from geocover.sources.overpass import is_obstacle
 
     assert is_obstacle(tags) is obstacle

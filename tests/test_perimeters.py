@@ -8,11 +8,10 @@ import math
 import pytest
 import shapely
 
-from geocover.coverage import perimeter_figures
 from geocover.errors import DataError
-from geocover.perimeters import load_perimeters
-
-from .helpers import X0, Y0, l93_box, square_commune, write_layer
+from geocover.model.coverage import perimeter_figures
+from geocover.sources.perimeters import load_perimeters
+from tests.helpers import X0, Y0, l93_box, square_commune, write_layer
 
 KM = 1000.0
 

@@ -13,9 +13,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geocover import contrib
-from geocover.city import load_city
-from geocover.perimeters import load_perimeters
+from geocover.pipeline.perimeters_add import add_perimeters, perimeter_id
+from geocover.sources.city import load_city
+from geocover.sources.perimeters import load_perimeters
 
 BOX = shapely.box(6.170, 49.115, 6.180, 49.122)  # the centre of Metz
 BOX2 = shapely.box(6.160, 49.100, 6.168, 49.106)
@@ -60,7 +60,7 @@ def test_add_geojson_then_again(metz, cli, tmp_path):
     assert "added 1, already present 0, duplicates 0" in done.stdout
     loaded = load_perimeters(target)
     row = loaded.frame.iloc[0]
-    assert row["id"] == contrib.perimeter_id(BOX, "arrêté n° 2019-DCAT-12")
+    assert row["id"] == perimeter_id(BOX, "arrêté n° 2019-DCAT-12")
     assert (row["decree_ref"], row["decree_date"], row["valid_until"]) == \
         ("arrêté n° 2019-DCAT-12", "2019-03-01", "2024-03-01")
     assert row["name"] == "arrêté n° 2019-DCAT-12"
@@ -220,7 +220,7 @@ def test_concurrent_additions_keep_both(metz, tmp_path, bundle):
 
     def add(path: Path, ref: str) -> None:
         try:
-            contrib.add_perimeters(path, city, decree_ref=ref, decree_date="2020-01-01", bundle=bundle)
+            add_perimeters(path, city, decree_ref=ref, decree_date="2020-01-01", bundle=bundle)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -11,11 +11,11 @@ import pytest
 import shapely
 
 from benchmarks.pg import throwaway_cluster
-from geocover import analyse, fov
-from geocover._union import union_area_within
-from geocover.coverage import perimeter_figures
-
-from .helpers import X0, Y0, l93_box, square_commune
+from geocover import analyse
+from geocover.model import fov
+from geocover.model.coverage import perimeter_figures
+from geocover.model.union import union_area_within
+from tests.helpers import X0, Y0, l93_box, square_commune
 
 pytestmark = pytest.mark.postgis
 

@@ -18,15 +18,14 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geocover import webmap
-from geocover._escape import inline_script
-from geocover.analysis import analyse
-from geocover.cameras import load_contributions
-from geocover.perimeters import load_perimeters
-from geocover.propose import propose_css, propose_js
-
-from .browser import chromium, close_page, open_page
-from .helpers import SYNTHETIC_CODE, write_synthetic_bundle
+from geocover.outputs.escape import inline_script
+from geocover.outputs.webmap.build import render_map
+from geocover.outputs.webmap.propose import propose_css, propose_js
+from geocover.pipeline.analysis import analyse
+from geocover.sources.camera_files import load_contributions
+from geocover.sources.perimeters import load_perimeters
+from tests.browser import chromium, close_page, open_page
+from tests.helpers import SYNTHETIC_CODE, write_synthetic_bundle
 
 SLUG = "synthetic"
 HOSTILE_NOTE = '<img src=x onerror="window.__pwned=1">'
@@ -130,9 +129,9 @@ def test_page_code_parses_no_html_and_requests_nothing(tmp_path):
         assert not re.search(r"\{\{|\{%|\{#", text)  # nothing branca could run as a template
         assert "</script" not in text.lower() and "</style" not in text.lower()
     analysis = analyse(insee=SYNTHETIC_CODE, bundle=write_synthetic_bundle(tmp_path / "b"))
-    page = webmap.render_map(analysis, tiles="none")
+    page = render_map(analysis, tiles="none")
     assert inline_script(code) in page and "geocover.propose(map_" in page
-    without = webmap.render_map(analysis, tiles="none", propose=False)
+    without = render_map(analysis, tiles="none", propose=False)
     assert "geocover.propose(" not in without and "gc-prop-toggle" not in without
 
 

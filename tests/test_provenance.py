@@ -10,8 +10,9 @@ import pytest
 import shapely
 
 import geocover
-from geocover import analyse, report
-from geocover.provenance import (
+from geocover import analyse
+from geocover.outputs import report
+from geocover.pipeline.provenance import (
     build,
     content_sha256,
     file_record,
@@ -21,8 +22,7 @@ from geocover.provenance import (
     provenance,
     sha256_file,
 )
-
-from .helpers import l93_box, write_layer
+from tests.helpers import l93_box, write_layer
 
 
 def _sha(path) -> str:

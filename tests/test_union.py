@@ -1,4 +1,4 @@
-"""Tests of the fast coverage engine (geocover._union) against independent computations:
+"""Tests of the fast coverage engine (geocover.model.union) against independent computations:
 closed-form areas and the plain ``shapely.intersection(shapely.union_all(...), clip)``."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import shapely
 
-from geocover import _union
-from geocover._union import union_area_within, union_within
+from geocover.model import union as _union
+from geocover.model.union import union_area_within, union_within
 
 PLANS = ("tiles", "marks", "groups")
 REL = 1e-9

@@ -18,13 +18,16 @@ import numpy as np
 import pytest
 import shapely
 
-from geocover import _assets, webmap
-from geocover._escape import html_text, inline_script, js_json, safe_url
-from geocover.analysis import analyse
-from geocover.claims import Check, Verdict
 from geocover.errors import UsageError
-
-from .helpers import write_layer
+from geocover.outputs.escape import html_text, inline_script, js_json, safe_url
+from geocover.outputs.webmap import assets as _assets
+from geocover.outputs.webmap.build import build_map, render_map, write_map
+from geocover.outputs.webmap.elements import _DataLayer
+from geocover.outputs.webmap.layers import nearby_neighbours
+from geocover.outputs.webmap.style import OSM_TILES_URL
+from geocover.pipeline.analysis import analyse
+from geocover.verdicts.claims import Check, Verdict
+from tests.helpers import write_layer
 
 #: Hostile text, each payload trying to set ``window.__pwned`` or to make a request.
 #: Synthetic: written for these tests.
@@ -149,16 +152,16 @@ def hostile(bundle, tmp_path_factory):
     return hostile_analysis(bundle, tmp_path_factory.mktemp("hostile"))
 
 
-def _layers(fmap: folium.Map) -> dict[str, webmap._DataLayer]:
+def _layers(fmap: folium.Map) -> dict[str, _DataLayer]:
     return {c.settings["key"]: c for c in fmap._children.values()
-            if isinstance(c, webmap._DataLayer)}
+            if isinstance(c, _DataLayer)}
 
 
 # ------------------------------------------------------------------ self-contained
 
 
 def test_build_map_is_a_folium_map_with_no_third_party_link(metz):
-    fmap = webmap.build_map(metz)
+    fmap = build_map(metz)
     assert isinstance(fmap, folium.Map)
     page = fmap.get_root().render()
     for tag, attrs in _tags(page):
@@ -177,17 +180,17 @@ def test_build_map_is_a_folium_map_with_no_third_party_link(metz):
 
 
 def test_tiles_are_the_only_outside_url_and_none_removes_them(metz):
-    with_tiles = webmap.render_map(metz, tiles="osm")
-    without = webmap.render_map(metz, tiles="none")
-    assert webmap.OSM_TILES_URL in with_tiles
+    with_tiles = render_map(metz, tiles="osm")
+    without = render_map(metz, tiles="none")
+    assert OSM_TILES_URL in with_tiles
     assert "tile.openstreetmap.org" not in without
     assert "OpenStreetMap" in without and "IGN – ADMIN EXPRESS" in without
     with pytest.raises(UsageError, match="unknown tiles"):
-        webmap.build_map(metz, tiles="satellite")
+        build_map(metz, tiles="satellite")
 
 
 def test_attribution_scale_legend_claims_and_report_link(metz):
-    page = webmap.render_map(metz, report_href="metz-report.txt")
+    page = render_map(metz, report_href="metz-report.txt")
     assert "OpenStreetMap" in page and "IGN – ADMIN EXPRESS" in page
     assert "L.control.scale" in page
     # Panels are JSON strings of escaped HTML: decode them to read them.
@@ -204,7 +207,7 @@ def test_attribution_scale_legend_claims_and_report_link(metz):
 
 
 def test_layers_of_metz(metz):
-    layers = _layers(webmap.build_map(metz))
+    layers = _layers(build_map(metz))
     assert "commune" in layers
     assert len(json.loads(layers["neighbours"].data_js)) == 14
     assert not any(k.startswith("cameras:") for k in layers)  # none mapped offline
@@ -212,15 +215,15 @@ def test_layers_of_metz(metz):
 
 def test_neighbours_of_another_city_are_not_drawn(paris, metz):
     # The bundle's only neighbours file is Metz's: Paris must not show it.
-    assert webmap.nearby_neighbours(paris) is None
-    assert len(webmap.nearby_neighbours(metz)) == 14
+    assert nearby_neighbours(paris) is None
+    assert len(nearby_neighbours(metz)) == 14
 
 
 # ------------------------------------------------------------------ hostile text
 
 
 def test_hostile_text_never_reaches_the_page_unescaped(hostile):
-    page = webmap.render_map(hostile, tiles="none")
+    page = render_map(hostile, tiles="none")
     for payload in HOSTILE:
         if any(c in payload for c in "<>`$&\u2028"):
             assert payload not in page, payload
@@ -240,7 +243,7 @@ def test_hostile_text_never_reaches_the_page_unescaped(hostile):
 
 def test_hostile_data_reads_back_exactly(hostile):
     """The JSON in the page decodes to exactly the contributors' text."""
-    layers = _layers(webmap.build_map(hostile, tiles="none"))
+    layers = _layers(build_map(hostile, tiles="none"))
     [cameras] = [v for k, v in layers.items() if k.startswith("cameras:")]
     assert not re.search(r"[<>`$&'\u2028\u2029]", cameras.data_js)
     data = json.loads(cameras.data_js)
@@ -297,7 +300,7 @@ def _decode(rings):
 
 
 def test_fields_of_view_are_compact_and_faithful(paris):
-    layers = _layers(webmap.build_map(paris, tiles="none", presets=["sunders"]))
+    layers = _layers(build_map(paris, tiles="none", presets=["sunders"]))
     fov = json.loads(layers["fov:sunders"].data_js)
     fields = paris.fields["sunders"]
     assert len(fov) == int((~fields.is_empty).sum()) == 1389
@@ -311,20 +314,20 @@ def test_fields_of_view_are_compact_and_faithful(paris):
 
 
 def test_cameras_are_clustered_only_when_many(paris, hostile):
-    paris_layers = _layers(webmap.build_map(paris, tiles="none", presets=["sunders"]))
+    paris_layers = _layers(build_map(paris, tiles="none", presets=["sunders"]))
     [cameras] = [v for k, v in paris_layers.items() if k.startswith("cameras:")]
     assert cameras.settings["cluster"] is True
     assert len(json.loads(cameras.data_js)) == 1389
-    assert "L.markerClusterGroup" in webmap.render_map(paris, tiles="none", presets=["sunders"])
-    hostile_layers = _layers(webmap.build_map(hostile, tiles="none"))
+    assert "L.markerClusterGroup" in render_map(paris, tiles="none", presets=["sunders"])
+    hostile_layers = _layers(build_map(hostile, tiles="none"))
     assert not any(v.settings.get("cluster") for k, v in hostile_layers.items()
                    if k.startswith("cameras:"))
-    assert "L.MarkerClusterGroup" not in webmap.render_map(hostile, tiles="none")
+    assert "L.MarkerClusterGroup" not in render_map(hostile, tiles="none")
 
 
 def test_unknown_preset_is_a_usage_error(metz):
     with pytest.raises(UsageError, match="no fields of view computed for preset"):
-        webmap.build_map(metz, presets=["nope"])
+        build_map(metz, presets=["nope"])
 
 
 # ------------------------------------------------------------------ files and CLI
@@ -332,7 +335,7 @@ def test_unknown_preset_is_a_usage_error(metz):
 
 def test_write_map_default_path_atomic_with_report(metz, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    written = webmap.write_map(metz, tiles="none")
+    written = write_map(metz, tiles="none")
     assert written == [Path("maps/metz.html"), Path("maps/metz-report.txt"),
                        Path("maps/metz-report.md")]
     page = Path("maps/metz.html").read_text(encoding="utf-8")

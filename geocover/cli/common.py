@@ -1,0 +1,95 @@
+"""Options shared by several subcommands, and safe output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geocover.io.files import write_atomic
+
+
+def add_city_options(parser: argparse.ArgumentParser) -> None:
+    """CITY, --insee, --bundle, --data-dir: which commune, from where."""
+    parser.add_argument(
+        "city", nargs="?", default=None,
+        help="a configured city (a folder of data/ with a city.toml, e.g. metz, paris); default metz",
+    )
+    parser.add_argument("--insee", metavar="CODE", help="any French commune by INSEE code (e.g. 57463)")
+    parser.add_argument(
+        "--bundle", metavar="DIR", type=Path,
+        help="offline bundle folder laid out like ../shared/data (default $GEOCOVER_BUNDLE); "
+        "with it nothing is requested from the network",
+    )
+    parser.add_argument(
+        "--data-dir", metavar="DIR", type=Path, default=None,
+        help="folder of the city configurations (default: the checkout's data/)",
+    )
+
+
+def add_perimeter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--perimeters", metavar="FILE", type=Path,
+        help="a perimeter file to use instead of the city's (test a digitization before committing it)",
+    )
+    parser.add_argument(
+        "--assume-crs", metavar="CRS",
+        help="CRS to assume for a perimeter file that declares none (e.g. EPSG:2154)",
+    )
+    parser.add_argument(
+        "--on-invalid", choices=("raise", "repair"), default="raise",
+        help="an invalid perimeter polygon is an error (raise, default) or repaired with "
+        "make_valid and reported (repair)",
+    )
+
+
+def write_output(text: str, path: Path | None) -> None:
+    """Print ``text``, or write it to ``path`` atomically (a temp file, then a rename),
+    so an interrupted run never leaves a half-written file."""
+    if path is None or str(path) == "-":
+        sys.stdout.write(text)
+        return
+    write_atomic(path, text.encode("utf-8"))
+
+
+def add_camera_options(parser: argparse.ArgumentParser) -> None:
+    """--cameras, --list, --preset: which cameras, which field-of-view models."""
+    parser.add_argument(
+        "--cameras", metavar="FILE", type=Path, action="append",
+        help="a camera layer (GeoJSON, or CSV with lat/lon columns) used instead of the city's "
+        "configured sources; repeatable",
+    )
+    parser.add_argument(
+        "--list", dest="lists", metavar="NAME", action="append",
+        help="official camera list to read (e.g. paris-pvpp2013, paris-bovp2019, or all); "
+        "default: the city's first; repeatable",
+    )
+    parser.add_argument(
+        "--preset", dest="presets", metavar="NAME", action="append",
+        help="field-of-view preset (sunders, panopticity-identification, panopticity-recognition, "
+        "panopticity-observation, factsheet-300m); repeatable; default: all of them",
+    )
+    parser.add_argument(
+        "--osm-extract", metavar="NAME",
+        help="with --bundle: the OSM extract to read (osm/NAME-*.overpass.json); default the city's name",
+    )
+
+
+def analysis_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Run :func:`geocover.analyse` with the common options."""
+    from geocover.pipeline.analysis import analyse
+
+    return analyse(
+        args.city,
+        insee=args.insee,
+        bundle=args.bundle,
+        perimeters=args.perimeters,
+        assume_crs=args.assume_crs,
+        on_invalid=args.on_invalid,
+        data_dir=args.data_dir,
+        cameras=args.cameras,
+        lists=args.lists,
+        presets=args.presets,
+        osm_extract=args.osm_extract,
+        today=getattr(args, "today", None),
+    )

@@ -1,0 +1,84 @@
+"""``geocover compliance``: cameras outside the authorized perimeters, perimeters without a
+known camera, expired or expiring authorizations, perimeters that leave the commune."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from geocover.cli.common import (
+    add_camera_options,
+    add_city_options,
+    add_perimeter_options,
+    analysis_from_args,
+    write_atomic,
+)
+from geocover.outputs.compliance import export_tables, render, summary
+from geocover.pipeline.provenance import provenance
+from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, compliance_tables
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "compliance",
+        help="authorization checks: cameras outside perimeters, expired decrees…",
+        description=(
+            "Check the authorizations themselves: cameras outside every authorized perimeter, "
+            "perimeters with no known camera, authorizations expired or expiring within "
+            f"{EXPIRY_WARNING_MONTHS} months (five-year validity), perimeters that "
+            "leave the commune. Each table is written as CSV and GeoJSON, with ids."
+        ),
+    )
+    add_city_options(parser)
+    add_perimeter_options(parser)
+    add_camera_options(parser)
+    parser.add_argument(
+        "-o", "--output-dir", metavar="DIR", type=Path, default=Path("maps"),
+        help="folder for <city>-compliance-<table>.csv/.geojson (default maps/)",
+    )
+    parser.add_argument(
+        "--today", metavar="YYYY-MM-DD", type=_iso_date, default=None,
+        help="judge expiry against this date instead of today (reproducible runs)",
+    )
+    parser.add_argument(
+        "--fail-on-issues", action="store_true",
+        help="exit with code 1 when any table is not empty",
+    )
+    parser.set_defaults(run=run)
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    analysis = analysis_from_args(args)
+    today = args.today or dt.date.today()
+    analysis.extra["today"] = today
+    tables = compliance_tables(analysis, today=today)
+
+    prefix = f"{analysis.city.slug}-compliance"
+    out = args.output_dir
+    written = export_tables(tables, out, prefix)
+    counts = summary(tables, today)
+    record = provenance(analysis)
+    write_atomic(out / f"{prefix}.json", _json(counts))
+    write_atomic(out / f"{prefix}.provenance.json", _json(record))
+
+    _, text, _ = render(tables, today)
+    sys.stdout.write("\n".join(text) + "\n")
+    sys.stdout.write(f"Written: {len(written) + 2} files in {out}/ ({prefix}-*.csv, *.geojson, "
+                     f"{prefix}.json, {prefix}.provenance.json)\n")
+    if args.fail_on_issues and any(len(t) for t in tables.values()):
+        return 1
+    return 0
+
+
+def _json(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -1,0 +1,67 @@
+"""The ``geocover`` command: parsing, dispatching and printing only.
+
+Each subcommand lives in ``geocover/commands/<name>.py`` with a ``register(subparsers)``
+function; the work itself is done by the library's public functions. A user's
+mistake (a :class:`~geocover.errors.GeocoverError`) prints one line on stderr and
+exits with code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from geocover._version import __version__
+from geocover.errors import GeocoverError
+
+#: Subcommand modules under geocover.cli, in the order of the help text.
+COMMANDS = ("report", "compliance", "batch", "contrib", "perimeters", "cameras", "map", "figures")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on a usage error already; keep its message to one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="geocover",
+        description=(
+            "Check official video-surveillance claims (camera counts, authorized perimeters, "
+            "coverage) against the map. Metz by default; any French commune with --insee."
+        ),
+        epilog="Offline: --bundle DIR or GEOCOVER_BUNDLE=DIR (a folder laid out like ../shared/data).",
+    )
+    parser.add_argument("--version", action="version", version=f"geocover {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"geocover.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except GeocoverError as exc:
+        if args.debug:
+            raise
+        print(f"geocover: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("geocover: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""``geocover map``: the self-contained interactive HTML map of a city, and its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geocover.cli.common import (
+    add_camera_options,
+    add_city_options,
+    add_perimeter_options,
+    analysis_from_args,
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "map",
+        help="the interactive HTML map (self-contained) and the report beside it",
+        description=(
+            "Write a self-contained HTML map of the commune, its authorized perimeters, the "
+            "mapped cameras, their fields of view and the covered area, with the claims and "
+            "their verdicts; the report it links to is written beside it "
+            "(<name>-report.txt and .md). The page requests nothing but the background "
+            "tiles, and nothing at all with --tiles none."
+        ),
+    )
+    add_city_options(parser)
+    add_perimeter_options(parser)
+    add_camera_options(parser)
+    parser.add_argument("-o", "--output", metavar="PATH", type=Path,
+                        help="the HTML file to write (default maps/<city>.html)")
+    parser.add_argument("--tiles", choices=("osm", "none"), default="osm",
+                        help="background: OpenStreetMap tiles (osm, default) or none (the page "
+                        "then contacts no server at all)")
+    parser.add_argument("--no-propose", dest="propose", action="store_false",
+                        help="leave out the map's \"propose\" mode (placing cameras and drawing "
+                        "perimeters to download for contrib add / perimeters add)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    analysis = analysis_from_args(args)
+    from geocover.outputs.webmap.build import (  # folium: only for this command
+        default_map_path,
+        write_map,
+    )
+
+    path = args.output if args.output is not None else default_map_path(analysis)
+    written = write_map(analysis, path, tiles=args.tiles, presets=args.presets,
+                        propose=args.propose)
+    for file in written:
+        print(f"{file} ({file.stat().st_size / 1e6:.2f} MB)" if file.suffix == ".html" else file,
+              file=sys.stdout)
+    return 0

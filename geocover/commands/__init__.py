@@ -1,1 +1,0 @@
-"""One module per ``geocover`` subcommand, each with ``register(subparsers)``."""

@@ -1,0 +1,152 @@
+"""A file lock and an atomic replace, for the files several people write to.
+
+``data/<city>/cameras.geojson`` and ``perimeters.geojson`` are read, extended and
+written back by ``geocover contrib add`` and ``geocover perimeters add``. Two such
+commands may run at once (two mappers, a script), and one may be killed mid-way.
+The guarantees:
+
+* :func:`locked` holds an exclusive ``fcntl.flock`` on a sidecar ``<file>.lock`` for
+  the whole read-modify-write, so concurrent writers take turns and none loses the
+  other's rows. The kernel releases a flock when its process dies, so a killed
+  writer never leaves the file locked.
+* :func:`replace_atomic` writes a temporary file in the same folder, flushes and
+  fsyncs it, then ``os.replace``-s it over the target (atomic on POSIX) and fsyncs
+  the folder: a reader sees the old file or the new one, never half of one, and a
+  crash before the rename leaves the old content intact.
+
+A test-only hook, ``GEOCOVER_TEST_SLOW_WRITE=<seconds>``, sleeps between writing the
+temporary file and the rename, so tests can kill a writer at that moment.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from geocover.errors import GeocoverError
+
+#: How long a writer waits for another one to finish before giving up (seconds).
+LOCK_TIMEOUT: float = 120.0
+#: Test-only: seconds to sleep between writing the temporary file and the rename.
+SLOW_WRITE_ENV = "GEOCOVER_TEST_SLOW_WRITE"
+_POLL = 0.05
+
+
+def lock_path(path: str | os.PathLike[str]) -> Path:
+    """The sidecar lock file of ``path``: ``<path>.lock`` in the same folder."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def locked(path: str | os.PathLike[str], *, timeout: float | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (through its sidecar ``.lock`` file).
+
+    Parameters
+    ----------
+    timeout : float, optional
+        Seconds to wait for another holder (default :data:`LOCK_TIMEOUT`).
+
+    Raises
+    ------
+    GeocoverError
+        When the lock is still held by another process after ``timeout`` seconds.
+    """
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    sidecar = lock_path(path)
+    sidecar.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        start = time.monotonic()
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+            waited = time.monotonic() - start
+            if waited >= timeout:
+                raise GeocoverError(
+                    f"{path} is being written by another geocover process "
+                    f"(waited {timeout:g} s for {sidecar}); try again when it has finished"
+                )
+            if not told and waited > 1.0:
+                print(f"waiting for another geocover process writing {path}…", file=sys.stderr)
+                told = True
+            time.sleep(_POLL)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_stale_temps(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove temporary files a killed writer left beside ``path``. Call it only while
+    holding :func:`locked` (then no live writer owns them). Returns what was removed."""
+    path = Path(path)
+    removed = []
+    for temp in path.parent.glob(f"{_temp_prefix(path)}*.tmp"):
+        try:
+            temp.unlink()
+            removed.append(temp)
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def replace_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder,
+    fsync, ``os.replace``, fsync of the folder. Keeps the permissions of an existing
+    file (a new one gets 0644 less the umask)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o644 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        slow = os.environ.get(SLOW_WRITE_ENV)
+        if slow:
+            time.sleep(float(slow))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the rename is done
+    finally:
+        os.close(dfd)

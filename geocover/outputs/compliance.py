@@ -1,0 +1,166 @@
+"""Compliance tables as report sections, files and map layers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geocover import settings
+from geocover.io.files import write_atomic
+from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, TABLES, compliance_tables
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def _records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in pd.DataFrame(frame.drop(columns="geometry")).to_dict(orient="records"):
+        out.append({k: _json_value(v) for k, v in row.items()})
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 6)
+    return value
+
+
+def summary(tables: Mapping[str, gpd.GeoDataFrame], today: dt.date) -> dict[str, Any]:
+    """The JSON form of the tables (no geometry): per table, a count, rows and a note."""
+    out: dict[str, Any] = {"today": today.isoformat(),
+                           "authorization_years": settings.AUTHORIZATION_YEARS,
+                           "expiry_warning_months": EXPIRY_WARNING_MONTHS}
+    for name, frame in tables.items():
+        out[name] = {"count": len(frame), "rows": _records(frame),
+                     "note": frame.attrs.get("note")}
+    return out
+
+
+def _report_today(analysis: Any) -> dt.date:
+    extra = getattr(analysis, "extra", {}) or {}
+    if isinstance(extra.get("today"), dt.date):
+        return extra["today"]
+    try:
+        return dt.date.fromisoformat(str(analysis.generated)[:10])
+    except (AttributeError, ValueError):
+        return dt.date.today()
+
+
+def section(analysis: Any) -> tuple[Any, list[str], list[str]] | None:
+    """The ``compliance`` section of the report (listed in ``report.SECTIONS``)."""
+    today = _report_today(analysis)
+    cache = getattr(analysis, "extra", None)
+    # Cached for the three renderings of one report, holding the layers it was computed
+    # from: an analyst who swaps a layer gets fresh tables.
+    cameras, perimeters = getattr(analysis, "cameras", None), getattr(analysis, "perimeters", None)
+    hit = cache.get("compliance") if isinstance(cache, dict) else None
+    if hit is not None and hit[0] == today and hit[1] is cameras and hit[2] is perimeters:
+        tables = hit[3]
+    else:
+        tables = compliance_tables(analysis, today)
+        if isinstance(cache, dict):
+            cache["compliance"] = (today, cameras, perimeters, tables)
+    return render(tables, today)
+
+
+def render(
+    tables: Mapping[str, gpd.GeoDataFrame], today: dt.date
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The tables as (JSON summary, text lines, Markdown lines), as in the report."""
+    data = summary(tables, today)
+    text = [f"Compliance (as of {today.isoformat()})"]
+    md = [f"## Compliance (as of {today.isoformat()})", ""]
+    for name, title in TABLES.items():
+        frame = tables[name]
+        note = frame.attrs.get("note")
+        head = f"{title}: {len(frame)}" + (f" ({note})" if note else "")
+        text.append(f"  {head}")
+        md.append(f"- **{_md(title)}**: {len(frame)}" + (f" ({_md(note)})" if note else ""))
+        for line in _lines(name, frame)[:20]:
+            text.append(f"      {line}")
+            md.append(f"  - {_md(line)}")
+        if len(frame) > 20:
+            text.append(f"      … and {len(frame) - 20} more (geocover compliance -o DIR)")
+            md.append(f"  - … and {len(frame) - 20} more")
+    return data, text, md
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _lines(name: str, frame: gpd.GeoDataFrame) -> list[str]:
+    out = []
+    for _, r in frame.iterrows():
+        if name == "cameras_outside":
+            out.append(f"{r['id']}: {r['reason']}, {r['distance_m']:.1f} m from perimeter "
+                       f"{r['nearest_perimeter']} (location: {r['location_precision'] or 'unknown'})")
+        elif name == "perimeters_without_camera":
+            out.append(f"{r['id']} ({r['name'] or 'unnamed'}, {r['area_km2']:.3f} km²)")
+        elif name == "authorizations":
+            when = r["valid_until"] or "unknown"
+            out.append(f"{r['id']}: {r['status']}, valid until {when} ({r['valid_until_basis']})")
+        else:
+            out.append(f"{r['id']}: {r['outside_km2']:.3f} km² outside the commune "
+                       f"({100 * (r['outside_share'] or 0):.1f} % of it)")
+    return out
+
+
+def export_tables(
+    tables: Mapping[str, gpd.GeoDataFrame], folder: str | Path, prefix: str
+) -> list[Path]:
+    """Write each table as ``<prefix>-<table>.geojson`` and ``.csv`` in ``folder``, atomically.
+
+    The CSV holds the attributes; point tables add ``lon`` and ``lat`` (the GeoJSON
+    beside it has every geometry).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    folder = Path(folder)
+    written = []
+    for name, frame in tables.items():
+        stem = folder / f"{prefix}-{name.replace('_', '-')}"
+        geojson = frame.to_json(drop_id=True, ensure_ascii=False, na="null")
+        write_atomic(stem.with_suffix(".geojson"), geojson.encode("utf-8"))
+        attrs = pd.DataFrame(frame.drop(columns="geometry"))
+        if len(frame) and (frame.geometry.geom_type == "Point").all():
+            attrs["lon"] = frame.geometry.x.round(7)
+            attrs["lat"] = frame.geometry.y.round(7)
+        write_atomic(stem.with_suffix(".csv"), attrs.to_csv(index=False).encode("utf-8"))
+        written += [stem.with_suffix(".geojson"), stem.with_suffix(".csv")]
+    return written
+
+
+#: Colours of the compliance layers on a map.
+_MAP_STYLE = {
+    "cameras_outside": "#d62728",
+    "perimeters_without_camera": "#7f7f7f",
+    "authorizations": "#ff7f0e",
+    "perimeters_outside_commune": "#9467bd",
+}
+
+
+def add_to_map(folium_map: Any, tables: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Add each non-empty table to a geocover map (:func:`geocover.outputs.webmap.build.build_map`) as a
+    layer, off by default; each row's ids and reasons in a popup built with textContent
+    (through the map's own layer factory: no folium Popup, which needs jQuery and puts
+    its HTML in a JavaScript template literal). Cameras are drawn as 10 m rings."""
+    from geocover.outputs.webmap.layers import compliance_layer
+
+    for name, frame in tables.items():
+        if not frame.empty:
+            folium_map.add_child(compliance_layer(name, TABLES[name], frame, _lines(name, frame)))

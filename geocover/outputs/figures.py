@@ -1,0 +1,396 @@
+"""Static PNG figures: a map of the commune and a chart of the camera count over time.
+
+Both are drawn with matplotlib's object API on the Agg canvas (no pyplot, no global
+backend state, no display needed) and written atomically beside the HTML map:
+``maps/<city>-map.png`` and ``maps/<city>-cameras-over-time.png``.
+
+* :func:`map_figure`: the commune (neighbours dimmed), the authorized perimeters by
+  status, the area seen by the mapped cameras under one field-of-view preset, and the
+  cameras, in the analysis' metric CRS with a scale bar and the attribution.
+* :func:`cameras_over_time_figure`: the claimed camera counts (``camera_count`` claims
+  and the city's press timeline) and, where mapped cameras have installation dates
+  (e.g. the Paris 2019 list's commissioning dates), their cumulative count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+
+from geocover.errors import UsageError
+from geocover.io.files import write_atomic
+from geocover.pipeline.analysis import Analysis
+
+ATTRIBUTION = ("Boundaries: IGN – ADMIN EXPRESS (Licence Ouverte). "
+               "Camera and street data: © OpenStreetMap contributors (ODbL) where from OSM.")
+_TYPE_COLOURS = {"fixed": "#d7301f", "dome": "#6a51a3", "panning": "#2171b5", "unknown": "#525252"}
+_STATUS_STYLE = {
+    "valid": {"facecolor": "#1a9641", "edgecolor": "#1a9641", "alpha": 0.25, "linestyle": "-"},
+    "expired": {"facecolor": "#8c8c8c", "edgecolor": "#6b6b6b", "alpha": 0.2, "linestyle": "--"},
+    "unknown": {"facecolor": "#fdae61", "edgecolor": "#e66101", "alpha": 0.25, "linestyle": ":"},
+}
+_SOURCE_MARKERS = {"osm": "o", "list": "s", "contrib": "D"}
+_DPI = 150
+
+
+def _version() -> str:
+    from geocover._version import __version__
+
+    return __version__
+
+
+def _canvas(fig: Figure) -> Figure:
+    FigureCanvasAgg(fig)  # attaches the Agg canvas to the figure
+    return fig
+
+
+# ------------------------------------------------------------------ map
+
+
+def _polygon_path(polygon: shapely.Polygon) -> MplPath:
+    rings = [polygon.exterior, *polygon.interiors]
+    return MplPath.make_compound_path(*(MplPath(np.asarray(r.coords)[:, :2], closed=True)
+                                        for r in rings))
+
+
+def _fill(ax: object, geoms: object, **style: object) -> None:
+    """Draw polygons (any iterable of shapely geometries) filled, without pyplot."""
+    patches = [PathPatch(_polygon_path(p)) for g in geoms if g is not None
+               for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty]
+    if patches:
+        ax.add_collection(PatchCollection(patches, **style))  # type: ignore[attr-defined]
+
+
+def _outline(ax: object, geoms: object, **style: object) -> None:
+    """Draw the boundaries of polygons as lines."""
+    lines = [np.asarray(r.coords)[:, :2] for g in geoms if g is not None
+             for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty
+             for r in (p.exterior, *p.interiors)]
+    if lines:
+        ax.add_collection(LineCollection(lines, **style))  # type: ignore[attr-defined]
+
+
+def _scale_length(width_m: float) -> float:
+    target = width_m / 5
+    steps = [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000]
+    return max([s for s in steps if s <= target] or [steps[0]])
+
+
+def _covered(analysis: Analysis, preset: str) -> shapely.Geometry | None:
+    """The area seen under ``preset``, as the report computed it (in ``analysis.crs``)."""
+    figures = analysis.camera_coverage.get(preset)
+    seen = None if figures is None else figures.geometry
+    return None if seen is None or seen.is_empty else seen
+
+
+def _preset_label(name: str) -> str:
+    from geocover.model.fov import PRESETS
+
+    preset = PRESETS.get(name)
+    return preset.label if preset is not None else name
+
+
+def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
+    """A static map of ``analysis`` (Agg canvas).
+
+    Parameters
+    ----------
+    preset : str, optional
+        The field-of-view preset whose covered area is drawn (default: the analysis'
+        first). Ignored when no camera is mapped.
+    """
+    from geocover.outputs.webmap.layers import nearby_neighbours
+
+    crs = analysis.crs
+    commune = analysis.commune.to_crs(crs)
+    minx, miny, maxx, maxy = commune.total_bounds
+    pad = 0.04 * max(maxx - minx, maxy - miny)
+    # The figure takes the commune's shape: 8 in wide, the map's height plus the title
+    # (0.8 in) and the footer (0.9 in).
+    map_h = min(max(7.6 * (maxy - miny + 2 * pad) / (maxx - minx + 2 * pad), 3.5), 9.0)
+    height = map_h + 1.7
+    fig = _canvas(Figure(figsize=(8, height), dpi=_DPI))
+    ax = fig.add_axes((0.025, 0.9 / height, 0.95, map_h / height))
+    handles: list[object] = []
+
+    neighbours = nearby_neighbours(analysis)
+    if neighbours is not None:
+        _fill(ax, neighbours.to_crs(crs).geometry, facecolor="#e6e6e6", edgecolor="#a0a0a0",
+              linewidth=0.6)
+        handles.append(Patch(facecolor="#e6e6e6", edgecolor="#a0a0a0",
+                             label="neighbouring communes"))
+    _fill(ax, commune.geometry, facecolor="white", edgecolor="none")
+
+    frame = analysis.perimeters.frame
+    if frame is not None and len(frame):
+        perimeters = frame.to_crs(crs)
+        status = (perimeters["status"] if "status" in perimeters
+                  else pd.Series("unknown", index=perimeters.index))
+        for name, style in _STATUS_STYLE.items():
+            part = perimeters[(status == name).to_numpy()]
+            if len(part):
+                _fill(ax, part.geometry, facecolor=style["facecolor"], alpha=style["alpha"],
+                      edgecolor="none")
+                _outline(ax, part.geometry, colors=style["edgecolor"], linewidths=1.2,
+                         linestyles=style["linestyle"])
+                handles.append(Patch(facecolor=style["facecolor"], edgecolor=style["edgecolor"],
+                                     alpha=0.6, linestyle=style["linestyle"],
+                                     label=f"authorized perimeter, {name} ({len(part)})"))
+
+    chosen = preset or next((p for p in analysis.presets if p in analysis.fields), None)
+    if chosen is None and analysis.fields:
+        chosen = next(iter(analysis.fields))
+    if preset is not None and preset not in analysis.fields:
+        have = ", ".join(analysis.fields) or "none"
+        raise UsageError(f"no fields of view computed for preset {preset} (computed: {have})")
+    cameras = analysis.cameras
+    subtitle = ""
+    if chosen is not None and cameras is not None and len(cameras):
+        seen = _covered(analysis, chosen)
+        if seen is not None:
+            _fill(ax, [seen], facecolor="#41b6c4", alpha=0.55, edgecolor="#2c7fb8", linewidth=0.3)
+            figures = analysis.camera_coverage.get(chosen)
+            km2 = getattr(figures, "area_km2", None)  # the report's figure when there is one
+            km2 = seen.area / 1e6 if km2 is None else km2
+            share = km2 / analysis.commune_figures.area_km2
+            handles.append(Patch(facecolor="#41b6c4", alpha=0.7, edgecolor="#2c7fb8",
+                                 label=f"seen by the mapped cameras: {km2:.2f} km² "
+                                       f"({100 * share:.1f} %)"))
+            subtitle = f"Fields of view: {_preset_label(chosen)}. Mapped cameras are a lower bound."
+    if cameras is not None and len(cameras):
+        cams = cameras.to_crs(crs)
+        cams = cams[cams.geometry.notna() & ~cams.geometry.is_empty]
+        kind = (cams["id"].astype(str).str.extract(r"^(osm|list|contrib):", expand=False)
+                .fillna("list"))
+        types = cams["camera_type"].where(cams["camera_type"].isin(list(_TYPE_COLOURS)), "unknown")
+        size = 14 if len(cams) < 300 else 5
+        for source, marker in _SOURCE_MARKERS.items():
+            for camera_type, colour in _TYPE_COLOURS.items():
+                part = cams[(kind == source) & (types == camera_type)]
+                if len(part):
+                    ax.scatter(part.geometry.x, part.geometry.y, s=size, marker=marker, c=colour,
+                               edgecolors="white", linewidths=0.3, zorder=5)
+        for camera_type, colour in _TYPE_COLOURS.items():
+            n = int((types == camera_type).sum())
+            if n:
+                handles.append(Line2D([], [], linestyle="none", marker="o", color=colour,
+                                      label=f"camera, {camera_type} ({n:,})"))
+    _outline(ax, commune.geometry, colors="#222222", linewidths=1.6, zorder=4)
+    handles.insert(0, Line2D([], [], color="#222222", linewidth=1.6,
+                             label=f"{analysis.city.name} "
+                                   f"({analysis.commune_figures.area_km2:.2f} km²)"))
+
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_facecolor("#f3f1ec")
+    length = _scale_length(maxx - minx)
+    x0, y0 = minx - pad * 0.5, miny - pad * 0.6
+    ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
+    scale = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(x0 + length / 2, y0 + pad * 0.2, scale, ha="center", va="bottom", fontsize=8)
+    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+    inches = fig.dpi_scale_trans
+    fig.text(4, height - 0.3, f"{analysis.city.name}: authorized perimeters and mapped cameras",
+             fontsize=12, ha="center", va="top", transform=inches)
+    if subtitle:
+        fig.text(4, height - 0.6, subtitle, ha="center", va="top", fontsize=8, color="#444444",
+                 transform=inches)
+    sources = "; ".join(f"{s.layer}: {s.origin}" + (f" ({s.retrieved})" if s.retrieved else "")
+                        for s in analysis.sources)
+    _footer(fig, f"Sources: {sources}. Coordinates: {crs}. "
+                 f"geocover {_version()}, {analysis.generated}.", ATTRIBUTION)
+    return fig
+
+
+def _footer(fig: Figure, notes: str, last: str) -> None:
+    """Notes (up to 4 wrapped lines) and a last line, in the bottom 0.85 in."""
+    inches = fig.dpi_scale_trans
+    fig.text(0.15, 0.72, _wrap(notes, 165), fontsize=5.5, color="#333333", va="top",
+             linespacing=1.3, transform=inches)
+    fig.text(0.15, 0.1, last, fontsize=6, color="#333333", va="bottom", transform=inches)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)[:4])
+
+
+# ------------------------------------------------------------------ timeline
+
+
+_AS_OF = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def parse_as_of(text: str | None) -> dt.date | None:
+    """A claim's date: ``YYYY`` → 1 July, ``YYYY-MM`` → the 15th, ``YYYY-MM-DD`` as is;
+    None when unreadable.
+
+    Examples
+    --------
+    >>> parse_as_of("2014-11"), parse_as_of("2008"), parse_as_of("soon")
+    (datetime.date(2014, 11, 15), datetime.date(2008, 7, 1), None)
+    """
+    match = _AS_OF.match((text or "").strip())
+    if not match:
+        return None
+    year, month, day = match.groups()
+    try:
+        if month is None:
+            return dt.date(int(year), 7, 1)
+        if day is None:
+            return dt.date(int(year), int(month), 15)
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class DatedCount:
+    """One point of the chart: a date, a camera count, where it comes from."""
+
+    date: dt.date
+    value: int
+    label: str
+    source: str
+
+
+@dataclass
+class Timeline:
+    """The data of :func:`cameras_over_time_figure`."""
+
+    claimed: list[DatedCount] = field(default_factory=list)
+    """The city's ``camera_count`` claims."""
+    press: list[DatedCount] = field(default_factory=list)
+    """The city's ``[[timeline]]`` counts (claims from the press)."""
+    installed_dates: list[dt.date] = field(default_factory=list)
+    """Installation dates of mapped cameras, sorted."""
+    undated: int = 0
+    """Mapped cameras without a readable installation date."""
+    mapped: int | None = None
+    """Mapped cameras (all sources), None when no camera source was read."""
+
+    @property
+    def cumulative(self) -> tuple[list[dt.date], list[int]]:
+        return self.installed_dates, list(range(1, len(self.installed_dates) + 1))
+
+
+def timeline(analysis: Analysis) -> Timeline:
+    """The dated camera counts of ``analysis``: claims, press figures, installation dates."""
+    city = analysis.city
+    out = Timeline()
+    for claim in city.claims_of("camera_count"):
+        day = parse_as_of(claim.as_of) or parse_as_of(claim.date)
+        if day is not None:
+            out.claimed.append(DatedCount(day, int(claim.value), claim.id, claim.source))
+    for point in city.timeline:
+        day = parse_as_of(point.as_of)
+        if day is not None:
+            out.press.append(DatedCount(day, int(point.value), point.as_of, point.source))
+    cameras = analysis.cameras
+    if cameras is not None:
+        out.mapped = len(cameras)
+        if "installed" in cameras and len(cameras):
+            dates = [parse_as_of(str(v)[:10]) if v is not None and str(v) not in ("", "nan", "None")
+                     else None for v in cameras["installed"]]
+            out.installed_dates = sorted(d for d in dates if d is not None)
+            out.undated = len(dates) - len(out.installed_dates)
+    out.claimed.sort(key=lambda p: p.date)
+    out.press.sort(key=lambda p: p.date)
+    return out
+
+
+def cameras_over_time_figure(analysis: Analysis) -> Figure:
+    """Camera counts over time: claimed, from the press, and mapped cameras by
+    installation date (cumulative), on an Agg canvas."""
+    data = timeline(analysis)
+    fig = _canvas(Figure(figsize=(8, 5.2), dpi=_DPI))
+    ax = fig.add_axes((0.09, 1.2 / 5.2, 0.88, 3.55 / 5.2))
+    plotted = False
+    if data.installed_dates:
+        dates, counts = data.cumulative
+        ax.step(dates, counts, where="post", color="#2c7fb8", linewidth=1.8,
+                label=f"mapped cameras with an installation date (cumulative, {len(dates):,}; "
+                      f"{data.undated:,} undated)")
+        plotted = True
+    if data.claimed:
+        ax.plot([p.date for p in data.claimed], [p.value for p in data.claimed], "o-",
+                color="#d7301f", label="claimed (the city's statements)")
+        for p in data.claimed:
+            ax.annotate(f"{p.value:,}", (p.date, p.value), textcoords="offset points",
+                        xytext=(0, 7), ha="center", fontsize=7, color="#d7301f")
+        plotted = True
+    if data.press:
+        ax.plot([p.date for p in data.press], [p.value for p in data.press], "s--",
+                color="#737373", label="press figures (claims, not measurements)")
+        for p in data.press:
+            ax.annotate(f"{p.value:,}", (p.date, p.value), textcoords="offset points",
+                        xytext=(0, 7), ha="center", fontsize=7, color="#555555")
+        plotted = True
+    if data.mapped and plotted:
+        ax.axhline(data.mapped, color="#2c7fb8", linestyle=":", linewidth=1,
+                   label=f"mapped today, all sources ({data.mapped:,}): a lower bound")
+    if not plotted:
+        ax.text(0.5, 0.5, f"No dated camera count for {analysis.city.name}:\nno claim with a date, "
+                "no mapped camera with an installation date.", ha="center", va="center",
+                transform=ax.transAxes, fontsize=10, color="#555555")
+        ax.set_xticks([])
+    else:
+        top = max([p.value for p in data.claimed + data.press] + [len(data.installed_dates),
+                                                                  data.mapped or 0])
+        ax.set_ylim(0, top * 1.12)
+        ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
+        ax.grid(True, linewidth=0.3, alpha=0.6)
+    ax.set_ylabel("cameras")
+    ax.set_title(f"{analysis.city.name}: video-surveillance cameras over time", fontsize=11)
+    notes = "Dates: a year alone is placed on 1 July, a month on its 15th."
+    if data.mapped == 0:
+        notes += " No camera is mapped in the sources read for this figure."
+    sources = sorted({p.source for p in data.claimed + data.press})
+    if sources:
+        notes += " Sources: " + "; ".join(sources) + "."
+    camera_sources = [s.origin for s in analysis.sources if s.layer.startswith("camera")]
+    if camera_sources and data.installed_dates:
+        notes += " Installation dates: " + "; ".join(camera_sources) + "."
+    _footer(fig, f"{notes} geocover {_version()}, {analysis.generated}.", ATTRIBUTION)
+    return fig
+
+
+# ------------------------------------------------------------------ files
+
+
+def figure_paths(analysis: Analysis, directory: str | Path = "maps") -> tuple[Path, Path]:
+    """``<directory>/<city>-map.png`` and ``<directory>/<city>-cameras-over-time.png``."""
+    directory = Path(directory)
+    slug = analysis.city.slug
+    return directory / f"{slug}-map.png", directory / f"{slug}-cameras-over-time.png"
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": f"geocover {_version()}"})
+    return buffer.getvalue()
+
+
+def write_figures(analysis: Analysis, directory: str | Path = "maps", *,
+                  preset: str | None = None) -> list[Path]:
+    """Write the map and the timeline PNGs into ``directory`` atomically; returns their paths."""
+    map_path, timeline_path = figure_paths(analysis, directory)
+    write_atomic(map_path, _png(map_figure(analysis, preset=preset)))
+    write_atomic(timeline_path, _png(cameras_over_time_figure(analysis)))
+    return [map_path, timeline_path]

@@ -1,0 +1,222 @@
+"""Building and writing the readers' map."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import folium
+from folium.map import LayerControl
+
+from geocover.errors import UsageError
+from geocover.io.files import write_atomic
+from geocover.outputs.escape import html_text
+from geocover.outputs.webmap.elements import GeocoverMap, _Call
+from geocover.outputs.webmap.encode import _bounds, _to_storage
+from geocover.outputs.webmap.layers import (
+    _camera_layers,
+    _commune_layer,
+    _cover_layer,
+    _fov_layer,
+    _neighbours_layer,
+    _perimeter_layer,
+    nearby_neighbours,
+)
+from geocover.outputs.webmap.panels import _about_html, _claims_html, _legend_html
+from geocover.outputs.webmap.style import (
+    _PANES,
+    CLUSTER_THRESHOLD,
+    DEFAULT_DIRECTORY,
+    IGN_ATTRIBUTION_HTML,
+    OSM_ATTRIBUTION_HTML,
+    OSM_TILES_URL,
+    TILES,
+)
+from geocover.pipeline.analysis import Analysis
+
+# ------------------------------------------------------------------ public API
+
+
+def _select_presets(analysis: Analysis, presets: Iterable[str] | None) -> list[str]:
+    available = [p for p in analysis.presets if p in analysis.fields]
+    available += [p for p in analysis.fields if p not in available]
+    if presets is None:
+        return available
+    chosen = list(dict.fromkeys(presets))
+    missing = [p for p in chosen if p not in analysis.fields]
+    if missing:
+        have = ", ".join(available) or "none (no camera was mapped)"
+        raise UsageError(
+            f"no fields of view computed for preset(s) {', '.join(missing)} (computed: {have})"
+        )
+    return chosen
+
+
+def report_paths(map_path: str | Path) -> tuple[Path, Path]:
+    """Where the report beside a map goes: ``<stem>-report.txt`` and ``<stem>-report.md``."""
+    map_path = Path(map_path)
+    return (map_path.with_name(f"{map_path.stem}-report.txt"),
+            map_path.with_name(f"{map_path.stem}-report.md"))
+
+
+def default_map_path(analysis: Analysis, directory: str | Path = DEFAULT_DIRECTORY) -> Path:
+    """``maps/<city>.html``."""
+    return Path(directory) / f"{analysis.city.slug}.html"
+
+
+def build_map(
+    analysis: Analysis,
+    *,
+    tiles: str = "osm",
+    presets: Iterable[str] | None = None,
+    report_href: str | None = None,
+    cluster_threshold: int = CLUSTER_THRESHOLD,
+    propose: bool = True,
+) -> folium.Map:
+    """The interactive map of ``analysis``: a self-contained :class:`folium.Map`.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        What :func:`geocover.analyse` computed; layers it does not have are left out.
+    tiles : {"osm", "none"}
+        OpenStreetMap's tiles as background (the page's only outside request), or none.
+    presets : iterable of str, optional
+        The field-of-view presets to show, among those in ``analysis.fields`` (default:
+        all of them). The first is shown on opening, the others can be switched on.
+    report_href : str, optional
+        A link (relative to the map) to the report that explains the figures.
+    cluster_threshold : int
+        A camera layer with more markers than this is clustered.
+    propose : bool
+        Add the "propose" mode (closed until opened): place cameras or draw a perimeter
+        and download them for ``contrib add`` / ``perimeters add`` (:mod:`geocover.outputs.webmap.propose`).
+
+    Raises
+    ------
+    UsageError
+        An unknown ``tiles`` value, or a preset without computed fields of view.
+
+    Examples
+    --------
+    >>> analysis = analyse("metz", bundle="../shared/data")  # doctest: +SKIP
+    >>> build_map(analysis, tiles="none").save("metz.html")  # doctest: +SKIP
+    """
+    if tiles not in TILES:
+        raise UsageError(f"unknown tiles {tiles!r} (choose from {', '.join(TILES)})")
+    chosen = _select_presets(analysis, presets)
+    commune = _to_storage(analysis.commune)
+    centroid = commune.geometry.iloc[0].representative_point()
+    camera_layers = (
+        _camera_layers(analysis.cameras, cluster_threshold)
+        if analysis.cameras is not None and len(analysis.cameras) else []
+    )
+    cluster = any(layer.settings.get("cluster") for layer in camera_layers)
+    fmap = GeocoverMap(
+        location=[round(centroid.y, 5), round(centroid.x, 5)],
+        zoom_start=12,
+        tiles=None,
+        control_scale=False,
+        cluster=cluster,
+    )
+    title = f"{analysis.city.name}: video-surveillance claims and the map"
+    fmap.get_root().title = html_text(title)
+    attributions = [OSM_ATTRIBUTION_HTML, IGN_ATTRIBUTION_HTML]
+    fmap.add_child(_Call("setup", {"panes": _PANES, "attribution": attributions, "maxZoom": 19,
+                                   "bounds": _bounds(commune)}))
+    if tiles == "osm":
+        folium.TileLayer(OSM_TILES_URL, attr=OSM_ATTRIBUTION_HTML, name="OpenStreetMap",
+                         max_zoom=19, control=False).add_to(fmap)
+
+    neighbours = nearby_neighbours(analysis)
+    if neighbours is not None:
+        fmap.add_child(_neighbours_layer(neighbours))
+    fmap.add_child(_commune_layer(analysis))
+    perimeter_layer = _perimeter_layer(analysis)
+    if perimeter_layer is not None:
+        fmap.add_child(perimeter_layer)
+    covers = []
+    for preset in chosen:
+        cover = _cover_layer(preset, analysis.fields[preset], analysis)
+        if cover is not None:
+            covers.append(cover)
+    for cover in covers:
+        fmap.add_child(cover)
+    shown = False
+    for preset in chosen:
+        fov = _fov_layer(preset, analysis.fields[preset], show=not shown)
+        if fov is not None:
+            fmap.add_child(fov)
+            shown = True
+    for layer in camera_layers:
+        fmap.add_child(layer)
+    # The compliance tables (cameras outside perimeters, expiring decrees…), off by default.
+    from geocover.outputs.compliance import add_to_map
+    from geocover.verdicts.compliance import compliance_tables
+
+    add_to_map(fmap, compliance_tables(analysis))
+
+    shapes: set[str] = set()
+    for layer in camera_layers:
+        shapes.update(re.findall(r"gc-s-(\w+)", " ".join(layer.settings["classes"])))
+    markdown_href = None
+    if report_href:
+        markdown_href = report_href[:-4] + ".md" if report_href.endswith(".txt") else None
+    fmap.add_child(_Call("panel", "topright", _claims_html(analysis), "gc-claims"))
+    fmap.add_child(_Call("panel", "bottomright",
+                         _about_html(analysis, report_href, markdown_href, chosen), "gc-about"))
+    fmap.add_child(_Call("panel", "bottomleft", _legend_html(
+        perimeters=perimeter_layer is not None, cameras=shapes, fov=shown,
+        cover=bool(covers), neighbours=neighbours is not None), "gc-legend-panel"))
+    fmap.add_child(LayerControl(position="topleft", collapsed=True))
+    if propose:
+        from geocover.outputs.webmap.propose import add_propose_mode
+
+        add_propose_mode(fmap, city=analysis.city)
+    fmap.add_child(_Call("done"))
+    return fmap
+
+
+def render_map(analysis: Analysis, **kwargs: Any) -> str:
+    """The map's HTML page (see :func:`build_map` for the parameters)."""
+    return build_map(analysis, **kwargs).get_root().render()
+
+
+def write_map(
+    analysis: Analysis,
+    path: str | Path | None = None,
+    *,
+    tiles: str = "osm",
+    presets: Iterable[str] | None = None,
+    report: bool = True,
+    cluster_threshold: int = CLUSTER_THRESHOLD,
+    propose: bool = True,
+) -> list[Path]:
+    """Write the map to ``path`` (default ``maps/<city>.html``) atomically, and the report
+    it links to beside it (``<stem>-report.txt`` and ``.md``) unless ``report=False``.
+
+    Returns
+    -------
+    list of Path
+        The files written, the map first.
+    """
+    from geocover.outputs.report import render
+
+    path = Path(path) if path is not None else default_map_path(analysis)
+    written = []
+    href = None
+    if report:
+        text_path, md_path = report_paths(path)
+        href = quote(text_path.name)
+    page = render_map(analysis, tiles=tiles, presets=presets, report_href=href,
+                      cluster_threshold=cluster_threshold, propose=propose)
+    write_atomic(path, page.encode("utf-8"))
+    written.append(path)
+    if report:
+        write_atomic(text_path, render(analysis, "text").encode("utf-8"))
+        write_atomic(md_path, render(analysis, "markdown").encode("utf-8"))
+        written += [text_path, md_path]
+    return written

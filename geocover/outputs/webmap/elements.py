@@ -1,0 +1,96 @@
+"""The page's elements: the map, data layers, raw HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from folium.map import Layer
+
+from geocover.outputs.escape import html_text, js_json
+from geocover.outputs.webmap import assets as _assets
+from geocover.outputs.webmap.style import _FACTORIES
+
+
+class RawHtml(Element):
+    """A piece of the page inserted as is. branca's :class:`~branca.element.Element`
+    compiles its text as a Jinja template when rendered, so text holding ``{{`` or
+    ``{%`` (a contributor's name, a library) would be run as a template: this one never
+    is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "RawHtml"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class GeocoverMap(folium.Map):
+    """A :class:`folium.Map` whose page links to no CDN: Leaflet (and MarkerCluster when
+    used) are inlined from the installed XStatic packages, with geocover's own style and
+    script."""
+
+    def __init__(self, *args: Any, cluster: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Instance attributes: folium's class-level lists link Bootstrap, Font Awesome,
+        # jQuery and awesome-markers from CDNs; this page uses none of them.
+        self.default_js: list[tuple[str, str]] = []
+        self.default_css: list[tuple[str, str]] = []
+        self.cluster = cluster
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        figure.header.add_child(
+            RawHtml(_assets.head_html(cluster=self.cluster, css=_assets.own_static("map.css"), js=_assets.own_static("map.js"))),
+            name="geocover_assets",
+        )
+        super().render(**kwargs)
+
+
+class _DataLayer(Layer):
+    """An overlay built in the page by ``geocover.<factory>(data, options)``; its script
+    goes into the page as :class:`RawHtml`, never through a template."""
+
+    def __init__(self, factory: str, data: Any, options: dict[str, Any], *, name: str,
+                 show: bool = True) -> None:
+        if factory not in _FACTORIES:
+            raise ValueError(f"unknown layer factory {factory!r}")
+        # Leaflet's layer control puts the name in with innerHTML: escape it.
+        super().__init__(name=html_text(name), overlay=True, control=True, show=show)
+        self._name = "GeocoverLayer"
+        self.factory = factory
+        self.settings = options
+        self.data_js = js_json(data)
+        self.options_js = js_json(options)
+
+    def render(self, **kwargs: Any) -> None:
+        script = self.get_root().script
+        name = self.get_name()
+        script.add_child(
+            RawHtml(f"var {name} = geocover.{self.factory}({self.data_js}, {self.options_js});\n"),
+            name=name,
+        )
+        if self.show:
+            script.add_child(RawHtml(f"{name}.addTo({self._parent.get_name()});\n"),
+                             name=f"{name}_add")
+
+
+class _Call(MacroElement):
+    """``geocover.<function>(<the map>, <JSON arguments>…)``, inserted as :class:`RawHtml`."""
+
+    def __init__(self, function: str, *args: Any) -> None:
+        if function not in ("setup", "panel", "done"):
+            raise ValueError(f"unknown page function {function!r}")
+        super().__init__()
+        self._name = "GeocoverCall"
+        self.function = function
+        self.args = [js_json(a) for a in args]
+
+    def render(self, **kwargs: Any) -> None:
+        call = ", ".join([self._parent.get_name(), *self.args])
+        self.get_root().script.add_child(
+            RawHtml(f"geocover.{self.function}({call});\n"), name=self.get_name()
+        )

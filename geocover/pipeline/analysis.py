@@ -1,0 +1,292 @@
+"""One city, end to end: load the layers, compute the figures, judge the claims.
+
+:func:`analyse` is what ``geocover report`` and ``geocover map`` run and what the
+notebooks call; it returns an :class:`Analysis` holding every layer and figure, so
+an analyst can inspect or re-compute any of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+from geocover import settings
+from geocover.model import fov
+from geocover.model.coverage import (
+    CameraCoverage,
+    Capacity,
+    CommuneFigures,
+    PerimeterFigures,
+    camera_coverage,
+    capacity,
+    commune_figures,
+    perimeter_figures,
+)
+from geocover.model.crs import metric_crs
+from geocover.schema.city import City
+from geocover.schema.perimeters import PerimeterSet, empty_perimeters
+from geocover.schema.text import display_path
+from geocover.sources.city import resolve_city
+from geocover.sources.communes import ATTRIBUTION, load_commune, neighbours_from_bundle
+from geocover.sources.layers import CameraLayers, LayerSource, load_camera_layers
+from geocover.sources.perimeters import load_perimeters
+from geocover.verdicts.claims import Facts, Verdict, evaluate
+
+Source = LayerSource
+
+
+@dataclass
+class Analysis:
+    """Everything one run computed for a city."""
+
+    city: City
+    bundle: Path | None
+    crs: str
+    commune: gpd.GeoDataFrame
+    commune_figures: CommuneFigures
+    perimeters: PerimeterSet
+    perimeter_figures: PerimeterFigures
+    verdicts: list[Verdict]
+    sources: list[Source]
+    warnings: list[str] = field(default_factory=list)
+    neighbours: gpd.GeoDataFrame | None = None
+    """Bordering communes (for the map), when the source has them."""
+    cameras: gpd.GeoDataFrame | None = None
+    """Camera sites (camera schema, EPSG:4326); None when no camera source was read."""
+    buildings: gpd.GeoDataFrame | None = None
+    """Building footprints (EPSG:4326), when known: fields of view are then occluded."""
+    highways: gpd.GeoDataFrame | None = None
+    """Streets (EPSG:4326), when known: for the share of street length seen."""
+    fields: dict[str, gpd.GeoSeries] = field(default_factory=dict)
+    """Preset name → each camera's field of view (EPSG:4326, occluded when buildings are known)."""
+    camera_coverage: dict[str, CameraCoverage] = field(default_factory=dict)
+    """Preset name → coverage figures of the mapped cameras (their ``geometry``: the area
+    seen, in ``crs``)."""
+    presets: tuple[str, ...] = ()
+    capacity: list[Capacity] = field(default_factory=list)
+    """The sensitivity band: what the claimed cameras could see at most, per preset."""
+    cameras_outside_perimeters: list[str] | None = None
+    """Ids of mapped cameras outside every authorized perimeter (None: no perimeter)."""
+    camera_problems: list[Any] = field(default_factory=list)
+    cameras_inside: int = 0
+    """Mapped cameras inside the commune (a list may hold sites beyond it)."""
+    generated: str = field(
+        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    )
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_bundle(bundle: str | Path | None) -> Path | None:
+    """The bundle argument, else ``$GEOCOVER_BUNDLE``, else None (live sources)."""
+    if bundle is not None:
+        return Path(bundle)
+    return settings.bundle_from_env()
+
+
+def analyse(
+    city: str | City | None = None,
+    *,
+    insee: str | None = None,
+    bundle: str | Path | None = None,
+    commune_file: str | Path | None = None,
+    perimeters: str | Path | None = None,
+    assume_crs: str | None = None,
+    on_invalid: str = "raise",
+    data_dir: Path | None = None,
+    today: dt.date | None = None,
+    cameras: list[str | Path] | None = None,
+    lists: list[str] | None = None,
+    presets: tuple[str, ...] | list[str] | None = None,
+    osm_extract: str | None = None,
+) -> Analysis:
+    """Run the coverage check of ``city`` (a slug under ``data/``, or any commune by
+    ``insee`` code).
+
+    Parameters
+    ----------
+    bundle : path, optional
+        Offline bundle folder; default ``$GEOCOVER_BUNDLE``; without one, live sources.
+    perimeters : path, optional
+        A perimeter file to use instead of the city's (to test a digitization).
+    assume_crs : str, optional
+        CRS to assume for a perimeter file that declares none.
+    on_invalid : {"raise", "repair"}
+        What to do with an invalid perimeter polygon (see :func:`load_perimeters`).
+    cameras : list of paths, optional
+        Camera layers (GeoJSON or CSV) used instead of the city's configured sources.
+    lists : list of str, optional
+        Official camera lists to read (default: the city's first; ``["all"]``).
+    presets : sequence of str, optional
+        Field-of-view presets to report side by side (default ``fov.DEFAULT_PRESETS``).
+    osm_extract : str, optional
+        Name of the bundle's OSM extract to use (default: the city's slug).
+    """
+    cfg = city if isinstance(city, City) else resolve_city(city, insee, data_dir)
+    bundle_path = resolve_bundle(bundle)
+    commune = load_commune(cfg.insee, bundle=bundle_path, path=commune_file)
+    if cfg.name == cfg.insee:  # an unconfigured commune: take its name from the boundary
+        cfg = replace(cfg, name=str(commune["name"].iloc[0]))
+    crs = metric_crs(commune)
+    cfigures = commune_figures(commune, cfg.official_area_km2, crs)
+
+    perimeter_path = Path(perimeters) if perimeters is not None else cfg.perimeters_file
+    warnings: list[str] = []
+    if perimeter_path is not None and (perimeters is not None or perimeter_path.is_file()):
+        pset = load_perimeters(
+            perimeter_path, assume_crs=assume_crs, on_invalid=on_invalid, today=today  # type: ignore[arg-type]
+        )
+    else:
+        pset = PerimeterSet(empty_perimeters(), None)
+    warnings.extend(pset.warnings)
+    pfigures = perimeter_figures(
+        pset.frame, commune, official_area_km2=cfg.official_area_km2, crs=crs
+    )
+    for pid, km2 in pfigures.outside_by_id.items():
+        warnings.append(f"perimeter {pid}: {km2:.3f} km² outside the commune, clipped away")
+
+    sources = [
+        Source(
+            "commune",
+            str(commune["source"].iloc[0]),
+            str(commune["retrieved"].iloc[0]),
+            _boundary_attribution(str(commune["source"].iloc[0])),
+        ),
+        Source(
+            "perimeters",
+            display_path(pset.path) if pset.path else "none digitized",
+            _mtime(pset.path),
+            "digitized from prefectoral decrees (see each perimeter's decree_ref)",
+            pset.count,
+        ),
+    ]
+    layers = load_camera_layers(
+        cfg,
+        bundle=bundle_path,
+        camera_files=[Path(c) for c in cameras] if cameras else None,
+        lists=lists,
+        osm_extract=osm_extract,
+    )
+    sources += layers.sources
+    warnings += layers.warnings
+    chosen = tuple(presets) if presets else fov.DEFAULT_PRESETS
+    for name in chosen:
+        fov.get_preset(name)  # an unknown preset is a usage error before any work
+    coverage, fields, outside = _coverage(commune, pset, layers, crs, chosen)
+
+    facts = Facts(
+        commune=cfigures,
+        perimeters=pfigures,
+        perimeters_file=perimeter_path,
+        cameras_mapped=len(layers.cameras),
+        cameras_installed_by=_installed_by(cfg, layers.cameras),
+    )
+    band = _capacity(cfg, chosen, cfigures.area_km2)
+    facts.capacity_km2 = {c.preset: c.dome_km2 for c in band}
+    verdicts = evaluate(cfg, facts)
+    return Analysis(
+        city=cfg,
+        bundle=bundle_path,
+        crs=crs,
+        commune=commune,
+        commune_figures=cfigures,
+        perimeters=pset,
+        perimeter_figures=pfigures,
+        verdicts=verdicts,
+        sources=sources,
+        warnings=warnings,
+        neighbours=None if bundle_path is None else neighbours_from_bundle(bundle_path, commune),
+        cameras=layers.cameras,
+        buildings=layers.buildings,
+        highways=layers.highways,
+        fields=fields,
+        camera_coverage=coverage,
+        presets=chosen,
+        capacity=band,
+        cameras_outside_perimeters=outside,
+        camera_problems=layers.problems,
+        cameras_inside=int(
+            layers.cameras.within(commune.to_crs(layers.cameras.crs).geometry.iloc[0]).sum()
+        ) if not layers.cameras.empty else 0,
+    )
+
+
+def _boundary_attribution(source: str) -> str:
+    if "geo.api" in source:
+        return ATTRIBUTION["geo.api.gouv.fr"]
+    return ATTRIBUTION["bundle" if source.startswith("bundle") else "file"]
+
+
+def _coverage(
+    commune: gpd.GeoDataFrame, pset: PerimeterSet, layers: CameraLayers, crs: str,
+    presets: tuple[str, ...],
+) -> tuple[dict[str, CameraCoverage], dict[str, gpd.GeoSeries], list[str] | None]:
+    """Coverage per preset, each camera's field of view, cameras outside every perimeter.
+    Every layer is projected once."""
+    commune_m = commune.to_crs(crs).geometry.iloc[0]
+    # An indoor camera (surveillance=indoor) films a shop or a hall, not public space.
+    outdoor = layers.cameras["surveillance"].astype(str).str.lower() != "indoor"
+    cameras_m = layers.cameras[outdoor].to_crs(crs)
+    buildings_m = None if layers.buildings is None else layers.buildings.to_crs(crs)
+    highways_m = None if layers.highways is None else layers.highways.to_crs(crs)
+    perimeters_m = None
+    outside = None
+    if pset.count:
+        perimeters_m = shapely.intersection(
+            shapely.union_all(pset.frame.to_crs(crs).geometry.to_numpy()), commune_m
+        )
+        inside = shapely.intersects(cameras_m.geometry.to_numpy(), perimeters_m)
+        outside = cameras_m["id"][~inside].astype(str).tolist()
+    coverage: dict[str, CameraCoverage] = {}
+    fields: dict[str, gpd.GeoSeries] = {}
+    for name in presets:
+        figures, geoms = camera_coverage(
+            cameras_m, commune_m, name,
+            buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
+        )
+        coverage[name] = figures
+        fields[name] = geoms.to_crs(settings.STORAGE_CRS)
+    return coverage, fields, outside
+
+
+def _latest_count(city: City) -> int | None:
+    counts = city.claims_of("camera_count")
+    if counts:
+        return int(max(counts, key=lambda c: c.as_of or "").value)
+    return city.official_camera_count
+
+
+def _capacity(city: City, presets: tuple[str, ...], commune_km2: float) -> list[Capacity]:
+    n = _latest_count(city)
+    if n is None:
+        return []
+    areas = city.claims_of("authorized_area_km2")
+    return capacity(n, presets, authorized_km2=areas[0].value if areas else None,
+                    commune_km2=commune_km2)
+
+
+def _installed_by(city: City, cameras: gpd.GeoDataFrame) -> dict[str, int]:
+    """For each dated camera-count claim: mapped cameras installed by then (only when
+    some mapped camera has an installation date)."""
+    if cameras.empty or "installed" not in cameras:
+        return {}
+    dates = cameras["installed"].dropna().astype(str)
+    if dates.empty:
+        return {}
+    out = {}
+    for claim in city.claims_of("camera_count"):
+        if claim.as_of:
+            # "2014-11" counts everything installed up to the end of November 2014.
+            limit = claim.as_of + "-99" if len(claim.as_of) < 10 else claim.as_of
+            out[claim.as_of] = int((dates <= limit).sum())
+    return out
+
+
+def _mtime(path: Path | None) -> str:
+    if path is None or not path.exists():
+        return ""
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat()

@@ -1,0 +1,422 @@
+"""A whole département at once: every commune's area, known cameras and modelled coverage.
+
+:func:`run_batch` loads the communes of a département (the bundle's
+``geo-api/departements-DD-communes-contour.json`` offline, geo.api.gouv.fr live),
+assigns the known cameras to communes with **one** spatial join
+(``geopandas.sjoin(cameras, communes, predicate="within")``), and runs
+:func:`commune_task` on each commune independently: the unit of work a distributed
+engine would schedule. :func:`write_batch` writes a GeoPackage (layer ``communes``
+and a ``provenance`` table), a CSV and a ``.provenance.json`` beside it, and a
+choropleth map (folium HTML), each atomically.
+
+Per commune: the area in the metric CRS (Lambert-93 in metropolitan France) and on
+the WGS 84 ellipsoid (:class:`pyproj.Geod`); the cameras known inside it, by
+source; and, per field-of-view preset, the union of the fields of view inside the
+commune and its share of the commune (0 when no camera). A field of view may reach
+into a neighbouring commune: each commune's task also receives the cameras of its
+neighbours whose range reaches it (a second join, ``predicate="dwithin"``). Fields
+are not occluded (the département has no building layer): coverage is an upper
+bound for the cameras known, and the cameras known are a lower bound of what exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import Geod
+
+from geocover import settings
+from geocover.errors import UsageError
+from geocover.model.crs import metric_crs
+from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
+from geocover.sources.communes import load_departement
+
+_GEOD = Geod(ellps="WGS84")
+#: A progress line is printed every this many communes (and at the end).
+PROGRESS_EVERY: int = 50
+#: Communes sent to a worker process at once.
+CHUNK_SIZE: int = 16
+
+
+@dataclass
+class BatchResult:
+    """The figures of every commune of a département, and how they were obtained."""
+
+    departement: str
+    communes: gpd.GeoDataFrame
+    """One row per commune (EPSG:4326): see :func:`commune_task` for the columns."""
+    presets: tuple[str, ...]
+    provenance: dict[str, Any]
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def coverage_columns(preset: str) -> tuple[str, str]:
+    """The (covered km², share) column names of a preset: ``covered_km2_<p>``, ``share_<p>``
+    with the preset name's non-alphanumerics as ``_``."""
+    slug = re.sub(r"[^0-9A-Za-z]+", "_", preset).strip("_").lower()
+    return f"covered_km2_{slug}", f"share_{slug}"
+
+
+def camera_source(camera_id: str) -> str:
+    """The source family of a camera id: ``osm``, ``contrib`` or ``list:<list id>``.
+
+    Examples
+    --------
+    >>> camera_source("list:paris-bovp2019:1051"), camera_source("osm:node/1")
+    ('list:paris-bovp2019', 'osm')
+    """
+    parts = str(camera_id).split(":")
+    if parts[0] == "list" and len(parts) > 2:
+        return ":".join(parts[:2])
+    return parts[0] if len(parts) > 1 else "unknown"
+
+
+# ----------------------------------------------------------------------------- the task
+
+
+def commune_task(
+    row: dict[str, Any], cameras_in_commune: gpd.GeoDataFrame | None, presets: Sequence[str]
+) -> dict[str, Any]:
+    """The figures of one commune, independent of every other commune.
+
+    Parameters
+    ----------
+    row : dict
+        ``code``, ``name``, ``geometry`` (shapely, EPSG:4326) and ``crs`` (the metric
+        CRS to measure in); optionally ``geometry_metric``, the geometry already in ``crs``.
+    cameras_in_commune : GeoDataFrame or None
+        The cameras (camera layer, any CRS) inside the commune, plus any neighbour's
+        camera whose field of view may reach it, flagged by a boolean ``in_commune``
+        column (all are inside when the column is absent). Fields of view are computed
+        here unless a ``_fov_<preset>`` column (metric CRS) already holds them.
+    presets : names
+        Field-of-view presets (:data:`geocover.model.fov.PRESETS`).
+
+    Returns
+    -------
+    dict
+        ``code, name, crs, area_km2`` (planar), ``geodesic_area_km2``,
+        ``planar_vs_geodesic``, ``cameras`` (known inside), ``cameras_by_source``
+        (JSON object), and per preset ``covered_km2_<p>`` and ``share_<p>``
+        (:func:`coverage_columns`), plus ``geometry``.
+    """
+    geom = row["geometry"]
+    crs = row["crs"]
+    metric = row.get("geometry_metric")
+    if metric is None:
+        metric = gpd.GeoSeries([geom], crs=settings.STORAGE_CRS).to_crs(crs).iloc[0]
+    planar_km2 = float(metric.area) / 1e6
+    geodesic_km2 = abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6
+    cams = cameras_in_commune
+    if cams is None or cams.empty:
+        inside = pd.Series([], dtype=object)
+        cams = None
+    else:
+        flag = cams["in_commune"] if "in_commune" in cams else pd.Series(True, index=cams.index)
+        inside = cams.loc[flag.astype(bool), "id"]
+    by_source: dict[str, int] = {}
+    for cid in inside:
+        key = camera_source(cid)
+        by_source[key] = by_source.get(key, 0) + 1
+    out: dict[str, Any] = {
+        "code": str(row["code"]),
+        "name": str(row["name"]),
+        "crs": crs,
+        "area_km2": planar_km2,
+        "geodesic_area_km2": geodesic_km2,
+        "planar_vs_geodesic": (planar_km2 - geodesic_km2) / geodesic_km2 if geodesic_km2 else None,
+        "cameras": int(len(inside)),
+        "cameras_by_source": json.dumps(dict(sorted(by_source.items()))),
+    }
+    cams_m = None
+    if cams is not None:
+        cams_m = cams if cams.crs is not None and cams.crs == crs else cams.to_crs(crs)
+    for preset in presets:
+        km2_col, share_col = coverage_columns(preset)
+        covered = 0.0
+        if cams_m is not None:
+            from geocover.model import fov
+            from geocover.model.union import union_area_within
+
+            column = _field_column(preset)
+            if column in cams_m:  # computed once for every camera by the driver
+                fields = cams_m[column].to_numpy()
+            else:
+                fields = fov.fields_of_view(cams_m, preset).to_numpy()
+            _, area_m2 = union_area_within(fields, metric, workers=1)
+            covered = area_m2 / 1e6
+        out[km2_col] = covered
+        out[share_col] = covered / planar_km2 if planar_km2 else None
+    out["geometry"] = geom
+    return out
+
+
+def _field_column(preset: str) -> str:
+    return f"_fov_{preset}"
+
+
+def _run_chunk(
+    items: list[tuple[dict[str, Any], gpd.GeoDataFrame | None]], presets: Sequence[str]
+) -> list[dict[str, Any]]:
+    return [commune_task(row, cams, presets) for row, cams in items]
+
+
+# ----------------------------------------------------------------------------- cameras
+
+
+def departement_cameras(
+    departement: str,
+    files: Iterable[str | Path] = (),
+    *,
+    data_dir: Path | None = None,
+) -> tuple[gpd.GeoDataFrame, list[Path], list[str]]:
+    """The known cameras of a département, offline: the contributions of the configured
+    cities of that département (``data/<city>/cameras.geojson``) and camera ``files``.
+
+    Returns
+    -------
+    cameras : GeoDataFrame
+        The camera layer (EPSG:4326), possibly empty.
+    read : list of Path
+        The files read (for the provenance).
+    warnings : list of str
+        Problems found in the camera files (values replaced by defaults).
+    """
+    from geocover.schema.frames import empty_cameras
+    from geocover.sources.camera_files import load_cameras_file, load_contributions
+    from geocover.sources.city import city_names, load_city
+
+    frames, read, warnings = [empty_cameras()], [], []
+    for name in city_names(data_dir):
+        city = load_city(name, data_dir)
+        if not city.insee.startswith(departement):
+            continue
+        read.append(city.folder / "city.toml")
+        if city.cameras_file is not None and city.cameras_file.is_file():
+            frames.append(load_contributions(city.cameras_file))
+            read.append(city.cameras_file)
+    for path in files:
+        frame, problems = load_cameras_file(path)
+        frames.append(frame)
+        read.append(Path(path))
+        warnings += [f"{path}: {p}" for p in problems]
+    cameras = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    cameras = gpd.GeoDataFrame(cameras, geometry="geometry", crs=settings.STORAGE_CRS)
+    dup = cameras["id"].duplicated()
+    if dup.any():
+        raise UsageError(f"camera id {cameras['id'][dup].iloc[0]!r} is given twice; "
+                         "give each camera file once")
+    return cameras, read, warnings
+
+
+def assign_cameras(cameras: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
+    """The INSEE code of the commune each camera lies within (NaN outside every commune),
+    by one spatial join; indexed like ``cameras``."""
+    if cameras.empty:
+        return pd.Series([], index=cameras.index, dtype=object, name="code")
+    joined = gpd.sjoin(
+        cameras[["geometry"]].to_crs(communes.crs), communes[["code", "geometry"]],
+        how="left", predicate="within",
+    )
+    # A point on a shared border lies within neither; a point is within one commune at most.
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined["code"].reindex(cameras.index).rename("code")
+
+
+def _nearby(cameras_m: gpd.GeoDataFrame, communes_m: gpd.GeoDataFrame,
+            presets: Sequence[str]) -> pd.DataFrame:
+    """(camera index, code) pairs of cameras whose largest range reaches a commune."""
+    from geocover.model import fov
+
+    reach = np.zeros(len(cameras_m))
+    for preset in presets:
+        reach = np.maximum(reach, fov.camera_ranges_m(cameras_m, preset).to_numpy())
+    joined = gpd.sjoin(cameras_m[["geometry"]], communes_m[["code", "geometry"]],
+                       how="inner", predicate="dwithin", distance=reach)
+    return pd.DataFrame({"camera": joined.index, "code": joined["code"].to_numpy()})
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def progress_to_stderr(done: int, total: int, seconds: float) -> None:
+    print(f"geocover batch: {done}/{total} communes ({100 * done / total:.0f} %), "
+          f"{seconds:.1f} s", file=sys.stderr, flush=True)
+
+
+def run_batch(
+    departement: str,
+    *,
+    bundle: str | Path | None = None,
+    presets: Sequence[str] | None = None,
+    cameras: gpd.GeoDataFrame | None = None,
+    camera_files: Iterable[str | Path] = (),
+    data_dir: Path | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int, float], None] | None = progress_to_stderr,
+    progress_every: int = PROGRESS_EVERY,
+) -> BatchResult:
+    """Figures for every commune of ``departement``.
+
+    Parameters
+    ----------
+    departement : str
+        Département code (``"57"``).
+    bundle : path, optional
+        Offline bundle (default ``$GEOCOVER_BUNDLE``); without one, geo.api.gouv.fr.
+    presets : names, optional
+        Field-of-view presets (default :data:`geocover.model.fov.DEFAULT_PRESETS`).
+    cameras : GeoDataFrame, optional
+        The cameras to use; default :func:`departement_cameras` (contributions of the
+        configured cities and ``camera_files``).
+    workers : int
+        Threads running the tasks (chunks of :data:`CHUNK_SIZE` communes); 1 runs them
+        one after the other.
+    progress : callable, optional
+        ``progress(done, total, seconds)`` every ``progress_every`` communes and at the
+        end; default a line on stderr; None for silence.
+
+    Examples
+    --------
+    >>> result = run_batch("57", bundle="../shared/data", progress=None)  # doctest: +SKIP
+    >>> len(result.communes)  # doctest: +SKIP
+    727
+    """
+    from geocover.model import fov
+
+    start = time.perf_counter()
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
+    presets = tuple(fov.DEFAULT_PRESETS if presets is None else presets)
+    for name in presets:
+        fov.get_preset(name)
+    bundle_path = Path(bundle) if bundle is not None else settings.bundle_from_env()
+    communes = load_departement(departement, bundle=bundle_path).reset_index(drop=True)
+    departement = str(departement).strip().upper()
+    crs = metric_crs(communes)
+
+    files_read: list[Path] = []
+    warnings: list[str] = []
+    if cameras is None:
+        cameras, files_read, warnings = departement_cameras(departement, camera_files,
+                                                            data_dir=data_dir)
+    cameras = cameras.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
+    cameras["code"] = assign_cameras(cameras, communes)
+    cameras["in_commune"] = False
+    near = pd.DataFrame({"camera": [], "code": []})
+    if len(cameras) and presets:
+        communes_m = communes[["code", "geometry"]].to_crs(crs)
+        near = _nearby(cameras.to_crs(crs), communes_m, presets)
+    by_code: dict[str, list[int]] = {}
+    for idx, code in cameras["code"].dropna().items():
+        by_code.setdefault(str(code), []).append(int(idx))
+    for idx, code in zip(near["camera"], near["code"]):
+        members = by_code.setdefault(str(code), [])
+        if int(idx) not in members:
+            members.append(int(idx))
+
+    # Project once, keep the columns the task reads: each task then only slices.
+    metric_geoms = communes.geometry.to_crs(crs).to_numpy()
+    wanted = [c for c in ("id", "camera_type", "directions", "height_m", "tilt_deg", "code")
+              if c in cameras.columns]
+    cameras_m = cameras[wanted + ["geometry"]].to_crs(crs)
+    if len(cameras_m):
+        # Fields of view depend on the camera only: one vectorized call per preset for
+        # the whole département instead of one per commune (tasks still accept bare
+        # cameras and compute their fields themselves).
+        for preset in presets:
+            cameras_m[_field_column(preset)] = fov.fields_of_view(cameras_m, preset).to_numpy()
+    items = []
+    for i, (code, name, geom) in enumerate(zip(communes["code"].astype(str), communes["name"],
+                                               communes.geometry)):
+        row = {"code": code, "name": name, "geometry": geom, "crs": crs,
+               "geometry_metric": metric_geoms[i]}
+        idx = by_code.get(code)
+        cams = None
+        if idx:
+            cams = cameras_m.loc[idx].copy()
+            cams["in_commune"] = cams["code"].astype(str) == code
+        items.append((row, cams))
+
+    results = _execute(items, presets, workers, progress, progress_every, start)
+    frame = gpd.GeoDataFrame(results, geometry="geometry", crs=settings.STORAGE_CRS)
+    frame = frame.set_index(frame["code"].map({c: i for i, c in enumerate(communes["code"])}))
+    frame = frame.sort_index().reset_index(drop=True)
+    outside = int(cameras["code"].isna().sum())
+    if outside:
+        warnings.append(f"{outside} camera(s) lie within no commune of département "
+                        f"{departement} (or exactly on a border): not counted")
+
+    source = str(communes["source"].iloc[0])
+    files = [file_record(p, "communes", retrieved=str(communes["retrieved"].iloc[0]),
+                              bundle=bundle_path)
+             for p in files_named(source, bundle_path)]
+    files += [file_record(p, "city" if p.name == "city.toml" else "cameras",
+                               bundle=bundle_path) for p in files_read if p.is_file()]
+    record = build(
+        files,
+        presets=presets,
+        sources=[{"layer": "communes", "origin": source,
+                  "retrieved": str(communes["retrieved"].iloc[0]),
+                  "attribution": "IGN – ADMIN EXPRESS (Licence Ouverte), via geo.api.gouv.fr",
+                  "count": len(communes)},
+                 {"layer": "cameras", "origin": "contributions of the configured cities; "
+                  + (", ".join(map(str, camera_files)) or "no camera file"),
+                  "retrieved": "", "attribution": "as stated by each file",
+                  "count": len(cameras)}],
+        layers={"communes": content_sha256(communes),
+                "cameras": content_sha256(cameras)},
+        bundle=bundle_path,
+        departement=departement,
+        crs=crs,
+        occlusion=False,
+        notes=[
+            "coverage: union of the fields of view inside each commune, not occluded by "
+            "buildings (an upper bound for the cameras known)",
+            "cameras known are a lower bound of the cameras that exist",
+        ],
+    )
+    return BatchResult(departement, frame, presets, record, time.perf_counter() - start,
+                       warnings)
+
+
+def _execute(items, presets, workers, progress, every, start) -> list[dict[str, Any]]:
+    total = len(items)
+    done = 0
+    results: list[dict[str, Any]] = []
+
+    def tick(n: int) -> None:
+        nonlocal done
+        before, done = done, done + n
+        if progress is not None and (done // every > before // every or done == total):
+            progress(done, total, time.perf_counter() - start)
+
+    if workers == 1 or total <= CHUNK_SIZE:
+        for row, cams in items:
+            results.append(commune_task(row, cams, presets))
+            tick(1)
+        return results
+    chunks = [items[i:i + CHUNK_SIZE] for i in range(0, total, CHUNK_SIZE)]
+    # Threads, not processes: the tasks spend their time in GEOS and PROJ, which release
+    # the GIL, and threads need no importable __main__ (scripts, notebooks). The task's
+    # inputs and outputs are plain picklable values, so a process pool or a distributed
+    # engine can run commune_task unchanged.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_run_chunk, chunk, presets) for chunk in chunks]
+        for future in as_completed(futures):
+            part = future.result()
+            results.extend(part)
+            tick(len(part))
+    return results

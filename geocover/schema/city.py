@@ -1,0 +1,63 @@
+"""A city's configuration as data: its claims, timeline and sources (read by sources.city)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Claim kinds geocover knows how to check, with the unit of their value.
+CLAIM_KINDS: dict[str, str] = {
+    "authorized_area_km2": "km²",
+    "authorized_share": "fraction of the commune",
+    "camera_count": "cameras",
+    "identification_range_m": "m",
+    "retention_days": "days",
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One figure of an official or civil-society statement, with its provenance."""
+
+    id: str
+    kind: str
+    value: float
+    source: str
+    date: str
+    quote: str = ""
+    as_of: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """A dated camera count from the press (a claim, used for the timeline chart)."""
+
+    as_of: str
+    value: int
+    source: str
+
+
+@dataclass(frozen=True)
+class City:
+    """A city's configuration, as read from its ``city.toml``."""
+
+    slug: str
+    name: str
+    insee: str
+    folder: Path
+    official_area_km2: float | None = None
+    official_area_source: str = ""
+    perimeters_file: Path | None = None
+    cameras_file: Path | None = None
+    osm: bool = True
+    lists: tuple[str, ...] = ()
+    official_camera_count: int | None = None
+    official_camera_count_source: str = ""
+    claims: tuple[Claim, ...] = ()
+    timeline: tuple[TimelinePoint, ...] = ()
+    factsheet: dict[str, Any] = field(default_factory=dict)
+
+    def claims_of(self, kind: str) -> list[Claim]:
+        return [c for c in self.claims if c.kind == kind]

@@ -1,0 +1,1 @@
+"""geocover.sources."""

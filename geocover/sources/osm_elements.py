@@ -1,0 +1,83 @@
+"""Cameras from an Overpass ``[out:json]`` answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+
+from geocover.errors import DataError
+from geocover.schema.frames import _frame, _row
+from geocover.schema.tags import Problem, _text, parse_tags
+from geocover.schema.vocab import CAMERA_SURVEILLANCE_TYPES
+
+# ------------------------------------------------------------------------ Overpass
+
+
+def from_overpass(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Normalize an Overpass ``[out:json]`` answer (``out center;``) into the camera layer.
+
+    Only ``man_made=surveillance`` elements whose ``surveillance:type`` is ``camera``
+    or ``ALPR`` are kept; one without ``surveillance:type`` is kept as a camera and
+    reported; other elements (``guard``, ``outpost``…) are skipped and reported.
+    Nodes are placed at their ``lat``/``lon``, ways and relations at their ``center``.
+
+    Parameters
+    ----------
+    data : mapping
+        The decoded answer, with an ``elements`` list.
+
+    Returns
+    -------
+    cameras : GeoDataFrame
+        Ids ``osm:node/…``, ``osm:way/…``, ``osm:relation/…``; source ``osm``;
+        location precision ``exact``; the raw tags in ``tags``.
+    problems : list of Problem
+        Skipped elements and unreadable tag values.
+
+    Raises
+    ------
+    DataError
+        When ``data`` is not an Overpass JSON answer.
+    """
+    elements = data.get("elements") if isinstance(data, Mapping) else None
+    if not isinstance(elements, list):
+        raise DataError("not an Overpass [out:json] answer: no 'elements' list")
+    rows: list[dict[str, Any]] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    problems: list[Problem] = []
+    for element in elements:
+        if not isinstance(element, Mapping):
+            continue
+        cid = f"osm:{element.get('type')}/{element.get('id')}"
+        tags = element.get("tags") or {}
+        if tags.get("man_made") != "surveillance":
+            problems.append(
+                Problem(cid, "man_made", tags.get("man_made"), "not man_made=surveillance: skipped")
+            )
+            continue
+        kind = _text(tags.get("surveillance:type"))
+        if kind is not None and kind.lower() not in CAMERA_SURVEILLANCE_TYPES:
+            problems.append(
+                Problem(cid, "surveillance:type", kind, "not a camera (camera or ALPR): skipped")
+            )
+            continue
+        where = element if element.get("type") == "node" else element.get("center") or {}
+        lat, lon = where.get("lat"), where.get("lon")
+        if not isinstance(lat, (int, float)) or not isinstance(lon, (int, float)):
+            problems.append(
+                Problem(cid, "center", None, "no coordinates (query with 'out center;'): skipped")
+            )
+            continue
+        fields, tag_problems = parse_tags(tags, cid)
+        problems.extend(tag_problems)
+        if kind is None:
+            problems.append(
+                Problem(cid, "surveillance:type", None, "missing: kept as a camera; please tag it")
+            )
+        rows.append(_row(cid, "osm", "exact", tags, fields))
+        lons.append(float(lon))
+        lats.append(float(lat))
+    return _frame(rows, lons, lats), problems

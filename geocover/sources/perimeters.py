@@ -1,0 +1,137 @@
+"""Prefecture-authorized perimeters: schema, loading, validation, expiry.
+
+A perimeter is a polygon digitized from a prefectoral decree (``docs/perimeters.md``).
+Columns (DESIGN.md): ``id``, ``name``, ``decree_ref``, ``decree_date``, ``valid_until``,
+``source_url``, ``notes``, ``geometry``; loading adds ``status`` (valid / expired /
+unknown) and ``repaired`` (whether the geometry had to be made valid).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geocover import settings
+from geocover.errors import DataError, UsageError
+from geocover.io.files import read_vector
+from geocover.schema.perimeters import (
+    PERIMETER_COLUMNS,
+    OnInvalid,
+    PerimeterSet,
+    _parse_date,
+    empty_perimeters,
+    status_of,
+)
+
+
+def load_perimeters(
+    path: str | Path,
+    *,
+    assume_crs: str | None = None,
+    on_invalid: OnInvalid = "raise",
+    today: dt.date | None = None,
+) -> PerimeterSet:
+    """Load and validate a perimeter file (GeoJSON, GeoPackage, Shapefile, KML).
+
+    Parameters
+    ----------
+    assume_crs : str, optional
+        The CRS to assume when the file declares none (e.g. a Shapefile without .prj).
+        Without it such a file is refused: coordinates in an unknown CRS cannot be measured.
+    on_invalid : {"raise", "repair"}
+        Invalid polygons (self-intersections, bow-ties) are an error by default, so a
+        digitizer sees the mistake; with "repair" they are repaired with
+        ``shapely.make_valid``, keeping only their polygonal parts, and each repair is
+        reported.
+    today : date, optional
+        The date against which ``valid_until`` is judged (default: today).
+
+    Raises
+    ------
+    DataError
+        Not a geospatial file, no CRS, not polygons, an invalid polygon under
+        ``on_invalid="raise"``, a duplicate id, a malformed date.
+    """
+    if on_invalid not in ("repair", "raise"):
+        raise UsageError(f"on_invalid must be 'repair' or 'raise', not {on_invalid!r}")
+    path = Path(path)
+    raw = read_vector(path, expect="polygon")
+    warnings: list[str] = []
+    if raw.crs is None:
+        if assume_crs is None:
+            raise DataError(
+                "the file declares no CRS; re-export it with one, or pass "
+                "--assume-crs EPSG:XXXX if you know it",
+                path,
+            )
+        raw = raw.set_crs(assume_crs)
+        warnings.append(f"{path}: no CRS declared, assumed {assume_crs}")
+    if raw.empty:
+        return PerimeterSet(empty_perimeters(), path, warnings)
+    frame = raw.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
+
+    null_geom = frame.geometry.isna() | frame.geometry.is_empty
+    if null_geom.any():
+        raise DataError("a feature has no geometry", path, int(null_geom.to_numpy().nonzero()[0][0]))
+
+    for column in PERIMETER_COLUMNS[:-1]:
+        if column not in frame:
+            frame[column] = None
+    ids = []
+    for row, value in enumerate(frame["id"]):
+        if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
+            value = f"p{row + 1}"
+            warnings.append(f"{path}: row {row}: no id, called it {value}")
+        ids.append(str(value).strip())
+    frame["id"] = ids
+    dup = frame["id"].duplicated()
+    if dup.any():
+        row = int(dup.to_numpy().nonzero()[0][0])
+        raise DataError(f"duplicate id {frame['id'].iloc[row]!r}", path, row)
+
+    decree_dates = [_parse_date(v, path, i, "decree_date") for i, v in enumerate(frame["decree_date"])]
+    valid_until = [_parse_date(v, path, i, "valid_until") for i, v in enumerate(frame["valid_until"])]
+    for row, (start, end) in enumerate(zip(decree_dates, valid_until)):
+        if start and end and end < start:
+            raise DataError(f"valid_until {end} is before decree_date {start}", path, row)
+    frame["decree_date"] = [d.isoformat() if d else None for d in decree_dates]
+    frame["valid_until"] = [d.isoformat() if d else None for d in valid_until]
+    frame["status"] = [status_of(d, today) for d in valid_until]
+    for row, status in enumerate(frame["status"]):
+        if status == "expired":
+            warnings.append(
+                f"{path}: row {row}: perimeter {frame['id'].iloc[row]} expired on "
+                f"{frame['valid_until'].iloc[row]}"
+            )
+
+    invalid = ~shapely.is_valid(frame.geometry.values)
+    frame["repaired"] = invalid
+    if invalid.any():
+        rows = invalid.nonzero()[0]
+        if on_invalid == "raise":
+            reason = shapely.is_valid_reason(frame.geometry.values[rows[0]])
+            raise DataError(
+                f"invalid polygon ({reason}); fix it in your editor, or pass "
+                "--on-invalid repair to repair it with make_valid",
+                path,
+                int(rows[0]),
+            )
+        repaired = shapely.make_valid(frame.geometry.values[rows])
+        frame.loc[frame.index[rows], "geometry"] = [_polygonal(g) for g in repaired]
+        for row in rows:
+            warnings.append(f"{path}: row {row}: invalid polygon repaired (make_valid)")
+        empty = frame.geometry.is_empty
+        if empty.any():
+            raise DataError("the polygon has no area once repaired", path, int(empty.to_numpy().nonzero()[0][0]))
+    frame = frame[PERIMETER_COLUMNS[:-1] + ["status", "repaired", "geometry"]]
+    return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS), path, warnings)
+
+
+def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal part of a repaired geometry (make_valid may add stray lines)."""
+    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
