@@ -6,35 +6,54 @@ render the outputs. The CLI (``geocover``) and the notebooks use these functions
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from geocover._version import __version__
 from geocover.errors import ConfigError, DataError, GeocoverError, SourceError, UsageError
-from geocover.model.coverage import (
-    CameraCoverage,
-    Capacity,
-    CommuneFigures,
-    PerimeterFigures,
-    camera_coverage,
-    capacity,
-    commune_figures,
-    perimeter_figures,
-)
-from geocover.model.fov import DEFAULT_PRESETS, PRESETS, fields_of_view, get_preset
-from geocover.model.occlusion import visible_fields
-from geocover.outputs.report import render, to_dict
-from geocover.pipeline.analysis import Analysis, analyse
-from geocover.schema.city import City, Claim
-from geocover.schema.perimeters import PerimeterSet
-from geocover.sources.city import load_city
-from geocover.sources.communes import load_commune, load_departement
-from geocover.sources.perimeters import load_perimeters
-from geocover.verdicts.claims import Facts, Verdict, evaluate
 
-# Report sections registered in report.SECTIONS on import: compliance tables and the
-# provenance of every figure belong to every report, whichever entry point made it.
+if TYPE_CHECKING:
+    from geocover.model.coverage import (
+        CameraCoverage,
+        Capacity,
+        CommuneFigures,
+        PerimeterFigures,
+        camera_coverage,
+        capacity,
+        commune_figures,
+        perimeter_figures,
+    )
+    from geocover.model.fov import DEFAULT_PRESETS, PRESETS, fields_of_view, get_preset
+    from geocover.model.occlusion import visible_fields
+    from geocover.outputs.figures import write_figures
+    from geocover.outputs.report import render, to_dict
+    from geocover.outputs.webmap import build_map, write_map
+    from geocover.pipeline.analysis import Analysis, analyse
+    from geocover.schema.city import City, Claim
+    from geocover.schema.perimeters import PerimeterSet
+    from geocover.sources.city import load_city
+    from geocover.sources.communes import load_commune, load_departement
+    from geocover.sources.perimeters import load_perimeters
+    from geocover.verdicts.claims import Facts, Verdict, evaluate
+    from geocover.verdicts.compliance import compliance_tables
 
-#: Public functions whose modules import heavy libraries (folium, matplotlib): loaded
-#: on first use so that ``import geocover`` and ``geocover report`` stay fast.
+#: Every public function, loaded on first use (PEP 562): ``import geocover`` stays light,
+#: so the command starts at once and a Ctrl-C during its start-up ends in one line.
 _LAZY = {
+    "CameraCoverage": "model.coverage", "Capacity": "model.coverage",
+    "CommuneFigures": "model.coverage", "PerimeterFigures": "model.coverage",
+    "camera_coverage": "model.coverage", "capacity": "model.coverage",
+    "commune_figures": "model.coverage", "perimeter_figures": "model.coverage",
+    "DEFAULT_PRESETS": "model.fov", "PRESETS": "model.fov",
+    "fields_of_view": "model.fov", "get_preset": "model.fov",
+    "visible_fields": "model.occlusion",
+    "render": "outputs.report", "to_dict": "outputs.report",
+    "Analysis": "pipeline.analysis", "analyse": "pipeline.analysis",
+    "City": "schema.city", "Claim": "schema.city",
+    "PerimeterSet": "schema.perimeters",
+    "load_city": "sources.city",
+    "load_commune": "sources.communes", "load_departement": "sources.communes",
+    "load_perimeters": "sources.perimeters",
+    "Facts": "verdicts.claims", "Verdict": "verdicts.claims", "evaluate": "verdicts.claims",
     "build_map": "outputs.webmap",
     "write_map": "outputs.webmap",
     "write_figures": "outputs.figures",
@@ -42,7 +61,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562 module attribute hook
+def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
@@ -56,15 +75,6 @@ __all__ = [
     "Analysis",
     "CameraCoverage",
     "Capacity",
-    "build_map",
-    "camera_coverage",
-    "capacity",
-    "compliance_tables",
-    "fields_of_view",
-    "get_preset",
-    "visible_fields",
-    "write_figures",
-    "write_map",
     "City",
     "Claim",
     "CommuneFigures",
@@ -79,8 +89,14 @@ __all__ = [
     "Verdict",
     "__version__",
     "analyse",
+    "build_map",
+    "camera_coverage",
+    "capacity",
     "commune_figures",
+    "compliance_tables",
     "evaluate",
+    "fields_of_view",
+    "get_preset",
     "load_city",
     "load_commune",
     "load_departement",
@@ -88,4 +104,7 @@ __all__ = [
     "perimeter_figures",
     "render",
     "to_dict",
+    "visible_fields",
+    "write_figures",
+    "write_map",
 ]

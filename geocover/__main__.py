@@ -1,5 +1,11 @@
 """``python -m geocover``: the same as the ``geocover`` command."""
 
-from geocover.cli.main import main
+import sys
+
+try:
+    from geocover.cli.main import main
+except KeyboardInterrupt:  # Ctrl-C while Python loads the command
+    sys.stderr.write("geocover: interrupted\n")
+    raise SystemExit(130) from None
 
 raise SystemExit(main())

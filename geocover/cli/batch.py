@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from geocover.cli.common import check_outputs
 from geocover.outputs.batch import write_batch
 from geocover.pipeline.batch import progress_to_stderr, run_batch
 
@@ -51,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from geocover.outputs.batch import output_paths
+
+    check_outputs(args, *output_paths(args.output).values())
     result = run_batch(
         args.departement,
         bundle=args.bundle,

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from geocover.cli.common import check_outputs
 from geocover.errors import UsageError
 from geocover.pipeline.contribute.add import default_rejects_path
 from geocover.sources.city import load_city
@@ -106,10 +107,13 @@ def run_geocode(args: argparse.Namespace) -> int:
         min_score=args.min_score, encoding=args.encoding, batch=args.batch, progress=progress,
     )
     output = args.output or args.list.with_name(args.list.stem + ".geocoded.geojson")
+    rejects_path = args.rejects or default_rejects_path(args.list)
+    check_outputs(args, output, inputs=(args.list,))
+    check_outputs(args, rejects_path, option="--rejects", inputs=(args.list, output))
     write_geocoded(result, output)
     print(f"cameras: {output}")
     if result.rejects:
-        rejects = write_list_rejects(result, args.rejects or default_rejects_path(args.list))
+        rejects = write_list_rejects(result, rejects_path)
         print(f"rows not geocoded and why: {rejects}")
     print(result.summary())
     return result.exit_code
@@ -142,6 +146,7 @@ def run_fetch(args: argparse.Namespace) -> int:
     folder = args.output_dir
     if folder is None and city.folder == Path("."):
         folder = Path("data") / city.slug / "osm"
+    check_outputs(args, folder, option="--output-dir", folder=True)
     print(f"querying Overpass for {city.name} ({city.insee}): cameras, buildings, highways…",
           file=sys.stderr)
     for path in write_osm_snapshot(city, folder):

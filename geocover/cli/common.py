@@ -6,7 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from geocover import settings
+from geocover.errors import GeocoverError
 from geocover.io.files import write_atomic
+from geocover.io.guard import check_output_path, protected_files
 
 
 def add_city_options(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +53,46 @@ def write_output(text: str, path: Path | None) -> None:
         sys.stdout.write(text)
         return
     write_atomic(path, text.encode("utf-8"))
+
+
+def _city_files(args: argparse.Namespace) -> list[Path | None]:
+    """The configuration and stores of the city a command is about (empty if it has none)."""
+    from geocover.sources.city import find_city_file, resolve_city
+
+    city_arg = getattr(args, "city", None)
+    try:
+        city = resolve_city(city_arg, getattr(args, "insee", None), getattr(args, "data_dir", None))
+    except GeocoverError:
+        return []  # the command itself will say what is wrong with the city
+    files: list[Path | None] = [city.perimeters_file, city.cameras_file]
+    if city.folder != Path("."):
+        files.append(city.folder / "city.toml")
+        if city_arg:
+            try:
+                files.append(find_city_file(city_arg, getattr(args, "data_dir", None)))
+            except GeocoverError:
+                pass
+    return files
+
+
+def check_outputs(
+    args: argparse.Namespace, *paths: Path | None, option: str = "-o", folder: bool = False,
+    inputs: tuple[Path | None, ...] = (),
+) -> None:
+    """Refuse, before any work, an output that is a store, a configuration file, an input
+    of the command or inside the bundle, or that cannot be a file (see
+    :func:`geocover.io.guard.check_output_path`). Exit 2, nothing touched."""
+    data_dir = getattr(args, "data_dir", None) or settings.default_data_dir()
+    protected = [*protected_files(data_dir), *_city_files(args)]
+    read: list[Path | None] = [*inputs, getattr(args, "perimeters", None), getattr(args, "file", None),
+                               getattr(args, "osm", None)]
+    cameras = getattr(args, "cameras", None)
+    if isinstance(cameras, list):
+        read.extend(cameras)
+    bundle = getattr(args, "bundle", None) or settings.bundle_from_env()
+    for path in paths:
+        check_output_path(path, option=option, protected=protected, inputs=read,
+                          folders=[bundle], folder=folder)
 
 
 def add_camera_options(parser: argparse.ArgumentParser) -> None:

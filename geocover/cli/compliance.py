@@ -14,6 +14,7 @@ from geocover.cli.common import (
     add_city_options,
     add_perimeter_options,
     analysis_from_args,
+    check_outputs,
     write_atomic,
 )
 from geocover.outputs.compliance import export_tables, render, summary
@@ -58,6 +59,7 @@ def _iso_date(text: str) -> dt.date:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(args, args.output_dir, option="--output-dir", folder=True)
     analysis = analysis_from_args(args)
     today = args.today or dt.date.today()
     analysis.extra["today"] = today

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from geocover.cli.common import add_city_options
+from geocover.cli.common import add_city_options, check_outputs
 from geocover.errors import UsageError
 from geocover.io.atomic import replace_atomic
 from geocover.outputs.osmfile import osm_export
@@ -21,7 +21,7 @@ from geocover.pipeline.contribute.policy import (
     DUPLICATE_DISTANCE_M,
     STALE_CHECK_YEARS,
 )
-from geocover.pipeline.worklist import load_osm_cameras, worklist, write_worklist
+from geocover.pipeline.worklist import load_osm_cameras, worklist, worklist_paths, write_worklist
 from geocover.schema.city import City
 from geocover.sources.camera_files import load_contributions
 from geocover.sources.city import resolve_city
@@ -116,6 +116,7 @@ def _city(args: argparse.Namespace) -> City:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    check_outputs(args, args.rejects or default_rejects_path(args.file), option="--rejects")
     city = _city(args)
     result = add_contributions(
         args.file, city, bundle=args.bundle, contributor=args.contributor,
@@ -147,6 +148,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     city = _city(args)
+    check_outputs(args, args.output)
     if city.cameras_file is None:
         raise UsageError(f"{city.slug} has no contributions file")
     contributions = load_contributions(city.cameras_file)
@@ -183,6 +185,7 @@ def run_worklist(args: argparse.Namespace) -> int:
     cameras = pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
     todo = worklist(cameras, today=today)
     prefix = args.output or Path(f"{city.slug}-worklist")
+    check_outputs(args, *worklist_paths(prefix))
     csv_path, geojson_path = write_worklist(todo, prefix)
     print(f"{len(todo)} of {len(cameras)} cameras need a visit; "
           f"wrote {csv_path} and {geojson_path}")

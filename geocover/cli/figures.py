@@ -10,6 +10,7 @@ from geocover.cli.common import (
     add_city_options,
     add_perimeter_options,
     analysis_from_args,
+    check_outputs,
 )
 
 
@@ -32,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(args, args.output_dir, option="--output-dir", folder=True)
     analysis = analysis_from_args(args)
     preset = args.presets[0] if args.presets else None
     from geocover.outputs.figures import write_figures  # matplotlib: only for this command

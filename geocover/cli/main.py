@@ -45,22 +45,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(message: str, code: int = 2) -> int:
+    print(f"geocover: error: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return 2
+    """Run the command: 0 on success, 1 for a requested failure (``--fail-on-…``), 2 for
+    a user's or a source's mistake (one line on stderr), 130 when interrupted."""
+    debug = "--debug" in (sys.argv[1:] if argv is None else list(argv))
     try:
+        from geocover import settings
+
+        if settings.problems():
+            return _fail("; ".join(settings.problems()) + " (fix or unset the variable)")
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help()
+            return 2
         return int(args.run(args) or 0)
     except GeocoverError as exc:
-        if args.debug:
+        if debug:
             raise
-        print(f"geocover: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         print("geocover: interrupted", file=sys.stderr)
         return 130
+    except RecursionError:
+        if debug:
+            raise
+        return _fail("an input is nested too deeply to be read (thousands of levels of "
+                     "brackets): not a plausible GeoJSON, JSON or TOML file")
+    except OSError as exc:
+        # Every store is written to a temporary file and renamed over the old one, so a
+        # failed write (disk full, read-only folder) leaves what was saved intact.
+        if debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(f"cannot write or read{where} ({exc.strerror or exc}); every file already "
+                     "saved (stores, outputs) is intact, the new one was not written")
 
 
 if __name__ == "__main__":  # pragma: no cover

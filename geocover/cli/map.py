@@ -11,6 +11,7 @@ from geocover.cli.common import (
     add_city_options,
     add_perimeter_options,
     analysis_from_args,
+    check_outputs,
 )
 
 
@@ -41,13 +42,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        from geocover.outputs.webmap.build import report_paths
+
+        check_outputs(args, args.output, *report_paths(args.output))
     analysis = analysis_from_args(args)
     from geocover.outputs.webmap.build import (  # folium: only for this command
         default_map_path,
+        report_paths,
         write_map,
     )
 
     path = args.output if args.output is not None else default_map_path(analysis)
+    if args.output is None:
+        check_outputs(args, path, *report_paths(path))
     written = write_map(analysis, path, tiles=args.tiles, presets=args.presets,
                         propose=args.propose)
     for file in written:

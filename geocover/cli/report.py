@@ -10,6 +10,7 @@ from geocover.cli.common import (
     add_city_options,
     add_perimeter_options,
     analysis_from_args,
+    check_outputs,
     write_output,
 )
 from geocover.outputs.report import FORMATS, render
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(args, args.output)
     analysis = analysis_from_args(args)
     write_output(render(analysis, args.format), args.output)
     if args.fail_on_contradiction and any(v.verdict == CONTRADICTED for v in analysis.verdicts):

@@ -40,9 +40,19 @@ SLOW_WRITE_ENV = "GEOCOVER_TEST_SLOW_WRITE"
 _POLL = 0.05
 
 
-def lock_path(path: str | os.PathLike[str]) -> Path:
-    """The sidecar lock file of ``path``: ``<path>.lock`` in the same folder."""
+def real_target(path: str | os.PathLike[str]) -> Path:
+    """The file a write to ``path`` must change: ``path`` itself, or the final target of
+    a symbolic link (so a symlinked store gets the rows, and the link stays a link)."""
     path = Path(path)
+    if path.is_symlink():
+        return Path(os.path.realpath(path))
+    return path
+
+
+def lock_path(path: str | os.PathLike[str]) -> Path:
+    """The sidecar lock file of ``path``: ``<target>.lock`` beside the file a write
+    changes (two symlinks to one store share its lock)."""
+    path = real_target(path)
     return path.with_name(path.name + ".lock")
 
 
@@ -62,8 +72,17 @@ def locked(path: str | os.PathLike[str], *, timeout: float | None = None) -> Ite
     """
     timeout = LOCK_TIMEOUT if timeout is None else timeout
     sidecar = lock_path(path)
-    sidecar.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        sidecar.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except IsADirectoryError:
+        raise GeocoverError(
+            f"the lock file {sidecar} is a folder: remove it (nothing was changed)"
+        ) from None
+    except OSError as exc:
+        raise GeocoverError(
+            f"cannot create the lock file {sidecar} ({exc.strerror}); {path} was not changed"
+        ) from None
     try:
         start = time.monotonic()
         told = False
@@ -114,7 +133,20 @@ def replace_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temporary file in the same folder,
     fsync, ``os.replace``, fsync of the folder. Keeps the permissions of an existing
     file (a new one gets 0644 less the umask)."""
-    path = Path(path)
+    given = Path(path)
+    path = real_target(given)
+    try:
+        _replace(path, data)
+    except OSError as exc:
+        raise GeocoverError(
+            f"cannot write {given} ({exc.strerror or exc}); "
+            + ("the file was left as it was" if path.exists() else "nothing was written")
+        ) from None
+
+
+def _replace(path: Path, data: bytes) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)

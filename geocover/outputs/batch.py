@@ -29,6 +29,21 @@ def _atomic_path(path: Path) -> Path:
     return Path(tmp)
 
 
+def output_paths(out: str | Path) -> dict[str, Path]:
+    """The files :func:`write_batch` writes for ``OUT.gpkg``: ``gpkg``, ``csv``,
+    ``provenance``, ``map``."""
+    out = Path(out)
+    if out.suffix.lower() != ".gpkg":
+        raise UsageError(f"{out}: the output must be a GeoPackage (.gpkg)")
+    stem = out.with_suffix("")
+    return {
+        "gpkg": out,
+        "csv": stem.with_suffix(".csv"),
+        "provenance": Path(f"{stem}.provenance.json"),
+        "map": stem.with_suffix(".html"),
+    }
+
+
 def write_batch(result: BatchResult, out: str | Path) -> dict[str, Path]:
     """Write ``OUT.gpkg`` (layers ``communes`` and ``provenance``), ``OUT.csv``,
     ``OUT.provenance.json`` and ``OUT.html`` (choropleth), each atomically.
@@ -39,15 +54,7 @@ def write_batch(result: BatchResult, out: str | Path) -> dict[str, Path]:
         ``gpkg``, ``csv``, ``provenance``, ``map``.
     """
     out = Path(out)
-    if out.suffix.lower() != ".gpkg":
-        raise UsageError(f"{out}: the output must be a GeoPackage (.gpkg)")
-    stem = out.with_suffix("")
-    paths = {
-        "gpkg": out,
-        "csv": stem.with_suffix(".csv"),
-        "provenance": Path(f"{stem}.provenance.json"),
-        "map": stem.with_suffix(".html"),
-    }
+    paths = output_paths(out)
     record_json = json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"
 
     tmp = _atomic_path(out)

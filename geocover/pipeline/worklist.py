@@ -108,11 +108,15 @@ def worklist(
     )
 
 
+def worklist_paths(prefix: str | Path) -> tuple[Path, Path]:
+    """``PREFIX.csv`` and ``PREFIX.geojson``, the files :func:`write_worklist` writes."""
+    prefix = Path(prefix)
+    return prefix.with_name(prefix.name + ".csv"), prefix.with_name(prefix.name + ".geojson")
+
+
 def write_worklist(frame: gpd.GeoDataFrame, prefix: str | Path) -> tuple[Path, Path]:
     """Write ``PREFIX.csv`` and ``PREFIX.geojson`` atomically; returns both paths."""
-    prefix = Path(prefix)
-    csv_path = prefix.with_name(prefix.name + ".csv")
-    geojson_path = prefix.with_name(prefix.name + ".geojson")
+    csv_path, geojson_path = worklist_paths(prefix)
     columns = [c for c in frame.columns if c != "geometry"]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

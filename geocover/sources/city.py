@@ -6,12 +6,17 @@ raises :class:`~geocover.errors.ConfigError` naming the file, the entry and the 
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from geocover import settings
-from geocover.errors import ConfigError, UsageError
+from geocover.errors import ConfigError, DataError, UsageError
+from geocover.io.guard import read_input_bytes
 from geocover.schema.city import CLAIM_KINDS, City, Claim, TimelinePoint
 from geocover.sources.communes import check_insee
 
@@ -30,9 +35,14 @@ def find_city_file(city: str, data_dir: Path | None = None) -> Path:
         if not candidate.is_file():
             raise UsageError(f"{candidate}: no such city file")
         return candidate
+    if not _SLUG.match(city) or ".." in city:
+        raise UsageError(
+            f"{city!r} is not a city name (letters, digits, '-', '_' and '.', e.g. metz): "
+            "a city is a folder of the data folder, or a path to its city.toml"
+        )
     data_dir = data_dir or settings.default_data_dir()
     path = data_dir / city.lower() / "city.toml"
-    if not path.is_file():
+    if not os.path.lexists(path):  # a folder or a FIFO there is refused when read
         known = ", ".join(city_names(data_dir)) or "none"
         raise UsageError(
             f"unknown city {city!r}: no {path} (configured cities: {known}); "
@@ -52,12 +62,58 @@ def load_city(city: str = "metz", data_dir: Path | None = None) -> City:
     """
     path = find_city_file(city, data_dir)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_input_bytes(path, max_bytes=MAX_CONFIG_BYTES)
+    except DataError as exc:
+        raise ConfigError(exc.reason, path) from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"malformed TOML ({exc})", path) from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", path) from None
+    except RecursionError:
+        raise ConfigError("nested too deeply to be a city configuration", path) from None
     return _parse(raw, path)
+
+
+#: A city's slug names its outputs (``maps/<slug>.html``): no separator, no "..".
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+#: A city.toml is a few kilobytes; anything above this is not one.
+MAX_CONFIG_BYTES = 1_000_000
+_WHEN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _when(
+    table: dict[str, Any], key: str, path: Path, where: str, today: dt.date | None = None
+) -> str | None:
+    """A date of the configuration: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (a TOML date
+    too), real and not in the future; None when absent."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        text = value.isoformat()
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise ConfigError(f"{where}.{key} must be a date (YYYY, YYYY-MM or YYYY-MM-DD), "
+                          f"not {value!r}", path)
+    match = _WHEN.match(text)
+    try:
+        if match is None:
+            raise ValueError
+        year, month, day = (int(g) if g else 1 for g in match.groups())
+        first = dt.date(year, month, day)
+    except ValueError:
+        raise ConfigError(f"{where}.{key} {text!r} is not a date (YYYY, YYYY-MM or "
+                          "YYYY-MM-DD)", path) from None
+    today = today or dt.date.today()
+    if first > today:
+        raise ConfigError(f"{where}.{key} {text!r} is in the future: a claim is dated when "
+                          "it was made (today is " + today.isoformat() + ")", path)
+    return text
 
 
 def _table(raw: dict[str, Any], key: str, path: Path, *, required: bool = True) -> dict[str, Any]:
@@ -75,37 +131,76 @@ def _string(table: dict[str, Any], key: str, path: Path, where: str, *, required
         return ""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}.{key} must be a non-empty string", path)
+    if "\x00" in value:
+        raise ConfigError(f"{where}.{key} holds a NUL character", path)
     return value
+
+
+def _text(table: dict[str, Any], key: str, path: Path, where: str) -> str:
+    """An optional free text (quote, note, source): a string, or empty when absent."""
+    value = table.get(key, "")
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ConfigError(f"{where}.{key} must be text, not {value!r}", path)
+    text = str(value)
+    if "\x00" in text:
+        raise ConfigError(f"{where}.{key} holds a NUL character", path)
+    return text
 
 
 def _number(table: dict[str, Any], key: str, path: Path, where: str, *, required: bool = True) -> float | None:
     value = table.get(key)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ConfigError(f"{where}.{key} must be a non-negative number, not {value!r}", path)
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not math.isfinite(value) or value < 0):
+        raise ConfigError(
+            f"{where}.{key} must be a finite non-negative number, not {value!r}", path
+        )
     return float(value)
+
+
+def _count(table: dict[str, Any], key: str, path: Path, where: str, *, required: bool = True) -> int | None:
+    value = _number(table, key, path, where, required=required)
+    if value is None:
+        return None
+    if value != int(value):
+        raise ConfigError(f"{where}.{key} must be a whole number, not {value:g}", path)
+    return int(value)
 
 
 def _parse(raw: dict[str, Any], path: Path) -> City:
     meta = _table(raw, "city", path)
     slug = _string(meta, "slug", path, "city", required=False) or path.parent.name
+    if not _SLUG.match(slug) or ".." in slug:
+        raise ConfigError(
+            f"city.slug {slug!r} must be a plain name (letters, digits, '-', '_', '.'): it names "
+            "the files written under maps/", path,
+        )
     name = _string(meta, "name", path, "city")
     try:
         insee = check_insee(_string(meta, "insee", path, "city"))
     except UsageError as exc:
         raise ConfigError(f"city.insee: {exc}", path) from None
     area = _number(meta, "official_area_km2", path, "city", required=False)
-    count = _number(meta, "official_camera_count", path, "city", required=False)
+    count = _count(meta, "official_camera_count", path, "city", required=False)
 
     sources = _table(raw, "sources", path, required=False)
     folder = path.parent
 
     def _file(key: str, default: str) -> Path:
         value = sources.get(key, default)
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not value.strip() or "\x00" in value:
             raise ConfigError(f"sources.{key} must be a file name", path)
-        return folder / value
+        file = folder / value
+        if (Path(value).is_absolute() or ".." in Path(value).parts or Path(value).name in ("", ".")
+                or file.is_dir()):
+            raise ConfigError(
+                f"sources.{key} {value!r} must name a file in the city's folder "
+                f"(e.g. {default!r}), not a folder or a path outside it", path,
+            )
+        if file.name == "city.toml":
+            raise ConfigError(f"sources.{key} {value!r} is the configuration itself", path)
+        return file
 
     lists = sources.get("lists", [])
     if not isinstance(lists, list) or not all(isinstance(x, str) for x in lists):
@@ -138,48 +233,57 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
             raise ConfigError(
                 f"{where}: authorized_share is a fraction (0.5 for 50 %), not {value:g}", path
             )
-        as_of = entry.get("as_of")
         claims.append(
             Claim(
                 id=cid,
                 kind=kind,
                 value=value,
                 source=_string(entry, "source", path, where),
-                date=str(entry.get("date", "")),
-                quote=str(entry.get("quote", "")),
-                as_of=None if as_of is None else str(as_of),
-                note=str(entry.get("note", "")),
+                date=_when(entry, "date", path, where) or "",
+                quote=_text(entry, "quote", path, where),
+                as_of=_when(entry, "as_of", path, where),
+                note=_text(entry, "note", path, where),
             )
         )
     timeline = []
-    for i, entry in enumerate(raw.get("timeline", []), start=1):
+    raw_timeline = raw.get("timeline", [])
+    if not isinstance(raw_timeline, list):
+        raise ConfigError("timeline must be an array of tables ([[timeline]])", path)
+    for i, entry in enumerate(raw_timeline, start=1):
         where = f"timeline[{i}]"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where} must be a table", path)
-        value = _number(entry, "value", path, where)
+        count_value = _count(entry, "value", path, where)
         timeline.append(
             TimelinePoint(
-                as_of=str(entry.get("as_of", "")),
-                value=int(value or 0),
+                as_of=_when(entry, "as_of", path, where) or "",
+                value=int(count_value or 0),
                 source=_string(entry, "source", path, where),
             )
         )
+    perimeters_file = _file("perimeters", "perimeters.geojson")
+    cameras_file = _file("cameras", "cameras.geojson")
+    if perimeters_file == cameras_file:
+        raise ConfigError("sources.perimeters and sources.cameras name the same file", path)
+    factsheet = raw.get("factsheet", {})
+    if not isinstance(factsheet, dict):
+        raise ConfigError("factsheet must be a table ([factsheet])", path)
     return City(
         slug=slug,
         name=name,
         insee=insee,
         folder=folder,
         official_area_km2=area,
-        official_area_source=str(meta.get("official_area_source", "")),
-        perimeters_file=_file("perimeters", "perimeters.geojson"),
-        cameras_file=_file("cameras", "cameras.geojson"),
+        official_area_source=_text(meta, "official_area_source", path, "city"),
+        perimeters_file=perimeters_file,
+        cameras_file=cameras_file,
         osm=osm,
         lists=tuple(lists),
-        official_camera_count=None if count is None else int(count),
-        official_camera_count_source=str(meta.get("official_camera_count_source", "")),
+        official_camera_count=count,
+        official_camera_count_source=_text(meta, "official_camera_count_source", path, "city"),
         claims=tuple(claims),
         timeline=tuple(timeline),
-        factsheet=dict(raw.get("factsheet", {})),
+        factsheet=dict(factsheet),
     )
 
 
