@@ -96,11 +96,11 @@ OVERPASS_TIMEOUT: int = 180
 RETRIES: int = 3
 #: Exponential back-off factor in seconds (0.5 → 0.5 s, 1 s, 2 s…).
 BACKOFF: float = 0.5
-#: Upper bound on a server's Retry-After, so a hostile or confused server cannot stall us.
-MAX_RETRY_AFTER: float = 60.0
 #: Whether a redirect to another host is followed (never: the provenance would name the
 #: first host while the data came from another). Same-host redirects are followed.
 CROSS_HOST_REDIRECTS: bool = False
+#: How many same-host redirects a request follows.
+MAX_REDIRECTS: int = 5
 #: HTTP statuses that are retried.
 RETRY_STATUSES: tuple[int, ...] = (429, 502, 503, 504)
 #: Sent with every request, as the APIs' usage policies ask.

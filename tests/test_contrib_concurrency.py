@@ -164,7 +164,8 @@ def test_replace_atomic_keeps_mode_and_cleans_up_on_failure(tmp_path, monkeypatc
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
+    # one line for the user (no traceback), saying the old file is intact
+    with pytest.raises(GeocoverError, match="disk full.*the file was left as it was"):
         _lock.replace_atomic(target, b"never")
     assert json.loads(target.read_text()) == {"new": True}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cameras.geojson"]

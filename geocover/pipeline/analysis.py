@@ -128,7 +128,8 @@ def analyse(
     """
     cfg = city if isinstance(city, City) else resolve_city(city, insee, data_dir)
     bundle_path = resolve_bundle(bundle)
-    commune = load_commune(cfg.insee, bundle=bundle_path, path=commune_file)
+    commune = load_commune(cfg.insee, bundle=bundle_path, path=commune_file,
+                           official_area_km2=cfg.official_area_km2)
     if cfg.name == cfg.insee:  # an unconfigured commune: take its name from the boundary
         cfg = replace(cfg, name=str(commune["name"].iloc[0]))
     crs = metric_crs(commune)

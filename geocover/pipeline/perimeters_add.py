@@ -138,7 +138,8 @@ def add_perimeters(
         w for w in incoming.warnings if not re.search(r"no id, called it p\d+$", w)
     )
     if commune is None:
-        commune = load_commune(city.insee, bundle=bundle)
+        commune = load_commune(city.insee, bundle=bundle,
+                               official_area_km2=city.official_area_km2)
     check = CommuneCheck(commune)
     commune_metric = check.geometry
     frame = incoming.frame

@@ -154,7 +154,7 @@ def _number(table: dict[str, Any], key: str, path: Path, where: str, *, required
     if (isinstance(value, bool) or not isinstance(value, (int, float))
             or not math.isfinite(value) or value < 0):
         raise ConfigError(
-            f"{where}.{key} must be a finite non-negative number, not {value!r}", path
+            f"{where}.{key} must be a non-negative number, not {value!r}", path
         )
     return float(value)
 

@@ -14,12 +14,15 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
+import shapely.errors
 
 from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
 from geocover.io.files import read_vector
+from geocover.io.guard import read_input_bytes
 from geocover.schema.text import display_path
 from geocover.sources import http as _http
+from geocover.sources.checks import check_commune_feature, check_departement_collection
 
 COMMUNE_COLUMNS = ["code", "name", "geometry", "source", "retrieved"]
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -45,7 +48,7 @@ def check_insee(code: str) -> str:
 
 
 def _file_date(path: Path) -> dt.date:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
 
 
 def _frame(
@@ -85,7 +88,8 @@ def _feature_to_frame(
     props = feature.get("properties") or {}
     try:
         geometry = shapely.geometry.shape(feature["geometry"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+            shapely.errors.ShapelyError) as exc:
         raise DataError(f"unreadable geometry ({exc})", where) from None
     geometry = _check_area_geometry(geometry, where)
     code = str(props.get("code", ""))
@@ -178,7 +182,9 @@ def from_bundle(bundle: str | Path, code: str) -> gpd.GeoDataFrame:
 
 def _load_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_input_bytes(path).decode("utf-8"))
+    except RecursionError:
+        raise DataError("nested too deeply to be GeoJSON", path) from None
     except UnicodeDecodeError:
         raise DataError("not a UTF-8 text file", path) from None
     except json.JSONDecodeError as exc:
@@ -187,18 +193,29 @@ def _load_json(path: Path) -> Any:
         raise DataError(f"cannot read ({exc.strerror})", path) from None
 
 
-def live(code: str) -> gpd.GeoDataFrame:
+def live(code: str, official_area_km2: float | None = None) -> gpd.GeoDataFrame:
     """Fetch commune ``code`` from geo.api.gouv.fr (through the cache).
 
-    Raises SourceError if the API cannot be reached and nothing is cached, and
-    DataError (exit 2) for an INSEE code the API does not know.
+    The answer is checked before it is used or cached
+    (:func:`geocover.sources.checks.check_commune_feature`): a Feature of that code, a
+    valid polygon in France, of a commune's area, and near ``official_area_km2`` when
+    it is known.
+
+    Raises SourceError if the API cannot be reached (or answers something unusable) and
+    nothing usable is cached, and UsageError (exit 2) for an INSEE code the API does not
+    know.
     """
     code = check_insee(code)
     url = f"{settings.GEO_API_URL.rstrip('/')}/communes/{code}"
     params = {"format": "geojson", "geometry": "contour"}
+
+    def validate(data: Any) -> None:
+        check_commune_feature(data, code, official_area_km2)
+
     try:
         answer = _http.fetch_json(
-            url, params=params, validate=_validate_feature, what=f"geo.api.gouv.fr commune {code}"
+            url, params=params, validate=validate, what=f"geo.api.gouv.fr commune {code}",
+            source="geo.api.gouv.fr",
         )
     except SourceError as exc:
         if "HTTP 404" in str(exc):
@@ -208,19 +225,16 @@ def live(code: str) -> gpd.GeoDataFrame:
     return _feature_to_frame(answer.data, source, answer.retrieved, answer.url)
 
 
-def _validate_feature(data: Any) -> None:
-    if not isinstance(data, dict) or data.get("type") != "Feature" or not data.get("geometry"):
-        raise ValueError("expected a GeoJSON Feature with a contour geometry")
-
-
 def load_commune(
     code: str,
     *,
     bundle: str | Path | None = None,
     path: str | Path | None = None,
+    official_area_km2: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Load commune ``code`` from a file, else a bundle (argument or ``$GEOCOVER_BUNDLE``),
-    else live from geo.api.gouv.fr.
+    else live from geo.api.gouv.fr (an answer far from ``official_area_km2``, when given,
+    is refused and not cached).
 
     Examples
     --------
@@ -233,7 +247,7 @@ def load_commune(
     bundle = bundle if bundle is not None else settings.bundle_from_env()
     if bundle is not None:
         return from_bundle(bundle, code)
-    return live(code)
+    return live(code, official_area_km2)
 
 
 def communes_of_departement_from_file(path: str | Path) -> gpd.GeoDataFrame:
@@ -251,7 +265,8 @@ def _collection_to_frame(
     features = data.get("features") or []
     try:
         frame = gpd.GeoDataFrame.from_features(features, crs=settings.STORAGE_CRS)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+            shapely.errors.ShapelyError) as exc:
         raise DataError(f"unreadable features ({exc})", where) from None
     if frame.empty:
         raise DataError("no commune in the collection", where)
@@ -289,7 +304,9 @@ def load_departement(
     answer = _http.fetch_json(
         url,
         params={"format": "geojson", "geometry": "contour"},
+        validate=lambda data: check_departement_collection(data, departement),
         what=f"geo.api.gouv.fr communes of département {departement}",
+        source="geo.api.gouv.fr",
     )
     return _collection_to_frame(answer.data, "geo.api.gouv.fr", answer.retrieved, answer.url)
 

@@ -169,7 +169,7 @@ def search(
         params["postcode"] = postcode
     answer = _http.fetch_json(
         f"{settings.BAN_URL.rstrip('/')}/search/", params=params, validate=_validate_search,
-        what=what,
+        what=what, source="ban",
     )
     features = answer.data["features"]
     return _match(features[0]) if features else None
@@ -215,21 +215,24 @@ def _batch(
         fields["postcode"] = "postcode"
     if citycode:
         fields["citycode"] = "citycode"
+    def complete(results: dict[str, Match | None]) -> None:
+        # checked before the answer is cached: an incomplete answer is never stored
+        missing = [str(line) for line, _, _ in queries if str(line) not in results]
+        if missing:
+            raise ValueError(f"malformed answer ({len(missing)} rows missing, "
+                             f"first line {missing[0]})")
+
     answer = _http.fetch_text(
         f"{settings.BAN_URL.rstrip('/')}/search/csv/",
         method="POST",
         data=fields,
         files={"data": (name, buffer.getvalue().encode("utf-8"), "text/csv")},
         decode=_parse_batch,
+        validate=complete,
         what=f"BAN batch geocoding of {name}",
+        source="ban",
     )
     results: dict[str, Match | None] = answer.data
-    missing = [str(line) for line, _, _ in queries if str(line) not in results]
-    if missing:
-        raise SourceError(
-            f"BAN batch geocoding of {name}: malformed answer ({len(missing)} rows missing, "
-            f"first line {missing[0]})"
-        )
     return results
 
 

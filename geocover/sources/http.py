@@ -4,14 +4,23 @@ Every remote source (geo.api.gouv.fr, Overpass, BAN) goes through :func:`fetch_j
 (or :func:`fetch_text`). Behaviour:
 
 * a User-Agent naming geocover (``settings.USER_AGENT``);
-* a timeout on connect and read (``settings.TIMEOUT``);
+* a timeout on connect and each read (``settings.TIMEOUT``), and a total deadline per
+  request, body included (``settings.DEADLINE``): a server dripping one byte per
+  second fails once the deadline passes;
 * bounded retries with exponential back-off on 429/502/503/504 and on connection
-  errors, honouring ``Retry-After`` (capped by ``settings.MAX_RETRY_AFTER``), using
-  urllib3's :class:`~urllib3.util.retry.Retry` rather than a hand-written loop;
+  errors, honouring ``Retry-After``, using urllib3's :class:`~urllib3.util.retry.Retry`
+  rather than a hand-written loop, within one total budget of waiting
+  (``settings.RETRY_BUDGET``): a Retry-After beyond it fails at once, quoting it;
+* the answer streamed and its decoded size capped per source
+  (``settings.MAX_ANSWER_BYTES``): a gzip bomb is cut off, never inflated whole;
+* redirects followed on the same host only (``settings.CROSS_HOST_REDIRECTS``), and
+  the final URL recorded as the answer's;
 * an on-disk cache keyed on the canonical request (method, URL, sorted query, body).
   Only successful, valid answers are stored; an error, a malformed body or an answer
   the caller's ``validate`` rejects is never cached. A fresh entry is served without
   a request; a stale one is refreshed, and served (marked stale) if the network fails.
+  Every entry read back is decoded and validated again: a damaged or poisoned entry,
+  fresh or stale, is a miss, never a traceback.
 """
 
 from __future__ import annotations
@@ -21,17 +30,21 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from geocover import settings
-from geocover.errors import SourceError
+from geocover.errors import GeocoverError, SourceError
+from geocover.io.guard import read_input_bytes
 
 
 @dataclass(frozen=True)
@@ -45,19 +58,45 @@ class Answer:
     stale: bool = False
 
 
-class _CappedRetry(Retry):
-    """urllib3's Retry, with the server's Retry-After capped (a server asking for an hour
-    would otherwise stall the command)."""
+class RetryBudgetExceeded(Exception):
+    """Raised inside urllib3's retry loop when the next wait would exceed the budget."""
 
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
-        value = super().get_retry_after(response)
-        if value is None:
-            return None
-        return min(value, settings.MAX_RETRY_AFTER)
+    def __init__(self, wait: float, header: str | None, left: float) -> None:
+        super().__init__(wait, header, left)
+        self.wait, self.header, self.left = wait, header, left
+
+
+class _BudgetedRetry(Retry):
+    """urllib3's Retry with one total budget of waiting for all the retries of a request
+    (``settings.RETRY_BUDGET``): a Retry-After or back-off that does not fit fails at
+    once (:class:`RetryBudgetExceeded`) instead of stalling the command."""
+
+    budget: list[float]
+
+    def new(self, **kw: Any) -> _BudgetedRetry:
+        retry = super().new(**kw)
+        retry.budget = self.budget
+        return retry
+
+    def sleep(self, response=None) -> None:  # type: ignore[no-untyped-def]
+        header = response.headers.get("Retry-After") if response is not None else None
+        wait = None
+        if header is not None and self.respect_retry_after_header:
+            try:
+                wait = max(0.0, self.parse_retry_after(header))
+            except Exception:  # noqa: BLE001 - a garbled header: back off as usual
+                wait = None
+        if wait is None:
+            wait = self.get_backoff_time()
+        if wait > self.budget[0]:
+            raise RetryBudgetExceeded(wait, header, self.budget[0])
+        self.budget[0] -= wait
+        if wait > 0:
+            time.sleep(wait)
 
 
 def _session() -> requests.Session:
-    retry = _CappedRetry(
+    retry = _BudgetedRetry(
         total=settings.RETRIES,
         connect=settings.RETRIES,
         read=False,  # a read timeout is not retried (the server is too slow): say so at once
@@ -67,7 +106,9 @@ def _session() -> requests.Session:
         allowed_methods=None,  # Overpass queries are POSTs and are idempotent
         respect_retry_after_header=True,
         raise_on_status=False,
+        redirect=False,
     )
+    retry.budget = [settings.RETRY_BUDGET]
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
@@ -100,13 +141,34 @@ def cache_path(key_text: str) -> Path:
 
 
 def _read_cache(path: Path) -> dict[str, Any] | None:
+    """The cache entry at ``path``, or None when it is absent or damaged in any way (not
+    a regular file, oversized, not JSON, missing fields, a date without a time zone)."""
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        dt.datetime.fromisoformat(entry["retrieved"])
-        entry["body"]
+        data = read_input_bytes(path, max_bytes=2 * max(settings.MAX_ANSWER_BYTES.values()))
+        entry = json.loads(data.decode("utf-8"))
+        retrieved = dt.datetime.fromisoformat(entry["retrieved"])
+        retrieved.astimezone(dt.UTC)
+        if retrieved.tzinfo is None or not isinstance(entry["body"], str):
+            return None
+        if not isinstance(entry.get("url", ""), str):
+            return None
         return entry
-    except (OSError, ValueError, KeyError, TypeError):
+    except (GeocoverError, OSError, ValueError, KeyError, TypeError, RecursionError):
         return None  # absent or damaged: behave as a miss
+
+
+def _use_cached(
+    entry: dict[str, Any], decode: Callable[[str], Any], validate: Callable[[Any], None] | None
+) -> Any:
+    """The decoded body of a cache entry, validated like a fresh answer; raises
+    ValueError when it is unusable (then the entry is a miss)."""
+    try:
+        data = decode(entry["body"])
+        if validate is not None:
+            validate(data)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, SourceError) as exc:
+        raise ValueError(str(exc)) from None
+    return data
 
 
 def _write_cache(path: Path, key_text: str, url: str, body: str, when: dt.datetime) -> None:
@@ -133,6 +195,7 @@ def fetch_text(
     validate: Callable[[Any], None] | None = None,
     use_cache: bool = True,
     what: str = "source",
+    source: str = "default",
 ) -> Answer:
     """Request ``url`` and return the decoded answer, through the cache.
 
@@ -147,6 +210,9 @@ def fetch_text(
         Multipart uploads, as for :mod:`requests` (``{"data": (name, bytes, type)}``).
     what : str
         Names the source in error messages ("geo.api.gouv.fr commune 57463").
+    source : str
+        The key of ``settings.MAX_ANSWER_BYTES`` that caps the decoded size of the answer
+        ("geo.api.gouv.fr", "overpass", "ban").
 
     Raises
     ------
@@ -157,63 +223,167 @@ def fetch_text(
     key_text = canonical_request(method, url, params, data, files)
     path = cache_path(key_text)
     cached = _read_cache(path) if use_cache else None
-    now = dt.datetime.now(dt.timezone.utc)
+    cached_data: Any = None
+    if cached is not None:
+        try:
+            cached_data = _use_cached(cached, decode, validate)
+        except ValueError:
+            cached = None  # a damaged or poisoned entry: a miss, replaced by the next answer
+    now = dt.datetime.now(dt.UTC)
     if cached is not None:
         retrieved = dt.datetime.fromisoformat(cached["retrieved"])
         age_days = (now - retrieved).total_seconds() / 86400
-        if age_days <= settings.CACHE_MAX_AGE_DAYS:
-            return Answer(decode(cached["body"]), cached["url"], retrieved, from_cache=True)
+        if 0 <= age_days <= settings.CACHE_MAX_AGE_DAYS:
+            return Answer(cached_data, cached.get("url", url), retrieved, from_cache=True)
 
     try:
-        answer = _request(url, params=params, data=data, files=files, method=method, what=what)
+        text, final_url = _request(url, params=params, data=data, files=files, method=method,
+                                   what=what, source=source)
         try:
-            decoded = decode(answer.text)
-        except ValueError as exc:
-            raise SourceError(f"{what}: malformed answer from {answer.url} ({exc})") from None
+            decoded = decode(text)
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise SourceError(f"{what}: malformed answer from {final_url} ({reason})") from None
         if validate is not None:
             try:
                 validate(decoded)
-            except ValueError as exc:
-                raise SourceError(f"{what}: unusable answer from {answer.url}: {exc}") from None
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise SourceError(f"{what}: unusable answer from {final_url}: {exc}") from None
     except SourceError:
         if cached is not None:
             retrieved = dt.datetime.fromisoformat(cached["retrieved"])
-            return Answer(
-                decode(cached["body"]), cached["url"], retrieved, from_cache=True, stale=True
-            )
+            return Answer(cached_data, cached.get("url", url), retrieved, from_cache=True,
+                          stale=True)
         raise
     if use_cache:
-        _write_cache(path, key_text, answer.url, answer.text, now)
-    return Answer(decoded, answer.url, now, from_cache=False)
+        try:
+            _write_cache(path, key_text, final_url, text, now)
+        except OSError:
+            pass  # a cache that cannot be written is no reason to fail the command
+    return Answer(decoded, final_url, now, from_cache=False)
+
+
+def _same_host(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.hostname, pa.port) == (pb.hostname, pb.port) and (
+        pa.scheme == pb.scheme or (pa.scheme, pb.scheme) == ("http", "https")
+    )
 
 
 def _request(
     url: str, *, params: dict[str, Any] | None, data: Any, files: dict[str, Any] | None,
-    method: str, what: str,
-) -> requests.Response:
-    with _session() as session:
+    method: str, what: str, source: str = "default",
+) -> tuple[str, str]:
+    """The body (decoded to text) and the final URL of a request, within
+    ``settings.DEADLINE`` seconds in all, at most ``settings.MAX_ANSWER_BYTES[source]``
+    decoded bytes, following redirects on the same host only."""
+    deadline = time.monotonic() + settings.DEADLINE
+    result: dict[str, Any] = {}
+    stop = threading.Event()
+
+    def work() -> None:
         try:
-            response = session.request(
-                method, url, params=params, data=data, files=files, timeout=settings.TIMEOUT
-            )
-        except requests.exceptions.Timeout:
-            raise SourceError(
-                f"{what}: {url} did not answer within {settings.TIMEOUT:g} s"
-            ) from None
-        except requests.exceptions.RetryError as exc:
-            raise SourceError(f"{what}: {url} kept failing after retries ({exc})") from None
-        except requests.exceptions.RequestException as exc:
-            reason = type(exc).__name__
-            raise SourceError(
-                f"{what}: cannot reach {url} ({reason}); "
-                "use --bundle DIR to work offline"
-            ) from None
-    if response.status_code >= 400:
-        retried = " after retries" if response.status_code in settings.RETRY_STATUSES else ""
+            result["ok"] = _exchange(url, params, data, files, method, what, source,
+                                     deadline, stop)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=work, name="geocover-http", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()) + 1.0)
+    if worker.is_alive():
+        stop.set()  # the worker gives up at its next read; its socket is left to the OS
         raise SourceError(
-            f"{what}: {response.url} answered HTTP {response.status_code}{retried}"
+            f"{what}: {url} did not finish answering within {settings.DEADLINE:g} s "
+            "(settings.DEADLINE, GEOCOVER_DEADLINE)"
         )
-    return response
+    if "error" in result:
+        raise result["error"]
+    text, final_url = result["ok"]
+    return text, final_url
+
+
+def _exchange(
+    url: str, params: dict[str, Any] | None, data: Any, files: dict[str, Any] | None,
+    method: str, what: str, source: str, deadline: float, stop: threading.Event,
+) -> tuple[str, str]:
+    limit = settings.MAX_ANSWER_BYTES.get(source, settings.MAX_ANSWER_BYTES["default"])
+    with _session() as session:
+        current, current_method, body, upload = url, method, data, files
+        query = params
+        for _ in range(settings.MAX_REDIRECTS + 1):
+            response = _send(session, current_method, current, query, body, upload, what)
+            if not response.is_redirect:
+                break
+            target = urljoin(response.url, response.headers.get("Location", ""))
+            response.close()
+            if not _same_host(response.url, target) and not settings.CROSS_HOST_REDIRECTS:
+                raise SourceError(
+                    f"{what}: {response.url} redirected to another host ({target}): refused, "
+                    "the data would not come from the source named"
+                )
+            if response.status_code in (301, 302, 303) and current_method != "HEAD":
+                current_method, body, upload = "GET", None, None
+            current, query = target, None
+        else:
+            raise SourceError(f"{what}: {url} redirected more than {settings.MAX_REDIRECTS} times")
+        with response:
+            if response.status_code >= 400:
+                retried = " after retries" if response.status_code in settings.RETRY_STATUSES else ""
+                raise SourceError(
+                    f"{what}: {response.url} answered HTTP {response.status_code}{retried}"
+                )
+            chunks, size = [], 0
+            try:
+                for chunk in response.iter_content(chunk_size=65536):
+                    size += len(chunk)
+                    if size > limit:
+                        raise SourceError(
+                            f"{what}: the answer of {response.url} exceeds {limit / 1e6:g} MB "
+                            f"decoded (settings.MAX_ANSWER_BYTES[{source!r}]): refused"
+                        )
+                    if stop.is_set() or time.monotonic() > deadline:
+                        raise SourceError(
+                            f"{what}: {response.url} did not finish answering within "
+                            f"{settings.DEADLINE:g} s (settings.DEADLINE, GEOCOVER_DEADLINE)"
+                        )
+                    chunks.append(chunk)
+            except requests.exceptions.RequestException as exc:
+                raise SourceError(
+                    f"{what}: {response.url} broke off its answer ({type(exc).__name__})"
+                ) from None
+            response._content = b"".join(chunks)  # then .text decodes it as requests does
+            return response.text, response.url
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _send(
+    session: requests.Session, method: str, url: str, params: dict[str, Any] | None,
+    data: Any, files: dict[str, Any] | None, what: str,
+) -> requests.Response:
+    try:
+        return session.request(
+            method, url, params=params, data=data, files=files, timeout=settings.TIMEOUT,
+            stream=True, allow_redirects=False,
+        )
+    except RetryBudgetExceeded as exc:
+        told = f" (Retry-After: {exc.header})" if exc.header else ""
+        raise SourceError(
+            f"{what}: {url} asked to wait {exc.wait:.0f} s before retrying{told}, beyond the "
+            f"{exc.left:.0f} s left of the retry budget (settings.RETRY_BUDGET): try later"
+        ) from None
+    except requests.exceptions.Timeout:
+        raise SourceError(
+            f"{what}: {url} did not answer within {settings.TIMEOUT:g} s"
+        ) from None
+    except requests.exceptions.RetryError as exc:
+        raise SourceError(f"{what}: {url} kept failing after retries ({exc})") from None
+    except requests.exceptions.RequestException as exc:
+        reason = type(exc).__name__
+        raise SourceError(
+            f"{what}: cannot reach {url} ({reason}); "
+            "use --bundle DIR to work offline"
+        ) from None
 
 
 def fetch_json(url: str, **kwargs: Any) -> Answer:

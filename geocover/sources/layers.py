@@ -203,7 +203,7 @@ def write_osm_snapshot(city: City, folder: Path | None = None,
             overpass.settings.OVERPASS_URL, data={"data": query}, method="POST",
             decode=lambda text: (text, json.loads(text)),
             validate=lambda pair: overpass.check_answer(pair[1]),
-            what=f"Overpass {kind} of {city.name} ({city.insee})",
+            what=f"Overpass {kind} of {city.name} ({city.insee})", source="overpass",
         )
     counts = {
         "surveillance": len(from_overpass(answers["surveillance"].data[1])[0]),

@@ -28,7 +28,9 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.io.guard import read_input_bytes
 from geocover.schema.tags import Problem
+from geocover.sources.checks import check_elements
 from geocover.sources.communes import check_insee
 from geocover.sources.http import Answer, fetch_json
 from geocover.sources.osm_elements import from_overpass
@@ -78,8 +80,9 @@ def check_answer(data: Any) -> None:
     Raises
     ------
     ValueError
-        When the answer is not a JSON object with an ``elements`` list, or carries a
-        ``remark`` (``runtime error: Query timed out``, ``out of memory``…).
+        When the answer is not a JSON object with an ``elements`` list, carries a
+        ``remark`` (``runtime error: Query timed out``, ``out of memory``…), or holds a
+        malformed element (:func:`geocover.sources.checks.check_elements`).
     """
     if not isinstance(data, Mapping):
         raise ValueError("not an Overpass JSON object")
@@ -88,13 +91,13 @@ def check_answer(data: Any) -> None:
             f"the server remarked {data['remark']!r}: the answer is incomplete "
             "(retry later, or raise settings.OVERPASS_TIMEOUT)"
         )
-    if not isinstance(data.get("elements"), list):
-        raise ValueError("no 'elements' list in the answer")
+    check_elements(data.get("elements"))
 
 
 def _fetch(query: str, what: str) -> Answer:
     return fetch_json(
-        settings.OVERPASS_URL, data={"data": query}, method="POST", validate=check_answer, what=what
+        settings.OVERPASS_URL, data={"data": query}, method="POST", validate=check_answer, what=what,
+        source="overpass",
     )
 
 
@@ -427,10 +430,12 @@ def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
 
 
 def _read_bundle_json(path: Path) -> Any:
+    if not path.exists():
+        raise DataError("missing file in the offline bundle", path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError("missing file in the offline bundle", path) from None
+        return json.loads(read_input_bytes(path).decode("utf-8"))
+    except RecursionError:
+        raise DataError("nested too deeply to be an Overpass answer", path) from None
     except (OSError, ValueError) as exc:
         raise DataError(f"not an Overpass JSON answer ({exc})", path) from None
 

@@ -160,7 +160,8 @@ def add_contributions(
         )
     source = read_contribution(path, lat=lat, lon=lon, encoding=encoding)
     if commune is None:
-        commune = load_commune(city.insee, bundle=bundle)
+        commune = load_commune(city.insee, bundle=bundle,
+                               official_area_km2=city.official_area_km2)
     check = CommuneCheck(commune)
     candidates, rejects = validate_rows(source, check)
     target = Path(city.cameras_file)
