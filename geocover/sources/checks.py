@@ -62,6 +62,8 @@ def _area_geometry(raw: Any, where: str) -> shapely.Geometry:
     if not isinstance(raw, Mapping) or raw.get("type") not in ("Polygon", "MultiPolygon"):
         kind = raw.get("type") if isinstance(raw, Mapping) else type(raw).__name__
         raise ValueError(f"{where}: a {kind} where a Polygon or MultiPolygon is expected")
+    if not _finite_numbers(raw.get("coordinates")):
+        raise ValueError(f"{where}: coordinates that are not finite numbers")
     try:
         geometry = shapely.geometry.shape(raw)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError,
@@ -75,6 +77,20 @@ def _area_geometry(raw: Any, where: str) -> shapely.Geometry:
     if not shapely.is_valid(geometry):
         raise ValueError(f"{where}: an invalid polygon ({shapely.is_valid_reason(geometry)})")
     return geometry
+
+
+def finite_coordinates(value: Any, depth: int = 0) -> bool:
+    """Whether nested GeoJSON ``coordinates`` hold only finite numbers (no NaN, no
+    Infinity, no text), at most 6 levels deep."""
+    if depth > 6:
+        return False
+    if isinstance(value, list):
+        return all(finite_coordinates(v, depth + 1) for v in value)
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+_finite_numbers = finite_coordinates
 
 
 def _within_box(geometry: shapely.Geometry, code: str, where: str) -> None:
