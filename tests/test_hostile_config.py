@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -123,7 +122,7 @@ def test_ctrl_c_during_start_up_is_one_line_and_130():
         )
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)
+        _out, err = proc.communicate(timeout=120)
         outcomes.append((delay, proc.returncode, err))
         if proc.returncode == 130:
             assert "Traceback" not in err, err

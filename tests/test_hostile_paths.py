@@ -37,7 +37,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 def test_output_never_overwrites_a_store_or_the_configuration(command, target, city, capsys):
     folder, args = city
     before = _snapshot(folder)
-    code, out, err = run(capsys, *command, *args, "-o", folder / target)
+    code, _out, err = run(capsys, *command, *args, "-o", folder / target)
     assert code == 2
     line = one_line_error(err)
     assert "would overwrite" in line and "nothing was written" in line
@@ -45,7 +45,7 @@ def test_output_never_overwrites_a_store_or_the_configuration(command, target, c
 
 
 def test_output_equal_to_an_input_is_refused(city, tmp_path, capsys):
-    folder, args = city
+    _folder, args = city
     perimeters = tmp_path / "p.geojson"
     perimeters.write_text(geojson([BOX]), encoding="utf-8")
     before = digest(perimeters)
@@ -82,7 +82,7 @@ def test_output_inside_the_bundle_is_refused(city, bundle, capsys, tmp_path):
 @pytest.mark.parametrize("command", [["report"], ["compliance"], ["figures"], ["batch"],
                                      ["contrib", "add"]])
 def test_output_under_a_file_or_onto_a_folder(command, city, tmp_path, bundle, capsys):
-    folder, args = city
+    _folder, args = city
     a_file = tmp_path / "plain.txt"
     a_file.write_text("synthetic", encoding="utf-8")
     a_folder = tmp_path / "existing"
@@ -135,7 +135,7 @@ def test_symlinked_store_is_written_through(tmp_path, bundle, capsys):
     (folder / "perimeters.geojson").symlink_to(real)
     source = tmp_path / "decree.geojson"
     source.write_text(geojson([BOX]), encoding="utf-8")
-    code, out, err = run(capsys, "perimeters", "add", source, "metz", "--data-dir", data_dir,
+    code, _out, err = run(capsys, "perimeters", "add", source, "metz", "--data-dir", data_dir,
                          "--bundle", bundle, *DECREE)
     assert code == 0, err
     assert (folder / "perimeters.geojson").is_symlink()

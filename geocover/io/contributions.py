@@ -14,6 +14,7 @@ from pyproj import Transformer
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
+from geocover.io.guard import no_constant, read_input_bytes
 from geocover.schema.contrib_vocab import (
     _CSV_SUFFIXES,
     _GEOJSON_SUFFIXES,
@@ -49,7 +50,7 @@ def _looks_utf16(data: bytes) -> bool:
 
 def _decode(path: Path, encoding: str) -> str:
     try:
-        data = path.read_bytes()
+        data = read_input_bytes(path)  # a FIFO, a device, a folder: refused before reading
     except FileNotFoundError:
         raise DataError("no such file", path) from None
     except IsADirectoryError:
@@ -211,9 +212,13 @@ def _read_csv(path: Path, text: str, lat: str | None, lon: str | None) -> Contri
 
 def _read_geojson(path: Path, text: str) -> ContributionFile:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
         raise DataError(f"not valid JSON (line {exc.lineno}: {exc.msg})", path) from None
+    except ValueError as exc:
+        raise DataError(f"not valid JSON ({exc})", path) from None
+    except RecursionError:
+        raise DataError("not valid GeoJSON (nested too deeply)", path) from None
     if isinstance(data, Mapping) and data.get("type") == "Feature":
         data = {"type": "FeatureCollection", "features": [data]}
     if isinstance(data, Mapping) and isinstance(data.get("elements"), list):

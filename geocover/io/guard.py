@@ -102,6 +102,12 @@ def read_input_bytes(path: str | os.PathLike[str], *, max_bytes: int | None = No
     return data
 
 
+def no_constant(token: str) -> float:
+    """``json.loads(..., parse_constant=no_constant)``: NaN and Infinity are not JSON
+    (RFC 8259); a file holding them is refused instead of giving NaN figures."""
+    raise ValueError(f"{token} is not a JSON number (JSON has no NaN or Infinity)")
+
+
 def _resolved(path: str | os.PathLike[str]) -> Path:
     return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
 

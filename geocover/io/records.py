@@ -17,6 +17,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.io.guard import check_input_file, no_constant
 from geocover.schema.tags import is_blank
 from geocover.schema.vocab import _LAT_NAMES, _LON_NAMES
 
@@ -46,6 +47,8 @@ _WGS84_NAMES = (
 
 
 def _read_json(path: Path) -> Any:
+    if path.exists():
+        check_input_file(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -55,9 +58,11 @@ def _read_json(path: Path) -> Any:
     except OSError as exc:
         raise DataError(f"cannot read the file ({exc.strerror})", path) from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=no_constant)
     except ValueError as exc:
         raise DataError(f"not a GeoJSON file: invalid JSON ({exc})", path) from None
+    except RecursionError:
+        raise DataError("not a GeoJSON file: nested too deeply", path) from None
 
 
 def _check_lonlat(x: float, y: float, path: Path | None, row: int) -> None:
@@ -138,6 +143,8 @@ def _coordinate(value: str | None, path: Path, row: int, column: str) -> float:
 def _csv_records(
     path: Path, lat: str | None = None, lon: str | None = None
 ) -> _Records:
+    if path.exists():
+        check_input_file(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -22,6 +22,7 @@ from geocover import settings
 from geocover.errors import DataError, UsageError
 from geocover.io.atomic import locked, remove_stale_temps, replace_atomic
 from geocover.io.files import read_vector
+from geocover.io.guard import no_constant, read_input_bytes
 from geocover.pipeline.contribute.places import CommuneCheck, _in_range, _metres
 from geocover.schema.city import City
 from geocover.schema.contrib_vocab import SWAPPED
@@ -129,9 +130,7 @@ def add_perimeters(
     )
     if incoming.frame.empty:
         raise DataError("no polygons in the file", path)
-    raw = read_vector(path)
-    if assume_crs is not None and raw.crs is None:
-        raw = raw.set_crs(assume_crs)
+    raw = read_vector(path, assume_crs=assume_crs)
     result = PerimeterAddResult(target=Path(city.perimeters_file), dry_run=dry_run)
     # ids are assigned below (stable hashes): the loader's "no id" notices do not apply
     result.warnings.extend(
@@ -268,8 +267,8 @@ def _read_perimeter_store(path: Path, slug: str) -> tuple[dict[str, Any], gpd.Ge
     if not path.exists():
         return empty, gpd.GeoDataFrame({"id": []}, geometry=[], crs=settings.STORAGE_CRS)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(read_input_bytes(path).decode("utf-8"), parse_constant=no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise DataError(
             f"the perimeters file is damaged ({exc}): restore it from git", path
         ) from None

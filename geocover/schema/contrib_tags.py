@@ -52,6 +52,11 @@ def schema_tags(record: Mapping[str, Any]) -> dict[str, str]:
     return tags
 
 
+#: Numeric tags a spreadsheet may export with a decimal comma (``5,5``), read like lat/lon.
+_DECIMAL_KEYS = frozenset({"height", "camera:angle"})
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+(\s*m)?")
+
+
 def _row_tags(
     row: InputRow, shaped: bool
 ) -> tuple[dict[str, str], str | None, str | None, list[str]]:
@@ -66,6 +71,11 @@ def _row_tags(
         text = tag_text(value)
         if text is None:
             return
+        if "\x00" in text or "\x00" in key:
+            problems.append(f"{column} holds a NUL character (a damaged export?)")
+            return
+        if key in _DECIMAL_KEYS and _DECIMAL_COMMA.fullmatch(text):
+            text = text.replace(",", ".")  # a French spreadsheet's decimal comma, as in lat/lon
         if key in tags and tags[key] != text:
             problems.append(
                 f"{key} given twice with different values ({origin[key]}={tags[key]!r}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
@@ -14,6 +15,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.io.guard import check_input_file
 from geocover.io.records import _geojson_records, _read_json, _read_records, _Records
 from geocover.schema.frames import _frame, _row, empty_cameras
 from geocover.schema.tags import Problem, _default_fields, _text, is_blank, parse_tags
@@ -129,6 +131,8 @@ def load_cameras_file(path: str | PathLike[str]) -> tuple[gpd.GeoDataFrame, list
         line number for a CSV, the 1-based feature number for GeoJSON).
     """
     path = Path(path)
+    if os.path.lexists(path):
+        check_input_file(path)  # a FIFO, a device, a folder: refused before any reader
     records, raw = _read_records(path)
     if raw is not None and isinstance(raw, Mapping) and isinstance(raw.get("elements"), list):
         return from_overpass(raw)

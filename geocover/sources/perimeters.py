@@ -59,17 +59,17 @@ def load_perimeters(
     if on_invalid not in ("repair", "raise"):
         raise UsageError(f"on_invalid must be 'repair' or 'raise', not {on_invalid!r}")
     path = Path(path)
-    raw = read_vector(path, expect="polygon")
+    raw = read_vector(path, expect="polygon", assume_crs=assume_crs)
     warnings: list[str] = []
     if raw.crs is None:
-        if assume_crs is None:
-            raise DataError(
-                "the file declares no CRS; re-export it with one, or pass "
-                "--assume-crs EPSG:XXXX if you know it",
-                path,
-            )
-        raw = raw.set_crs(assume_crs)
+        raise DataError(
+            "the file declares no CRS; re-export it with one, or pass "
+            "--assume-crs EPSG:XXXX if you know it",
+            path,
+        )
+    if assume_crs is not None and not raw.attrs.get("crs_declared"):
         warnings.append(f"{path}: no CRS declared, assumed {assume_crs}")
+    _refuse_nul(raw, path)
     if raw.empty:
         return PerimeterSet(empty_perimeters(), path, warnings)
     frame = raw.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
@@ -129,6 +129,16 @@ def load_perimeters(
             raise DataError("the polygon has no area once repaired", path, int(empty.to_numpy().nonzero()[0][0]))
     frame = frame[PERIMETER_COLUMNS[:-1] + ["status", "repaired", "geometry"]]
     return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS), path, warnings)
+
+
+def _refuse_nul(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """A NUL character in a text field (a name, a reference) would silently cut it."""
+    for column in frame.columns:
+        if column == "geometry" or frame[column].dtype != object:
+            continue
+        for row, value in enumerate(frame[column]):
+            if isinstance(value, str) and "\x00" in value:
+                raise DataError(f"{column} holds a NUL character (a damaged export?)", path, row)
 
 
 def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:

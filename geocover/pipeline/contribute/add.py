@@ -19,6 +19,7 @@ import shapely.ops
 from geocover.errors import DataError, UsageError
 from geocover.io.atomic import locked, remove_stale_temps, replace_atomic
 from geocover.io.contributions import ContributionFile, read_contribution
+from geocover.io.guard import no_constant, read_input_bytes
 from geocover.pipeline.contribute.duplicates import _Entry, _Grid, _merge_properties
 from geocover.pipeline.contribute.places import CommuneCheck
 from geocover.pipeline.contribute.policy import DUPLICATE_DISTANCE_M
@@ -77,18 +78,24 @@ def _read_store(path: Path, slug: str) -> tuple[dict[str, Any], gpd.GeoDataFrame
         empty = {"type": "FeatureCollection", "name": f"{slug}-contributed-cameras", "features": []}
         return empty, cameras_from_geojson({"type": "FeatureCollection", "features": []})
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         raise DataError("the contributions file is not UTF-8: restore it from git", path) from None
     if not text.strip():
         raise DataError("the contributions file is empty: restore it from git", path)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=no_constant)
+    except RecursionError:
+        raise DataError("the contributions file is nested too deeply: restore it from git",
+                        path) from None
     except json.JSONDecodeError as exc:
         raise DataError(
             f"the contributions file is not valid JSON (line {exc.lineno}: {exc.msg}): "
             "restore it from git", path,
         ) from None
+    except ValueError as exc:
+        raise DataError(f"the contributions file is damaged ({exc}): restore it from git",
+                        path) from None
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         raise DataError("the contributions file is not a FeatureCollection", path)
     return data, cameras_from_geojson(data, path=path)
