@@ -15,13 +15,19 @@ import pyogrio
 
 
 def _read(path: str | Path, layer: str | None) -> gpd.GeoDataFrame:
-    # NaN coordinates make GEOS warn while the geometries are built; the caller refuses
-    # them with the row (geocover.io.coords.check_coordinates), so the warning is noise.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
-        # GDAL closes an unclosed ring and says so; GEOS then refuses it (a DataError)
-        warnings.filterwarnings("ignore", "Non closed ring detected", RuntimeWarning)
-        return gpd.read_file(path, engine="pyogrio", layer=layer)
+    """One layer, GDAL's warnings kept in ``attrs["gdal_warnings"]`` rather than printed.
+
+    GDAL warns and carries on where the data is bad (an unclosed ring closed, a point of
+    one coordinate dropped to a null geometry, NaN coordinates, a property that is a
+    list); the caller's checks then refuse such features with the row, so the warnings
+    would only be noise on the terminal (or an error inside GDAL's callback).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        warnings.simplefilter("always", UserWarning)
+        frame = gpd.read_file(path, engine="pyogrio", layer=layer)
+    frame.attrs["gdal_warnings"] = [str(w.message) for w in caught]
+    return frame
 
 
 def read_layers(path: str | Path) -> gpd.GeoDataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from geocover import settings
 from geocover.io.files import write_atomic
+from geocover.outputs.escape import md_text
 from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, TABLES, compliance_tables
 
 # ----------------------------------------------------------------------------- outputs
@@ -97,7 +98,7 @@ def render(
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return md_text(text)  # Markdown and HTML of the decree, names and notes made inert
 
 
 def _lines(name: str, frame: gpd.GeoDataFrame) -> list[str]:

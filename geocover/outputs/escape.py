@@ -64,6 +64,55 @@ def html_text(value: Any) -> str:
     return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
+_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;"}
+_ASCII_PUNCTUATION = frozenset("!#$%'()*+,-./:;=?@[\\]^_`{|}~")
+
+
+def md_text(value: Any) -> str:
+    r"""``value`` as inert Markdown text, safe in a paragraph, a list item or a table cell.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark lets any of them
+    be), ``<``, ``>``, ``&`` and ``"`` become HTML entities (no tag, attribute or entity
+    of the text survives rendering), and line breaks become spaces (a table row or list
+    item cannot be broken out of). Rendered, the text reads exactly as given.
+
+    Examples
+    --------
+    >>> md_text('<img src=x onerror=alert(1)>')
+    '&lt;img src\\=x onerror\\=alert\\(1\\)&gt;'
+    >>> md_text("a | b")
+    'a \\| b'
+    """
+    text = "" if value is None else str(value)
+    text = re.sub(r"[\r\n\u2028\u2029\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+", " ", text)
+    out = []
+    for ch in text:
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _ASCII_PUNCTUATION:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def md_code(value: Any) -> str:
+    """``value`` as an inline code span that no backtick in it can close."""
+    text = re.sub(r"[\r\n]+", " ", "" if value is None else str(value))
+    run = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (run + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_fenced(lines: list[str]) -> list[str]:
+    """``lines`` as a fenced code block whose fence is longer than any backtick run in
+    them, so no line can close it (and let raw HTML after it be rendered)."""
+    run = max((len(m) for line in lines for m in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, run + 1)
+    return [fence, *lines, fence]
+
+
 def _finite(value: Any) -> Any:
     # NaN and infinities are not JSON; an unknown number is null.
     if isinstance(value, float) and not math.isfinite(value):

@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any, Callable
 
+from geocover.outputs.escape import md_fenced, md_text
 from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
 from geocover.pipeline.analysis import Analysis
@@ -345,8 +346,9 @@ def _claim_value(v: Any) -> str:
     return f"{v.value:g}{units.get(v.kind, '')}"
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+def _md_escape(text: Any) -> str:
+    # Markdown and HTML both: the .md beside every map is rendered by Markdown viewers
+    return md_text(text)
 
 
 def to_markdown(analysis: Analysis) -> str:
@@ -355,7 +357,7 @@ def to_markdown(analysis: Analysis) -> str:
     p = analysis.perimeter_figures
     city = analysis.city
     out = [
-        f"# Video-surveillance claims of {_md_escape(city.name)} (INSEE {c.code})",
+        f"# Video-surveillance claims of {_md_escape(city.name)} (INSEE {_md_escape(c.code)})",
         "",
         f"geocover {_version()}, {analysis.generated}.",
         "",
@@ -367,7 +369,7 @@ def to_markdown(analysis: Analysis) -> str:
         "",
         "| figure | value |",
         "|---|---|",
-        f"| area, planar ({c.crs}) | {c.area_km2:.3f} km² |",
+        f"| area, planar ({_md_escape(c.crs)}) | {c.area_km2:.3f} km² |",
         f"| area, geodesic (WGS 84) | {c.geodesic_area_km2:.3f} km² ({c.planar_vs_geodesic:+.3%}) |",
     ]
     if c.official_area_km2:
@@ -388,12 +390,12 @@ def to_markdown(analysis: Analysis) -> str:
             f"| overlaps (counted once) | {p.overlap_km2:.3f} km² |",
             f"| outside the commune (clipped) | {p.outside_km2:.3f} km² |",
         ]
-    out += ["", "## Cameras", "", "```"] + _camera_lines(analysis)[1:] + ["```"]
+    out += ["", "## Cameras", "", *md_fenced(_camera_lines(analysis)[1:])]
     coverage = _coverage_lines(analysis)
     if coverage:
-        out += ["", "## What the mapped cameras see", "", "```"] + coverage[1:] + ["```"]
+        out += ["", "## What the mapped cameras see", "", *md_fenced(coverage[1:])]
     if analysis.capacity:
-        out += ["", "## Capacity of the claimed cameras", "", "```"] + _capacity_lines(analysis) + ["```"]
+        out += ["", "## Capacity of the claimed cameras", "", *md_fenced(_capacity_lines(analysis))]
     for section in SECTIONS.values():
         res = section(analysis)
         if res is not None and res[2]:
@@ -401,14 +403,16 @@ def to_markdown(analysis: Analysis) -> str:
     out += ["", "## Claims", "", "| claim | value | verdict | why |", "|---|---|---|---|"]
     for v in analysis.verdicts:
         out.append(
-            f"| {v.id} | {_claim_value(v)} | **{v.verdict}** | {_md_escape(v.explanation)} |"
+            f"| {_md_escape(v.id)} | {_md_escape(_claim_value(v))} | **{_md_escape(v.verdict)}** "
+            f"| {_md_escape(v.explanation)} |"
         )
     if analysis.warnings:
         out += ["", "## Warnings", ""] + [f"- {_md_escape(w)}" for w in analysis.warnings]
     out += ["", "## Sources", ""]
     for s in analysis.sources:
         when = f", retrieved {s.retrieved}" if s.retrieved else ""
-        out.append(f"- **{s.layer}**: {_md_escape(s.origin)}{when}. {_md_escape(s.attribution)}")
+        out.append(f"- **{_md_escape(s.layer)}**: {_md_escape(s.origin)}{_md_escape(when)}. "
+                   f"{_md_escape(s.attribution)}")
     out.append(f"- Attribution: {IGN_ATTRIBUTION}; {OSM_ATTRIBUTION}.")
     return "\n".join(out) + "\n"
 
