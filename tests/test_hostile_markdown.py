@@ -98,7 +98,7 @@ def test_markdown_report_renders_no_tag_of_the_data(hostile_city, capsys):
 def test_the_markdown_beside_the_map_renders_no_tag_of_the_data(hostile_city, tmp_path, capsys):
     data_dir, perimeters, bundle = hostile_city
     target = tmp_path / "maps" / "metz.html"
-    code, out, err = run(capsys, "map", "metz", "--data-dir", data_dir, "--bundle", bundle,
+    code, _, err = run(capsys, "map", "metz", "--data-dir", data_dir, "--bundle", bundle,
                          "--perimeters", perimeters, "--tiles", "none", "-o", target)
     assert code == 0, err
     _check((tmp_path / "maps" / "metz-report.md").read_text(encoding="utf-8"))
