@@ -6,7 +6,7 @@ render the outputs. The CLI (``geocover``) and the notebooks use these functions
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geocover._version import __version__
 from geocover.errors import ConfigError, DataError, GeocoverError, SourceError, UsageError
@@ -61,7 +61,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 

@@ -15,40 +15,68 @@ import pytest
 from tests.conftest import ROOT
 from tests.hostile import make_city, one_line_error, run
 
-CLAIM = '\n[[claims]]\nid = "c"\nkind = "camera_count"\nvalue = {value}\nsource = "s"\ndate = {date}\n{extra}'
+CLAIM = (
+    '\n[[claims]]\nid = "c"\nkind = "camera_count"\nvalue = {value}\nsource = "s"\n'
+    "date = {date}\n{extra}"
+)
 
 
-@pytest.mark.parametrize("extra,reason", [
-    ("official_camera_count = inf\n", "city.official_camera_count must be a non-negative number"),
-    ("official_camera_count = nan\n", "city.official_camera_count must be a non-negative number"),
-    ("official_camera_count = 12.5\n", "must be a whole number"),
-    ("official_area_km2 = nan\n", "city.official_area_km2 must be a non-negative number"),
-    ("official_area_km2 = -inf\n", "city.official_area_km2 must be a non-negative number"),
-    ('official_area_km2 = "41,9"\n', "city.official_area_km2 must be a non-negative number"),
-    ('official_area_source = ["x"]\n', "city.official_area_source must be text"),
-    (CLAIM.format(value="nan", date='"2020"', extra=""), "claims[1].value must be a non-negative number"),
-    (CLAIM.format(value="inf", date='"2020"', extra=""), "claims[1].value must be a non-negative number"),
-    (CLAIM.format(value="3", date='"2099-01-01"', extra=""), "is in the future"),
-    (CLAIM.format(value="3", date='"2020"', extra='as_of = "soon"\n'), "'soon' is not a date"),
-    (CLAIM.format(value="3", date='"2020-13"', extra=""), "is not a date"),
-    (CLAIM.format(value="3", date="2020", extra=""), "must be a date"),
-    (CLAIM.format(value="3", date='"2020"', extra='quote = "a\\u0000b"\n'), "NUL"),
-    ('\n[[timeline]]\nas_of = "2020"\nvalue = inf\nsource = "s"\n', "timeline[1].value must be a non-negative number"),
-    ('\n[[timeline]]\nas_of = "2020"\nvalue = "x"\nsource = "s"\n', "timeline[1].value must be a non-negative number"),
-    ('\n[[timeline]]\nas_of = "later"\nvalue = 3\nsource = "s"\n', "timeline[1].as_of 'later' is not a date"),
-    ('\n[sources]\ncameras = "."\n', "sources.cameras '.' must name a file"),
-    ('\n[sources]\ncameras = "../../etc/x.geojson"\n', "must name a file in the city's folder"),
-    ('\n[sources]\nperimeters = "/tmp/p.geojson"\n', "must name a file in the city's folder"),
-    ('\n[sources]\ncameras = "perimeters.geojson"\n', "name the same file"),
-    ('\n[sources]\ncameras = "city.toml"\n', "the configuration itself"),
-    ("\n[[factsheet]]\ntitle = \"x\"\n", "factsheet must be a table"),
-])
+@pytest.mark.parametrize(
+    "extra,reason",
+    [
+        (
+            "official_camera_count = inf\n",
+            "city.official_camera_count must be a non-negative number",
+        ),
+        (
+            "official_camera_count = nan\n",
+            "city.official_camera_count must be a non-negative number",
+        ),
+        ("official_camera_count = 12.5\n", "must be a whole number"),
+        ("official_area_km2 = nan\n", "city.official_area_km2 must be a non-negative number"),
+        ("official_area_km2 = -inf\n", "city.official_area_km2 must be a non-negative number"),
+        ('official_area_km2 = "41,9"\n', "city.official_area_km2 must be a non-negative number"),
+        ('official_area_source = ["x"]\n', "city.official_area_source must be text"),
+        (
+            CLAIM.format(value="nan", date='"2020"', extra=""),
+            "claims[1].value must be a non-negative number",
+        ),
+        (
+            CLAIM.format(value="inf", date='"2020"', extra=""),
+            "claims[1].value must be a non-negative number",
+        ),
+        (CLAIM.format(value="3", date='"2099-01-01"', extra=""), "is in the future"),
+        (CLAIM.format(value="3", date='"2020"', extra='as_of = "soon"\n'), "'soon' is not a date"),
+        (CLAIM.format(value="3", date='"2020-13"', extra=""), "is not a date"),
+        (CLAIM.format(value="3", date="2020", extra=""), "must be a date"),
+        (CLAIM.format(value="3", date='"2020"', extra='quote = "a\\u0000b"\n'), "NUL"),
+        (
+            '\n[[timeline]]\nas_of = "2020"\nvalue = inf\nsource = "s"\n',
+            "timeline[1].value must be a non-negative number",
+        ),
+        (
+            '\n[[timeline]]\nas_of = "2020"\nvalue = "x"\nsource = "s"\n',
+            "timeline[1].value must be a non-negative number",
+        ),
+        (
+            '\n[[timeline]]\nas_of = "later"\nvalue = 3\nsource = "s"\n',
+            "timeline[1].as_of 'later' is not a date",
+        ),
+        ('\n[sources]\ncameras = "."\n', "sources.cameras '.' must name a file"),
+        ('\n[sources]\ncameras = "../../etc/x.geojson"\n', "must name a file in the city's folder"),
+        ('\n[sources]\nperimeters = "/tmp/p.geojson"\n', "must name a file in the city's folder"),
+        ('\n[sources]\ncameras = "perimeters.geojson"\n', "name the same file"),
+        ('\n[sources]\ncameras = "city.toml"\n', "the configuration itself"),
+        ('\n[[factsheet]]\ntitle = "x"\n', "factsheet must be a table"),
+    ],
+)
 def test_bad_city_values_are_one_line(extra, reason, tmp_path, bundle, capsys):
     data_dir = tmp_path / "data"
     make_city(data_dir, extra)
     for fmt in ("text", "json"):
-        code, out, err = run(capsys, "report", "metz", "--data-dir", data_dir, "--bundle", bundle,
-                             "--format", fmt)
+        code, out, err = run(
+            capsys, "report", "metz", "--data-dir", data_dir, "--bundle", bundle, "--format", fmt
+        )
         assert code == 2, (out, err)
         line = one_line_error(err)
         assert "city.toml" in line and reason in line, line
@@ -58,9 +86,12 @@ def test_bad_city_values_are_one_line(extra, reason, tmp_path, bundle, capsys):
 def test_json_report_has_no_nan_or_infinity(tmp_path, bundle, capsys):
     """The JSON report is strict JSON: parse it back refusing NaN and Infinity."""
     data_dir = tmp_path / "data"
-    make_city(data_dir, "official_area_km2 = 41.94\n" + CLAIM.format(value="3", date='"2020"', extra=""))
-    code, out, err = run(capsys, "report", "metz", "--data-dir", data_dir, "--bundle", bundle,
-                         "--format", "json")
+    make_city(
+        data_dir, "official_area_km2 = 41.94\n" + CLAIM.format(value="3", date='"2020"', extra="")
+    )
+    code, out, err = run(
+        capsys, "report", "metz", "--data-dir", data_dir, "--bundle", bundle, "--format", "json"
+    )
     assert code == 0, err
 
     def refuse(token: str) -> float:
@@ -88,20 +119,36 @@ def test_deeply_nested_toml(tmp_path, capsys):
     assert code == 2 and "city.toml" in one_line_error(err)
 
 
-@pytest.mark.parametrize("variable,value", [
-    ("GEOCOVER_TIMEOUT", "fast"), ("GEOCOVER_TIMEOUT", "0"), ("GEOCOVER_TIMEOUT", "-3"),
-    ("GEOCOVER_TIMEOUT", "nan"), ("GEOCOVER_DEADLINE", "inf"), ("GEOCOVER_RETRY_BUDGET", "x"),
-    ("GEOCOVER_CACHE_MAX_AGE_DAYS", "soon"), ("GEOCOVER_MAX_ANSWER_MB", "lots"),
-    ("GEOCOVER_MAX_INPUT_MB", "0"), ("GEOCOVER_GEO_API_URL", "ftp://x"),
-    ("GEOCOVER_OVERPASS_URL", "not a url"),
-])
+@pytest.mark.parametrize(
+    "variable,value",
+    [
+        ("GEOCOVER_TIMEOUT", "fast"),
+        ("GEOCOVER_TIMEOUT", "0"),
+        ("GEOCOVER_TIMEOUT", "-3"),
+        ("GEOCOVER_TIMEOUT", "nan"),
+        ("GEOCOVER_DEADLINE", "inf"),
+        ("GEOCOVER_RETRY_BUDGET", "x"),
+        ("GEOCOVER_CACHE_MAX_AGE_DAYS", "soon"),
+        ("GEOCOVER_MAX_ANSWER_MB", "lots"),
+        ("GEOCOVER_MAX_INPUT_MB", "0"),
+        ("GEOCOVER_GEO_API_URL", "ftp://x"),
+        ("GEOCOVER_OVERPASS_URL", "not a url"),
+    ],
+)
 def test_malformed_settings_are_one_line(variable, value):
     """Settings are read when Python imports geocover: a real process each time."""
     done = subprocess.run(
         [sys.executable, "-m", "geocover", "report", "--help"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")},
-             "PYTHONPATH": str(ROOT), variable: value},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")},
+            "PYTHONPATH": str(ROOT),
+            variable: value,
+        },
     )
     assert done.returncode == 2, done.stdout + done.stderr
     line = one_line_error(done.stderr)
@@ -112,13 +159,20 @@ def test_ctrl_c_during_start_up_is_one_line_and_130():
     """A real process sent SIGINT while it loads (geopandas, pyogrio…): exit 130, one line.
     The moment is chosen by waiting for the process to start importing, several times
     over a spread of delays so that some land inside the imports."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")},
-           "PYTHONPATH": str(ROOT), "GEOCOVER_GEO_API_URL": "http://127.0.0.1:9"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")},
+        "PYTHONPATH": str(ROOT),
+        "GEOCOVER_GEO_API_URL": "http://127.0.0.1:9",
+    }
     outcomes = []
     for delay in (0.3, 0.6, 0.9, 1.2):
         proc = subprocess.Popen(
             [sys.executable, "-m", "geocover", "report", "--insee", "57463"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
         )
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
@@ -128,7 +182,7 @@ def test_ctrl_c_during_start_up_is_one_line_and_130():
             assert "Traceback" not in err, err
             assert err.strip().splitlines() == ["geocover: interrupted"], err
     interrupted = [o for o in outcomes if o[1] == 130]
-    assert interrupted, outcomes            # at least one landed while it was running
+    assert interrupted, outcomes  # at least one landed while it was running
     for _, code, err in outcomes:
-        assert code in (130, 2), err         # 2: it had already failed (no network) first
+        assert code in (130, 2), err  # 2: it had already failed (no network) first
         assert "Traceback" not in err, err

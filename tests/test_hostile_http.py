@@ -55,14 +55,15 @@ def test_a_server_dripping_one_byte_per_second_fails_within_the_deadline(monkeyp
 
     def drip(request):
         def body():
-            for _ in range(30):                      # 30 s if nobody gives up
+            for _ in range(30):  # 30 s if nobody gives up
                 if done.is_set():
                     return
                 yield b" "
                 time.sleep(1.0)
+
         return Response(body(), content_type="application/json", direct_passthrough=True)
 
-    server = HTTPServer(host="127.0.0.1", port=0)   # its own: the drip keeps it busy
+    server = HTTPServer(host="127.0.0.1", port=0)  # its own: the drip keeps it busy
     server.start()
     try:
         server.expect_request("/slow").respond_with_handler(drip)
@@ -76,26 +77,31 @@ def test_a_server_dripping_one_byte_per_second_fails_within_the_deadline(monkeyp
     assert cache_files() == []
 
 
-@pytest.mark.parametrize("header,shown", [
-    ("999999", "Retry-After: 999999"),
-    ("Fri, 01 Jan 2100 00:00:00 GMT", "Retry-After: Fri, 01 Jan 2100 00:00:00 GMT"),
-])
+@pytest.mark.parametrize(
+    "header,shown",
+    [
+        ("999999", "Retry-After: 999999"),
+        ("Fri, 01 Jan 2100 00:00:00 GMT", "Retry-After: Fri, 01 Jan 2100 00:00:00 GMT"),
+    ],
+)
 def test_retry_after_beyond_the_budget_fails_at_once(header, shown, httpserver):
     httpserver.expect_request("/busy").respond_with_response(
-        Response("slow down", status=429, headers={"Retry-After": header}))
+        Response("slow down", status=429, headers={"Retry-After": header})
+    )
     start = time.monotonic()
     with pytest.raises(SourceError, match="retry budget") as caught:
         _http.fetch_json(httpserver.url_for("/busy"))
     assert time.monotonic() - start < 3.0
     assert shown in str(caught.value)
-    assert len(httpserver.log) == 1                  # no retry was attempted
+    assert len(httpserver.log) == 1  # no retry was attempted
 
 
 def test_the_retry_budget_is_total(httpserver, monkeypatch):
     """Three Retry-After: 1 fit in a 1.5 s budget only once: the second fails at once."""
     monkeypatch.setattr(settings, "RETRY_BUDGET", 1.5)
     httpserver.expect_request("/busy").respond_with_response(
-        Response("slow down", status=503, headers={"Retry-After": "1"}))
+        Response("slow down", status=503, headers={"Retry-After": "1"})
+    )
     start = time.monotonic()
     with pytest.raises(SourceError, match="retry budget"):
         _http.fetch_json(httpserver.url_for("/busy"))
@@ -110,11 +116,12 @@ def _gzip_of_zeros(megabytes: int) -> bytes:
 
 
 def test_a_gzip_bomb_is_cut_off_while_streaming(httpserver, monkeypatch):
-    bomb = _gzip_of_zeros(1000)                      # 1 GB of zeros in about 1 MB
+    bomb = _gzip_of_zeros(1000)  # 1 GB of zeros in about 1 MB
     assert len(bomb) < 2_000_000
     monkeypatch.setitem(settings.MAX_ANSWER_BYTES, "default", 10_000_000)
     httpserver.expect_request("/bomb").respond_with_response(
-        Response(bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}))
+        Response(bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(SourceError, match=r"exceeds 10 MB decoded"):
         _http.fetch_json(httpserver.url_for("/bomb"))
@@ -130,7 +137,8 @@ def test_a_cross_host_redirect_is_refused(httpserver, metz_answer):
         other.expect_request(PATH).respond_with_json(metz_answer)
         target = f"http://localhost:{other.port}{PATH}"
         httpserver.expect_request("/moved").respond_with_response(
-            Response("", status=302, headers={"Location": target}))
+            Response("", status=302, headers={"Location": target})
+        )
         with pytest.raises(SourceError, match="redirected to another host"):
             _http.fetch_json(httpserver.url_for("/moved"))
         assert other.log == []
@@ -141,7 +149,8 @@ def test_a_cross_host_redirect_is_refused(httpserver, metz_answer):
 
 def test_a_same_host_redirect_is_followed_and_the_final_url_recorded(httpserver, metz_answer):
     httpserver.expect_request("/old").respond_with_response(
-        Response("", status=301, headers={"Location": PATH}))
+        Response("", status=301, headers={"Location": PATH})
+    )
     httpserver.expect_request(PATH).respond_with_json(metz_answer)
     answer = _http.fetch_json(httpserver.url_for("/old"))
     assert answer.url == httpserver.url_for(PATH)
@@ -155,25 +164,37 @@ def _feature(geometry: dict, code: str = "57463") -> dict:
     return {"type": "Feature", "properties": {"code": code, "nom": "Metz"}, "geometry": geometry}
 
 
-SLIVER = {"type": "Polygon", "coordinates": [[[6.17, 49.11], [6.18, 49.11], [6.175, 49.111],
-                                              [6.17, 49.11]]]}
+SLIVER = {
+    "type": "Polygon",
+    "coordinates": [[[6.17, 49.11], [6.18, 49.11], [6.175, 49.111], [6.17, 49.11]]],
+}
 POISONS = {
     "point": _feature({"type": "Point", "coordinates": [6.17, 49.11]}),
-    "garbage coordinates": _feature({"type": "Polygon", "coordinates": [[[999, 49], [1000, 49],
-                                                                          [1000, 50], [999, 49]]]}),
-    "outside France": _feature({"type": "Polygon", "coordinates": [[[13.3, 52.5], [13.4, 52.5],
-                                                                      [13.4, 52.6], [13.3, 52.5]]]}),
-    "another commune": None,                         # the real Metz contour, code 54395
+    "garbage coordinates": _feature(
+        {"type": "Polygon", "coordinates": [[[999, 49], [1000, 49], [1000, 50], [999, 49]]]}
+    ),
+    "outside France": _feature(
+        {
+            "type": "Polygon",
+            "coordinates": [[[13.3, 52.5], [13.4, 52.5], [13.4, 52.6], [13.3, 52.5]]],
+        }
+    ),
+    "another commune": None,  # the real Metz contour, code 54395
     "sliver": _feature(SLIVER),
-    "bow-tie": _feature({"type": "Polygon", "coordinates": [[[6.1, 49.1], [6.2, 49.15], [6.2, 49.1],
-                                                              [6.1, 49.15], [6.1, 49.1]]]}),
+    "bow-tie": _feature(
+        {
+            "type": "Polygon",
+            "coordinates": [[[6.1, 49.1], [6.2, 49.15], [6.2, 49.1], [6.1, 49.15], [6.1, 49.1]]],
+        }
+    ),
     "not a feature": {"type": "FeatureCollection", "features": []},
 }
 
 
 @pytest.mark.parametrize("poison", list(POISONS))
-def test_a_poisoned_commune_is_refused_not_cached_and_recovers(poison, geo, metz_answer,
-                                                                tmp_path, capsys):
+def test_a_poisoned_commune_is_refused_not_cached_and_recovers(
+    poison, geo, metz_answer, tmp_path, capsys
+):
     data_dir = tmp_path / "data"
     make_city(data_dir, "official_area_km2 = 41.94\n")
     body = POISONS[poison] or dict(metz_answer, properties={"code": "54395", "nom": "Nancy"})
@@ -186,8 +207,17 @@ def test_a_poisoned_commune_is_refused_not_cached_and_recovers(poison, geo, metz
     geo.clear()
     geo.expect_request(PATH).respond_with_json(metz_answer)
     geo.expect_request("/api/interpreter").respond_with_json({"elements": []})
-    code, out, err = run(capsys, "report", "metz", "--data-dir", data_dir, "--cameras",
-                         _empty_cameras(tmp_path), "--format", "json")
+    code, out, err = run(
+        capsys,
+        "report",
+        "metz",
+        "--data-dir",
+        data_dir,
+        "--cameras",
+        _empty_cameras(tmp_path),
+        "--format",
+        "json",
+    )
     assert code == 0, err
     assert json.loads(out)["commune"]["code"] == "57463"
     assert len(cache_files()) == 1
@@ -210,14 +240,24 @@ def test_nan_in_a_commune_answer_is_refused(geo, metz_answer):
     assert cache_files() == []
 
 
-@pytest.mark.parametrize("body,reason", [
-    ({"type": "FeatureCollection", "features": []}, "no commune"),
-    (_feature({"type": "Point", "coordinates": [6.17, 49.11]}), "FeatureCollection"),
-    ({"type": "FeatureCollection", "features": [_feature({"type": "Point", "coordinates": [6.1, 49.1]})]},
-     "a Point where a Polygon"),
-    ({"type": "FeatureCollection", "features": [_feature(SLIVER, code="75056")]},
-     "not one of département 57"),
-])
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        ({"type": "FeatureCollection", "features": []}, "no commune"),
+        (_feature({"type": "Point", "coordinates": [6.17, 49.11]}), "FeatureCollection"),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [_feature({"type": "Point", "coordinates": [6.1, 49.1]})],
+            },
+            "a Point where a Polygon",
+        ),
+        (
+            {"type": "FeatureCollection", "features": [_feature(SLIVER, code="75056")]},
+            "not one of département 57",
+        ),
+    ],
+)
 def test_a_poisoned_departement_is_refused_and_not_cached(body, reason, geo):
     geo.expect_request("/departements/57/communes").respond_with_json(body)
     with pytest.raises(SourceError, match=reason):
@@ -225,27 +265,36 @@ def test_a_poisoned_departement_is_refused_and_not_cached(body, reason, geo):
     assert cache_files() == []
 
 
-@pytest.mark.parametrize("element,reason", [
-    ({"type": "node", "id": 1, "lat": 49.1, "lon": 6.17, "tags": {"man_made": 1}}, "malformed tags"),
-    ({"type": "node", "id": 1, "lat": 49.1, "lon": 6.17, "tags": ["x"]}, "malformed tags"),
-    ({"type": "node", "id": 1, "lat": 149.1, "lon": 6.17, "tags": {}}, "no finite lat/lon"),
-    ({"type": "node", "id": "one", "lat": 49.1, "lon": 6.17}, "no integer id"),
-    ({"type": "blob", "id": 1}, "unknown type"),
-    ({"type": "way", "id": 2, "geometry": [{"lat": "x"}]}, "malformed geometry"),
-    ("a string", "not an object"),
-])
-def test_malformed_overpass_elements_are_refused_and_not_cached(element, reason, httpserver,
-                                                                monkeypatch):
+@pytest.mark.parametrize(
+    "element,reason",
+    [
+        (
+            {"type": "node", "id": 1, "lat": 49.1, "lon": 6.17, "tags": {"man_made": 1}},
+            "malformed tags",
+        ),
+        ({"type": "node", "id": 1, "lat": 49.1, "lon": 6.17, "tags": ["x"]}, "malformed tags"),
+        ({"type": "node", "id": 1, "lat": 149.1, "lon": 6.17, "tags": {}}, "no finite lat/lon"),
+        ({"type": "node", "id": "one", "lat": 49.1, "lon": 6.17}, "no integer id"),
+        ({"type": "blob", "id": 1}, "unknown type"),
+        ({"type": "way", "id": 2, "geometry": [{"lat": "x"}]}, "malformed geometry"),
+        ("a string", "not an object"),
+    ],
+)
+def test_malformed_overpass_elements_are_refused_and_not_cached(
+    element, reason, httpserver, monkeypatch
+):
     monkeypatch.setattr(settings, "OVERPASS_URL", httpserver.url_for("/api/interpreter"))
     httpserver.expect_request("/api/interpreter", method="POST").respond_with_json(
-        {"elements": [element]})
+        {"elements": [element]}
+    )
     with pytest.raises(SourceError, match=reason):
         overpass.fetch_cameras("57463")
     assert cache_files() == []
 
 
-@pytest.mark.parametrize("damage", ["junk", "empty", "no body", "naive date", "poisoned body",
-                                    "deep", "folder", "fifo"])
+@pytest.mark.parametrize(
+    "damage", ["junk", "empty", "no body", "naive date", "poisoned body", "deep", "folder", "fifo"]
+)
 def test_a_damaged_cache_entry_is_a_miss_fresh_or_stale(damage, geo, metz_answer):
     geo.expect_request(PATH).respond_with_json(metz_answer)
     params = {"format": "geojson", "geometry": "contour"}
@@ -259,14 +308,16 @@ def test_a_damaged_cache_entry_is_a_miss_fresh_or_stale(damage, geo, metz_answer
     elif damage == "fifo":
         os.mkfifo(entry)
     else:
-        entry.write_bytes({
-            "junk": b"\x89PNG\r\n\x1a\n\0\0",
-            "empty": b"",
-            "no body": json.dumps({"retrieved": now, "url": "x"}).encode(),
-            "naive date": json.dumps(dict(good, retrieved="2026-01-01T00:00:00")).encode(),
-            "poisoned body": json.dumps(dict(good, body=json.dumps(POISONS["point"]))).encode(),
-            "deep": b"[" * 100_000 + b"]" * 100_000,
-        }[damage])
+        entry.write_bytes(
+            {
+                "junk": b"\x89PNG\r\n\x1a\n\0\0",
+                "empty": b"",
+                "no body": json.dumps({"retrieved": now, "url": "x"}).encode(),
+                "naive date": json.dumps(dict(good, retrieved="2026-01-01T00:00:00")).encode(),
+                "poisoned body": json.dumps(dict(good, body=json.dumps(POISONS["point"]))).encode(),
+                "deep": b"[" * 100_000 + b"]" * 100_000,
+            }[damage]
+        )
     # fresh: the entry is ignored and the server asked again
     geo.clear()
     geo.expect_request(PATH).respond_with_json(metz_answer)
@@ -280,14 +331,17 @@ def test_a_damaged_cache_entry_is_a_miss_fresh_or_stale(damage, geo, metz_answer
     geo.clear()
     geo.expect_request(PATH).respond_with_data("down", status=503)
     with pytest.raises(SourceError):
-        _http.fetch_json(geo.url_for(PATH), params=params,
-                         validate=lambda d: communes.check_commune_feature(d, "57463"))
+        _http.fetch_json(
+            geo.url_for(PATH),
+            params=params,
+            validate=lambda d: communes.check_commune_feature(d, "57463"),
+        )
 
 
 def test_a_3_vertex_sliver_for_metz_is_refused_against_the_official_area(geo):
     geo.expect_request(PATH).respond_with_json(_feature(SLIVER))
     polygon = shapely.geometry.shape(SLIVER)
-    assert polygon.is_valid                           # valid, but far too small for Metz
-    with pytest.raises(SourceError, match="far from the official 41.94 km²|not a commune's"):
+    assert polygon.is_valid  # valid, but far too small for Metz
+    with pytest.raises(SourceError, match=r"far from the official 41.94 km²|not a commune's"):
         communes.load_commune("57463", official_area_km2=41.94)
     assert cache_files() == []

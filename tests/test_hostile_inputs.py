@@ -44,8 +44,12 @@ def city(tmp_path: Path, bundle: Path):
 
 
 def _commands(path: Path, args: list) -> list[list]:
-    return [["perimeters", "add", path, *args, *DECREE], ["contrib", "add", path, *args],
-            ["report", *args, "--perimeters", path], ["report", *args, "--cameras", path]]
+    return [
+        ["perimeters", "add", path, *args, *DECREE],
+        ["contrib", "add", path, *args],
+        ["report", *args, "--perimeters", path],
+        ["report", *args, "--cameras", path],
+    ]
 
 
 def test_fifo_and_dev_zero_are_refused_at_once(city, tmp_path):
@@ -60,11 +64,20 @@ def test_fifo_and_dev_zero_are_refused_at_once(city, tmp_path):
         "import sys\nfrom geocover.cli.main import main\n"
         "codes = [main(a.split('\\x1f')) for a in sys.argv[1:]]\nprint(codes)\n"
     )
-    argvs = ["\x1f".join(map(str, c)) for p in (fifo, zero, Path("/dev/zero"))
-             for c in _commands(p, args)]
-    done = subprocess.run([sys.executable, "-c", script, *argvs], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT, check=False,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    argvs = [
+        "\x1f".join(map(str, c))
+        for p in (fifo, zero, Path("/dev/zero"))
+        for c in _commands(p, args)
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argvs],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert done.stdout.strip() == str([2] * len(argvs)), done.stdout + done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("geocover: error:")]
     assert len(errors) == len(argvs) and "Traceback" not in done.stderr
@@ -77,10 +90,12 @@ def test_fifo_and_dev_zero_are_refused_at_once(city, tmp_path):
 def test_other_unreadable_inputs_are_one_line(kind, city, tmp_path, capsys, monkeypatch):
     folder, args = city
     path = tmp_path / "input.geojson"
-    reason = {"folder": "a folder, not a file",
-              "dangling symlink": "symbolic link to a missing|file not found",
-              "too large": "MB a file may hold",
-              "under a file": "no such file|is a file, not a folder|Not a directory"}[kind]
+    reason = {
+        "folder": "a folder, not a file",
+        "dangling symlink": "symbolic link to a missing|file not found",
+        "too large": "MB a file may hold",
+        "under a file": "no such file|is a file, not a folder|Not a directory",
+    }[kind]
     if kind == "folder":
         path.mkdir()
     elif kind == "dangling symlink":
@@ -103,12 +118,15 @@ def _geodesic_km2(geometries) -> float:
 
 
 def _write_multilayer(path: Path) -> None:
-    frames = [gpd.GeoDataFrame({"name": [f"zone {i}"]}, geometry=[g], crs="EPSG:4326")
-              for i, g in enumerate((BOX, BOX2, BOX3), start=1)]  # synthetic boxes
+    frames = [
+        gpd.GeoDataFrame({"name": [f"zone {i}"]}, geometry=[g], crs="EPSG:4326")
+        for i, g in enumerate((BOX, BOX2, BOX3), start=1)
+    ]  # synthetic boxes
     driver = "KML" if path.suffix == ".kml" else "GPKG"
     for i, frame in enumerate(frames, start=1):
-        pyogrio.write_dataframe(frame, path, layer=f"folder{i}", driver=driver,
-                                append=path.exists())
+        pyogrio.write_dataframe(
+            frame, path, layer=f"folder{i}", driver=driver, append=path.exists()
+        )
 
 
 @pytest.mark.parametrize("suffix", [".kml", ".gpkg"])
@@ -121,7 +139,7 @@ def test_every_layer_is_read(suffix, city, tmp_path, capsys):
     assert code == 0, err
     report = json.loads(out)["perimeters"]
     assert report["count"] == 3
-    expected = _geodesic_km2([BOX, BOX2, BOX3])     # the three boxes do not overlap
+    expected = _geodesic_km2([BOX, BOX2, BOX3])  # the three boxes do not overlap
     assert report["sum_km2"] == pytest.approx(expected, rel=0.005)
     code, out, err = run(capsys, "perimeters", "add", path, *args, *DECREE)
     assert code == 0, err
@@ -137,13 +155,18 @@ def _l93(box: shapely.Polygon) -> shapely.Polygon:
 def test_projected_geojson_without_crs_is_an_error_naming_lambert93(city, tmp_path, capsys):
     folder, args = city
     path = tmp_path / "l93.geojson"
-    path.write_text(geojson([_l93(BOX)]), encoding="utf-8")   # metres, no crs member
-    for command in (["report", *args, "--perimeters", path], ["perimeters", "add", path, *args, *DECREE]):
+    path.write_text(geojson([_l93(BOX)]), encoding="utf-8")  # metres, no crs member
+    for command in (
+        ["report", *args, "--perimeters", path],
+        ["perimeters", "add", path, *args, *DECREE],
+    ):
         code, _, err = run(capsys, *command)
         assert code == 2
         line = one_line_error(err)
         assert "EPSG:2154" in line and "--assume-crs EPSG:2154" in line and "row 0" in line, line
-    assert json.loads((folder / "perimeters.geojson").read_text(encoding="utf-8")) == json.loads(EMPTY)
+    assert json.loads((folder / "perimeters.geojson").read_text(encoding="utf-8")) == json.loads(
+        EMPTY
+    )
 
 
 def test_assume_crs_works_for_geojson_and_a_crs_member_is_honoured(city, tmp_path, capsys):
@@ -156,7 +179,9 @@ def test_assume_crs_works_for_geojson_and_a_crs_member_is_honoured(city, tmp_pat
     data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}}
     declared.write_text(json.dumps(data), encoding="utf-8")
     for path, extra in ((bare, ["--assume-crs", "EPSG:2154"]), (declared, [])):
-        code, out, err = run(capsys, "report", *args, "--perimeters", path, *extra, "--format", "json")
+        code, out, err = run(
+            capsys, "report", *args, "--perimeters", path, *extra, "--format", "json"
+        )
         assert code == 0, err
         assert json.loads(out)["perimeters"]["sum_km2"] == pytest.approx(expected, rel=0.005)
 
@@ -166,8 +191,10 @@ def test_assume_crs_garbage_is_one_line(crs, city, tmp_path, capsys):
     _, args = city
     path = tmp_path / "p.geojson"
     path.write_text(geojson([BOX]), encoding="utf-8")
-    for command in (["report", *args, "--perimeters", path],
-                    ["perimeters", "add", path, *args, *DECREE]):
+    for command in (
+        ["report", *args, "--perimeters", path],
+        ["perimeters", "add", path, *args, *DECREE],
+    ):
         code, _, err = run(capsys, *command, "--assume-crs", crs)
         assert code == 2 and "is not a CRS pyproj knows" in one_line_error(err)
 
@@ -180,7 +207,10 @@ def test_nan_and_infinity_in_perimeter_coordinates(token, city, tmp_path, capsys
     path.write_text(text, encoding="utf-8")
     assert token in path.read_text(encoding="utf-8")
     before = digest(folder / "perimeters.geojson")
-    for command in (["report", *args, "--perimeters", path], ["perimeters", "add", path, *args, *DECREE]):
+    for command in (
+        ["report", *args, "--perimeters", path],
+        ["perimeters", "add", path, *args, *DECREE],
+    ):
         code, _, err = run(capsys, *command)
         assert code == 2
         assert "row 0: a coordinate is not a finite number" in one_line_error(err)
@@ -190,11 +220,30 @@ def test_nan_and_infinity_in_perimeter_coordinates(token, city, tmp_path, capsys
 def test_an_unclosed_ring_is_one_line(city, tmp_path, capsys):
     _, args = city
     path = tmp_path / "open.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[
-            [6.17, 49.115], [6.18, 49.115], [6.18, 49.122], [6.17, 49.122]]]}}]}),
-        encoding="utf-8")
-    for command in (["report", *args, "--perimeters", path], ["perimeters", "add", path, *args, *DECREE]):
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [[6.17, 49.115], [6.18, 49.115], [6.18, 49.122], [6.17, 49.122]]
+                            ],
+                        },
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    for command in (
+        ["report", *args, "--perimeters", path],
+        ["perimeters", "add", path, *args, *DECREE],
+    ):
         code, _, err = run(capsys, *command)
         assert code == 2
         one_line_error(err)
@@ -203,12 +252,26 @@ def test_an_unclosed_ring_is_one_line(city, tmp_path, capsys):
 @pytest.mark.parametrize("token", ["NaN", "Infinity"])
 def test_nan_in_the_camera_store_is_refused_with_the_file(token, city, capsys):
     folder, args = city
-    (folder / "cameras.geojson").write_text(json.dumps({
-        "type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
-            "type": "Point", "coordinates": [6.1764, 49.1196]},
-            "properties": {"id": "contrib:synthetic-1", "source": "synthetic", "height_m": 1.0,
-                           "tags": {"man_made": "surveillance"}}}]}).replace("1.0", token),
-        encoding="utf-8")
+    (folder / "cameras.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [6.1764, 49.1196]},
+                        "properties": {
+                            "id": "contrib:synthetic-1",
+                            "source": "synthetic",
+                            "height_m": 1.0,
+                            "tags": {"man_made": "surveillance"},
+                        },
+                    }
+                ],
+            }
+        ).replace("1.0", token),
+        encoding="utf-8",
+    )
     code, _, err = run(capsys, "report", *args)
     assert code == 2
     line = one_line_error(err)
@@ -220,10 +283,12 @@ def test_contributions_decimal_comma_height_nan_and_nul(city, tmp_path, capsys):
     rows = tmp_path / "export.csv"
     rows.write_text(
         "lat;lon;height;camera:type;camera:direction\n"
-        "49,1196;6,1764;5,5;fixed;90\n"                 # a French spreadsheet export
+        "49,1196;6,1764;5,5;fixed;90\n"  # a French spreadsheet export
         "nan;6,1800;5;fixed;90\n"
         "49,1100;inf;5;fixed;90\n"
-        "49,1150;6,1700;nan;fixed;90\n", encoding="utf-8")
+        "49,1150;6,1700;nan;fixed;90\n",
+        encoding="utf-8",
+    )
     code, out, err = run(capsys, "contrib", "add", rows, *args)
     assert code == 0, err
     assert "accepted 1, rejected 3" in out
@@ -233,9 +298,21 @@ def test_contributions_decimal_comma_height_nan_and_nul(city, tmp_path, capsys):
     assert "row 3: latitude 'nan' is not a finite number" in out
     assert "row 4: longitude 'inf' is not a finite number" in out
     named = tmp_path / "named.geojson"
-    named.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {"name": "cam\u0000era", "camera:type": "fixed"},
-        "geometry": {"type": "Point", "coordinates": [6.1764, 49.1196]}}]}), encoding="utf-8")
+    named.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "cam\u0000era", "camera:type": "fixed"},
+                        "geometry": {"type": "Point", "coordinates": [6.1764, 49.1196]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     assert "\\u0000" in named.read_text(encoding="utf-8")
     code, out, err = run(capsys, "contrib", "add", named, *args, "--dry-run")
     assert code == 1 and "name holds a NUL character" in out, out + err
@@ -247,14 +324,18 @@ def test_nul_in_a_perimeter_name_is_refused(city, tmp_path, capsys):
     path.write_text(geojson([BOX], name="centre\u0000-ville"), encoding="utf-8")
     code, _, err = run(capsys, "perimeters", "add", path, *args, *DECREE)
     assert code == 2 and "row 0: name holds a NUL character" in one_line_error(err)
-    assert json.loads((folder / "perimeters.geojson").read_text(encoding="utf-8")) == json.loads(EMPTY)
+    assert json.loads((folder / "perimeters.geojson").read_text(encoding="utf-8")) == json.loads(
+        EMPTY
+    )
 
 
 def test_deeply_nested_json_is_one_line(city, tmp_path, capsys):
     folder, args = city
     deep = tmp_path / "deep.geojson"
-    deep.write_text('{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000
-                    + "}", encoding="utf-8")
+    deep.write_text(
+        '{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        encoding="utf-8",
+    )
     before = digest(folder / "perimeters.geojson"), digest(folder / "cameras.geojson")
     for command in _commands(deep, args):
         code, _, err = run(capsys, *command)

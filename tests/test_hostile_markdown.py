@@ -23,11 +23,27 @@ ATTACKS = [
     "</td></tr></table><iframe src=//evil>",
     "a | b ` ``` <b onmouseover=alert(4)>x</b>",
     "line\n\n<svg onload=alert(5)>",
-    "&lt;img src=x onerror=alert(6)&gt;",          # entities must not turn into a tag
+    "&lt;img src=x onerror=alert(6)&gt;",  # entities must not turn into a tag
 ]
 #: What a Markdown report may contain once rendered: the report's own structure.
-ALLOWED = {"h1", "h2", "h3", "p", "ul", "li", "table", "thead", "tbody", "tr", "th", "td",
-           "strong", "em", "code", "pre"}
+ALLOWED = {
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "ul",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "strong",
+    "em",
+    "code",
+    "pre",
+}
 
 
 class _Tags(HTMLParser):
@@ -59,20 +75,30 @@ def hostile_city(tmp_path: Path, bundle: Path):
     data_dir = tmp_path / "data"
     claims = ""
     for i, attack in enumerate(ATTACKS, start=1):
-        claims += (f"\n[[claims]]\nid = {_toml(attack + f' #{i}')}\nkind = \"camera_count\"\n"
-                   f"value = {i}\nsource = {_toml(attack)}\ndate = \"2020\"\n"
-                   f"quote = {_toml(attack)}\nnote = {_toml(attack)}\n")
-    extra = (f"official_area_source = {_toml(ATTACK)}\n"
-             f"official_camera_count = 3\nofficial_camera_count_source = {_toml(ATTACK)}\n"
-             + claims)
+        claims += (
+            f'\n[[claims]]\nid = {_toml(attack + f" #{i}")}\nkind = "camera_count"\n'
+            f'value = {i}\nsource = {_toml(attack)}\ndate = "2020"\n'
+            f"quote = {_toml(attack)}\nnote = {_toml(attack)}\n"
+        )
+    extra = (
+        f"official_area_source = {_toml(ATTACK)}\n"
+        f"official_camera_count = 3\nofficial_camera_count_source = {_toml(ATTACK)}\n" + claims
+    )
     folder = make_city(data_dir, extra)
     toml = folder / "city.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('name = "Metz"', f"name = {_toml(ATTACK)}"),
-                    encoding="utf-8")
-    perimeters = tmp_path / "<img src=x onerror=alert(7)>.geojson"   # a hostile file name
-    perimeters.write_text(json.loads(json.dumps(geojson([BOX], name=ATTACK, id=ATTACKS[1],
-                                                        decree_ref=ATTACKS[2], notes=ATTACKS[3]))),
-                          encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('name = "Metz"', f"name = {_toml(ATTACK)}"),
+        encoding="utf-8",
+    )
+    perimeters = tmp_path / "<img src=x onerror=alert(7)>.geojson"  # a hostile file name
+    perimeters.write_text(
+        json.loads(
+            json.dumps(
+                geojson([BOX], name=ATTACK, id=ATTACKS[1], decree_ref=ATTACKS[2], notes=ATTACKS[3])
+            )
+        ),
+        encoding="utf-8",
+    )
     return data_dir, perimeters, bundle
 
 
@@ -80,16 +106,27 @@ def _check(markdown: str) -> None:
     page = rendered(markdown)
     for tag, attrs in page.tags:
         assert tag in ALLOWED, (tag, attrs)
-        assert attrs == [], (tag, attrs)             # no href, src, on* of the data's own
+        assert attrs == [], (tag, attrs)  # no href, src, on* of the data's own
     text = "".join(page.text)
-    assert ATTACK in text                            # shown, as text
+    assert ATTACK in text  # shown, as text
     assert "<script>alert(2)</script>" in text
 
 
 def test_markdown_report_renders_no_tag_of_the_data(hostile_city, capsys):
     data_dir, perimeters, bundle = hostile_city
-    code, out, err = run(capsys, "report", "metz", "--data-dir", data_dir, "--bundle", bundle,
-                         "--perimeters", perimeters, "--format", "markdown")
+    code, out, err = run(
+        capsys,
+        "report",
+        "metz",
+        "--data-dir",
+        data_dir,
+        "--bundle",
+        bundle,
+        "--perimeters",
+        perimeters,
+        "--format",
+        "markdown",
+    )
     assert code == 0, err
     assert out.count("#") >= 5
     _check(out)
@@ -98,7 +135,20 @@ def test_markdown_report_renders_no_tag_of_the_data(hostile_city, capsys):
 def test_the_markdown_beside_the_map_renders_no_tag_of_the_data(hostile_city, tmp_path, capsys):
     data_dir, perimeters, bundle = hostile_city
     target = tmp_path / "maps" / "metz.html"
-    code, _, err = run(capsys, "map", "metz", "--data-dir", data_dir, "--bundle", bundle,
-                         "--perimeters", perimeters, "--tiles", "none", "-o", target)
+    code, _, err = run(
+        capsys,
+        "map",
+        "metz",
+        "--data-dir",
+        data_dir,
+        "--bundle",
+        bundle,
+        "--perimeters",
+        perimeters,
+        "--tiles",
+        "none",
+        "-o",
+        target,
+    )
     assert code == 0, err
     _check((tmp_path / "maps" / "metz-report.md").read_text(encoding="utf-8"))

@@ -26,14 +26,17 @@ def _snapshot(folder: Path) -> dict[str, str]:
     return {p.name: digest(p) for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-@pytest.mark.parametrize("command,target", [
-    (["report"], "city.toml"),
-    (["report"], "perimeters.geojson"),
-    (["map"], "perimeters.geojson"),
-    (["map"], "cameras.geojson"),
-    (["contrib", "export-osm"], "cameras.geojson"),
-    (["contrib", "worklist"], "cameras"),          # PREFIX: writes cameras.geojson
-])
+@pytest.mark.parametrize(
+    "command,target",
+    [
+        (["report"], "city.toml"),
+        (["report"], "perimeters.geojson"),
+        (["map"], "perimeters.geojson"),
+        (["map"], "cameras.geojson"),
+        (["contrib", "export-osm"], "cameras.geojson"),
+        (["contrib", "worklist"], "cameras"),  # PREFIX: writes cameras.geojson
+    ],
+)
 def test_output_never_overwrites_a_store_or_the_configuration(command, target, city, capsys):
     folder, args = city
     before = _snapshot(folder)
@@ -79,8 +82,9 @@ def test_output_inside_the_bundle_is_refused(city, bundle, capsys, tmp_path):
     assert not (bundle / "report.txt").exists()
 
 
-@pytest.mark.parametrize("command", [["report"], ["compliance"], ["figures"], ["batch"],
-                                     ["contrib", "add"]])
+@pytest.mark.parametrize(
+    "command", [["report"], ["compliance"], ["figures"], ["batch"], ["contrib", "add"]]
+)
 def test_output_under_a_file_or_onto_a_folder(command, city, tmp_path, bundle, capsys):
     _folder, args = city
     a_file = tmp_path / "plain.txt"
@@ -98,7 +102,7 @@ def test_output_under_a_file_or_onto_a_folder(command, city, tmp_path, bundle, c
         cases = [a_file / "rejects.csv", a_folder]
     elif command in (["compliance"], ["figures"]):
         base = [*command, *args, "--output-dir"]
-        cases = [a_file / "sub", a_file]          # a file cannot be the output folder
+        cases = [a_file / "sub", a_file]  # a file cannot be the output folder
     else:
         base = [*command, *args, "-o"]
         cases = [a_file / "report.txt", a_folder]
@@ -116,8 +120,10 @@ def test_a_slug_cannot_write_outside_maps(slug, tmp_path, bundle, capsys):
     data_dir = tmp_path / "data"
     make_city(data_dir, stores=False)
     toml = data_dir / "metz" / "city.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("[city]\n", f'[city]\nslug = "{slug}"\n'),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("[city]\n", f'[city]\nslug = "{slug}"\n'),
+        encoding="utf-8",
+    )
     code, _, err = run(capsys, "report", "metz", "--data-dir", data_dir, "--bundle", bundle)
     assert code == 2 and "city.slug" in one_line_error(err)
     # the same name as the CITY argument
@@ -135,8 +141,18 @@ def test_symlinked_store_is_written_through(tmp_path, bundle, capsys):
     (folder / "perimeters.geojson").symlink_to(real)
     source = tmp_path / "decree.geojson"
     source.write_text(geojson([BOX]), encoding="utf-8")
-    code, _out, err = run(capsys, "perimeters", "add", source, "metz", "--data-dir", data_dir,
-                         "--bundle", bundle, *DECREE)
+    code, _out, err = run(
+        capsys,
+        "perimeters",
+        "add",
+        source,
+        "metz",
+        "--data-dir",
+        data_dir,
+        "--bundle",
+        bundle,
+        *DECREE,
+    )
     assert code == 0, err
     assert (folder / "perimeters.geojson").is_symlink()
     import json
@@ -159,8 +175,12 @@ def test_lock_path_that_is_a_folder(city, tmp_path, capsys):
 def _tmpfs(folder: Path, size: str = "64k"):
     """A tiny tmpfs mounted on ``folder`` (we run as root), or a skip saying why not."""
     folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          check=False, capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode})")
     try:
@@ -176,14 +196,25 @@ def test_read_only_mount_keeps_the_store_and_says_so(tmp_path, bundle, capsys):
         folder = make_city(data_dir)
         (folder / "perimeters.geojson.lock").touch()
         before = _snapshot(folder)
-        done = subprocess.run(["mount", "-o", "remount,ro", str(mount)],
-                              check=False, capture_output=True, text=True)
+        done = subprocess.run(
+            ["mount", "-o", "remount,ro", str(mount)], check=False, capture_output=True, text=True
+        )
         if done.returncode != 0:
             pytest.skip(f"cannot remount read-only ({done.stderr.strip()})")
         source = tmp_path / "decree.geojson"
         source.write_text(geojson([BOX]), encoding="utf-8")
-        code, _, err = run(capsys, "perimeters", "add", source, "metz", "--data-dir", data_dir,
-                           "--bundle", bundle, *DECREE)
+        code, _, err = run(
+            capsys,
+            "perimeters",
+            "add",
+            source,
+            "metz",
+            "--data-dir",
+            data_dir,
+            "--bundle",
+            bundle,
+            *DECREE,
+        )
         assert code == 2, err
         line = one_line_error(err)
         assert "Read-only file system" in line, line
@@ -198,7 +229,7 @@ def test_disk_full_keeps_the_store_and_says_so(tmp_path, bundle, capsys):
         folder = make_city(data_dir)
         filler = mount / "filler"
         fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-        try:                                    # fill the file system to the last block
+        try:  # fill the file system to the last block
             while os.write(fd, b"\0" * 1024):
                 pass
         except OSError:
@@ -208,8 +239,18 @@ def test_disk_full_keeps_the_store_and_says_so(tmp_path, bundle, capsys):
         before = digest(folder / "perimeters.geojson")
         source = tmp_path / "decree.geojson"
         source.write_text(geojson([BOX]), encoding="utf-8")
-        code, _, err = run(capsys, "perimeters", "add", source, "metz", "--data-dir", data_dir,
-                           "--bundle", bundle, *DECREE)
+        code, _, err = run(
+            capsys,
+            "perimeters",
+            "add",
+            source,
+            "metz",
+            "--data-dir",
+            data_dir,
+            "--bundle",
+            bundle,
+            *DECREE,
+        )
         assert code == 2, err
         line = one_line_error(err)
         assert "No space left on device" in line and "left as it was" in line, line

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geocover import settings
 from geocover.errors import GeocoverError
 from geocover.io.files import write_atomic
 from geocover.io.guard import check_output_path, protected_files
 
+if TYPE_CHECKING:
+    from geocover.pipeline.analysis import Analysis
+
 
 def add_city_options(parser: argparse.ArgumentParser) -> None:
     """CITY, --insee, --bundle, --data-dir: which commune, from where."""
     parser.add_argument(
         "city", nargs="?", default=None,
-        help="a configured city (a folder of data/ with a city.toml, e.g. metz, paris); default metz",
+        help="a configured city (a folder of data/ with a city.toml, e.g. metz, paris); "
+        "default metz",
     )
-    parser.add_argument("--insee", metavar="CODE", help="any French commune by INSEE code (e.g. 57463)")
+    parser.add_argument("--insee", metavar="CODE",
+                        help="any French commune by INSEE code (e.g. 57463)")
     parser.add_argument(
         "--bundle", metavar="DIR", type=Path,
         help="offline bundle folder laid out like ../shared/data (default $GEOCOVER_BUNDLE); "
@@ -33,7 +40,8 @@ def add_city_options(parser: argparse.ArgumentParser) -> None:
 def add_perimeter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--perimeters", metavar="FILE", type=Path,
-        help="a perimeter file to use instead of the city's (test a digitization before committing it)",
+        help="a perimeter file to use instead of the city's "
+        "(test a digitization before committing it)",
     )
     parser.add_argument(
         "--assume-crs", metavar="CRS",
@@ -68,10 +76,8 @@ def _city_files(args: argparse.Namespace) -> list[Path | None]:
     if city.folder != Path("."):
         files.append(city.folder / "city.toml")
         if city_arg:
-            try:
+            with contextlib.suppress(GeocoverError):
                 files.append(find_city_file(city_arg, getattr(args, "data_dir", None)))
-            except GeocoverError:
-                pass
     return files
 
 
@@ -84,8 +90,8 @@ def check_outputs(
     :func:`geocover.io.guard.check_output_path`). Exit 2, nothing touched."""
     data_dir = getattr(args, "data_dir", None) or settings.default_data_dir()
     protected = [*protected_files(data_dir), *_city_files(args)]
-    read: list[Path | None] = [*inputs, getattr(args, "perimeters", None), getattr(args, "file", None),
-                               getattr(args, "osm", None)]
+    read: list[Path | None] = [*inputs, getattr(args, "perimeters", None),
+                               getattr(args, "file", None), getattr(args, "osm", None)]
     cameras = getattr(args, "cameras", None)
     if isinstance(cameras, list):
         read.extend(cameras)
@@ -114,11 +120,12 @@ def add_camera_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--osm-extract", metavar="NAME",
-        help="with --bundle: the OSM extract to read (osm/NAME-*.overpass.json); default the city's name",
+        help="with --bundle: the OSM extract to read (osm/NAME-*.overpass.json); "
+        "default the city's name",
     )
 
 
-def analysis_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def analysis_from_args(args: argparse.Namespace) -> Analysis:
     """Run :func:`geocover.analyse` with the common options."""
     from geocover.pipeline.analysis import analyse
 

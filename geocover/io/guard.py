@@ -126,7 +126,7 @@ def protected_files(data_dir: str | os.PathLike[str] | None) -> list[Path]:
     if data_dir is None:
         return []
     folder = Path(data_dir)
-    found = []
+    found: list[Path] = []
     for config in folder.glob("*/city.toml"):
         found.extend(config.parent / name for name in PROTECTED_NAMES)
     return found

@@ -52,7 +52,7 @@ def read_layers(path: str | Path) -> gpd.GeoDataFrame:
     if any((f.crs is None) != (crs is None) for f in frames):
         raise ValueError("some layers declare a CRS and others do not")
     parts = []
-    for name, frame in zip(layers, frames):
+    for name, frame in zip(layers, frames, strict=True):
         if crs is not None and frame.crs != crs:
             frame = frame.to_crs(crs)
         frame = frame.copy()

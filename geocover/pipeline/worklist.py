@@ -129,7 +129,7 @@ def write_worklist(frame: gpd.GeoDataFrame, prefix: str | Path) -> tuple[Path, P
          "geometry": {"type": "Point", "coordinates": [record["longitude"], record["latitude"]]}}
         for record in frame.drop(columns="geometry").to_dict("records")
     ]
-    collection = {"type": "FeatureCollection", "name": prefix.name, "features": features}
+    collection = {"type": "FeatureCollection", "name": Path(prefix).name, "features": features}
     replace_atomic(csv_path, buffer.getvalue().encode("utf-8"))
     replace_atomic(geojson_path, _dump_collection(collection))
     return csv_path, geojson_path

@@ -18,6 +18,7 @@ import shapely
 import shapely.errors
 import shapely.geometry
 from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
 
 #: Bounding boxes (west, south, east, north, in degrees) of France by the first digits of
 #: the INSEE code: metropolitan France and Corsica, then each overseas département or
@@ -52,20 +53,20 @@ def box_of(code: str) -> tuple[float, float, float, float]:
     return FRANCE_BOXES.get(code[:3], FRANCE_BOXES["metropole"])
 
 
-def geodesic_km2(geometry: shapely.Geometry) -> float:
+def geodesic_km2(geometry: BaseGeometry) -> float:
     """The area of a lon/lat polygon on the WGS 84 ellipsoid, in km²."""
     area, _ = _GEOD.geometry_area_perimeter(geometry)
     return abs(area) / 1e6
 
 
-def _area_geometry(raw: Any, where: str) -> shapely.Geometry:
+def _area_geometry(raw: Any, where: str) -> BaseGeometry:
     if not isinstance(raw, Mapping) or raw.get("type") not in ("Polygon", "MultiPolygon"):
         kind = raw.get("type") if isinstance(raw, Mapping) else type(raw).__name__
         raise ValueError(f"{where}: a {kind} where a Polygon or MultiPolygon is expected")
     if not _finite_numbers(raw.get("coordinates")):
         raise ValueError(f"{where}: coordinates that are not finite numbers")
     try:
-        geometry = shapely.geometry.shape(raw)
+        geometry = shapely.geometry.shape(dict(raw))
     except (KeyError, TypeError, ValueError, AttributeError, IndexError,
             shapely.errors.ShapelyError) as exc:
         raise ValueError(f"{where}: unreadable geometry ({exc})") from None
@@ -93,7 +94,7 @@ def finite_coordinates(value: Any, depth: int = 0) -> bool:
 _finite_numbers = finite_coordinates
 
 
-def _within_box(geometry: shapely.Geometry, code: str, where: str) -> None:
+def _within_box(geometry: BaseGeometry, code: str, where: str) -> None:
     west, south, east, north = box_of(code)
     x1, y1, x2, y2 = geometry.bounds
     if x1 < west or x2 > east or y1 < south or y2 > north:

@@ -25,6 +25,7 @@ Every remote source (geo.api.gouv.fr, Overpass, BAN) goes through :func:`fetch_j
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -78,13 +79,13 @@ class _BudgetedRetry(Retry):
         retry.budget = self.budget
         return retry
 
-    def sleep(self, response=None) -> None:  # type: ignore[no-untyped-def]
+    def sleep(self, response: Any = None) -> None:
         header = response.headers.get("Retry-After") if response is not None else None
         wait = None
         if header is not None and self.respect_retry_after_header:
             try:
                 wait = max(0.0, self.parse_retry_after(header))
-            except Exception:  # noqa: BLE001 - a garbled header: back off as usual
+            except Exception:
                 wait = None
         if wait is None:
             wait = self.get_backoff_time()
@@ -256,10 +257,9 @@ def fetch_text(
                           stale=True)
         raise
     if use_cache:
-        try:
+        # a cache that cannot be written is no reason to fail the command
+        with contextlib.suppress(OSError):
             _write_cache(path, key_text, final_url, text, now)
-        except OSError:
-            pass  # a cache that cannot be written is no reason to fail the command
     return Answer(decoded, final_url, now, from_cache=False)
 
 
@@ -285,7 +285,7 @@ def _request(
         try:
             result["ok"] = _exchange(url, params, data, files, method, what, source,
                                      deadline, stop)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+        except BaseException as exc:
             result["error"] = exc
 
     worker = threading.Thread(target=work, name="geocover-http", daemon=True)
@@ -329,7 +329,8 @@ def _exchange(
             raise SourceError(f"{what}: {url} redirected more than {settings.MAX_REDIRECTS} times")
         with response:
             if response.status_code >= 400:
-                retried = " after retries" if response.status_code in settings.RETRY_STATUSES else ""
+                retried = (" after retries" if response.status_code in settings.RETRY_STATUSES
+                           else "")
                 raise SourceError(
                     f"{what}: {response.url} answered HTTP {response.status_code}{retried}"
                 )
