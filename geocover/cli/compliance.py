@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from geocover.cli.common import (
     write_atomic,
 )
 from geocover.outputs.compliance import export_tables, render, summary
+from geocover.outputs.escape import strict_json
 from geocover.pipeline.provenance import provenance
 from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, compliance_tables
 
@@ -83,4 +83,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _json(data: object) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (strict_json(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +15,7 @@ import pyogrio
 from geocover import settings
 from geocover.errors import UsageError
 from geocover.io.files import write_atomic
+from geocover.outputs.escape import strict_json
 from geocover.pipeline.batch import BatchResult, coverage_columns
 
 # ----------------------------------------------------------------------------- outputs
@@ -55,7 +55,7 @@ def write_batch(result: BatchResult, out: str | Path) -> dict[str, Path]:
     """
     out = Path(out)
     paths = output_paths(out)
-    record_json = json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"
+    record_json = strict_json(result.provenance, ensure_ascii=False, indent=2) + "\n"
 
     tmp = _atomic_path(out)
     try:

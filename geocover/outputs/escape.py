@@ -113,6 +113,25 @@ def md_fenced(lines: list[str]) -> list[str]:
     return [fence, *lines, fence]
 
 
+def strict_json(value: Any, **kwargs: Any) -> str:
+    """``json.dumps`` that never writes NaN or Infinity (not JSON, RFC 8259): an unknown
+    number is ``null``."""
+    try:
+        return json.dumps(value, allow_nan=False, **kwargs)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False, **kwargs)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+
+
+def plain_text(text: str) -> str:
+    """Text for a terminal or a ``.txt`` file: control characters of the data (an ANSI
+    escape in a name could rewrite the terminal) are shown as ``\\xNN``, newlines and
+    tabs kept."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _finite(value: Any) -> Any:
     # NaN and infinities are not JSON; an unknown number is null.
     if isinstance(value, float) and not math.isfinite(value):

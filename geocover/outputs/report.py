@@ -6,14 +6,13 @@ and Markdown forms are for people and may change wording.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
-from geocover.outputs.escape import md_fenced, md_text
+from geocover.outputs.escape import md_fenced, md_text, plain_text, strict_json
 from geocover.pipeline.analysis import Analysis
 
 FORMATS = ("text", "markdown", "json")
@@ -434,9 +433,9 @@ def to_markdown(analysis: Analysis) -> str:
 def render(analysis: Analysis, fmt: str = "text") -> str:
     """The report in ``fmt``: "text", "markdown" or "json"."""
     if fmt == "json":
-        return json.dumps(to_dict(analysis), ensure_ascii=False, indent=2) + "\n"
+        return strict_json(to_dict(analysis), ensure_ascii=False, indent=2) + "\n"
     if fmt == "markdown":
         return to_markdown(analysis)
     if fmt == "text":
-        return to_text(analysis)
+        return plain_text(to_text(analysis))
     raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
