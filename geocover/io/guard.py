@@ -177,7 +177,8 @@ def check_output_path(
                     f"{option} {given} would overwrite {other}, {kind}: "
                     "choose another output path (nothing was written)"
                 )
-    if target.name in PROTECTED_NAMES and (target.parent / "city.toml").exists():
+    if (target.name in PROTECTED_NAMES or target.name.endswith(".lock")) and (
+            target.parent / "city.toml").exists():
         raise UsageError(
             f"{option} {given} would overwrite a city's {target.name}: choose another "
             "output path (nothing was written)"

@@ -121,7 +121,7 @@ def check_commune_feature(data: Any, code: str, official_area_km2: float | None 
     if not isinstance(props, Mapping):
         raise ValueError(f"{where}: the Feature has no properties")
     given = props.get("code")
-    if given is not None and str(given) != code:
+    if given is None or str(given) != code:
         raise ValueError(f"the answer is commune {given!r}, not {code}")
     geometry = _area_geometry(data.get("geometry"), where)
     _within_box(geometry, code, where)
