@@ -65,21 +65,25 @@ def html_text(value: Any) -> str:
 
 
 _MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;"}
-_ASCII_PUNCTUATION = frozenset("!#$%'()*+,-./:;=?@[\\]^_`{|}~")
+#: The characters that open Markdown constructs inside a line (emphasis, code, links,
+#: images, tables, headings, strike-through, math and template braces); the others
+#: (".", "-", "(", "%"…) only mean something at the start of a line, which a field never is.
+_MD_SPECIAL = frozenset("\\`*_[]|#!~{}$")
 
 
 def md_text(value: Any) -> str:
     r"""``value`` as inert Markdown text, safe in a paragraph, a list item or a table cell.
 
-    Every ASCII punctuation character is backslash-escaped (CommonMark lets any of them
-    be), ``<``, ``>``, ``&`` and ``"`` become HTML entities (no tag, attribute or entity
-    of the text survives rendering), and line breaks become spaces (a table row or list
-    item cannot be broken out of). Rendered, the text reads exactly as given.
+    The characters that open Markdown constructs within a line are backslash-escaped
+    (CommonMark lets any ASCII punctuation be), ``<``, ``>``, ``&`` and ``"`` become HTML
+    entities (no tag, attribute or entity of the text survives rendering), and line
+    breaks become spaces (a table row or list item cannot be broken out of). Rendered,
+    the text reads exactly as given.
 
     Examples
     --------
     >>> md_text('<img src=x onerror=alert(1)>')
-    '&lt;img src\\=x onerror\\=alert\\(1\\)&gt;'
+    '&lt;img src=x onerror=alert(1)&gt;'
     >>> md_text("a | b")
     'a \\| b'
     """
@@ -89,7 +93,7 @@ def md_text(value: Any) -> str:
     for ch in text:
         if ch in _MD_ENTITIES:
             out.append(_MD_ENTITIES[ch])
-        elif ch in _ASCII_PUNCTUATION:
+        elif ch in _MD_SPECIAL:
             out.append("\\" + ch)
         else:
             out.append(ch)
