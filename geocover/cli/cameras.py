@@ -150,3 +150,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 ACTIONS.append(register_fetch)
+
+from geocover.cli.cameras_extract import register_extract  # noqa: E402
+
+ACTIONS.append(register_extract)

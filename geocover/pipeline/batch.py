@@ -254,6 +254,7 @@ def run_batch(
     workers: int = 1,
     progress: Callable[[int, int, float], None] | None = progress_to_stderr,
     progress_every: int = PROGRESS_EVERY,
+    sources: Sequence[SourceInfo] = (),
 ) -> BatchResult:
     """Figures for every commune of ``departement``.
 
@@ -274,6 +275,9 @@ def run_batch(
     progress : callable, optional
         ``progress(done, total, seconds)`` every ``progress_every`` communes and at the
         end; default a line on stderr; None for silence.
+    sources : SourceInfo, optional
+        Where camera sources looked (see :mod:`geocover.pipeline.known`); a source not
+        described covers the communes where it has cameras.
 
     Examples
     --------
@@ -303,8 +307,8 @@ def run_batch(
     frame, outside, failures = compute_communes(
         communes, cameras, presets, crs, workers=workers, progress=progress,
         progress_every=progress_every, start=start, strict=True)
-    frame = annotate(frame, sources_of(cameras["id"] if len(cameras) else []), departement,
-                     frame.geometry.to_numpy())
+    frame = annotate(frame, sources_of(cameras["id"] if len(cameras) else [], sources),
+                     departement, frame.geometry.to_numpy())
     if outside:
         warnings.append(f"{outside} camera(s) lie within no commune of département "
                         f"{departement} (or exactly on a border): not counted")
