@@ -25,7 +25,7 @@ def _osmium_tool_read(path) -> dict[str, tuple[float, float]]:
                          capture_output=True, text=True, check=True, timeout=60).stdout
     found = {}
     for line in out.splitlines():
-        fields = dict((f[0], f[1:]) for f in line.split(" "))
+        fields = {f[0]: f[1:] for f in line.split(" ")}
         kind = line[0]
         if kind == "n":
             found[f"osm:node/{line.split(' ')[0][1:]}"] = (float(fields["x"]), float(fields["y"]))

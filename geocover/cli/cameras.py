@@ -151,6 +151,6 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 ACTIONS.append(register_fetch)
 
-from geocover.cli.cameras_extract import register_extract  # noqa: E402
+from geocover.cli.cameras_extract import register_extract
 
 ACTIONS.append(register_extract)

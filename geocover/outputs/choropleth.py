@@ -27,7 +27,12 @@ from geocover.outputs.webmap.style import (
     OSM_ATTRIBUTION_HTML,
     OSM_TILES_URL,
 )
-from geocover.pipeline.known import STATUS_KNOWN, STATUS_NONE_FOUND, STATUS_UNKNOWN, coverage_columns
+from geocover.pipeline.known import (
+    STATUS_KNOWN,
+    STATUS_NONE_FOUND,
+    STATUS_UNKNOWN,
+    coverage_columns,
+)
 
 #: Coordinates of the page in units of 1e-4° (about 11 m): enough for a national map.
 DISPLAY_SCALE = 10_000
@@ -91,7 +96,7 @@ def _breaks(values: np.ndarray) -> list[float]:
     qs = np.quantile(positive, [0.2, 0.4, 0.6, 0.8, 0.95])
     out: list[float] = []
     for q in qs:
-        digits = 1 - int(math.floor(math.log10(q))) if q > 0 else 0
+        digits = 1 - math.floor(math.log10(q)) if q > 0 else 0
         r = round(float(q), digits)
         if not out or r > out[-1]:
             out.append(r)

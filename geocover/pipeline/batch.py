@@ -22,7 +22,6 @@ bound for the cameras known, and the cameras known are a lower bound of what exi
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -39,7 +38,6 @@ from pyproj import Geod
 from geocover import settings
 from geocover.errors import UsageError
 from geocover.model.crs import metric_crs
-from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
 from geocover.pipeline.known import (
     SourceInfo,
     annotate,
@@ -47,6 +45,7 @@ from geocover.pipeline.known import (
     coverage_columns,
     sources_of,
 )
+from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
 from geocover.sources.communes import load_departement
 
 _GEOD = Geod(ellps="WGS84")
@@ -123,7 +122,7 @@ def commune_task(
         "area_km2": planar_km2,
         "geodesic_area_km2": geodesic_km2,
         "planar_vs_geodesic": (planar_km2 - geodesic_km2) / geodesic_km2 if geodesic_km2 else None,
-        "cameras": int(len(inside)),
+        "cameras": len(inside),
         "cameras_by_source": json.dumps(dict(sorted(by_source.items()))),
     }
     cams_m = None
@@ -304,7 +303,7 @@ def run_batch(
         cameras, files_read, warnings = departement_cameras(departement, camera_files,
                                                             data_dir=data_dir)
     cameras = cameras.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
-    frame, outside, failures = compute_communes(
+    frame, outside, _ = compute_communes(
         communes, cameras, presets, crs, workers=workers, progress=progress,
         progress_every=progress_every, start=start, strict=True)
     frame = annotate(frame, sources_of(cameras["id"] if len(cameras) else [], sources),
@@ -445,7 +444,7 @@ def _safe_task(row, cams, presets, failures):
         return commune_task(row, cams, presets)
     try:
         return commune_task(row, cams, presets)
-    except Exception as exc:  # reported by commune, the partition goes on
+    except Exception as exc:  # noqa: BLE001 - reported by commune, the partition goes on
         failures.append((str(row["code"]), str(row["name"]), f"{type(exc).__name__}: {exc}"))
         out = {"code": str(row["code"]), "name": str(row["name"]), "crs": row["crs"],
                "area_km2": np.nan, "geodesic_area_km2": np.nan, "planar_vs_geodesic": np.nan,

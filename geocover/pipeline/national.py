@@ -294,13 +294,13 @@ def _provenance(parts, deps, inputs, presets, bundle_path, frame, engine, reach,
         occlusion=False,
         failures=[{"code": c, "name": n, "reason": r} for c, n, r in failures],
         notes=[
-            "coverage: union of the fields of view inside each commune, not occluded by "
-            "buildings (an upper bound for the cameras known)",
-            "cameras_known: the largest count of a single source (the sources overlap and "
-            "are not matched across sources); NA = no camera known (no source looked there)",
+            ("coverage: union of the fields of view inside each commune, not occluded by "
+             "buildings (an upper bound for the cameras known)"),
+            ("cameras_known: the largest count of a single source (the sources overlap and "
+             "are not matched across sources); NA = no camera known (no source looked there)"),
             "cameras: camera sites listed, summed over the sources",
-            "area_km2 in each département's metric CRS (column crs); geodesic_area_km2 on "
-            "the WGS 84 ellipsoid",
+            ("area_km2 in each département's metric CRS (column crs); geodesic_area_km2 on "
+             "the WGS 84 ellipsoid"),
         ],
     )
 

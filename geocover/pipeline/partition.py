@@ -68,7 +68,7 @@ def run_partition(
 
     start = time.perf_counter()
     crs = metric_crs(communes)
-    frame, outside, failures = compute_communes(communes, cameras, presets, crs, strict=False)
+    frame, _, failures = compute_communes(communes, cameras, presets, crs, strict=False)
     frame = annotate(frame, sources, departement, frame.geometry.to_numpy())
     frame.insert(2, "departement", departement)
     frame["display_wkb"] = display_outlines(frame.geometry, crs, display_tolerance_m)
