@@ -22,6 +22,7 @@ synthetic in the results; they are never presented as a city's data. Results go 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -56,10 +57,8 @@ class PeakRSS:
     def _total(self) -> int:
         total = 0
         for proc in [self._me, *self._me.children(recursive=True)]:
-            try:
+            with contextlib.suppress(Exception):  # a child that just ended
                 total += proc.memory_info().rss
-            except Exception:  # noqa: BLE001, S110 - a child that just ended
-                pass
         return total
 
     def _run(self, every_s: float) -> None:
@@ -67,7 +66,7 @@ class PeakRSS:
             self.peak = max(self.peak, self._total())
             self._stop.wait(every_s)
 
-    def __enter__(self) -> PeakRSS:  # noqa: PYI034
+    def __enter__(self) -> PeakRSS:
         self._thread.start()
         return self
 
@@ -112,7 +111,7 @@ def synthetic_cameras(n: int, seed: int = 13):
         ys[rows] = got_y[:len(rows)]
     types = rng.choice(["fixed", "dome"], size=n, p=[0.6, 0.4])
     directions = [[(float(d), float(d))] if t == "fixed" else []
-                  for t, d in zip(types, rng.uniform(0, 360, n))]
+                  for t, d in zip(types, rng.uniform(0, 360, n), strict=True)]
     return gpd.GeoDataFrame(
         {"id": [f"contrib:synthetic-benchmark:{i}" for i in range(n)], "camera_type": types,
          "directions": directions, "height_m": rng.uniform(3, 12, n), "tilt_deg": np.nan},

@@ -80,13 +80,15 @@ def _independent_areas(path, code):
     data = json.loads(path.read_text(encoding="utf-8"))
     feature = next(f for f in data["features"] if f["properties"]["code"] == code)
     geometry = feature["geometry"]
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
     geod = Geod(ellps="WGS84")
     to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
     geodesic = planar = 0.0
     for polygon in polygons:
         for k, ring in enumerate(polygon):
-            lons, lats = map(list, zip(*ring))
+            lons, lats = map(list, zip(*ring, strict=True))
             sign = 1 if k == 0 else -1
             geodesic += sign * abs(geod.polygon_area_perimeter(lons, lats)[0])
             x, y = to_l93.transform(lons, lats)
@@ -145,8 +147,8 @@ def test_cli_batch(cli, bundle, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "727/727 communes" in result.stderr
     assert "727 communes of 1 département(s)" in result.stdout
-    assert out.is_file() and out.with_suffix(".csv").is_file() and out.with_suffix(".html").is_file()
-    assert out.with_suffix(".parquet").is_file()
+    for suffix in (".gpkg", ".csv", ".html", ".parquet"):
+        assert out.with_suffix(suffix).is_file()
     csv_text = out.with_suffix(".csv").read_text()
     rows = list(__import__("csv").DictReader(csv_text.splitlines()))
     unknown = sum(1 for r in rows if r["camera_status"] == "no camera known")
@@ -309,7 +311,8 @@ def test_choropleth_in_a_browser(moselle, tmp_path):
         assert "mi" not in scale and "ft" not in scale
         legend = page.locator(".gc-ch-legend").bounding_box()
         box = page.locator(".leaflet-control-scale").bounding_box()
-        assert (box["y"] >= legend["y"] + legend["height"] or box["x"] >= legend["x"] + legend["width"]
+        assert (box["y"] >= legend["y"] + legend["height"]
+                or box["x"] >= legend["x"] + legend["width"]
                 or box["x"] + box["width"] <= legend["x"])
         assert not traffic.problems()
         close_page(page)

@@ -41,7 +41,7 @@ def test_monaco_extract_against_the_osmium_tool(bundle):
     assert len(independent) == 16  # the bundle's README: 16 man_made=surveillance nodes
     assert extract.nodes == 16 and extract.ways == 0
     assert sorted(cameras["id"]) == sorted(independent)
-    for cid, point in zip(cameras["id"], cameras.geometry):
+    for cid, point in zip(cameras["id"], cameras.geometry, strict=True):
         assert (point.x, point.y) == pytest.approx(independent[cid], abs=1e-7)
     assert extract.timestamp == "2025-02-07T01:02:45Z"
     assert not [p for p in problems if "skipped" in p.reason]
@@ -84,7 +84,7 @@ def test_ways_and_skipped_elements(tmp_path):
 def test_not_an_osm_file(tmp_path):
     bad = tmp_path / "bad.osm.pbf"
     bad.write_bytes(b"not a pbf at all")
-    with pytest.raises(DataError, match="bad.osm.pbf"):
+    with pytest.raises(DataError, match=r"bad\.osm\.pbf"):
         read_extract(bad)
     with pytest.raises(DataError, match="no such file"):
         read_extract(tmp_path / "missing.osm.pbf")

@@ -12,7 +12,7 @@ from typing import Any
 from geocover.errors import UsageError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     from geocover.model.fov import DEFAULT_PRESETS, PRESETS
 
     parser = sub.add_parser(

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-def register_extract(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_extract(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = actions.add_parser(
         "extract",
         help="read every man_made=surveillance node and way of an OSM extract (.osm.pbf)",

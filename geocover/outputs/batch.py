@@ -11,7 +11,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pyogrio
 
 from geocover.errors import UsageError

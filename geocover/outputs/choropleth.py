@@ -20,7 +20,7 @@ import shapely
 
 from geocover import settings
 from geocover.outputs.escape import html_text
-from geocover.outputs.webmap.elements import GeocoverMap, _Call, _DataLayer
+from geocover.outputs.webmap.elements import GeocoverMap, _Call, _DataLayer, page_of
 from geocover.outputs.webmap.encode import _preset_label
 from geocover.outputs.webmap.style import (
     IGN_ATTRIBUTION_HTML,
@@ -172,7 +172,7 @@ def choropleth_page(frame: pd.DataFrame, presets: tuple[str, ...], *, title: str
         "geom": [_encode(g) if g is not None else None for g in geoms],
     }
     density_values = pd.to_numeric(density, errors="coerce").to_numpy(dtype=float)
-    figures = [{"key": "density", "column": "density", "unit": "per km²",
+    figures: list[dict[str, Any]] = [{"key": "density", "column": "density", "unit": "per km²",
                 "label": "Cameras known per km² (largest single source)",
                 "breaks": _breaks(density_values)}]
     for k, preset in enumerate(presets):
@@ -199,7 +199,7 @@ def choropleth_page(frame: pd.DataFrame, presets: tuple[str, ...], *, title: str
     fmap = GeocoverMap(tiles=None, control_scale=False, prefer_canvas=True,
                        location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6,
                        extra_static=("choropleth.js", "choropleth.css"))
-    fmap.get_root().title = html_text(title)
+    page_of(fmap).title = html_text(title)
     fmap.add_child(_Call("setup", {"attribution": [OSM_ATTRIBUTION_HTML, IGN_ATTRIBUTION_HTML],
                                    "maxZoom": 18,
                                    "bounds": [[round(miny, 4), round(minx, 4)],
@@ -209,4 +209,4 @@ def choropleth_page(frame: pd.DataFrame, presets: tuple[str, ...], *, title: str
                          max_zoom=19, control=False).add_to(fmap)
     fmap.add_child(_DataLayer("choropleth", data, options, name=title))
     fmap.add_child(_Call("done"))
-    return fmap.get_root().render()
+    return page_of(fmap).render()

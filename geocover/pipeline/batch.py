@@ -212,6 +212,7 @@ def assign_cameras(cameras: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.
     by one spatial join; indexed like ``cameras``."""
     if cameras.empty:
         return pd.Series([], index=cameras.index, dtype=object, name="code")
+    assert communes.crs is not None, "communes are read with their CRS"
     joined = gpd.sjoin(
         cameras[["geometry"]].to_crs(communes.crs), communes[["code", "geometry"]],
         how="left", predicate="within",
@@ -280,8 +281,8 @@ def run_batch(
 
     Examples
     --------
-    >>> result = run_batch("57", bundle="../shared/data", progress=None)  # doctest: +SKIP
-    >>> len(result.communes)  # doctest: +SKIP
+    >>> result = run_batch("57", bundle="../shared/data", progress=None)
+    >>> len(result.communes)
     727
     """
     from geocover.model import fov
@@ -394,10 +395,11 @@ def compute_communes(
         communes_m = communes[["code", "geometry"]].to_crs(crs)
         near = _nearby(cameras.to_crs(crs), communes_m, presets)
     by_code: dict[str, list[int]] = {}
-    for idx, code in cameras["code"].dropna().items():
-        by_code.setdefault(str(code), []).append(int(idx))
+    known = cameras["code"].dropna()
+    for label, code in zip(known.index.tolist(), known.tolist(), strict=True):
+        by_code.setdefault(str(code), []).append(int(label))
     member_sets = {code: set(members) for code, members in by_code.items()}
-    for idx, code in zip(near["camera"], near["code"]):
+    for idx, code in zip(near["camera"], near["code"], strict=True):
         key = str(code)
         members = by_code.setdefault(key, [])
         seen = member_sets.setdefault(key, set())
@@ -418,7 +420,7 @@ def compute_communes(
             cameras_m[_field_column(preset)] = fov.fields_of_view(cameras_m, preset).to_numpy()
     items = []
     for i, (code, name, geom) in enumerate(zip(communes["code"].astype(str), communes["name"],
-                                               communes.geometry)):
+                                               communes.geometry, strict=True)):
         row = {"code": code, "name": name, "geometry": geom, "crs": crs,
                "geometry_metric": metric_geoms[i]}
         idx = by_code.get(code)
@@ -444,7 +446,7 @@ def _safe_task(row, cams, presets, failures):
         return commune_task(row, cams, presets)
     try:
         return commune_task(row, cams, presets)
-    except Exception as exc:  # noqa: BLE001 - reported by commune, the partition goes on
+    except Exception as exc:
         failures.append((str(row["code"]), str(row["name"]), f"{type(exc).__name__}: {exc}"))
         out = {"code": str(row["code"]), "name": str(row["name"]), "crs": row["crs"],
                "area_km2": np.nan, "geodesic_area_km2": np.nan, "planar_vs_geodesic": np.nan,

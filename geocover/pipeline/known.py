@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -95,8 +96,8 @@ def sources_of(ids: Iterable[str], declared: Sequence[SourceInfo] = ()) -> list[
     return out
 
 
-def annotate(frame: pd.DataFrame, sources: Sequence[SourceInfo], departement: str,
-             geometries: np.ndarray) -> pd.DataFrame:
+def annotate(frame: gpd.GeoDataFrame, sources: Sequence[SourceInfo], departement: str,
+             geometries: np.ndarray) -> gpd.GeoDataFrame:
     """Add the per-source counts, ``cameras_known``, ``camera_status`` and
     ``density_per_km2`` to a table of commune figures (one row per commune, with
     ``cameras_by_source`` and ``area_km2``); ``geometries`` are the communes (EPSG:4326)

@@ -212,7 +212,8 @@ def _describe(client: Any) -> str:
     info = client.scheduler_info()
     workers = info.get("workers", {})
     threads = sum(w.get("nthreads", 1) for w in workers.values())
-    return f"dask.distributed at {client.scheduler.address} ({len(workers)} workers, {threads} threads)"
+    return (f"dask.distributed at {client.scheduler.address} ({len(workers)} workers, "
+            f"{threads} threads)")
 
 
 def _on_dask(client, deps, bundle_arg, cameras, reach, presets, inputs, retries, failures, tick):
@@ -228,7 +229,7 @@ def _on_dask(client, deps, bundle_arg, cameras, reach, presets, inputs, retries,
     for dep, fut in boxes_f.items():
         try:
             boxes[dep] = fut.result()
-        except Exception as exc:  # noqa: BLE001 - reported, the others go on
+        except Exception as exc:
             failures.append((dep, "", f"communes not loaded: {type(exc).__name__}: {exc}"))
     t_communes = time.perf_counter() - t0
     subsets = camera_subsets(cameras, boxes, reach)
@@ -244,13 +245,13 @@ def _on_dask(client, deps, bundle_arg, cameras, reach, presets, inputs, retries,
         dep = futures[fut]
         try:
             part = fut.result()
-        except Exception as exc:  # noqa: BLE001 - reported by commune below
+        except Exception as exc:
             reason = f"failed after {retries} retries: {type(exc).__name__}: {exc}"
             try:
                 communes = loads[dep].result()
                 failures.extend((str(c), str(n), reason)
-                                for c, n in zip(communes["code"], communes["name"]))
-            except Exception:  # noqa: BLE001
+                                for c, n in zip(communes["code"], communes["name"], strict=True))
+            except Exception:
                 failures.append((dep, "", reason))
             continue
         parts[dep] = part
@@ -270,7 +271,8 @@ def _provenance(parts, deps, inputs, presets, bundle_path, frame, engine, reach,
         files += [file_record(p, "communes", retrieved=part.retrieved, bundle=bundle_path)
                   for p in files_named(part.source, bundle_path)]
     files += [file_record(p, "cameras", bundle=bundle_path) for p in inputs.files if p.is_file()]
-    sources = [{"layer": "communes", "origin": "; ".join(sorted({p.source for p in parts.values()})),
+    origins = "; ".join(sorted({p.source for p in parts.values()}))
+    sources = [{"layer": "communes", "origin": origins,
                 "retrieved": ", ".join(sorted({p.retrieved for p in parts.values()})),
                 "attribution": "IGN – ADMIN EXPRESS (Licence Ouverte)", "count": len(frame)}]
     for source in inputs.sources:

@@ -119,19 +119,20 @@ def national_cameras(
         if is_osm_extract(path):
             frame, problems, extract = cameras_from_extract(path)
             box = shapely.to_wkb(shapely.box(*extract.bounds)) if extract.bounds else None
-            info = SourceInfo("osm", f"OpenStreetMap extract {path.name}"
-                              + (f" ({extract.timestamp})" if extract.timestamp else ""), box)
-            if any(s.key == "osm" for s in sources):  # merge the extents
-                old = next(s for s in sources if s.key == "osm")
+            label = (f"OpenStreetMap extract {path.name}"
+                     + (f" ({extract.timestamp})" if extract.timestamp else ""))
+            prev = next((s for s in sources if s.key == "osm"), None)
+            if prev is None:
+                add(frame, SourceInfo("osm", label, box), path, problems)
+            else:  # merge the extents
                 extent = None
-                if old.extent_wkb and box:
-                    extent = shapely.to_wkb(shapely.union(shapely.from_wkb(old.extent_wkb),
+                if prev.extent_wkb and box:
+                    extent = shapely.to_wkb(shapely.union(shapely.from_wkb(prev.extent_wkb),
                                                           shapely.from_wkb(box)))
-                sources[sources.index(old)] = SourceInfo("osm", f"{old.label}; {info.label}",
-                                                         extent or old.extent_wkb or box,
-                                                         old.departements)
-                info = None
-            add(frame, info, path, problems)
+                sources[sources.index(prev)] = SourceInfo("osm", f"{prev.label}; {label}",
+                                                          extent or prev.extent_wkb or box,
+                                                          prev.departements)
+                add(frame, None, path, problems)
         else:
             frame, problems = load_cameras_file(path)
             add(frame, None, path, problems)
@@ -143,12 +144,12 @@ def national_cameras(
             add(frame, None, None, problems)
         old = next((s for s in sources if s.key == "osm"), None)
         deps = tuple(overpass_departements)
-        info = SourceInfo("osm", "OpenStreetMap via Overpass, one request per département",
+        overpass = SourceInfo("osm", "OpenStreetMap via Overpass, one request per département",
                           old.extent_wkb if old else None, (old.departements if old else ()) + deps)
         if old is not None:
-            sources[sources.index(old)] = info
+            sources[sources.index(old)] = overpass
         else:
-            sources.append(info)
+            sources.append(overpass)
 
     frames = [f for f in frames if len(f)]
     if frames:
@@ -163,9 +164,11 @@ def national_cameras(
         warnings.append(f"{int(dup.sum())} camera id(s) read twice (e.g. "
                         f"{cameras['id'][dup].iloc[0]}): kept once")
         cameras = cameras[~dup].reset_index(drop=True)
-    counts = cameras["id"].map(camera_source).value_counts().to_dict() if len(cameras) else {}
+    per_source: dict[str, int] = {}
+    for key in cameras["id"].map(camera_source).tolist():
+        per_source[str(key)] = per_source.get(str(key), 0) + 1
     known = {s.key for s in sources}
-    for key in sorted(counts):
+    for key in sorted(per_source):
         if key not in known:
             sources.append(SourceInfo(key, key))
-    return CameraInputs(cameras, sources, read, warnings, {str(k): int(v) for k, v in counts.items()})
+    return CameraInputs(cameras, sources, read, warnings, per_source)

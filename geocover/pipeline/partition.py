@@ -88,7 +88,7 @@ def display_outlines(geometries: gpd.GeoSeries, crs: str, tolerance_m: float) ->
             raise ValueError("invalid result")
     except (shapely.errors.GEOSException, ValueError):
         simple = shapely.simplify(metric, tolerance_m / 2, preserve_topology=True)
-    back = gpd.GeoSeries(simple, crs=crs).to_crs(geometries.crs).to_numpy()
+    back = gpd.GeoSeries(simple, crs=crs).to_crs(geometries.crs or "EPSG:4326").to_numpy()
     return shapely.to_wkb(back, output_dimension=2)
 
 

@@ -73,7 +73,7 @@ def from_sous_surveillance(
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for number, props in zip(records.rows, records.props):
+    for number, props in zip(records.rows, records.props, strict=True):
         key = props.get("id_camera")
         if key is None or str(key).strip() == "":
             raise DataError("no id_camera", path, number)

@@ -92,23 +92,22 @@ def read_extract(path: str | PathLike[str]) -> Extract:
         stamp, bounds = _header(path)
         processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         for obj in processor.with_filter(wanted):
-            tags = {t.k: t.v for t in obj.tags}
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 nodes += 1
                 loc = obj.location
                 if not loc.valid():
                     continue
                 elements.append({"type": "node", "id": obj.id, "lat": loc.lat, "lon": loc.lon,
-                                 "tags": tags})
-            elif obj.is_way():
+                                 "tags": {t.k: t.v for t in obj.tags}})
+            elif isinstance(obj, osmium.osm.Way):
                 way_refs[obj.id] = [n.ref for n in obj.nodes]
-                way_tags[obj.id] = tags
+                way_tags[obj.id] = {t.k: t.v for t in obj.tags}
         if way_refs:
             needed = {ref for refs in way_refs.values() for ref in refs}
             where: dict[int, tuple[float, float]] = {}
             second = osmium.FileProcessor(str(path), osmium.osm.NODE)
             for node in second.with_filter(osmium.filter.IdFilter(needed)):
-                if node.location.valid():
+                if isinstance(node, osmium.osm.Node) and node.location.valid():
                     where[node.id] = (node.location.lon, node.location.lat)
             for wid, refs in way_refs.items():
                 points = [where[r] for r in refs if r in where]
