@@ -170,9 +170,61 @@ def _outputs_and_page(result) -> dict:
         shapes = page.evaluate("geocover.layers.communes.getLayers().length")
         close_page(page)
     sizes = {k: round(v.stat().st_size / 2**20, 2) for k, v in paths.items()}
+    checks = _checks(paths["parquet"])
     return {"write_s": round(write_s, 2), "page_mb": sizes["map"], "files_mb": sizes,
             "page_ready_s": round(ready_ms / 1000, 2), "page_opened_s": round(opened_s, 2),
-            "page_shapes": shapes, "page_problems": traffic.problems()[:3]}
+            "page_shapes": shapes, "page_problems": traffic.problems()[:3], **checks}
+
+
+def _checks(table_path: Path, sample: int = 200, seed: int = 7) -> dict:
+    """The written table against independent computations: communes counted, a sample's
+    geodesic areas with pyproj.Geod, camera counts per source by a point-in-polygon test
+    of the bundle's files read with json (every commune with a camera, plus a sample)."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+    from pyproj import Geod
+
+    table = gpd.read_parquet(table_path).set_index("code")
+    communes = {}
+    for path in sorted((BUNDLE / "communes" / "france").glob("communes-*.geojson")):
+        for f in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            communes[f["properties"]["code"]] = shapely.geometry.shape(f["geometry"])
+    rng = np.random.default_rng(seed)
+    codes = sorted(communes)
+    picked = [codes[i] for i in rng.choice(len(codes), sample, replace=False)]
+    geod = Geod(ellps="WGS84")
+    area_diff = max(abs(abs(geod.geometry_area_perimeter(communes[c])[0]) / 1e6
+                        - table.loc[c, "geodesic_area_km2"]) for c in picked)
+
+    def points(path, keep=lambda p: True):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return np.array([f["geometry"]["coordinates"][:2] for f in data["features"]
+                         if keep(f["properties"])])
+
+    osm = json.loads((BUNDLE / "osm" / "paris-20250208-surveillance.overpass.json").read_text())
+    layers = {
+        "cameras_paris_police_2025": points(BUNDLE / "cameras" / "paris-police-2025-06-01.geojson"),
+        "cameras_sous_surveillance_net": points(
+            BUNDLE / "cameras" / "sous-surveillance-net-2025-06-01.geojson"),
+        "cameras_osm": np.array([
+            (e["lon"], e["lat"]) for e in osm["elements"]
+            if e.get("tags", {}).get("man_made") == "surveillance"
+            and str(e["tags"].get("surveillance:type", "camera")).lower() in ("camera", "alpr")]),
+    }
+    with_cameras = table.index[table["cameras"] > 0].tolist()
+    mismatches, checked = 0, 0
+    for code in sorted(set(with_cameras) | set(picked)):
+        for column, xy in layers.items():
+            inside = int(shapely.contains_xy(communes[code], xy[:, 0], xy[:, 1]).sum())
+            got = table.loc[code, column]
+            got = 0 if pd.isna(got) else int(got)
+            mismatches += got != inside
+            checked += 1
+    return {"check_communes": len(table), "check_bundle_communes": len(communes),
+            "check_area_sample": sample, "check_area_max_abs_km2": float(area_diff),
+            "check_count_cells": checked, "check_count_mismatches": int(mismatches)}
 
 
 def one(engine: str, deps: list[str], synthetic: int, presets: tuple[str, ...],
