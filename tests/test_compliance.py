@@ -14,12 +14,12 @@ from geocover import analyse
 from geocover.errors import UsageError
 from geocover.outputs import report
 from geocover.outputs.compliance import add_to_map, export_tables
+from geocover.schema.perimeters import add_years
 from geocover.sources.perimeters import load_perimeters
 from geocover.verdicts.compliance import (
     EXPIRY_WARNING_MONTHS,
     TABLES,
     ComplianceLayers,
-    add_years,
     authorization_table,
     compliance_tables,
 )

@@ -25,11 +25,11 @@ from geocover.io.files import read_vector
 from geocover.pipeline.contribute.places import CommuneCheck, _in_range, _metres
 from geocover.schema.city import City
 from geocover.schema.contrib_vocab import SWAPPED
-from geocover.schema.perimeters import status_of
+from geocover.schema.perimeters import authorization_end, status_of
 from geocover.schema.tags import (
     is_blank,
 )
-from geocover.schema.text import _add_years, _dump_collection, _today
+from geocover.schema.text import _dump_collection, _today
 from geocover.sources.communes import load_commune
 from geocover.sources.perimeters import load_perimeters
 
@@ -155,12 +155,12 @@ def add_perimeters(
                     f"{given!r}: one decree per addition", path, row,
                 )
         own_until = _text_or_none(record.get("valid_until"))
-        until = end or (dt.date.fromisoformat(own_until) if own_until else None)
-        feature_assumed = until is None
-        if until is None:
-            until = _add_years(start, settings.AUTHORIZATION_YEARS)
+        stated = end or (dt.date.fromisoformat(own_until) if own_until else None)
+        feature_assumed = stated is None
+        until = authorization_end(start, stated)
+        assert until is not None  # the decree date is required
         result.valid_until = until.isoformat()
-        if status_of(until, today) == "expired":
+        if status_of(start, until, today) == "expired":
             result.warnings.append(
                 f"{path}: row {row}: the authorization expired on {until.isoformat()} "
                 "(added all the same: past decrees are part of the record)"

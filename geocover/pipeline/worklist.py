@@ -18,7 +18,8 @@ from geocover.pipeline.contribute.policy import STALE_CHECK_YEARS
 from geocover.schema.tags import (
     is_blank,
 )
-from geocover.schema.text import _add_years, _dump_collection, _today
+from geocover.schema.perimeters import add_years
+from geocover.schema.text import _dump_collection, _today
 from geocover.sources.camera_files import (
     load_cameras_file,
 )
@@ -65,7 +66,7 @@ def worklist(
         ``check_date``, ``name``, ``source``, ``latitude``, ``longitude``, ``geometry``.
     """
     today = _today(today)
-    limit = _add_years(today, -stale_years)
+    limit = add_years(today, -stale_years)
     rows = []
     geometries = []
     for record in cameras.to_crs(settings.STORAGE_CRS).to_dict("records"):

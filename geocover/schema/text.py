@@ -52,13 +52,6 @@ def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year + years, day=28)
-
-
 def _dump_collection(data: Mapping[str, Any]) -> bytes:
     """A FeatureCollection with one feature per line: small diffs when it is versioned."""
     head = [f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"

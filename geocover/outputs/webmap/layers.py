@@ -32,6 +32,7 @@ from geocover.outputs.webmap.style import (
     COORDINATE_DECIMALS,
 )
 from geocover.pipeline.analysis import Analysis
+from geocover.schema.perimeters import BASIS_STATED, authorization_basis, authorization_end
 
 # ------------------------------------------------------------------ layers
 
@@ -112,10 +113,14 @@ def _perimeter_layer(analysis: Analysis) -> _DataLayer | None:
             continue
         status = str(p.get("status")) if p.get("status") in _STATUSES else "unknown"
         rows: list[list[Any]] = [["id", _text(p["id"])]]
-        for label, column in (("decree", "decree_ref"), ("decree date", "decree_date"),
-                              ("valid until", "valid_until")):
+        for label, column in (("decree", "decree_ref"), ("decree date", "decree_date")):
             if not _blank(p.get(column)):
                 rows.append([label, _text(p[column])])
+        end = authorization_end(p.get("decree_date"), p.get("valid_until"))
+        if end is not None:
+            basis = authorization_basis(p.get("decree_date"), p.get("valid_until"))
+            rows.append(["valid until", end.isoformat() if basis == BASIS_STATED else
+                         f"{end.isoformat()} (decree date + {settings.AUTHORIZATION_YEARS} years)"])
         rows.append(["status", labels[status]])
         url = p.get("source_url")
         if not _blank(url):
