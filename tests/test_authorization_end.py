@@ -78,10 +78,10 @@ def test_layer_tables_map_and_report_agree(analysis):
     assert layer_js is not None
     features = {f["r"][0][1]: f for f in json.loads(layer_js.data_js)}
     assert {k: f["s"] for k, f in features.items()} == layer
-    rows = dict((r[0], r[1]) for r in features["SYN-2010"]["r"])
+    rows = {r[0]: r[1] for r in features["SYN-2010"]["r"]}
     assert rows["valid until"] == "2015-01-01 (decree date + 5 years)"
     assert rows["status"] == "expired"
-    assert "valid until" not in dict((r[0], r[1]) for r in features["SYN-undated"]["r"])
+    assert "valid until" not in {r[0] for r in features["SYN-undated"]["r"]}
     # the report
     data = report.to_dict(analysis)
     assert data["perimeters"]["by_status"] == {"expired": 1, "valid": 1, "unknown": 1}

@@ -17,7 +17,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
-from geocover.schema.tags import is_blank
+from geocover.schema.blank import is_blank
 from geocover.schema.vocab import _LAT_NAMES, _LON_NAMES
 
 # ------------------------------------------------------------------------ reading files

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
 from geocover.pipeline.analysis import Analysis
+from geocover.schema.ids import camera_source
 
 FORMATS = ("text", "markdown", "json")
 SCHEMA_VERSION = 1
@@ -107,12 +108,6 @@ LOWER_BOUND = (
 )
 
 
-def source_key(camera_id: str) -> str:
-    """``osm``, ``contrib`` or ``list:<name>`` from a camera id."""
-    parts = str(camera_id).split(":")
-    return ":".join(parts[:2]) if parts[0] == "list" and len(parts) > 2 else parts[0]
-
-
 def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     cams = analysis.cameras
     n = 0 if cams is None else len(cams)
@@ -120,7 +115,7 @@ def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     by_type: dict[str, int] = {}
     if n:
         assert cams is not None
-        by_source = {str(k): int(v) for k, v in cams["id"].map(source_key).value_counts().sort_index().items()}
+        by_source = {str(k): int(v) for k, v in cams["id"].map(camera_source).value_counts().sort_index().items()}
         by_type = {str(k): int(v) for k, v in cams["camera_type"].fillna("unknown").value_counts().sort_index().items()}
     outside = analysis.cameras_outside_perimeters
     return {

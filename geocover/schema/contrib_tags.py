@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from geocover.schema.blank import is_blank
 from geocover.schema.contrib_vocab import (
     _ALIASES,
     _OSM_KEYS,
@@ -19,7 +20,6 @@ from geocover.schema.contrib_vocab import (
     InputRow,
 )
 from geocover.schema.tags import (
-    is_blank,
     parse_date,
     parse_direction,
     parse_height,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geocover import settings
+from geocover.schema.blank import text_or_none
 from geocover.schema.vocab import (
     CAMERA_TYPES,
     DIRECTION_KEYS,
@@ -263,19 +264,6 @@ def parse_date(value: str) -> str:
 # ------------------------------------------------------------------------ tags → fields
 
 
-def is_blank(value: Any) -> bool:
-    """None, NaN or white space: a value that was not given."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _text(value: Any) -> str | None:
-    return None if is_blank(value) else str(value).strip()
-
-
 def _default_fields() -> dict[str, Any]:
     return {
         "camera_type": "unknown",
@@ -332,7 +320,7 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
     fields = _default_fields()
     problems: list[Problem] = []
 
-    value = _text(tags.get("camera:type"))
+    value = text_or_none(tags.get("camera:type"))
     if value is not None:
         try:
             fields["camera_type"] = parse_camera_type(value)
@@ -342,7 +330,7 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
     failed: list[tuple[str, str, str]] = []
     used = None
     for key in DIRECTION_KEYS:
-        value = _text(tags.get(key))
+        value = text_or_none(tags.get(key))
         if value is None:
             continue
         try:
@@ -363,7 +351,7 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
         ("start_date", "installed", parse_date, "installation date left empty"),
     )
     for key, column, parser, fallback in simple:
-        value = _text(tags.get(key))
+        value = text_or_none(tags.get(key))
         if value is None:
             continue
         try:
@@ -372,7 +360,7 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
             problems.append(Problem(id, key, value, f"{exc}; {fallback}"))
 
     for key in ("check_date", "survey:date"):
-        value = _text(tags.get(key))
+        value = text_or_none(tags.get(key))
         if value is None:
             continue
         try:
@@ -388,6 +376,6 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
         ("operator", "operator"),
         ("name", "name"),
     ):
-        fields[column] = _text(tags.get(key))
-    fields["notes"] = _text(tags.get("note")) or _text(tags.get("description"))
+        fields[column] = text_or_none(tags.get(key))
+    fields["notes"] = text_or_none(tags.get("note")) or text_or_none(tags.get("description"))
     return fields, problems

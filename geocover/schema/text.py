@@ -10,9 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from geocover.schema.tags import (
-    is_blank,
-)
+from geocover.schema.blank import is_blank
 
 # --------------------------------------------------------------------------- small helpers
 

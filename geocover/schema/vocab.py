@@ -53,7 +53,6 @@ DIRECTION_KEYS: tuple[str, ...] = ("camera:direction", "direction", "surveillanc
 CAMERA_SURVEILLANCE_TYPES: tuple[str, ...] = ("camera", "alpr")
 
 _FLOAT_COLUMNS = ("height_m", "tilt_deg")
-_ID_PREFIXES = ("osm:", "list:", "contrib:")
 _LAT_NAMES = ("lat", "latitude", "y")
 _LON_NAMES = ("lon", "lng", "longitude", "x")
 #: Heights above this are rejected as implausible for a camera (metres).

@@ -12,12 +12,12 @@ import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import shapely
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
 from geocover.io.files import read_vector
+from geocover.schema.blank import is_blank
 from geocover.schema.perimeters import (
     PERIMETER_COLUMNS,
     OnInvalid,
@@ -86,7 +86,7 @@ def load_perimeters(
             frame[column] = None
     ids = []
     for row, value in enumerate(frame["id"]):
-        if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
+        if is_blank(value):
             value = f"p{row + 1}"
             warnings.append(f"{path}: row {row}: no id, called it {value}")
         ids.append(str(value).strip())

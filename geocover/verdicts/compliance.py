@@ -42,13 +42,14 @@ import shapely
 from geocover import settings
 from geocover.errors import UsageError
 from geocover.model.crs import metric_crs
-from geocover.schema.perimeters import (
-    date_or_none as _date,
-)
+from geocover.schema.blank import text_or_none
 from geocover.schema.perimeters import (
     authorization_basis,
     authorization_end,
     status_of,
+)
+from geocover.schema.perimeters import (
+    date_or_none as _date,
 )
 
 #: An authorization ending within this many months is reported as expiring.
@@ -200,8 +201,8 @@ def authorization_table(
             continue
         rows.append({
             "id": str(p["id"]),
-            "name": _text(p.get("name")),
-            "decree_ref": _text(p.get("decree_ref")),
+            "name": text_or_none(p.get("name")),
+            "decree_ref": text_or_none(p.get("decree_ref")),
             "decree_date": decree.isoformat() if decree else None,
             "valid_until": until.isoformat() if until else None,
             "valid_until_basis": basis,
@@ -217,13 +218,6 @@ def authorization_table(
     if perimeters.empty:
         frame.attrs["note"] = "no perimeter digitized: no authorization to check"
     return frame
-
-
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -278,8 +272,8 @@ def cameras_outside(
             nearest, distance = str(per.loc[k, "id"]), float(shapely.distance(point, per_geoms[k]))
         rows.append({
             "id": str(src["id"]),
-            "source": _text(src.get("source")),
-            "location_precision": _text(src.get("location_precision")),
+            "source": text_or_none(src.get("source")),
+            "location_precision": text_or_none(src.get("location_precision")),
             "reason": reason,
             "in_perimeters": ";".join(str(per.loc[k, "id"]) for k in inside) or None,
             "nearest_perimeter": nearest,
@@ -312,9 +306,9 @@ def perimeters_without_camera(
             continue
         rows.append({
             "id": str(p["id"]),
-            "name": _text(p.get("name")),
-            "decree_ref": _text(p.get("decree_ref")),
-            "status": _text(p.get("status")),
+            "name": text_or_none(p.get("name")),
+            "decree_ref": text_or_none(p.get("decree_ref")),
+            "status": text_or_none(p.get("status")),
             "area_km2": float(p.geometry.area) / 1e6,
         })
         geoms.append(p.geometry)
@@ -343,8 +337,8 @@ def perimeters_outside_commune(
         area = float(p.geometry.area)
         rows.append({
             "id": str(p["id"]),
-            "name": _text(p.get("name")),
-            "decree_ref": _text(p.get("decree_ref")),
+            "name": text_or_none(p.get("name")),
+            "decree_ref": text_or_none(p.get("decree_ref")),
             "area_km2": area / 1e6,
             "outside_km2": float(out_area[i]) / 1e6,
             "outside_share": float(out_area[i]) / area if area else None,

@@ -95,10 +95,10 @@ def _legend_html(*, perimeters: bool, cameras: set[str], fov: bool, cover: bool,
     if perimeters:
         items += [
             f"<li>{_swatch(_STYLES['valid'])}authorized perimeter, valid</li>",
-            f"<li>{_swatch(_STYLES['expired'])}authorized perimeter, expired "
-            f"(valid until, else decree date + {settings.AUTHORIZATION_YEARS} years)</li>",
-            f"<li>{_swatch(_STYLES['unknown'])}authorized perimeter, validity unknown "
-            "(no date)</li>",
+            (f"<li>{_swatch(_STYLES['expired'])}authorized perimeter, expired "
+             f"(valid until, else decree date + {settings.AUTHORIZATION_YEARS} years)</li>"),
+            (f"<li>{_swatch(_STYLES['unknown'])}authorized perimeter, validity unknown "
+             "(no date)</li>"),
         ]
     if cameras:
         for t, text in (("fixed", "fixed camera"), ("dome", "dome"), ("panning", "panning (PTZ)"),
