@@ -117,9 +117,9 @@ ROW_CASES: list[tuple[str, dict[str, str], str]] = [
     ("height-negative", dict(GOOD, height="-3"),
      re.escape("height='-3' is out of range: a camera height is more than 0 and at most 100 m")),
     ("unknown-camera-type", dict(GOOD, **{"camera:type": "bullet"}),
-     re.escape("camera:type='bullet' is not an OSM value (fixed, dome, panning or static)")),
+     re.escape("camera:type='bullet': not an OSM value (fixed, dome, panning or static)")),
     ("unknown-surveillance", dict(GOOD, surveillance="private"),
-     re.escape("surveillance='private' is not an OSM value (public, outdoor or indoor)")),
+     re.escape("surveillance='private': not an OSM value (public, outdoor or indoor)")),
     ("guard", dict(GOOD, **{"surveillance:type": "guard"}),
      re.escape("surveillance:type='guard' is a guard, not a camera: geocover takes cameras "
                "(camera or ALPR)")),
@@ -140,7 +140,7 @@ ROW_CASES: list[tuple[str, dict[str, str], str]] = [
     ("direction-empty-item", dict(GOOD, **{"camera:direction": "90;;180"}),
      re.escape("camera:direction='90;;180': empty item in the ';'-separated list '90;;180'")),
     ("two-problems", dict(GOOD, height="tall", surveillance="private"),
-     re.escape("surveillance='private' is not an OSM value (public, outdoor or indoor); "
+     re.escape("surveillance='private': not an OSM value (public, outdoor or indoor); "
                "height='tall': height 'tall' is not a number of metres (e.g. 5, 4.5 or 5 m)")),
 ]
 

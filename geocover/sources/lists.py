@@ -139,7 +139,7 @@ def from_list(
         in ``tags``.
     lat, lon : str, optional
         Coordinate columns of a CSV (default: detected among lat/latitude/y and
-        lon/lng/longitude/x).
+        lon/lng/long/longitude/x; :data:`geocover.schema.vocab.LAT_NAMES`, ``LON_NAMES``).
     precision : str or mapping, optional
         A :data:`PRECISIONS` value applied to every row, or a table translating the
         values of the mapped ``location_precision`` column (``{"croisement": "crossing"}``).

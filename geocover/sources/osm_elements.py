@@ -11,8 +11,7 @@ from geocover.errors import DataError
 from geocover.schema.blank import text_or_none
 from geocover.schema.frames import _frame, _row
 from geocover.schema.ids import OSM, osm_id
-from geocover.schema.tags import Problem, parse_tags
-from geocover.schema.vocab import CAMERA_SURVEILLANCE_TYPES
+from geocover.schema.tags import Problem, is_camera_surveillance_type, parse_tags
 
 # ------------------------------------------------------------------------ Overpass
 
@@ -61,7 +60,7 @@ def from_overpass(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, list[Probl
             )
             continue
         kind = text_or_none(tags.get("surveillance:type"))
-        if kind is not None and kind.lower() not in CAMERA_SURVEILLANCE_TYPES:
+        if kind is not None and not is_camera_surveillance_type(kind):
             problems.append(
                 Problem(cid, "surveillance:type", kind, "not a camera (camera or ALPR): skipped")
             )
