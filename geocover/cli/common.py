@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from geocover.io.files import write_atomic
+from geocover.io.atomic import replace_atomic
 
 
 def add_city_options(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +49,7 @@ def write_output(text: str, path: Path | None) -> None:
     if path is None or str(path) == "-":
         sys.stdout.write(text)
         return
-    write_atomic(path, text.encode("utf-8"))
+    replace_atomic(path, text.encode("utf-8"))
 
 
 def add_camera_options(parser: argparse.ArgumentParser) -> None:

@@ -31,7 +31,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from geocover.errors import UsageError
-from geocover.io.files import write_atomic
+from geocover.io.atomic import replace_atomic
 from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import LIST, UNKNOWN, camera_family
 
@@ -391,6 +391,6 @@ def write_figures(analysis: Analysis, directory: str | Path = "maps", *,
                   preset: str | None = None) -> list[Path]:
     """Write the map and the timeline PNGs into ``directory`` atomically; returns their paths."""
     map_path, timeline_path = figure_paths(analysis, directory)
-    write_atomic(map_path, _png(map_figure(analysis, preset=preset)))
-    write_atomic(timeline_path, _png(cameras_over_time_figure(analysis)))
+    replace_atomic(map_path, _png(map_figure(analysis, preset=preset)))
+    replace_atomic(timeline_path, _png(cameras_over_time_figure(analysis)))
     return [map_path, timeline_path]
