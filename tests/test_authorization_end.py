@@ -61,13 +61,17 @@ def test_the_rule_by_hand():
             status_of(None, None, TODAY)] == ["expired", "valid", "unknown"]
     assert status_of("2020-06-15", None, TODAY) == "valid"  # ends today: valid today
     assert status_of("2020-06-14", None, TODAY) == "expired"
-    assert [authorization_basis("2010-01-01", "2012-01-01"), authorization_basis("2010-01-01", None),
-            authorization_basis(None, None)] == [BASIS_STATED, BASIS_ASSUMED, BASIS_UNKNOWN]
+    assert [
+        authorization_basis("2010-01-01", "2012-01-01"),
+        authorization_basis("2010-01-01", None),
+        authorization_basis(None, None),
+    ] == [BASIS_STATED, BASIS_ASSUMED, BASIS_UNKNOWN]
 
 
 def test_layer_tables_map_and_report_agree(analysis):
     # the layer
-    layer = dict(zip(analysis.perimeters.frame["id"], analysis.perimeters.frame["status"]))
+    frame = analysis.perimeters.frame
+    layer = dict(zip(frame["id"], frame["status"], strict=True))
     assert layer == {"SYN-2010": "expired", "SYN-recent": "valid", "SYN-undated": "unknown"}
     # the compliance tables (valid authorizations beyond six months are not listed)
     table = authorization_table(analysis.perimeters.frame, today=TODAY).set_index("id")
@@ -86,6 +90,7 @@ def test_layer_tables_map_and_report_agree(analysis):
     data = report.to_dict(analysis)
     assert data["perimeters"]["by_status"] == {"expired": 1, "valid": 1, "unknown": 1}
     rows = {r["id"]: r for r in data["compliance"]["authorizations"]["rows"]}
-    assert rows["SYN-2010"]["status"] == "expired" and rows["SYN-2010"]["valid_until"] == "2015-01-01"
+    assert rows["SYN-2010"]["status"] == "expired"
+    assert rows["SYN-2010"]["valid_until"] == "2015-01-01"
     assert any("SYN-2010 expired on 2015-01-01 (decree date + 5 years)" in w
                for w in analysis.perimeters.warnings)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
@@ -79,7 +80,8 @@ def load_perimeters(
 
     null_geom = frame.geometry.isna() | frame.geometry.is_empty
     if null_geom.any():
-        raise DataError("a feature has no geometry", path, int(null_geom.to_numpy().nonzero()[0][0]))
+        raise DataError("a feature has no geometry", path,
+                        int(null_geom.to_numpy().nonzero()[0][0]))
 
     for column in PERIMETER_COLUMNS[:-1]:
         if column not in frame:
@@ -96,15 +98,21 @@ def load_perimeters(
         row = int(dup.to_numpy().nonzero()[0][0])
         raise DataError(f"duplicate id {frame['id'].iloc[row]!r}", path, row)
 
-    decree_dates = [_parse_date(v, path, i, "decree_date") for i, v in enumerate(frame["decree_date"])]
-    valid_until = [_parse_date(v, path, i, "valid_until") for i, v in enumerate(frame["valid_until"])]
-    for row, (start, end) in enumerate(zip(decree_dates, valid_until)):
+    decree_dates = [_parse_date(v, path, i, "decree_date")
+                    for i, v in enumerate(frame["decree_date"])]
+    valid_until = [_parse_date(v, path, i, "valid_until")
+                   for i, v in enumerate(frame["valid_until"])]
+    for row, (start, end) in enumerate(zip(decree_dates, valid_until, strict=True)):
         if start and end and end < start:
             raise DataError(f"valid_until {end} is before decree_date {start}", path, row)
     frame["decree_date"] = [d.isoformat() if d else None for d in decree_dates]
     frame["valid_until"] = [d.isoformat() if d else None for d in valid_until]
-    frame["status"] = [status_of(s, e, today) for s, e in zip(decree_dates, valid_until)]
-    for row, (status, start, end) in enumerate(zip(frame["status"], decree_dates, valid_until)):
+    frame["status"] = [
+        status_of(s, e, today) for s, e in zip(decree_dates, valid_until, strict=True)
+    ]
+    for row, (status, start, end) in enumerate(
+        zip(frame["status"], decree_dates, valid_until, strict=True)
+    ):
         if status == "expired":
             basis = "" if end else f" (decree date + {settings.AUTHORIZATION_YEARS} years)"
             warnings.append(
@@ -125,17 +133,21 @@ def load_perimeters(
                 int(rows[0]),
             )
         repaired = shapely.make_valid(frame.geometry.values[rows])
-        frame.loc[frame.index[rows], "geometry"] = [_polygonal(g) for g in repaired]
-        for row in rows:
+        frame.loc[frame.index[rows], "geometry"] = [  # type: ignore[index,assignment]  # pandas-stubs
+            _polygonal(g) for g in repaired
+        ]
+        for row in rows.tolist():
             warnings.append(f"{path}: row {row}: invalid polygon repaired (make_valid)")
         empty = frame.geometry.is_empty
         if empty.any():
-            raise DataError("the polygon has no area once repaired", path, int(empty.to_numpy().nonzero()[0][0]))
+            raise DataError("the polygon has no area once repaired", path,
+                            int(empty.to_numpy().nonzero()[0][0]))
     frame = frame[PERIMETER_COLUMNS[:-1] + ["status", "repaired", "geometry"]]
-    return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS), path, warnings)
+    return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS),
+                        path, warnings)
 
 
-def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
     """The polygonal part of a repaired geometry (make_valid may add stray lines)."""
     parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
