@@ -26,7 +26,7 @@ def register_extract(actions: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    from geocover.io.files import write_atomic
+    from geocover.io.atomic import replace_atomic
     from geocover.sources.camera_files import cameras_to_geojson
     from geocover.sources.osm_extract import cameras_from_extract
 
@@ -40,6 +40,6 @@ def run_extract(args: argparse.Namespace) -> int:
         print(f"  skipped {problem}", file=sys.stderr)
     if args.output is not None:
         data = cameras_to_geojson(cameras)
-        write_atomic(args.output, (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8"))
+        replace_atomic(args.output, (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8"))
         print(f"  cameras: {args.output}")
     return 0

@@ -4,8 +4,6 @@ GeoPackage, CSV, a provenance file and the choropleth page, each written atomica
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +13,13 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pyogrio
 
 from geocover.errors import UsageError
-from geocover.io.files import write_atomic
+from geocover.io.atomic import atomic_path, replace_atomic
 from geocover.outputs.choropleth import choropleth_page
 
 #: What ``-o`` may end with; the other files go beside it.
 SUFFIXES = (".gpkg", ".parquet")
 #: Columns of the run kept out of the tables (display outlines for the page).
 _INTERNAL = ("display_wkb",)
-
-
-def _atomic_path(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    os.unlink(tmp)  # GDAL and Arrow create the file themselves
-    return Path(tmp)
 
 
 def output_paths(out: str | Path) -> dict[str, Path]:
@@ -67,20 +57,14 @@ def write_batch(result: Any, out: str | Path, *, tiles: str = "osm") -> dict[str
     record_json = json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"
     frame = table(result)
 
-    tmp = _atomic_path(paths["parquet"])
-    try:
+    paths["parquet"].parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(paths["parquet"], create=False) as tmp:
         frame.to_parquet(tmp, index=False)
         arrow = pq.read_table(tmp)
         meta = dict(arrow.schema.metadata or {})
         meta[b"geocover:provenance"] = record_json.encode("utf-8")
         pq.write_table(arrow.replace_schema_metadata(meta), tmp)
-        os.replace(tmp, paths["parquet"])
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-    tmp = _atomic_path(paths["gpkg"])
-    try:
+    with atomic_path(paths["gpkg"], create=False) as tmp:
         pyogrio.write_dataframe(frame, tmp, layer="communes", driver="GPKG")
         files = result.provenance.get("files", [])
         provenance = pd.DataFrame({
@@ -89,14 +73,10 @@ def write_batch(result: Any, out: str | Path, *, tiles: str = "osm") -> dict[str
         })
         pyogrio.write_dataframe(provenance, tmp, layer="provenance", driver="GPKG",
                                 append=False)
-        os.replace(tmp, paths["gpkg"])
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     attrs = pd.DataFrame(frame.drop(columns="geometry"))
-    write_atomic(paths["csv"], attrs.to_csv(index=False, float_format="%.9g").encode("utf-8"))
-    write_atomic(paths["provenance"], record_json.encode("utf-8"))
-    write_atomic(paths["map"], choropleth(result, tiles=tiles).encode("utf-8"))
+    replace_atomic(paths["csv"], attrs.to_csv(index=False, float_format="%.9g").encode("utf-8"))
+    replace_atomic(paths["provenance"], record_json.encode("utf-8"))
+    replace_atomic(paths["map"], choropleth(result, tiles=tiles).encode("utf-8"))
     return paths
 
 

@@ -41,11 +41,11 @@ from geocover.model.crs import metric_crs
 from geocover.pipeline.known import (
     SourceInfo,
     annotate,
-    camera_source,
     coverage_columns,
     sources_of,
 )
 from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
+from geocover.schema.ids import camera_source
 from geocover.sources.communes import load_departement
 
 _GEOD = Geod(ellps="WGS84")

@@ -26,6 +26,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geocover.schema.ids import camera_source
+
+__all__ = ["SourceInfo", "annotate", "camera_source", "coverage_columns", "sources_of"]
+
 #: ``camera_status`` values.
 STATUS_KNOWN = "cameras known"
 STATUS_NONE_FOUND = "none in the sources that looked"
@@ -37,20 +41,6 @@ def coverage_columns(preset: str) -> tuple[str, str]:
     with the preset name's non-alphanumerics as ``_``."""
     slug = re.sub(r"[^0-9A-Za-z]+", "_", preset).strip("_").lower()
     return f"covered_km2_{slug}", f"share_{slug}"
-
-
-def camera_source(camera_id: str) -> str:
-    """The source family of a camera id: ``osm``, ``contrib`` or ``list:<list id>``.
-
-    Examples
-    --------
-    >>> camera_source("list:paris-bovp2019:1051"), camera_source("osm:node/1")
-    ('list:paris-bovp2019', 'osm')
-    """
-    parts = str(camera_id).split(":")
-    if parts[0] == "list" and len(parts) > 2:
-        return ":".join(parts[:2])
-    return parts[0] if len(parts) > 1 else "unknown"
 
 
 def source_column(key: str) -> str:
