@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from geocover.cli.cameras_extract import register_extract
 from geocover.cli.common import check_outputs
 from geocover.errors import UsageError
 from geocover.pipeline.contribute.add import default_rejects_path
@@ -155,3 +156,4 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 ACTIONS.append(register_fetch)
+ACTIONS.append(register_extract)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from geocover import settings
 from geocover.errors import GeocoverError
-from geocover.io.files import write_atomic
+from geocover.io.atomic import replace_atomic
 from geocover.io.guard import check_output_path, protected_files
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def write_output(text: str, path: Path | None) -> None:
     if path is None or str(path) == "-":
         sys.stdout.write(text)
         return
-    write_atomic(path, text.encode("utf-8"))
+    replace_atomic(path, text.encode("utf-8"))
 
 
 def _city_files(args: argparse.Namespace) -> list[Path | None]:

@@ -29,8 +29,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +43,7 @@ from urllib3.util.retry import Retry
 
 from geocover import settings
 from geocover.errors import GeocoverError, SourceError
+from geocover.io.atomic import replace_atomic
 from geocover.io.guard import read_input_bytes
 
 
@@ -173,16 +172,8 @@ def _use_cached(
 
 
 def _write_cache(path: Path, key_text: str, url: str, body: str, when: dt.datetime) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     entry = {"request": key_text, "url": url, "retrieved": when.isoformat(), "body": body}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_atomic(path, json.dumps(entry).encode("utf-8"))
 
 
 def fetch_text(
@@ -258,7 +249,7 @@ def fetch_text(
         raise
     if use_cache:
         # a cache that cannot be written is no reason to fail the command
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, GeocoverError):
             _write_cache(path, key_text, final_url, text, now)
     return Answer(decoded, final_url, now, from_cache=False)
 
