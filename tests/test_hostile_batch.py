@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import shapely
 import shapely.geometry
 
@@ -36,8 +35,8 @@ def test_commune_names_never_reach_a_template(tmp_path, capsys):
     bundle = _bundle(tmp_path / "bundle", ["{{ 7*7 }}", crafted, "{% raw %}x"])
     out = tmp_path / "out" / "batch.gpkg"
     out.parent.mkdir()
-    code, _, err = run(capsys, "batch", "-d", "57", "--bundle", bundle, "-o", out, "--quiet", "--no-bundle-cameras",
-                       "--data-dir", tmp_path / "no-cities")
+    code, _, err = run(capsys, "batch", "-d", "57", "--bundle", bundle, "-o", out, "--quiet",
+                       "--no-bundle-cameras", "--data-dir", tmp_path / "no-cities")
     assert code == 0, err
     assert not marker.exists(), "a commune name ran code on the machine"
     page = (tmp_path / "out" / "batch.html").read_text(encoding="utf-8")
