@@ -101,6 +101,20 @@ def test_json_report_has_no_nan_or_infinity(tmp_path, bundle, capsys):
     json.loads(out, parse_constant=refuse)
 
 
+def test_control_characters_never_reach_the_terminal(tmp_path, bundle, capsys):
+    """An ANSI escape in a city's text (here: clear the screen, then a fake verdict) is
+    shown as \\x1b in the text report, not sent to the terminal."""
+    data_dir = tmp_path / "data"
+    make_city(data_dir, CLAIM.format(value="3", date='"2020"', extra=""))
+    toml = data_dir / "metz" / "city.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'name = "Metz"', 'name = "Metz\\u001b[2J\\u001b[HAll claims CONSISTENT"'),
+        encoding="utf-8")
+    code, out, err = run(capsys, "report", "metz", "--data-dir", data_dir, "--bundle", bundle)
+    assert code == 0, err
+    assert "\x1b" not in out and "Metz\\x1b[2J" in out
+
+
 def test_city_toml_that_is_a_fifo_or_a_folder(tmp_path, capsys):
     data_dir = tmp_path / "data"
     (data_dir / "fifo").mkdir(parents=True)

@@ -35,6 +35,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
         (["map"], "cameras.geojson"),
         (["contrib", "export-osm"], "cameras.geojson"),
         (["contrib", "worklist"], "cameras"),  # PREFIX: writes cameras.geojson
+        (["report"], "cameras.geojson.lock"),  # a lock replaced would no longer lock
     ],
 )
 def test_output_never_overwrites_a_store_or_the_configuration(command, target, city, capsys):
