@@ -258,3 +258,17 @@ def test_grid_marks_are_inside_the_union(rng):
     cells = shapely.box(grid.xs(i), grid.ys(j), grid.xs(i + 1), grid.ys(j + 1))
     assert len(cells) > 100
     assert not shapely.intersects(clip, cells).any()
+
+
+def test_pieces_dissolve_once_into_the_union(rng):
+    clip = _metz_like_clip()
+    geoms = wedges(_random_points(clip, 2000, rng), rng.uniform(0, 360, 2000))
+    expected = shapely.intersection(shapely.union_all(geoms), clip)
+    pieces = _union.union_pieces_within(geoms, clip, strategy="tiles")
+    assert pieces.area == pytest.approx(expected.area, rel=1e-12)
+    assert pieces.area == math.fsum(shapely.area(pieces.parts))
+    got = pieces.dissolved()
+    assert got is pieces.dissolved()  # computed once, kept
+    assert got.is_valid and shapely.get_type_id(got) in (3, 6)
+    assert shapely.symmetric_difference(got, expected).area <= 1e-9 * expected.area
+    assert shapely.equals(got, shapely.union_all(pieces.parts))

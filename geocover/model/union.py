@@ -561,6 +561,82 @@ def _compute(polys, clip, workers, strategy, leaf_max):
 # --------------------------------------------------------------------------- public
 
 
+class UnionPieces:
+    """The union of some polygons inside a clip, as disjoint pieces, dissolved on demand.
+
+    What :func:`union_pieces_within` returns: the pieces (polygons with pairwise disjoint
+    interiors, one or more per tile), their area, and which pieces touch a tile edge.
+    :meth:`dissolved` merges only those, once, and keeps the result: the report needs the
+    area, the map and figures the dissolved outline, and no one pays twice.
+
+    Attributes
+    ----------
+    parts : numpy.ndarray
+        Polygons with pairwise disjoint interiors.
+    area : float
+        Their total area (``math.fsum``), in squared CRS units.
+    """
+
+    __slots__ = ("parts", "area", "_seam", "_dissolved")
+
+    def __init__(self, parts: np.ndarray, seam: np.ndarray | None) -> None:
+        self.parts = parts
+        self._seam = seam
+        self.area = math.fsum(shapely.area(parts).tolist())
+        self._dissolved: Geometry | None = None
+
+    def collection(self) -> Geometry:
+        """The pieces as one geometry: a Polygon, or a GeometryCollection of them (empty
+        when there is none)."""
+        if len(self.parts) == 0:
+            return shapely.GeometryCollection()
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return shapely.geometrycollections(self.parts)
+
+    def dissolved(self) -> Geometry:
+        """One Polygon or MultiPolygon (what ``ST_Union`` returns), computed on the first
+        call by merging only the pieces that meet a tile edge."""
+        if self._dissolved is None:
+            parts, seam = self.parts, self._seam
+            if len(parts) == 0:
+                self._dissolved = shapely.MultiPolygon()
+                return self._dissolved
+            if seam is not None and seam.sum() > 1:
+                merged = _polygons([shapely.union_all(parts[seam])])
+                parts = np.concatenate([parts[~seam], merged])
+            self._dissolved = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
+        return self._dissolved
+
+
+def union_pieces_within(
+    geoms,
+    clip: Geometry,
+    *,
+    workers: int | None = None,
+    strategy: str = "auto",
+    leaf_max: int = LEAF_MAX,
+) -> UnionPieces:
+    """The union of ``geoms`` inside ``clip`` as disjoint pieces (see :class:`UnionPieces`).
+
+    Parameters are those of :func:`union_area_within`.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+    polys = _polygons(geoms)
+    # seam: None when the parts are already those of one valid (Multi)Polygon, else
+    # which parts touch a tile edge (the others touch nothing but at points).
+    seam = None
+    if clip is None or shapely.is_empty(clip) or len(polys) == 0:
+        parts = np.empty(0, dtype=object)
+    else:
+        workers = default_workers() if workers is None else max(1, int(workers))
+        if strategy == "auto" and len(polys) < SMALL_INPUT:
+            strategy = "plain"
+        parts, seam = _compute(polys, clip, workers, strategy, leaf_max)
+    return UnionPieces(parts, seam)
+
+
 def union_area_within(
     geoms,
     clip: Geometry,
@@ -614,31 +690,11 @@ def union_area_within(
     >>> bool(abs(area - shapely.area(discs[0])) < 1e-9)
     True
     """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
-    polys = _polygons(geoms)
-    # seam: None when the parts are already those of one valid (Multi)Polygon, else
-    # which parts touch a tile edge (the others touch nothing but at points).
-    seam = None
-    if clip is None or shapely.is_empty(clip) or len(polys) == 0:
-        parts = np.empty(0, dtype=object)
-    else:
-        workers = default_workers() if workers is None else max(1, int(workers))
-        if strategy == "auto" and len(polys) < SMALL_INPUT:
-            strategy = "plain"
-        parts, seam = _compute(polys, clip, workers, strategy, leaf_max)
-    area = math.fsum(shapely.area(parts).tolist())
+    pieces = union_pieces_within(geoms, clip, workers=workers, strategy=strategy,
+                                 leaf_max=leaf_max)
     if dissolve:
-        if len(parts) == 0:
-            return shapely.MultiPolygon(), area
-        if seam is not None and seam.sum() > 1:
-            merged = _polygons([shapely.union_all(parts[seam])])
-            parts = np.concatenate([parts[~seam], merged])
-        geom = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
-        return geom, area
-    if len(parts) == 1:
-        return parts[0], area
-    return shapely.geometrycollections(parts), area
+        return pieces.dissolved(), pieces.area
+    return pieces.collection(), pieces.area
 
 
 def union_within(geoms, clip: Geometry, *, workers: int | None = None) -> Geometry:
