@@ -4,6 +4,8 @@ back against the input coordinates."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import shapely
@@ -25,7 +27,7 @@ def _ring_by_hand(coords) -> list[int]:
     if len(kept) < 3:
         return []
     out = list(kept[0])
-    for a, b in zip(kept, kept[1:]):
+    for a, b in itertools.pairwise(kept):
         out += [b[0] - a[0], b[1] - a[1]]
     return out
 

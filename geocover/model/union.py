@@ -577,7 +577,7 @@ class UnionPieces:
         Their total area (``math.fsum``), in squared CRS units.
     """
 
-    __slots__ = ("parts", "area", "_seam", "_dissolved")
+    __slots__ = ("_dissolved", "_seam", "area", "parts")
 
     def __init__(self, parts: np.ndarray, seam: np.ndarray | None) -> None:
         self.parts = parts
