@@ -272,3 +272,18 @@ def test_pieces_dissolve_once_into_the_union(rng):
     assert got.is_valid and shapely.get_type_id(got) in (3, 6)
     assert shapely.symmetric_difference(got, expected).area <= 1e-9 * expected.area
     assert shapely.equals(got, shapely.union_all(pieces.parts))
+
+
+def test_touching_pieces_merge_by_groups():
+    # Three groups: a chain of 5 unit squares sharing edges, two squares meeting at a
+    # corner only, and a lone square; the chain dissolves into one 5 x 1 rectangle.
+    chain = [shapely.box(i, 0, i + 1, 1) for i in range(5)]
+    corner = [shapely.box(10, 10, 11, 11), shapely.box(11, 11, 12, 12)]
+    lone = [shapely.box(20, 0, 21, 1)]
+    parts = np.array(chain + corner + lone, dtype=object)
+    lab = _union._components(len(parts), np.array([0, 1, 2, 3, 5]), np.array([1, 2, 3, 4, 6]))
+    assert len(set(lab[:5])) == 1 and lab[5] == lab[6] and len(set(lab)) == 3
+    merged = _union._merge_touching(parts)
+    assert math.fsum(shapely.area(merged)) == pytest.approx(8.0, rel=1e-15)
+    assert any(shapely.equals(m, shapely.box(0, 0, 5, 1)) for m in merged)
+    assert shapely.multipolygons(merged).is_valid

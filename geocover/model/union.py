@@ -603,10 +603,60 @@ class UnionPieces:
                 self._dissolved = shapely.MultiPolygon()
                 return self._dissolved
             if seam is not None and seam.sum() > 1:
-                merged = _polygons([shapely.union_all(parts[seam])])
-                parts = np.concatenate([parts[~seam], merged])
+                parts = np.concatenate([parts[~seam], _merge_touching(parts[seam])])
             self._dissolved = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
         return self._dissolved
+
+
+def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Connected components of the graph of ``n`` nodes and edges ``(i, j)``: a label per
+    node (minimum-label propagation with pointer jumping, numpy only)."""
+    lab = np.arange(n)
+    if len(i) == 0:
+        return lab
+    while True:
+        m = np.minimum(lab[i], lab[j])
+        new = lab.copy()
+        np.minimum.at(new, i, m)
+        np.minimum.at(new, j, m)
+        new = new[new]
+        if np.array_equal(new, lab):
+            return lab
+        lab = new
+
+
+#: Groups of at most this many pieces are merged in one vectorized call (padded rows).
+_PAD_MAX = 32
+
+
+def _merge_touching(parts: np.ndarray) -> np.ndarray:
+    """Merge the pieces that meet across tile seams: each connected group of touching
+    pieces is unioned on its own (small overlays) instead of one union of them all,
+    which would overlay every seam piece against distant ones for nothing. The groups
+    are disjoint from each other, so their unions make one valid MultiPolygon."""
+    tree = shapely.STRtree(parts)
+    i, j = tree.query(parts, predicate="intersects")
+    keep = i < j
+    lab = _components(len(parts), i[keep], j[keep])
+    order = np.argsort(lab, kind="stable")
+    lab_sorted = lab[order]
+    starts = np.flatnonzero(np.r_[True, lab_sorted[1:] != lab_sorted[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    out = [parts[order[starts[sizes == 1]]]]
+    small = np.flatnonzero((sizes > 1) & (sizes <= _PAD_MAX))
+    if len(small):
+        width = int(sizes[small].max())
+        table = np.full((len(small), width), None, dtype=object)
+        col = np.arange(width)
+        for k in range(2, width + 1):  # rows by group size: one fancy assignment each
+            rows = np.flatnonzero(sizes[small] == k)
+            if len(rows):
+                idx = order[starts[small[rows]][:, None] + col[None, :k]]
+                table[rows, :k] = parts[idx]
+        out.append(_polygons(shapely.union_all(table, axis=1)))
+    for g in np.flatnonzero(sizes > _PAD_MAX):
+        out.append(_polygons([shapely.union_all(parts[order[starts[g]:starts[g] + sizes[g]]])]))
+    return np.concatenate(out)
 
 
 def union_pieces_within(
