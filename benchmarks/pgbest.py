@@ -79,10 +79,10 @@ def postmaster_pid(cluster) -> int:
     return int((cluster.data / "postmaster.pid").read_text().splitlines()[0])
 
 
-def square_side(n: int, clip_bounds, extent: float) -> float:
-    """Squares of about PER_SQUARE fields of view, at least four fields of view wide."""
+def square_side(n: int, clip_bounds, extent: float, per_square: int = PER_SQUARE) -> float:
+    """Squares of about ``per_square`` fields of view, at least four fields of view wide."""
     x0, y0, x1, y1 = clip_bounds
-    side = math.sqrt((x1 - x0) * (y1 - y0) * PER_SQUARE / max(n, 1))
+    side = math.sqrt((x1 - x0) * (y1 - y0) * per_square / max(n, 1))
     return float(max(side, 4 * extent))
 
 
