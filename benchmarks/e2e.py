@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,17 +45,32 @@ def bundle_dir() -> Path:
     return Path(env) if env else (ROOT / ".." / "shared" / "data").resolve()
 
 
+#: Runs a command and reports wall, CPU and peak RSS as JSON: a small intermediate
+#: process, because on Linux a child's ru_maxrss starts at its parent's resident size
+#: at exec time (here the harness's), which would inflate the peak.
+_LAUNCHER = r"""
+import json, os, subprocess, sys, time
+argv, cwd = json.loads(sys.argv[1]), sys.argv[2]
+with open(sys.argv[3], "wb") as err:
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+print(json.dumps({"rc": os.waitstatus_to_exitcode(status), "wall": wall,
+                  "cpu": ru.ru_utime + ru.ru_stime, "maxrss_mb": ru.ru_maxrss / 1024.0}))
+"""
+
+
 def run_once(argv: list[str], env: dict, cwd: Path) -> tuple[float, float, float, int, str]:
     """Run ``argv``; return (wall s, CPU s of the child, peak RSS MB, exit code, stderr)."""
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, ru = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        msg = err.read().decode(errors="replace")
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, proc.returncode, msg
+    with tempfile.NamedTemporaryFile(suffix=".err") as err:
+        r = subprocess.run([sys.executable, "-c", _LAUNCHER, json.dumps(argv), str(cwd),
+                            err.name], env=env, cwd=cwd, capture_output=True, text=True)
+        msg = Path(err.name).read_bytes().decode(errors="replace")
+    if r.returncode != 0:
+        return float("nan"), float("nan"), float("nan"), r.returncode, r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    return res["wall"], res["cpu"], res["maxrss_mb"], res["rc"], msg
 
 
 def measure(names: list[str], pairs: int, root: Path, log=print) -> list[dict]:
@@ -124,13 +138,14 @@ def import_times(root: Path, pairs: int = 5) -> dict:
             "import_geocover_cpu_s": round(statistics.median(x[1] for x in g), 3),
             "import_geopandas_s": round(statistics.median(x[0] for x in p), 3),
             "import_geopandas_cpu_s": round(statistics.median(x[1] for x in p), 3),
-            "ratio": round(statistics.median(a[0] / b[0] for a, b in zip(g, p)), 3),
+            "ratio": round(statistics.median(a[0] / b[0] for a, b in zip(g, p, strict=False)), 3),
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.e2e", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.e2e",
+                                 description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--only", help="comma-separated exact names among " + ", ".join(COMMANDS))
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout to time (default: this one)")

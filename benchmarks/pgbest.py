@@ -1,10 +1,12 @@
-"""The PostGIS side: the queries of ``postgis_best.sql``, timed, their CPU counted, their plans kept.
+"""The PostGIS side: the queries of ``postgis_best.sql``, timed, CPU counted, plans kept.
 
 CPU seconds of a query are those of the connection's backend (``/proc/<pid>/stat``
 utime + stime, before and after) plus those of the parallel workers it started: the
 workers are children of the postmaster and exit at the end of the query, so their
-times land in the postmaster's ``cutime + cstime`` once it has reaped them (it does
-at once). Clock ticks are 10 ms.
+times land in the postmaster's ``cutime + cstime`` once it has reaped them; the
+harness waits for that (the postmaster's children back to those before the query)
+while the backend is still connected, so the backend is not counted twice. Clock
+ticks are 10 ms.
 """
 
 from __future__ import annotations
@@ -75,6 +77,24 @@ def _proc_times(pid: int) -> tuple[float, float]:
     return (ut + st) / _TICK, (cut + cst) / _TICK
 
 
+def _children(pid: int) -> set[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return set()
+    return {int(x) for x in text.split()}
+
+
+def _wait_reaped(pm: int, before: set[int], timeout: float = 5.0) -> None:
+    """Wait until the postmaster has reaped the query's parallel workers (its children
+    are again among those it had before the query): only then are their CPU times in
+    its cutime/cstime. On a loaded machine this can take longer than the query's end."""
+    deadline = time.monotonic() + timeout
+    while _children(pm) - before and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.005)
+
+
 def postmaster_pid(cluster) -> int:
     return int((cluster.data / "postmaster.pid").read_text().splitlines()[0])
 
@@ -111,6 +131,7 @@ def measure(cluster, query: str, params: dict, pre: list[tuple[str, dict]] | Non
     with cluster.connect() as conn:
         _apply(conn, PARALLEL_SETTINGS)
         pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        before = _children(pm)
         own0, _ = _proc_times(pid)
         _, kids0 = _proc_times(pm)
         t0 = time.perf_counter()
@@ -120,8 +141,10 @@ def measure(cluster, query: str, params: dict, pre: list[tuple[str, dict]] | Non
         row = conn.execute(query, params).fetchone()
         seconds = time.perf_counter() - t0
         own1, _ = _proc_times(pid)
-    time.sleep(0.02)  # let the postmaster reap the last worker
-    _, kids1 = _proc_times(pm)
+        # Still connected: the backend is not reaped (its own lifetime would otherwise
+        # be counted again in the postmaster's cutime), the workers are.
+        _wait_reaped(pm, before)
+        _, kids1 = _proc_times(pm)
     return {"seconds": seconds, "pre_s": t_pre, "cpu_s": (own1 - own0) + (kids1 - kids0),
             "row": row}
 

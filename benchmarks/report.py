@@ -130,7 +130,7 @@ def plot(rows: list[dict], path: Path) -> bool:
                          tuple(f"coverage-metz-{k}" for k in range(1, 10)))))
         if len(pts) < 2:
             continue
-        n, g, p = map(np.asarray, zip(*pts))
+        n, g, p = map(np.asarray, zip(*pts, strict=False))
         ax.loglog(n, p, color=color, marker="s", linestyle="--", label=f"PostGIS-best, {output}")
         ax.loglog(n, g, color=color, marker="o", linestyle="-", label=f"geocover, {output}")
         drawn = True

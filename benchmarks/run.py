@@ -137,7 +137,8 @@ def load_coverage(conn, geoms: np.ndarray, clip: shapely.Geometry, srid: int) ->
     conn.execute("DROP TABLE IF EXISTS fov; DROP TABLE IF EXISTS commune")
     conn.execute(f"CREATE TABLE fov (id int PRIMARY KEY, geom geometry(Polygon, {srid}))")
     conn.execute(f"CREATE TABLE commune (geom geometry(MultiPolygon, {srid}))")
-    _copy_geoms(conn, "fov", ("id", "geom"), zip(range(len(geoms)), _hex(geoms, srid)))
+    _copy_geoms(conn, "fov", ("id", "geom"),
+                zip(range(len(geoms)), _hex(geoms, srid), strict=True))
     conn.execute("INSERT INTO commune VALUES (ST_Multi(ST_GeomFromEWKB(%s)))",
                  (shapely.to_wkb(shapely.set_srid(clip, srid), include_srid=True),))
     conn.execute("VACUUM ANALYZE fov")
@@ -150,9 +151,10 @@ def load_occlusion(conn, inp: W.OcclusionInput) -> None:
                  "(id int PRIMARY KEY, v geometry(Point), fov geometry(Polygon))")
     conn.execute("CREATE TABLE occ_bld (id int PRIMARY KEY, geom geometry(Polygon))")
     _copy_geoms(conn, "occ_cam", ("id", "v", "fov"),
-                zip(range(len(inp.fovs)), _hex(inp.cameras, 0), _hex(inp.fovs, 0)))
+                zip(range(len(inp.fovs)), _hex(inp.cameras, 0), _hex(inp.fovs, 0), strict=False))
     parts = shapely.get_parts(inp.buildings)
-    _copy_geoms(conn, "occ_bld", ("id", "geom"), zip(range(len(parts)), _hex(parts, 0)))
+    _copy_geoms(conn, "occ_bld", ("id", "geom"),
+                zip(range(len(parts)), _hex(parts, 0), strict=True))
     conn.execute("UPDATE occ_bld SET geom = ST_ForcePolygonCCW(geom)")
     conn.execute("CREATE INDEX occ_bld_gix ON occ_bld USING gist (geom)")
     conn.execute("VACUUM ANALYZE occ_bld")
@@ -199,8 +201,9 @@ def _pairs(n_pairs: int, run_a, run_b, log, busy_load: float) -> tuple[list, lis
 
 
 def _row(w: Workload, label: str, description: str, a, b, loads) -> dict:
-    ratios = [x["seconds"] / y["seconds"] for x, y in zip(a, b)]
-    cpu_ratios = [x["cpu_s"] / y["cpu_s"] if y["cpu_s"] else None for x, y in zip(a, b)]
+    ratios = [x["seconds"] / y["seconds"] for x, y in zip(a, b, strict=False)]
+    cpu_ratios = [x["cpu_s"] / y["cpu_s"] if y["cpu_s"] else None
+                  for x, y in zip(a, b, strict=True)]
     ga, pa = a[-1]["area"], b[-1]["area"]
     return {
         "workload": w.name, "kind": w.kind, "n": w.n, "label": label,
@@ -324,7 +327,7 @@ def run_occlusion(w: Workload, cluster, tmp: Path, a, log, plans: Path | None) -
     ga, pb, loads = _pairs(a.pairs, lambda i: geocover_measure("occlusion", folder), pg, log,
                            a.busy_load)
     row = _row(w, inp.label, inp.description, ga, pb, loads)
-    row.update({"buildings": int(len(inp.buildings)), "postgis_query": "occlusion",
+    row.update({"buildings": len(inp.buildings), "postgis_query": "occlusion",
                 "visible_share": ga[-1]["area"] / ga[-1]["fov_area"] if ga[-1]["fov_area"]
                 else None})
     if plans is not None:
@@ -344,7 +347,7 @@ def _meta(a, postgis: str, load_start) -> dict:
     from geocover.model.union import default_workers
 
     return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                    f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB",
         "python": platform.python_version(),
@@ -401,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         log("note: " + msg)
     a.out.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
     base = "latest" if full else (a.out_name or f"subset-{stamp}")
     plans = a.out / ("plans" if full else f"{base}-plans")
     rows: list[dict] = []

@@ -1,11 +1,12 @@
-"""Do the engine's threads help? One thread against two, alternated, wall and CPU.
+"""Do the engine's threads help? One thread, two threads, two processes, in turn.
 
     .venv/bin/python -m benchmarks.workers [--pairs 5] [--n 10000] [--shape wedges]
 
-Each measurement is a fresh process (``benchmarks._worker``-style: inputs in memory,
-only the engine call timed) with ``GEOCOVER_WORKERS`` set to 1 or 2, run in turn
-1 2 1 2 …; printed: medians of wall and CPU seconds, the per-pair speed-up, and the
-load average before and after. On a quiet 2-core machine two threads should take about
+Each measurement is a fresh process (``benchmarks._worker``: inputs in memory, only
+the engine call timed) with ``GEOCOVER_WORKERS`` 1 or 2 and ``GEOCOVER_POOL`` threads or
+processes (the tiles in forked processes, no shared GIL), run in turn; printed: medians
+of wall and CPU seconds, the speed-ups, and the load average before and after. On a
+quiet 2-core machine two threads should take about
 half the wall time of one if GEOS really runs without the GIL; on a loaded machine the
 second thread has no core to run on and the speed-up drops towards 1.
 """
@@ -29,8 +30,8 @@ from benchmarks import workloads as W  # noqa: E402
 from benchmarks._worker import save_geoms  # noqa: E402
 
 
-def _one(folder: Path, workers: int) -> dict:
-    env = dict(os.environ, GEOCOVER_WORKERS=str(workers),
+def _one(folder: Path, workers: int, pool: str = "threads") -> dict:
+    env = dict(os.environ, GEOCOVER_WORKERS=str(workers), GEOCOVER_POOL=pool,
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     r = subprocess.run([sys.executable, "-m", "benchmarks._worker", "coverage", str(folder)],
                        capture_output=True, text=True, cwd=ROOT, env=env, check=True)
@@ -53,13 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         save_geoms(folder / "clip.npz", np.array([inp.clip], dtype=object))
         (folder / "meta.json").write_text(json.dumps({"output": a.output}))
         load0 = os.getloadavg()
-        one, two = [], []
+        one, two, procs = [], [], []
         for i in range(a.pairs):
             one.append(_one(folder, 1))
             two.append(_one(folder, 2))
-            print(f"pair {i + 1}: 1 thread {one[-1]['seconds']:.3f} s (cpu {one[-1]['cpu_s']:.3f}),"
-                  f" 2 threads {two[-1]['seconds']:.3f} s (cpu {two[-1]['cpu_s']:.3f}), "
-                  f"speed-up {one[-1]['seconds'] / two[-1]['seconds']:.2f}", flush=True)
+            procs.append(_one(folder, 2, "processes"))
+            print(f"round {i + 1}: 1 thread {one[-1]['seconds']:.3f} s "
+                  f"(cpu {one[-1]['cpu_s']:.3f}), 2 threads {two[-1]['seconds']:.3f} s "
+                  f"(cpu {two[-1]['cpu_s']:.3f}), 2 processes {procs[-1]['seconds']:.3f} s "
+                  f"(cpu {procs[-1]['cpu_s']:.3f}); load {os.getloadavg()[0]:.2f}", flush=True)
     med = statistics.median
     out = {
         "workload": f"{a.shape}-{a.n}-{a.output}", "pairs": a.pairs,
@@ -67,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         "two_threads_s": med(x["seconds"] for x in two),
         "one_thread_cpu_s": med(x["cpu_s"] for x in one),
         "two_threads_cpu_s": med(x["cpu_s"] for x in two),
-        "speedup_median": med(x["seconds"] / y["seconds"] for x, y in zip(one, two)),
+        "two_processes_s": med(x["seconds"] for x in procs),
+        "two_processes_cpu_s": med(x["cpu_s"] for x in procs),
+        "speedup_threads": med(x["seconds"] / y["seconds"] for x, y in zip(one, two, strict=False)),
+        "speedup_processes": med(x["seconds"] / y["seconds"]
+                                 for x, y in zip(one, procs, strict=True)),
+        "areas_equal": len({x["area"] for x in one + two + procs}) == 1,
         "load_before": [round(x, 2) for x in load0],
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }

@@ -1,13 +1,20 @@
-"""The command line as a user runs it: real processes, real files, parsed output."""
+"""The command line as a user runs it: real files, parsed output. Most tests call
+``geocover.cli.main`` in this process (the ``cli`` fixture); the last ones start real
+processes for what only a process shows: the interpreter's exit codes, the console
+script, Ctrl-C."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 
+import geopandas as gpd
 import pytest
-from pyproj import Geod
+import shapely
+from pyproj import Geod, Transformer
 
+from tests.conftest import ROOT
 from tests.helpers import SYNTHETIC_CODE, l93_box, write_layer, write_synthetic_bundle
 
 
@@ -18,12 +25,19 @@ def test_metz_report_json_from_bundle(cli, bundle):
     commune = report["commune"]
     assert commune["code"] == "57463" and commune["name"] == "Metz"
     assert commune["area_km2"] == pytest.approx(41.75, abs=0.01)
-    assert abs(commune["area_km2"] - commune["geodesic_area_km2"]) / commune["geodesic_area_km2"] < 0.0005
+    assert (
+        abs(commune["area_km2"] - commune["geodesic_area_km2"]) / commune["geodesic_area_km2"]
+        < 0.0005
+    )
     # Independent geodesic area: pyproj Geod on the raw ring of the shared file.
-    ring = json.loads((bundle / "geo-api/communes-57463-contour.json").read_text())["geometry"]["coordinates"][0]
-    lons, lats = zip(*ring)
+    ring = json.loads((bundle / "geo-api/communes-57463-contour.json").read_text())["geometry"][
+        "coordinates"
+    ][0]
+    lons, lats = zip(*ring, strict=True)
     area, _ = Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)
-    assert commune["geodesic_area_km2"] == pytest.approx(abs(area) / 1e6, abs=1e-6)  # JSON keeps 1 m²
+    assert commune["geodesic_area_km2"] == pytest.approx(
+        abs(area) / 1e6, abs=1e-6
+    )  # JSON keeps 1 m²
     assert commune["official_area_km2"] == 41.94
     assert commune["source"].startswith("bundle:") and commune["retrieved"]
     assert report["perimeters"]["count"] == 0
@@ -33,7 +47,9 @@ def test_metz_report_json_from_bundle(cli, bundle):
         assert set(c) >= {"id", "kind", "value", "verdict", "explanation"}
     share = claims["authorized-share"]
     assert share["verdict"] == "consistent"
-    official_check = next(c for c in share["checks"] if c["against"] == "claimed area / official commune area")
+    official_check = next(
+        c for c in share["checks"] if c["against"] == "claimed area / official commune area"
+    )
     assert official_check["measured"] == pytest.approx(21 / 41.94, rel=1e-9)
     assert round(100 * official_check["measured"], 2) == 50.07
     area = claims["authorized-area"]
@@ -45,11 +61,22 @@ def test_metz_text_report_reads_well(cli, bundle):
     result = cli("report", "--bundle", str(bundle))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "41.753 km²" in out and "41.940 km²" in out
-    assert "50.07 %" in out
+    # The planar area, computed here: the raw ring projected to Lambert-93 by pyproj.
+    ring = json.loads((bundle / "geo-api/communes-57463-contour.json").read_text())
+    lon, lat = zip(*ring["geometry"]["coordinates"][0], strict=True)
+    x, y = Transformer.from_crs(4326, 2154, always_xy=True).transform(lon, lat)
+    planar_km2 = shapely.Polygon(zip(x, y, strict=True)).area / 1e6
+    assert f"{planar_km2:.3f} km²" in out and "41.940 km²" in out
+    assert "50.07 %" in out  # 21 / 41.94
     assert "0 digitized" in out
     short = out.split("In short", 1)[1].split("\n\n", 1)[0]
-    assert "Of 8 claims, 1 consistent, 0 contradicted and 7 unverifiable" in short
+    # Of the claims of data/metz/city.toml, offline, only the share (21 km² of the 41.94
+    # official) can be checked: no perimeter is digitized and no camera mapped, so every
+    # other claim is unverifiable.
+    claims = tomllib.loads((ROOT / "data/metz/city.toml").read_text(encoding="utf-8"))["claims"]
+    assert json.loads((ROOT / "data/metz/cameras.geojson").read_text())["features"] == []
+    n = len(claims)
+    assert f"Of {n} claims, 1 consistent, 0 contradicted and {n - 1} unverifiable" in short
     assert "21 km² is 50.07 % of the official 41.94 km²" in short
     assert "0 camera site(s) are mapped" in short and "148 claimed" in short
     assert "IGN – ADMIN EXPRESS" in out and "© OpenStreetMap contributors" in out
@@ -116,14 +143,54 @@ def _not_geospatial(folder):
 @pytest.mark.parametrize(
     "case, make, message",
     [
-        ("not geospatial", _not_geospatial,
-         "p.geojson: not a readable geospatial file"),
-        ("point layer", lambda d: ["--perimeters", str(write_layer(d / "pts.geojson", [{"id": "a", "geometry": l93_box(0, 0, 1, 1).centroid}]))],
-         "pts.geojson: row 0: a Point where polygons are expected"),
-        ("invalid polygon", lambda d: ["--perimeters", str(write_layer(d / "bow.geojson", [{"id": "a", "geometry": __import__("shapely").Polygon([(930000, 6880000), (932000, 6882000), (932000, 6880000), (930000, 6882000)])}]))],
-         "bow.geojson: row 0: invalid polygon (Self-intersection"),
-        ("missing file", lambda d: ["--perimeters", str(d / "nope.geojson")], "nope.geojson: no such file"),
-        ("unknown insee in bundle", lambda d: ["--insee", "13055"], "commune 13055 is not in this bundle"),
+        ("not geospatial", _not_geospatial, "p.geojson: not a readable geospatial file"),
+        (
+            "point layer",
+            lambda d: [
+                "--perimeters",
+                str(
+                    write_layer(
+                        d / "pts.geojson", [{"id": "a", "geometry": l93_box(0, 0, 1, 1).centroid}]
+                    )
+                ),
+            ],
+            "pts.geojson: row 0: a Point where polygons are expected",
+        ),
+        (
+            "invalid polygon",
+            lambda d: [
+                "--perimeters",
+                str(
+                    write_layer(
+                        d / "bow.geojson",
+                        [
+                            {
+                                "id": "a",
+                                "geometry": __import__("shapely").Polygon(
+                                    [
+                                        (930000, 6880000),
+                                        (932000, 6882000),
+                                        (932000, 6880000),
+                                        (930000, 6882000),
+                                    ]
+                                ),
+                            }
+                        ],
+                    )
+                ),
+            ],
+            "bow.geojson: row 0: invalid polygon (Self-intersection",
+        ),
+        (
+            "missing file",
+            lambda d: ["--perimeters", str(d / "nope.geojson")],
+            "nope.geojson: no such file",
+        ),
+        (
+            "unknown insee in bundle",
+            lambda d: ["--insee", "13055"],
+            "commune 13055 is not in this bundle",
+        ),
         ("malformed insee", lambda d: ["--insee", "12"], "'12' is not an INSEE commune code"),
         ("unknown city", lambda d: ["lyon"], "unknown city 'lyon'"),
     ],
@@ -151,10 +218,23 @@ def test_no_crs_shapefile_and_assume_crs(cli, bundle, tmp_path):
         warnings.simplefilter("ignore")
         gpd.GeoDataFrame({"id": ["a"]}, geometry=[l93_box(0, 0, 1, 1)]).to_file(path)
     bundle2 = write_synthetic_bundle(tmp_path / "b")
-    result = cli("report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle2), "--perimeters", str(path))
+    result = cli(
+        "report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle2), "--perimeters", str(path)
+    )
     assert result.returncode == 2 and "nocrs.shp: the file declares no CRS" in result.stderr
-    result = cli("report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle2), "--perimeters", str(path),
-                 "--assume-crs", "EPSG:2154", "--format", "json")
+    result = cli(
+        "report",
+        "--insee",
+        SYNTHETIC_CODE,
+        "--bundle",
+        str(bundle2),
+        "--perimeters",
+        str(path),
+        "--assume-crs",
+        "EPSG:2154",
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["perimeters"]["area_km2"] == pytest.approx(1.0, rel=1e-9)
 
@@ -164,9 +244,20 @@ def test_no_crs_shapefile_and_assume_crs(cli, bundle, tmp_path):
     [
         ("[city\nname = 'x'", "malformed TOML"),
         ("[city]\nname = 'Metz'\n", "city.insee must be a non-empty string"),
-        ("[city]\nname = 'Metz'\ninsee = '57463'\nofficial_area_km2 = 'big'\n", "city.official_area_km2 must be a non-negative number"),
-        ("[city]\nname = 'Metz'\ninsee = '57463'\n[[claims]]\nid = 'a'\nkind = 'weather'\nvalue = 1\nsource = 's'\n", "claims[1]: unknown kind 'weather'"),
-        ("[city]\nname = 'Metz'\ninsee = '57463'\n[[claims]]\nid = 'a'\nkind = 'authorized_share'\nvalue = 50\nsource = 's'\n", "authorized_share is a fraction"),
+        (
+            "[city]\nname = 'Metz'\ninsee = '57463'\nofficial_area_km2 = 'big'\n",
+            "city.official_area_km2 must be a non-negative number",
+        ),
+        (
+            "[city]\nname = 'Metz'\ninsee = '57463'\n"
+            "[[claims]]\nid = 'a'\nkind = 'weather'\nvalue = 1\nsource = 's'\n",
+            "claims[1]: unknown kind 'weather'",
+        ),
+        (
+            "[city]\nname = 'Metz'\ninsee = '57463'\n"
+            "[[claims]]\nid = 'a'\nkind = 'authorized_share'\nvalue = 50\nsource = 's'\n",
+            "authorized_share is a fraction",
+        ),
     ],
 )
 def test_malformed_city_toml(cli, bundle, tmp_path, toml, message):
@@ -180,7 +271,9 @@ def test_malformed_city_toml(cli, bundle, tmp_path, toml, message):
 
 def test_live_unknown_insee_via_local_api(cli, httpserver):
     httpserver.expect_request("/communes/99998").respond_with_json({"code": 404}, status=404)
-    result = cli("report", "--insee", "99998", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")})
+    result = cli(
+        "report", "--insee", "99998", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")}
+    )
     assert result.returncode == 2
     assert "unknown INSEE code 99998" in result.stderr
 
@@ -188,7 +281,9 @@ def test_live_unknown_insee_via_local_api(cli, httpserver):
 def test_live_metz_via_local_api(cli, httpserver, bundle):
     body = (bundle / "geo-api/communes-57463-contour.json").read_text()
     httpserver.expect_request("/communes/57463").respond_with_data(body)
-    result = cli("report", "--format", "json", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")})
+    result = cli(
+        "report", "--format", "json", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")}
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["commune"]["source"] == "geo.api.gouv.fr"
@@ -211,8 +306,73 @@ def test_help_and_version(cli):
 
 def test_python_dash_m_and_console_script_agree(bundle):
     import subprocess
+    import sys
+    from pathlib import Path
 
-    exe = shutil.which("geocover", path=str(__import__("pathlib").Path(__import__("sys").executable).parent))
+    exe = shutil.which("geocover", path=str(Path(sys.executable).parent))
     assert exe, "the console script 'geocover' is installed"
     out = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("geocover ")
+
+
+# ----------------------------------------------------------------- real processes
+
+
+def test_real_process_exit_codes_and_one_line_errors(cli_process, bundle, tmp_path):
+    """The interpreter's exit status, not main()'s return value: 2 and 1 (0: the console
+    script's test below)."""
+    bad = cli_process("report", "--insee", "12", "--bundle", str(bundle))
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("geocover: error: ")
+    usage = cli_process("report", "--no-such-option")
+    assert usage.returncode == 2 and "unrecognized arguments: --no-such-option" in usage.stderr
+    metz = gpd.read_file(bundle / "geo-api/communes-57463-contour.json").to_crs(2154)
+    c = metz.geometry.iloc[0].centroid  # a synthetic 1 km² perimeter against the 21 claimed
+    square = shapely.box(c.x - 500, c.y - 500, c.x + 500, c.y + 500)
+    perimeters = write_layer(tmp_path / "p.geojson", [{"id": "synthetic-1", "geometry": square}])
+    failed = cli_process("report", "--bundle", str(bundle), "--perimeters", str(perimeters),
+                         "--fail-on-contradiction")
+    assert failed.returncode == 1, failed.stderr
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(httpserver, tmp_path):
+    """SIGINT while the command waits on the network: exit 130, one line, no output file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    asked, release = threading.Event(), threading.Event()
+
+    def stall(request):
+        asked.set()
+        release.wait(30)
+        from werkzeug import Response
+
+        return Response('{"type": "FeatureCollection", "features": []}',
+                        content_type="application/json")
+
+    httpserver.expect_request("/search/").respond_with_handler(stall)
+    source = tmp_path / "list.csv"
+    source.write_text("adresse\n12 rue Serpenoise\n", encoding="utf-8")  # synthetic
+    output = tmp_path / "out.geojson"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")}
+    env.update(GEOCOVER_BAN_URL=httpserver.url_for("/").rstrip("/"),
+               GEOCOVER_CACHE_DIR=str(tmp_path / "cache"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geocover", "cameras", "geocode", str(source),
+         "--columns", "adresse", "-o", str(output)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        assert asked.wait(120), "the command never asked the address server"
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=60)
+    finally:
+        release.set()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1] == "geocover: interrupted"
+    assert not output.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -100,7 +100,7 @@ def test_what_simplification_erases_is_kept_unsimplified(mixed):
 
 def test_decoded_rings_are_the_input_within_half_a_unit(mixed):
     out = _encode_all(mixed)
-    for geom, enc in zip(mixed[:300], out[:300]):
+    for geom, enc in zip(mixed[:300], out[:300], strict=False):
         [[ring]] = enc
         xy = _decode_ring(ring)
         # Every decoded point is within rounding (plus simplification) of the disc boundary.

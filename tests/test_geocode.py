@@ -2,9 +2,12 @@
 (pytest-httpserver) that answers from the real Paris data.
 
 The server answers each query for a row of ``cameras/paris-bovp2019-raw/annexe1.csv``
-(1,391 sites) by looking the row up (postcode and ``Implantation``) in the geocoded
-subset ``cameras/paris-bovp2019-geocoded.geojson`` (707 sites): a BAN-shaped
-FeatureCollection with those coordinates, or an empty one for the 684 others.
+(1,391 sites) by looking its address (postcode and ``Implantation``) up in the raw
+geocoded table ``cameras/paris-bovp2019-raw/data.csv`` (707 rows, coordinates as text,
+read with plain csv): a BAN-shaped FeatureCollection with those coordinates, or an empty
+one for the 684 others. The output is then compared with another file, the published
+``cameras/paris-bovp2019-geocoded.geojson``, by site number: the geocoder has to carry
+each answer to the right row for the two to agree.
 """
 
 from __future__ import annotations
@@ -23,33 +26,36 @@ from geocover.sources import geocoder as geocode
 from geocover.sources.camera_files import load_cameras_file
 
 ANNEXE = Path("cameras/paris-bovp2019-raw/annexe1.csv")
+RAW_GEOCODED = Path("cameras/paris-bovp2019-raw/data.csv")
 GEOCODED = Path("cameras/paris-bovp2019-geocoded.geojson")
 
 
-def ban_feature(lon: float, lat: float, label: str, score: float = 0.87, kind: str = "street") -> dict:
+def ban_feature(
+    lon: float, lat: float, label: str, score: float = 0.87, kind: str = "street"
+) -> dict:
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {"label": label, "score": score, "type": kind, "citycode": "75101"}}
 
 
 def ban_answer(features: list[dict]) -> Response:
-    return Response(json.dumps({"type": "FeatureCollection", "version": "draft", "features": features}),
-                    content_type="application/json")
+    return Response(
+        json.dumps({"type": "FeatureCollection", "version": "draft", "features": features}),
+        content_type="application/json",
+    )
 
 
 @pytest.fixture(scope="module")
 def paris(bundle: Path) -> dict[tuple[str, str], tuple[float, float]]:
-    """(postcode, Implantation) → coordinates of the 707 geocoded sites."""
+    """(postcode, Implantation) → coordinates of the 707 geocoded sites, from the raw
+    ``data.csv`` (not the GeoJSON the output is compared with)."""
     with (bundle / ANNEXE).open(encoding="utf-8", newline="") as fh:
+        assert sum(1 for _ in csv.DictReader(fh, delimiter=";")) == 1391
+    with (bundle / RAW_GEOCODED).open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
-    assert len(rows) == 1391
-    geocoded = json.loads((bundle / GEOCODED).read_text(encoding="utf-8"))["features"]
-    assert len(geocoded) == 707
-    by_number = {f["properties"]["Numéro"]: f["geometry"]["coordinates"] for f in geocoded}
-    table = {}
-    for row in rows:
-        if row["Numéro"] in by_number:
-            table[(row["Code postal"], row["Implantation"].strip())] = tuple(by_number[row["Numéro"]])
-    return table
+    assert len(rows) == 707
+    return {(row["Code postal"], row["Implantation"].strip()): (float(row["lon"]),
+                                                                 float(row["lat"]))
+            for row in rows}
 
 
 def paris_handler(table, seen: list[dict] | None = None):
@@ -81,13 +87,15 @@ def test_paris_list_707_geocoded_684_rejected(httpserver, paris, bundle, cli, tm
     assert all("citycode" not in args and args["limit"] == "1" for args in seen)
     assert {args["postcode"] for args in seen} >= {"75001", "75020"}
 
-    cameras, problems = load_cameras_file(output)
+    cameras, _problems = load_cameras_file(output)
     assert len(cameras) == 707
     assert set(cameras["location_precision"]) == {"street"}
     geocoded = json.loads((bundle / GEOCODED).read_text(encoding="utf-8"))["features"]
-    expected = {f"list:paris-bovp2019:{f['properties']['Numéro']}": tuple(f["geometry"]["coordinates"])
-                for f in geocoded}
-    got = {cid: (g.x, g.y) for cid, g in zip(cameras["id"], cameras.geometry)}
+    expected = {
+        f"list:paris-bovp2019:{f['properties']['Numéro']}": tuple(f["geometry"]["coordinates"])
+        for f in geocoded
+    }
+    got = {cid: (g.x, g.y) for cid, g in zip(cameras["id"], cameras.geometry, strict=True)}
     assert got == expected
     first = cameras.set_index("id").loc["list:paris-bovp2019:1051"]
     assert first["name"] == "Rue Saint-Denis, rue de Rivoli"
@@ -104,7 +112,9 @@ def test_paris_list_707_geocoded_684_rejected(httpserver, paris, bundle, cli, tm
 
 def test_precision_score_threshold_and_citycode(httpserver, tmp_path, monkeypatch):
     answers = {
-        "12 rue Serpenoise": ban_feature(6.172, 49.116, "12 Rue Serpenoise 57000 Metz", 0.91, "housenumber"),
+        "12 rue Serpenoise": ban_feature(
+            6.172, 49.116, "12 Rue Serpenoise 57000 Metz", 0.91, "housenumber"
+        ),
         "Rue des Clercs": ban_feature(6.174, 49.118, "Rue des Clercs 57000 Metz", 0.74, "street"),
         "Metz centre": ban_feature(6.175, 49.119, "Metz", 0.55, "municipality"),
         "Rue Inconnue": ban_feature(6.1, 49.1, "Rue Connue 57000 Metz", 0.31, "street"),
@@ -153,14 +163,24 @@ def test_429_then_200_through_the_shared_module(httpserver, monkeypatch):
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("body,message", [
-    ("<html>maintenance</html>",
-     "malformed answer from {url} (Expecting value: line 1 column 1 (char 0))"),
-    (json.dumps({"type": "FeatureCollection", "features": [{"geometry": None}]}),
-     "unusable answer from {url}: a result without Point coordinates and a numeric score "
-     "(not a BAN answer?)"),
-    (json.dumps({"error": "oops"}), "unusable answer from {url}: expected a GeoJSON FeatureCollection"),
-])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (
+            "<html>maintenance</html>",
+            "malformed answer from {url} (Expecting value: line 1 column 1 (char 0))",
+        ),
+        (
+            json.dumps({"type": "FeatureCollection", "features": [{"geometry": None}]}),
+            "unusable answer from {url}: a result without Point coordinates and a numeric score "
+            "(not a BAN answer?)",
+        ),
+        (
+            json.dumps({"error": "oops"}),
+            "unusable answer from {url}: expected a GeoJSON FeatureCollection",
+        ),
+    ],
+)
 def test_malformed_answer_stops_and_is_not_cached(body, message, httpserver, cli, tmp_path):
     httpserver.expect_request("/search/").respond_with_data(body, content_type="application/json")
     source = tmp_path / "list.csv"
@@ -168,7 +188,9 @@ def test_malformed_answer_stops_and_is_not_cached(body, message, httpserver, cli
     output = tmp_path / "out.geojson"
     base = httpserver.url_for("/").rstrip("/")
     env = {"GEOCOVER_BAN_URL": base, "GEOCOVER_CACHE_DIR": str(tmp_path / "cache")}
-    done = cli("cameras", "geocode", str(source), "--columns", "adresse", "-o", str(output), env=env)
+    done = cli(
+        "cameras", "geocode", str(source), "--columns", "adresse", "-o", str(output), env=env
+    )
     assert done.returncode == 2
     url = f"{base}/search/?q=Rue+Serpenoise&limit=1"
     assert done.stderr == ("geocover: error: BAN geocoding of list.csv line 2: "
@@ -178,7 +200,9 @@ def test_malformed_answer_stops_and_is_not_cached(body, message, httpserver, cli
     httpserver.clear()
     httpserver.expect_request("/search/").respond_with_handler(
         lambda request: ban_answer([ban_feature(6.17, 49.12, "Rue Serpenoise")]))
-    again = cli("cameras", "geocode", str(source), "--columns", "adresse", "-o", str(output), env=env)
+    again = cli(
+        "cameras", "geocode", str(source), "--columns", "adresse", "-o", str(output), env=env
+    )
     assert again.returncode == 0, again.stderr
     assert "geocoded 1 (street 1), rejected 0" in again.stdout
 
@@ -225,7 +249,9 @@ def test_nothing_geocoded_exits_1(httpserver, cli, tmp_path):
                env={"GEOCOVER_BAN_URL": httpserver.url_for("/").rstrip("/")})
     assert done.returncode == 1
     assert "geocoded 0, rejected 1" in done.stdout
-    assert (tmp_path / "list.csv.rejects.csv").exists() and (tmp_path / "list.geocoded.geojson").exists()
+    assert (tmp_path / "list.csv.rejects.csv").exists() and (
+        tmp_path / "list.geocoded.geojson"
+    ).exists()
 
 
 def test_cameras_group_without_action_prints_help(cli):

@@ -41,7 +41,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
-from shapely import Geometry
+from shapely.geometry.base import BaseGeometry as Geometry
+
+from geocover.model.forked import in_processes
+from geocover.model.pieces import UnionPieces, polygons_of
 
 #: The plans :func:`union_area_within` can follow (``"auto"`` chooses).
 STRATEGIES = ("auto", "plain", "tiles", "marks", "groups")
@@ -70,6 +73,12 @@ SMALL_INPUT = 48
 _MARGIN = 1e-6
 
 
+def default_processes() -> bool:
+    """Whether tiles run in forked processes rather than threads: ``$GEOCOVER_POOL``
+    set to ``processes`` (default: threads)."""
+    return os.environ.get("GEOCOVER_POOL", "threads").strip().lower() == "processes"
+
+
 def default_workers() -> int:
     """Worker threads: ``$GEOCOVER_WORKERS``, else the number of usable cores."""
     env = os.environ.get("GEOCOVER_WORKERS")
@@ -81,25 +90,8 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _polygons(geoms) -> np.ndarray:
-    """The non-empty Polygons of ``geoms`` (multi-part geometries and collections
-    exploded; points and lines dropped)."""
-    arr = np.asarray(geoms, dtype=object).ravel()
-    if len(arr) == 0:
-        return np.empty(0, dtype=object)
-    arr = arr[~shapely.is_missing(arr)]
-    for _ in range(16):  # nested collections
-        tid = shapely.get_type_id(arr)
-        multi = (tid == 6) | (tid == 7)
-        if not multi.any():
-            break
-        arr = np.concatenate([arr[~multi], shapely.get_parts(arr[multi])])
-    arr = arr[shapely.get_type_id(arr) == 3]
-    return arr[~shapely.is_empty(arr)]
-
-
 def _run(pool, fn, items) -> list:
-    if pool is None or len(items) < 2:
+    if not isinstance(pool, ThreadPoolExecutor) or len(items) < 2:
         return [fn(x) for x in items]
     return list(pool.map(fn, items))
 
@@ -383,7 +375,8 @@ def _union(g: np.ndarray, density: float) -> Geometry:
     """
     if len(g) < BUFFER_FROM or density > BUFFER_MAX_DENSITY:
         return shapely.union_all(g)
-    return shapely.buffer(shapely.geometrycollections(g), 0)
+    # types-shapely: an array of pieces in gives one collection (then one geometry) out
+    return shapely.buffer(shapely.geometrycollections(g), 0)  # type: ignore[return-value]
 
 
 def _clip_piece(clip: Geometry, x0: float, y0: float, x1: float, y1: float) -> Geometry:
@@ -451,10 +444,14 @@ def _tiles(polys, bounds, clip, pool, workers, leaf_max, grid, k, use_marks):
 
     # Biggest leaves first keeps every worker busy to the end.
     order = np.argsort(-(ends - starts), kind="stable")
-    if pool is not None and nleaf > 1:
+    if pool == "processes" and nleaf > 1:
+        pieces = in_processes(leaf, order, workers)
+    elif pool is not None and nleaf > 1:
         pieces = list(pool.map(leaf, order, chunksize=max(1, nleaf // (workers * 32))))
     else:
         pieces = [leaf(q) for q in order]
+    if pool == "processes":
+        pool = None
     cov = _boxes(grid, ci, cj, ck)
     border = np.flatnonzero(~cin)
     if len(border):
@@ -495,8 +492,8 @@ def _groups(polys, clip, pool, workers, per_worker: int = 4):
     cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
     ng = max(2, workers * per_worker)
     # Sort-tile-recursive grouping: strips by x, then runs by y within a strip.
-    nstrip = max(1, int(round(math.sqrt(ng))))
-    groups = []
+    nstrip = max(1, round(math.sqrt(ng)))
+    groups: list[np.ndarray] = []
     for strip in np.array_split(np.argsort(cx, kind="stable"), nstrip):
         by_y = strip[np.argsort(cy[strip], kind="stable")]
         groups.extend(g for g in np.array_split(by_y, max(1, ng // nstrip)) if len(g))
@@ -504,7 +501,7 @@ def _groups(polys, clip, pool, workers, per_worker: int = 4):
     while len(unions) > 1:  # merge pairwise, neighbours first
         pairs = [unions[i:i + 2] for i in range(0, len(unions), 2)]
         unions = _run(pool, shapely.union_all, pairs)
-    return _polygons([shapely.intersection(unions[0], clip)])
+    return polygons_of([shapely.intersection(unions[0], clip)])
 
 
 def _choose(polys, bounds, clip, density: float) -> str:
@@ -523,7 +520,7 @@ def _choose(polys, bounds, clip, density: float) -> str:
     return "marks" if depth >= MARKS_MIN_DEPTH else "groups"
 
 
-def _compute(polys, clip, workers, strategy, leaf_max):
+def _compute(polys, clip, workers, strategy, leaf_max, processes=False):
     bounds = shapely.bounds(polys)
     # A private copy to prepare (the caller's geometry is left as it is); it is only
     # queried from the calling thread.
@@ -533,8 +530,12 @@ def _compute(polys, clip, workers, strategy, leaf_max):
     if strategy == "auto":
         strategy = _choose(polys, bounds, clip, density)
     if strategy == "plain":
-        return _polygons([shapely.intersection(shapely.union_all(polys), clip)]), None
-    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        return polygons_of([shapely.intersection(shapely.union_all(polys), clip)]), None
+    pool: ThreadPoolExecutor | str | None
+    if workers > 1 and processes and strategy in ("tiles", "marks"):
+        pool = "processes"  # the leaves in forked processes, the rest on this thread
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
         if strategy == "groups":
             return _groups(polys, clip, pool, workers), None
@@ -554,109 +555,11 @@ def _compute(polys, clip, workers, strategy, leaf_max):
         lm = leaf_max if strategy == "marks" else 2 * leaf_max
         return _tiles(polys, bounds, clip, pool, workers, lm, grid, k, strategy == "marks")
     finally:
-        if pool is not None:
+        if isinstance(pool, ThreadPoolExecutor):
             pool.shutdown()
 
 
 # --------------------------------------------------------------------------- public
-
-
-class UnionPieces:
-    """The union of some polygons inside a clip, as disjoint pieces, dissolved on demand.
-
-    What :func:`union_pieces_within` returns: the pieces (polygons with pairwise disjoint
-    interiors, one or more per tile), their area, and which pieces touch a tile edge.
-    :meth:`dissolved` merges only those, once, and keeps the result: the report needs the
-    area, the map and figures the dissolved outline, and no one pays twice.
-
-    Attributes
-    ----------
-    parts : numpy.ndarray
-        Polygons with pairwise disjoint interiors.
-    area : float
-        Their total area (``math.fsum``), in squared CRS units.
-    """
-
-    __slots__ = ("_dissolved", "_seam", "area", "parts")
-
-    def __init__(self, parts: np.ndarray, seam: np.ndarray | None) -> None:
-        self.parts = parts
-        self._seam = seam
-        self.area = math.fsum(shapely.area(parts).tolist())
-        self._dissolved: Geometry | None = None
-
-    def collection(self) -> Geometry:
-        """The pieces as one geometry: a Polygon, or a GeometryCollection of them (empty
-        when there is none)."""
-        if len(self.parts) == 0:
-            return shapely.GeometryCollection()
-        if len(self.parts) == 1:
-            return self.parts[0]
-        return shapely.geometrycollections(self.parts)
-
-    def dissolved(self) -> Geometry:
-        """One Polygon or MultiPolygon (what ``ST_Union`` returns), computed on the first
-        call by merging only the pieces that meet a tile edge."""
-        if self._dissolved is None:
-            parts, seam = self.parts, self._seam
-            if len(parts) == 0:
-                self._dissolved = shapely.MultiPolygon()
-                return self._dissolved
-            if seam is not None and seam.sum() > 1:
-                parts = np.concatenate([parts[~seam], _merge_touching(parts[seam])])
-            self._dissolved = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
-        return self._dissolved
-
-
-def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Connected components of the graph of ``n`` nodes and edges ``(i, j)``: a label per
-    node (minimum-label propagation with pointer jumping, numpy only)."""
-    lab = np.arange(n)
-    if len(i) == 0:
-        return lab
-    while True:
-        m = np.minimum(lab[i], lab[j])
-        new = lab.copy()
-        np.minimum.at(new, i, m)
-        np.minimum.at(new, j, m)
-        new = new[new]
-        if np.array_equal(new, lab):
-            return lab
-        lab = new
-
-
-#: Groups of at most this many pieces are merged in one vectorized call (padded rows).
-_PAD_MAX = 32
-
-
-def _merge_touching(parts: np.ndarray) -> np.ndarray:
-    """Merge the pieces that meet across tile seams: each connected group of touching
-    pieces is unioned on its own (small overlays) instead of one union of them all,
-    which would overlay every seam piece against distant ones for nothing. The groups
-    are disjoint from each other, so their unions make one valid MultiPolygon."""
-    tree = shapely.STRtree(parts)
-    i, j = tree.query(parts, predicate="intersects")
-    keep = i < j
-    lab = _components(len(parts), i[keep], j[keep])
-    order = np.argsort(lab, kind="stable")
-    lab_sorted = lab[order]
-    starts = np.flatnonzero(np.r_[True, lab_sorted[1:] != lab_sorted[:-1]])
-    sizes = np.diff(np.r_[starts, len(order)])
-    out = [parts[order[starts[sizes == 1]]]]
-    small = np.flatnonzero((sizes > 1) & (sizes <= _PAD_MAX))
-    if len(small):
-        width = int(sizes[small].max())
-        table = np.full((len(small), width), None, dtype=object)
-        col = np.arange(width)
-        for k in range(2, width + 1):  # rows by group size: one fancy assignment each
-            rows = np.flatnonzero(sizes[small] == k)
-            if len(rows):
-                idx = order[starts[small[rows]][:, None] + col[None, :k]]
-                table[rows, :k] = parts[idx]
-        out.append(_polygons(shapely.union_all(table, axis=1)))
-    for g in np.flatnonzero(sizes > _PAD_MAX):
-        out.append(_polygons([shapely.union_all(parts[order[starts[g]:starts[g] + sizes[g]]])]))
-    return np.concatenate(out)
 
 
 def union_pieces_within(
@@ -666,14 +569,17 @@ def union_pieces_within(
     workers: int | None = None,
     strategy: str = "auto",
     leaf_max: int = LEAF_MAX,
+    processes: bool | None = None,
 ) -> UnionPieces:
     """The union of ``geoms`` inside ``clip`` as disjoint pieces (see :class:`UnionPieces`).
 
-    Parameters are those of :func:`union_area_within`.
+    Parameters are those of :func:`union_area_within`, and ``processes``: run the tiles
+    in ``workers`` forked processes instead of threads (default
+    :func:`default_processes`; Linux).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
-    polys = _polygons(geoms)
+    polys = polygons_of(geoms)
     # seam: None when the parts are already those of one valid (Multi)Polygon, else
     # which parts touch a tile edge (the others touch nothing but at points).
     seam = None
@@ -683,7 +589,9 @@ def union_pieces_within(
         workers = default_workers() if workers is None else max(1, int(workers))
         if strategy == "auto" and len(polys) < SMALL_INPUT:
             strategy = "plain"
-        parts, seam = _compute(polys, clip, workers, strategy, leaf_max)
+        if processes is None:
+            processes = default_processes()
+        parts, seam = _compute(polys, clip, workers, strategy, leaf_max, processes)
     return UnionPieces(parts, seam)
 
 

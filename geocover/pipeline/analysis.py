@@ -76,7 +76,7 @@ class Analysis:
     cameras_inside: int = 0
     """Mapped cameras inside the commune (a list may hold sites beyond it)."""
     generated: str = field(
-        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -209,9 +209,7 @@ def analyse(
         capacity=band,
         cameras_outside_perimeters=outside,
         camera_problems=layers.problems,
-        cameras_inside=int(
-            layers.cameras.within(commune.to_crs(layers.cameras.crs).geometry.iloc[0]).sum()
-        ) if not layers.cameras.empty else 0,
+        cameras_inside=_inside(layers.cameras, commune),
     )
 
 
@@ -286,7 +284,14 @@ def _installed_by(city: City, cameras: gpd.GeoDataFrame) -> dict[str, int]:
     return out
 
 
+def _inside(cameras: gpd.GeoDataFrame, commune: gpd.GeoDataFrame) -> int:
+    """How many of ``cameras`` lie within the commune."""
+    if cameras.empty or cameras.crs is None:
+        return 0
+    return int(cameras.within(commune.to_crs(cameras.crs).geometry.iloc[0]).sum())
+
+
 def _mtime(path: Path | None) -> str:
     if path is None or not path.exists():
         return ""
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()

@@ -21,9 +21,10 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from geocover import settings
@@ -31,6 +32,7 @@ from geocover.errors import SourceError
 
 if TYPE_CHECKING:  # requests and urllib3 are imported only when a request is made
     import requests
+    from urllib3.response import BaseHTTPResponse
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def _session() -> requests.Session:
         """urllib3's Retry, with the server's Retry-After capped (a server asking for an
         hour would otherwise stall the command)."""
 
-        def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+        def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
             value = super().get_retry_after(response)
             if value is None:
                 return None
@@ -161,7 +163,7 @@ def fetch_text(
     key_text = canonical_request(method, url, params, data, files)
     path = cache_path(key_text)
     cached = _read_cache(path) if use_cache else None
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if cached is not None:
         retrieved = dt.datetime.fromisoformat(cached["retrieved"])
         age_days = (now - retrieved).total_seconds() / 86400

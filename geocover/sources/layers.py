@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -52,7 +53,7 @@ class CameraLayers:
 
 
 def _file_date(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
 
 
 OSM = "© OpenStreetMap contributors, ODbL"
@@ -100,7 +101,8 @@ def load_camera_layers(
             frame, problems = load_cameras_file(path)
             frames.append(frame)
             out.problems += problems
-            out.sources.append(LayerSource("cameras", f"file:{display_path(path)}", _file_date(Path(path)),
+            out.sources.append(LayerSource("cameras", f"file:{display_path(path)}",
+                                           _file_date(Path(path)),
                                            "as stated by the file's provider", len(frame)))
     else:
         if city.osm:
@@ -110,20 +112,23 @@ def load_camera_layers(
                 raise UsageError(f"{city.folder / 'city.toml'}: unknown camera list {name!r}")
             definition = LISTS[name]
             if bundle is None or not (bundle / definition.path).is_file():
-                out.warnings.append(f"official list {name}: not available (needs the bundle's {definition.path})")
+                out.warnings.append(f"official list {name}: not available "
+                                    f"(needs the bundle's {definition.path})")
                 continue
             frame, problems = load_list(definition, bundle)
             frames.append(frame)
             out.problems += problems
             out.sources.append(LayerSource(
-                "cameras", f"list:{name} ({definition.source})", _file_date(bundle / definition.path),
-                "Licence Ouverte / ODbL as published", len(frame)))
+                "cameras", f"list:{name} ({definition.source})",
+                _file_date(bundle / definition.path), "Licence Ouverte / ODbL as published",
+                len(frame)))
         if city.cameras_file is not None and city.cameras_file.is_file():
             frame = load_contributions(city.cameras_file)
             frames.append(frame)
             out.sources.append(LayerSource(
-                "cameras", f"contributions:{display_path(city.cameras_file)}", _file_date(city.cameras_file),
-                "contributors (CC0 / ODbL when sent to OSM)", len(frame)))
+                "cameras", f"contributions:{display_path(city.cameras_file)}",
+                _file_date(city.cameras_file), "contributors (CC0 / ODbL when sent to OSM)",
+                len(frame)))
     frames = [f for f in frames if not f.empty]
     if frames:
         merged = pd.concat(frames, ignore_index=True)
@@ -150,32 +155,37 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
         date = (cams.attrs.get("osm_base") or _file_date(path))[:10]
         frames.append(cams)
         out.buildings, out.highways = buildings, highways
+        prefix = f"OpenStreetMap bundle:osm/{name}"
         out.sources += [
-            LayerSource("cameras", f"OpenStreetMap bundle:osm/{name}-surveillance.overpass.json", date, OSM, len(cams)),
-            LayerSource("buildings", f"OpenStreetMap bundle:osm/{name}-buildings.overpass.json", date, OSM, len(buildings)),
-            LayerSource("highways", f"OpenStreetMap bundle:osm/{name}-highways.overpass.json", date, OSM, len(highways)),
+            LayerSource("cameras", f"{prefix}-surveillance.overpass.json", date, OSM, len(cams)),
+            LayerSource("buildings", f"{prefix}-buildings.overpass.json", date, OSM,
+                        len(buildings)),
+            LayerSource("highways", f"{prefix}-highways.overpass.json", date, OSM, len(highways)),
         ]
         return
     try:
         cams, problems, answer = overpass.fetch_cameras(city.insee)
     except SourceError as exc:
         out.warnings.append(f"OpenStreetMap cameras unavailable: {exc}")
-        out.sources.append(LayerSource("cameras", "OpenStreetMap (Overpass): unavailable", "", OSM, None))
+        out.sources.append(LayerSource("cameras", "OpenStreetMap (Overpass): unavailable", "",
+                                       OSM, None))
         return
     frames.append(cams)
     out.problems += problems
     stale = " (cached copy: the network failed)" if answer.stale else ""
     out.sources.append(LayerSource("cameras", f"OpenStreetMap (Overpass){stale}",
                                    answer.retrieved.date().isoformat(), OSM, len(cams)))
-    for layer, fetch in (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways)):
+    fetchers = (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways))
+    for layer, fetch in fetchers:
         try:
             frame = fetch(city.insee)
         except SourceError as exc:
             out.warnings.append(f"OpenStreetMap {layer} unavailable: {exc}")
             continue
         setattr(out, layer, frame)
-        out.sources.append(LayerSource(layer, "OpenStreetMap (Overpass)",
-                                       str(frame.attrs.get("source", {}).get("retrieved", ""))[:10], OSM, len(frame)))
+        retrieved = str(frame.attrs.get("source", {}).get("retrieved", ""))[:10]
+        out.sources.append(LayerSource(layer, "OpenStreetMap (Overpass)", retrieved, OSM,
+                                       len(frame)))
 
 
 def write_osm_snapshot(city: City, folder: Path | None = None,
@@ -211,13 +221,14 @@ def write_osm_snapshot(city: City, folder: Path | None = None,
         "highways": len(overpass.parse_highways(answers["highways"].data[1])),
     }
     written = []
-    record = {"city": city.slug, "insee": city.insee, "date": day, "files": {}}
+    files: dict[str, dict[str, Any]] = {}
+    record = {"city": city.slug, "insee": city.insee, "date": day, "files": files}
     for kind, answer in answers.items():
         text = answer.data[0]
         path = folder / f"{city.slug}-{kind}-{day}.overpass.json"
         write_atomic(path, text.encode("utf-8"))
         written.append(path)
-        record["files"][path.name] = {
+        files[path.name] = {
             "query": queries[kind],
             "url": answer.url,
             "retrieved": answer.retrieved.isoformat(),

@@ -163,9 +163,9 @@ def _encode_all(geoms: Any) -> list[Any]:
     encoded = _encode_many(simplified)
     lost = [k for k, e in enumerate(encoded) if e is None]
     if lost:
-        for k, e in zip(lost, _encode_many(geoms[where[lost]])):
+        for k, e in zip(lost, _encode_many(geoms[where[lost]]), strict=True):
             encoded[k] = e
-    for i, e in zip(where.tolist(), encoded):
+    for i, e in zip(where.tolist(), encoded, strict=True):
         out[i] = e
     return out
 
