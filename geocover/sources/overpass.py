@@ -28,6 +28,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.schema.ids import osm_id
 from geocover.schema.tags import Problem
 from geocover.sources.communes import check_insee
 from geocover.sources.http import Answer, fetch_json
@@ -137,6 +138,25 @@ def fetch_cameras(insee: str) -> tuple[gpd.GeoDataFrame, list[Problem], Answer]:
     cameras.attrs["source"] = _provenance(answer)
     return cameras, problems, answer
 
+
+def departement_cameras_query(departement: str) -> str:
+    """The Overpass QL query for the surveillance features of a département (its
+    ``admin_level=6`` boundary, ``ref:INSEE`` = the département code)."""
+    from geocover.schema.regions import check_departement
+
+    code = check_departement(departement)
+    return (f"[out:json][timeout:{settings.OVERPASS_TIMEOUT}];"
+            f'area["boundary"="administrative"]["admin_level"="6"]["ref:INSEE"="{code}"]->.a;'
+            'nwr["man_made"="surveillance"](area.a);out center;')
+
+
+def fetch_departement_cameras(departement: str) -> tuple[gpd.GeoDataFrame, list[Problem], Answer]:
+    """The OSM cameras of a whole département: one request (cached like every request)."""
+    answer = _fetch(departement_cameras_query(departement),
+                    what=f"Overpass cameras of département {departement}")
+    cameras, problems = from_overpass(answer.data)
+    cameras.attrs["source"] = _provenance(answer)
+    return cameras, problems, answer
 
 def fetch_buildings(insee: str) -> gpd.GeoDataFrame:
     """The OSM buildings of a commune: ``id``, ``height_m``, ``geometry`` (see
@@ -296,7 +316,7 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             if not coords or len(coords) < 4 or coords[0] != coords[-1]:
                 skipped += 1
                 continue
-            way_ids.append(f"osm:way/{element.get('id')}")
+            way_ids.append(osm_id("way", element.get("id")))
             way_heights.append(building_height(tags))
             rings.append(coords)
         elif kind == "relation":
@@ -314,7 +334,7 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
                 continue
             rel_of_line.extend([len(rel_ids)] * len(lines))
             rel_lines.extend(lines)
-            rel_ids.append(f"osm:relation/{element.get('id')}")
+            rel_ids.append(osm_id("relation", element.get("id")))
             rel_heights.append(building_height(tags))
         else:
             skipped += 1
@@ -405,7 +425,7 @@ def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             skipped += 1
             continue
         tags = element.get("tags") or {}
-        ids.append(f"osm:way/{element.get('id')}")
+        ids.append(osm_id("way", element.get("id")))
         kinds.append(tags.get("highway"))
         names.append(tags.get("name"))
         lines.append(coords)
