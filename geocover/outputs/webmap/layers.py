@@ -178,7 +178,7 @@ def _group_label(group: str, sources: pd.Series) -> str:
 
 
 def _camera_row(
-    cam: dict[str, Any], layer_source: str | None
+    cam: dict[Any, Any], layer_source: str | None
 ) -> tuple[list[list[Any]], str, list[list[str]]]:
     """A camera's popup rows (field index, text[, link]), its marker classes, its tags."""
     cid = _text(cam["id"])
