@@ -6,14 +6,9 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import pyogrio
-import pyogrio.errors
-import shapely.errors
 
 from geocover.errors import DataError
-from geocover.io.coords import assume, check_coordinates, declares_crs, parse_crs, refuse_nul
 from geocover.io.guard import check_input_file
-from geocover.io.layers import read_layers
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
 _PUNCTUAL = {"Point", "MultiPoint"}
@@ -45,6 +40,13 @@ def read_vector(
     UsageError
         ``assume_crs`` is not a CRS.
     """
+    # pyogrio, pyproj and GEOS are loaded on the first read, not with geocover
+    import pyogrio.errors
+    import shapely.errors
+
+    from geocover.io.coords import assume, check_coordinates, declares_crs, parse_crs, refuse_nul
+    from geocover.io.layers import read_layers
+
     path = Path(path)
     if assume_crs is not None:
         parse_crs(assume_crs)

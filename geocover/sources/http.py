@@ -34,17 +34,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin, urlsplit
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from geocover import settings
 from geocover.errors import GeocoverError, SourceError
 from geocover.io.atomic import replace_atomic
 from geocover.io.guard import read_input_bytes
+
+if TYPE_CHECKING:  # requests and urllib3 are imported only when a request is made
+    import requests
 
 
 @dataclass(frozen=True)
@@ -66,36 +65,42 @@ class RetryBudgetExceeded(Exception):
         self.wait, self.header, self.left = wait, header, left
 
 
-class _BudgetedRetry(Retry):
-    """urllib3's Retry with one total budget of waiting for all the retries of a request
-    (``settings.RETRY_BUDGET``): a Retry-After or back-off that does not fit fails at
-    once (:class:`RetryBudgetExceeded`) instead of stalling the command."""
-
-    budget: list[float]
-
-    def new(self, **kw: Any) -> _BudgetedRetry:
-        retry = super().new(**kw)
-        retry.budget = self.budget
-        return retry
-
-    def sleep(self, response: Any = None) -> None:
-        header = response.headers.get("Retry-After") if response is not None else None
-        wait = None
-        if header is not None and self.respect_retry_after_header:
-            try:
-                wait = max(0.0, self.parse_retry_after(header))
-            except Exception:
-                wait = None
-        if wait is None:
-            wait = self.get_backoff_time()
-        if wait > self.budget[0]:
-            raise RetryBudgetExceeded(wait, header, self.budget[0])
-        self.budget[0] -= wait
-        if wait > 0:
-            time.sleep(wait)
-
-
 def _session() -> requests.Session:
+    """A session retrying as configured, within the retry budget. requests and urllib3
+    (about 40 ms of imports) are loaded here, on the first live request, not when
+    geocover is imported."""
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    class _BudgetedRetry(Retry):
+        """urllib3's Retry with one total budget of waiting for all the retries of a request
+        (``settings.RETRY_BUDGET``): a Retry-After or back-off that does not fit fails at
+        once (:class:`RetryBudgetExceeded`) instead of stalling the command."""
+
+        budget: list[float]
+
+        def new(self, **kw: Any) -> _BudgetedRetry:
+            retry = super().new(**kw)
+            retry.budget = self.budget
+            return retry
+
+        def sleep(self, response: Any = None) -> None:
+            header = response.headers.get("Retry-After") if response is not None else None
+            wait = None
+            if header is not None and self.respect_retry_after_header:
+                try:
+                    wait = max(0.0, self.parse_retry_after(header))
+                except Exception:
+                    wait = None
+            if wait is None:
+                wait = self.get_backoff_time()
+            if wait > self.budget[0]:
+                raise RetryBudgetExceeded(wait, header, self.budget[0])
+            self.budget[0] -= wait
+            if wait > 0:
+                time.sleep(wait)
+
     retry = _BudgetedRetry(
         total=settings.RETRIES,
         connect=settings.RETRIES,
@@ -298,6 +303,8 @@ def _exchange(
     url: str, params: dict[str, Any] | None, data: Any, files: dict[str, Any] | None,
     method: str, what: str, source: str, deadline: float, stop: threading.Event,
 ) -> tuple[str, str]:
+    import requests
+
     limit = settings.MAX_ANSWER_BYTES.get(source, settings.MAX_ANSWER_BYTES["default"])
     with _session() as session:
         current, current_method, body, upload = url, method, data, files
@@ -353,6 +360,8 @@ def _send(
     session: requests.Session, method: str, url: str, params: dict[str, Any] | None,
     data: Any, files: dict[str, Any] | None, what: str,
 ) -> requests.Response:
+    import requests
+
     try:
         return session.request(
             method, url, params=params, data=data, files=files, timeout=settings.TIMEOUT,
