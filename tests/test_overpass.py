@@ -24,8 +24,10 @@ from geocover.sources.overpass import (
     fetch_highways,
     highways_query,
     load_osm_bundle,
+    osm_date,
     parse_buildings,
     parse_highways,
+    read_osm_bundle,
     validate_insee,
 )
 
@@ -108,7 +110,7 @@ def test_fetch_cameras_and_cache(overpass: HTTPServer, text: Callable[[str], str
     assert len(cameras) == 16 and problems == []
     assert cameras["id"].str.startswith("osm:node/").all()
     assert answer.from_cache is False and answer.url.startswith(settings.OVERPASS_URL)
-    assert cameras.attrs["source"]["from_cache"] is False
+    assert not cameras.attrs  # where the data came from is in the answer, not in attrs
     (request, _), = overpass.log
     query = _query_of(request)
     assert '"ref:INSEE"="57463"' in query and "out center" in query
@@ -128,10 +130,12 @@ def test_fetch_buildings_and_highways(overpass: HTTPServer, text: Callable[[str]
         return Response(text(name), content_type="application/json")
 
     overpass.expect_request(PATH, method="POST").respond_with_handler(answer)
-    buildings = fetch_buildings("98000")
-    highways = fetch_highways("98000")
+    buildings, answer = fetch_buildings("98000")
+    highways, _ = fetch_highways("98000")
     assert len(buildings) == 4534 and len(highways) == 3926
-    assert buildings.attrs["source"]["url"].startswith(settings.OVERPASS_URL)
+    assert answer.url.startswith(settings.OVERPASS_URL)
+    stamp = json.loads(text("buildings"))["osm3s"]["timestamp_osm_base"]
+    assert osm_date(answer.data).vintage == stamp
     queries = [_query_of(request) for request, _ in overpass.log]
     assert all('"ref:INSEE"="98000"' in q and q.endswith("out geom;") for q in queries)
 
@@ -277,7 +281,12 @@ def test_parsers_reject_remarks() -> None:
 def test_load_osm_bundle(bundle: Path) -> None:
     cameras, buildings, highways = load_osm_bundle(bundle)
     assert (len(cameras), len(buildings), len(highways)) == (16, 4534, 3926)
-    assert cameras.attrs["problems"] == []
+    osm = read_osm_bundle(bundle)
+    assert osm.problems == []
+    stamp = json.loads((bundle / "osm/monaco-buildings.overpass.json").read_text())["osm3s"]
+    assert [s.vintage for s in osm.sources] == [stamp["timestamp_osm_base"]] * 3
+    assert [s.layer for s in osm.sources] == ["cameras", "buildings", "highways"]
+    assert osm.sources[1].files[0].path == "bundle:osm/monaco-buildings.overpass.json"
     with pytest.raises(DataError, match="missing file") as info:
         load_osm_bundle(bundle, name="metz")
     assert info.value.path is not None and "metz-surveillance" in info.value.path

@@ -39,8 +39,9 @@ from pyproj import Geod
 from geocover import settings
 from geocover.errors import UsageError
 from geocover.model.crs import metric_crs
-from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
-from geocover.sources.communes import load_departement
+from geocover.pipeline.provenance import build, content_sha256, file_record, files_of
+from geocover.schema.provenance import SourceRecord
+from geocover.sources.communes import read_departement
 
 _GEOD = Geod(ellps="WGS84")
 #: A progress line is printed every this many communes (and at the end).
@@ -303,7 +304,8 @@ def run_batch(
     for name in presets:
         fov.get_preset(name)
     bundle_path = Path(bundle) if bundle is not None else settings.bundle_from_env()
-    communes = load_departement(departement, bundle=bundle_path).reset_index(drop=True)
+    communes, communes_source = read_departement(departement, bundle=bundle_path)
+    communes = communes.reset_index(drop=True)
     departement = str(departement).strip().upper()
     crs = metric_crs(communes)
 
@@ -359,23 +361,17 @@ def run_batch(
         warnings.append(f"{outside} camera(s) lie within no commune of département "
                         f"{departement} (or exactly on a border): not counted")
 
-    source = str(communes["source"].iloc[0])
-    files = [file_record(p, "communes", retrieved=str(communes["retrieved"].iloc[0]),
-                              bundle=bundle_path)
-             for p in files_named(source, bundle_path)]
+    files = files_of([communes_source])
     files += [file_record(p, "city" if p.name == "city.toml" else "cameras",
-                               bundle=bundle_path) for p in files_read if p.is_file()]
+                          bundle=bundle_path) for p in files_read if p.is_file()]
     record = build(
         files,
         presets=presets,
-        sources=[{"layer": "communes", "origin": source,
-                  "retrieved": str(communes["retrieved"].iloc[0]),
-                  "attribution": "IGN – ADMIN EXPRESS (Licence Ouverte), via geo.api.gouv.fr",
-                  "count": len(communes)},
-                 {"layer": "cameras", "origin": "contributions of the configured cities; "
-                  + (", ".join(map(str, camera_files)) or "no camera file"),
-                  "retrieved": "", "attribution": "as stated by each file",
-                  "count": len(cameras)}],
+        sources=[communes_source,
+                 SourceRecord("cameras", "contributions of the configured cities; "
+                              + (", ".join(map(str, camera_files)) or "no camera file"),
+                              "", "as stated by each file", len(cameras),
+                              vintage_basis="each file's own")],
         layers={"communes": content_sha256(communes),
                 "cameras": content_sha256(cameras)},
         bundle=bundle_path,

@@ -17,6 +17,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,12 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.schema.provenance import SourceRecord
 from geocover.schema.tags import Problem
 from geocover.sources.communes import check_insee
 from geocover.sources.http import Answer, fetch_json
-from geocover.sources.osm_elements import from_overpass
+from geocover.sources.osm_elements import ATTRIBUTION, from_overpass, osm_date
+from geocover.sources.records import file_source
 
 #: Metres per storey when a building's height comes from ``building:levels``.
 LEVEL_HEIGHT_M: float = 3.0
@@ -98,15 +101,6 @@ def _fetch(query: str, what: str) -> Answer:
     )
 
 
-def _provenance(answer: Answer) -> dict[str, Any]:
-    return {
-        "url": answer.url,
-        "retrieved": answer.retrieved.isoformat(),
-        "from_cache": answer.from_cache,
-        "stale": answer.stale,
-    }
-
-
 def fetch_cameras(insee: str) -> tuple[gpd.GeoDataFrame, list[Problem], Answer]:
     """The OSM cameras of a commune.
 
@@ -134,13 +128,13 @@ def fetch_cameras(insee: str) -> tuple[gpd.GeoDataFrame, list[Problem], Answer]:
     code = validate_insee(insee)
     answer = _fetch(cameras_query(code), what=f"Overpass cameras of commune {code}")
     cameras, problems = from_overpass(answer.data)
-    cameras.attrs["source"] = _provenance(answer)
     return cameras, problems, answer
 
 
-def fetch_buildings(insee: str) -> gpd.GeoDataFrame:
+def fetch_buildings(insee: str) -> tuple[gpd.GeoDataFrame, Answer]:
     """The OSM buildings of a commune: ``id``, ``height_m``, ``geometry`` (see
-    :func:`parse_buildings`); provenance in ``attrs["source"]``.
+    :func:`parse_buildings`), and the answer they came from (URL, retrieval time,
+    data date through :func:`osm_date`).
 
     Raises
     ------
@@ -149,14 +143,12 @@ def fetch_buildings(insee: str) -> gpd.GeoDataFrame:
     """
     code = validate_insee(insee)
     answer = _fetch(buildings_query(code), what=f"Overpass buildings of commune {code}")
-    buildings = parse_buildings(answer.data)
-    buildings.attrs["source"] = _provenance(answer)
-    return buildings
+    return parse_buildings(answer.data), answer
 
 
-def fetch_highways(insee: str) -> gpd.GeoDataFrame:
+def fetch_highways(insee: str) -> tuple[gpd.GeoDataFrame, Answer]:
     """The OSM highways of a commune: ``id``, ``highway``, ``name``, ``geometry`` (see
-    :func:`parse_highways`); provenance in ``attrs["source"]``.
+    :func:`parse_highways`), and the answer they came from.
 
     Raises
     ------
@@ -165,9 +157,7 @@ def fetch_highways(insee: str) -> gpd.GeoDataFrame:
     """
     code = validate_insee(insee)
     answer = _fetch(highways_query(code), what=f"Overpass highways of commune {code}")
-    highways = parse_highways(answer.data)
-    highways.attrs["source"] = _provenance(answer)
-    return highways
+    return parse_highways(answer.data), answer
 
 
 # ---------------------------------------------------------------------------- parsers
@@ -435,18 +425,24 @@ def _read_bundle_json(path: Path) -> Any:
         raise DataError(f"not an Overpass JSON answer ({exc})", path) from None
 
 
-def load_osm_bundle(
-    bundle: str | PathLike[str], name: str = "monaco"
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+@dataclass
+class OsmBundle:
+    """An offline bundle's OSM extract: the three layers, the cameras' tag problems, and
+    one :class:`SourceRecord` per file (dated by its ``osm3s.timestamp_osm_base``, else
+    the bundle's manifest)."""
+
+    cameras: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    highways: gpd.GeoDataFrame
+    problems: list[Problem] = field(default_factory=list)
+    sources: list[SourceRecord] = field(default_factory=list)
+
+
+def read_osm_bundle(bundle: str | PathLike[str], name: str = "monaco") -> OsmBundle:
     """Cameras, buildings and highways from an offline bundle's Overpass answers.
 
     Reads ``osm/<name>-surveillance.overpass.json``, ``osm/<name>-buildings.overpass.json``
     and ``osm/<name>-highways.overpass.json``.
-
-    Returns
-    -------
-    cameras, buildings, highways : GeoDataFrame
-        The cameras' problems are in ``cameras.attrs["problems"]``.
 
     Raises
     ------
@@ -455,13 +451,15 @@ def load_osm_bundle(
     """
     folder = Path(bundle) / "osm"
     frames = []
-    for kind in ("surveillance", "buildings", "highways"):
+    problems: list[Problem] = []
+    sources = []
+    for kind, layer in (("surveillance", "cameras"), ("buildings", "buildings"),
+                        ("highways", "highways")):
         path = folder / f"{name}-{kind}.overpass.json"
         data = _read_bundle_json(path)
         try:
             if kind == "surveillance":
                 cameras, problems = from_overpass(data)
-                cameras.attrs.update(problems=problems, osm_base=_osm_base(data))
                 frames.append(cameras)
             elif kind == "buildings":
                 frames.append(parse_buildings(data))
@@ -469,5 +467,16 @@ def load_osm_bundle(
                 frames.append(parse_highways(data))
         except DataError as exc:
             raise DataError(exc.reason, path) from None
-        frames[-1].attrs["file"] = str(path)
-    return frames[0], frames[1], frames[2]
+        sources.append(file_source(
+            layer, [path], origin=f"OpenStreetMap bundle:osm/{path.name}", bundle=bundle,
+            attribution=ATTRIBUTION, count=len(frames[-1]), own=osm_date(data)))
+    return OsmBundle(frames[0], frames[1], frames[2], problems, sources)
+
+
+def load_osm_bundle(
+    bundle: str | PathLike[str], name: str = "monaco"
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Cameras, buildings and highways of :func:`read_osm_bundle` (which also gives the
+    cameras' tag problems and the sources)."""
+    osm = read_osm_bundle(bundle, name)
+    return osm.cameras, osm.buildings, osm.highways

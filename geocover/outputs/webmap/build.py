@@ -155,9 +155,9 @@ def build_map(
         fmap.add_child(layer)
     # The compliance tables (cameras outside perimeters, expiring decrees…), off by default.
     from geocover.outputs.compliance import add_to_map
-    from geocover.verdicts.compliance import compliance_tables
 
-    add_to_map(fmap, compliance_tables(analysis))
+    if analysis.compliance is not None:
+        add_to_map(fmap, analysis.compliance)
 
     shapes: set[str] = set()
     for layer in camera_layers:
