@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from geocover.outputs.batch import write_batch
-from geocover.pipeline.batch import progress_to_stderr, run_batch
+from geocover.pipeline.batch import progress_line, run_batch
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,6 +50,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(run=run)
 
 
+def _progress(done: int, total: int, seconds: float) -> None:
+    """The progress line: rewritten in place on a terminal, one line each otherwise."""
+    line = f"geocover batch: {progress_line(done, total, seconds)}"
+    if sys.stderr.isatty():
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r{line}{end}")
+    else:
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def run(args: argparse.Namespace) -> int:
     result = run_batch(
         args.departement,
@@ -58,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         camera_files=args.cameras,
         data_dir=args.data_dir,
         workers=args.workers,
-        progress=None if args.quiet else progress_to_stderr,
+        progress=None if args.quiet else _progress,
     )
     for warning in result.warnings:
         print(f"geocover: warning: {warning}", file=sys.stderr)

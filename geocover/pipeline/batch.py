@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -38,6 +37,7 @@ from pyproj import Geod
 
 from geocover import settings
 from geocover.errors import UsageError
+from geocover.log import log
 from geocover.model.crs import metric_crs
 from geocover.pipeline.provenance import build, content_sha256, file_record, files_of
 from geocover.schema.provenance import SourceRecord
@@ -252,9 +252,14 @@ def _nearby(cameras_m: gpd.GeoDataFrame, communes_m: gpd.GeoDataFrame,
 # ----------------------------------------------------------------------------- the run
 
 
-def progress_to_stderr(done: int, total: int, seconds: float) -> None:
-    print(f"geocover batch: {done}/{total} communes ({100 * done / total:.0f} %), "
-          f"{seconds:.1f} s", file=sys.stderr, flush=True)
+def progress_line(done: int, total: int, seconds: float) -> str:
+    """``12/727 communes (2 %), 3.4 s``."""
+    return f"{done}/{total} communes ({100 * done / total:.0f} %), {seconds:.1f} s"
+
+
+def log_progress(done: int, total: int, seconds: float) -> None:
+    """The default progress: a line on the ``geocover.batch`` logger (INFO)."""
+    log(progress_line(done, total, seconds), name="batch")
 
 
 def run_batch(
@@ -266,7 +271,7 @@ def run_batch(
     camera_files: Iterable[str | Path] = (),
     data_dir: Path | None = None,
     workers: int = 1,
-    progress: Callable[[int, int, float], None] | None = progress_to_stderr,
+    progress: Callable[[int, int, float], None] | None = log_progress,
     progress_every: int = PROGRESS_EVERY,
 ) -> BatchResult:
     """Figures for every commune of ``departement``.
@@ -299,7 +304,8 @@ def run_batch(
 
     start = time.perf_counter()
     if workers < 1:
-        raise UsageError(f"--workers must be at least 1, not {workers}")
+        raise UsageError(f"workers must be at least 1, not {workers}", hint="option",
+                         hint_value="workers")
     presets = tuple(fov.DEFAULT_PRESETS if presets is None else presets)
     for name in presets:
         fov.get_preset(name)

@@ -121,7 +121,8 @@ def from_file(path: str | Path, code: str | None = None) -> gpd.GeoDataFrame:
                 raise DataError(f"no commune with code {code} in the file", path)
     elif len(frame) != 1:
         raise DataError(
-            f"{len(frame)} features: say which commune with --insee CODE", path
+            f"{len(frame)} features: say which commune", path,
+            hint="insee_select",
         )
     row = frame.iloc[0]
     geometry = _check_area_geometry(row.geometry, str(path), int(frame.index[0]))

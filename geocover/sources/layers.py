@@ -150,7 +150,7 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
         if not path.is_file():
             out.sources.append(no_source(
                 "cameras", f"OpenStreetMap: no extract for {city.name} in the bundle "
-                f"(looked for {path.name}); run without --bundle to query Overpass", OSM))
+                f"(looked for {path.name}); live sources would query Overpass", OSM))
             return
         osm = overpass.read_osm_bundle(bundle, name)
         out.problems += osm.problems

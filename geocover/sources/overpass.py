@@ -466,7 +466,7 @@ def read_osm_bundle(bundle: str | PathLike[str], name: str = "monaco") -> OsmBun
             else:
                 frames.append(parse_highways(data))
         except DataError as exc:
-            raise DataError(exc.reason, path) from None
+            raise DataError(exc.reason, path, hint=exc.hint, hint_value=exc.hint_value) from None
         sources.append(file_source(
             layer, [path], origin=f"OpenStreetMap bundle:osm/{path.name}", bundle=bundle,
             attribution=ATTRIBUTION, count=len(frames[-1]), own=osm_date(data)))

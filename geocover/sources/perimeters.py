@@ -67,9 +67,8 @@ def load_perimeters(
     if raw.crs is None:
         if assume_crs is None:
             raise DataError(
-                "the file declares no CRS; re-export it with one, or pass "
-                "--assume-crs EPSG:XXXX if you know it",
-                path,
+                "the file declares no CRS; re-export it with one",
+                path, hint="assume_crs",
             )
         raw = raw.set_crs(assume_crs)
         warnings.append(f"{path}: no CRS declared, assumed {assume_crs}")
@@ -118,10 +117,10 @@ def load_perimeters(
         if on_invalid == "raise":
             reason = shapely.is_valid_reason(frame.geometry.values[rows[0]])
             raise DataError(
-                f"invalid polygon ({reason}); fix it in your editor, or pass "
-                "--on-invalid repair to repair it with make_valid",
+                f"invalid polygon ({reason}); fix it in your editor",
                 path,
                 int(rows[0]),
+                hint="on_invalid",
             )
         repaired = shapely.make_valid(frame.geometry.values[rows])
         frame.loc[frame.index[rows], "geometry"] = [_polygonal(g) for g in repaired]
