@@ -20,7 +20,7 @@ from geocover.outputs.compliance import export_tables, render, summary
 from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "compliance",
         help="authorization checks: cameras outside perimeters, expired decrees…",

@@ -81,7 +81,7 @@ class Analysis:
     cameras_inside: int = 0
     """Mapped cameras inside the commune (a list may hold sites beyond it)."""
     generated: str = field(
-        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
     compliance: Compliance | None = None
     """The four compliance tables, judged as of ``today`` (:mod:`geocover.verdicts.compliance`)."""
@@ -212,9 +212,7 @@ def analyse(
         capacity=band,
         cameras_outside_perimeters=outside,
         camera_problems=layers.problems,
-        cameras_inside=int(
-            layers.cameras.within(commune.to_crs(layers.cameras.crs).geometry.iloc[0]).sum()
-        ) if not layers.cameras.empty else 0,
+        cameras_inside=_inside(layers.cameras, commune),
         generated=generated,
         compliance=compliance(ComplianceLayers(commune, pset.frame, layers.cameras, crs), judged),
         provenance=_provenance.of_analysis(
@@ -288,3 +286,10 @@ def _installed_by(city: City, cameras: gpd.GeoDataFrame) -> dict[str, int]:
             limit = claim.as_of + "-99" if len(claim.as_of) < 10 else claim.as_of
             out[claim.as_of] = int((dates <= limit).sum())
     return out
+
+
+def _inside(cameras: gpd.GeoDataFrame, commune: gpd.GeoDataFrame) -> int:
+    """How many of ``cameras`` lie within the commune."""
+    if cameras.empty or cameras.crs is None:
+        return 0
+    return int(cameras.within(commune.to_crs(cameras.crs).geometry.iloc[0]).sum())

@@ -47,7 +47,7 @@ def check_insee(code: str) -> str:
 
 
 def _file_date(path: Path) -> dt.date:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
 
 
 def _frame(
@@ -161,7 +161,8 @@ def _from_bundle(bundle: str | Path, code: str) -> tuple[gpd.GeoDataFrame, Path]
     path = bundle_path(bundle, code)
     if path is not None and path.parent.name == "geo-api":
         feature = _load_json(path)
-        frame = _feature_to_frame(feature, f"bundle:{path.relative_to(bundle)}", _file_date(path), str(path))
+        frame = _feature_to_frame(feature, f"bundle:{path.relative_to(bundle)}", _file_date(path),
+                                  str(path))
         frame["code"] = frame["code"].replace("", code)
         return frame, path
     if path is not None:
@@ -214,7 +215,9 @@ def _live(code: str) -> tuple[gpd.GeoDataFrame, _http.Answer]:
         )
     except SourceError as exc:
         if "HTTP 404" in str(exc):
-            raise UsageError(f"unknown INSEE code {code}: geo.api.gouv.fr has no such commune") from None
+            raise UsageError(
+                f"unknown INSEE code {code}: geo.api.gouv.fr has no such commune"
+            ) from None
         raise
     source = "geo.api.gouv.fr" + (" (cached copy, the network failed)" if answer.stale else "")
     return _feature_to_frame(answer.data, source, answer.retrieved, answer.url), answer
@@ -236,8 +239,8 @@ def load_commune(
 
     Examples
     --------
-    >>> metz = load_commune("57463", bundle="../shared/data")  # doctest: +SKIP
-    >>> metz.loc[0, "name"]  # doctest: +SKIP
+    >>> metz = load_commune("57463", bundle="../shared/data")
+    >>> metz.loc[0, "name"]
     'Metz'
     """
     return read_commune(code, bundle=bundle, path=path)[0]
@@ -297,7 +300,8 @@ def _collection_to_frame(
         raise DataError("not a polygon", where, int(frame.index[bad][0]))
     invalid = ~frame.geometry.is_valid
     if invalid.any():
-        frame.loc[invalid, "geometry"] = frame.geometry[invalid].make_valid()
+        # pandas-stubs reject a boolean mask with a column label in .loc
+        frame.loc[invalid, "geometry"] = frame.geometry[invalid].make_valid()  # type: ignore[index,operator]
     return frame[COMMUNE_COLUMNS + [c for c in frame.columns if c not in COMMUNE_COLUMNS]]
 
 
@@ -341,7 +345,8 @@ def read_departement(
                               count=len(frame), licence="Licence Ouverte (Etalab)")
 
 
-def neighbours_from_bundle(bundle: str | Path, commune: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+def neighbours_from_bundle(bundle: str | Path,
+                           commune: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
     """The communes bordering ``commune`` that the bundle knows (for the map), or None.
 
     Candidates come from the commune's département file and any

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -112,7 +113,8 @@ def load_camera_layers(
                 raise UsageError(f"{city.folder / 'city.toml'}: unknown camera list {name!r}")
             definition = LISTS[name]
             if bundle is None or not (bundle / definition.path).is_file():
-                out.warnings.append(f"official list {name}: not available (needs the bundle's {definition.path})")
+                out.warnings.append(f"official list {name}: not available "
+                                    f"(needs the bundle's {definition.path})")
                 continue
             frame, problems = load_list(definition, bundle)
             frames.append(frame)
@@ -170,7 +172,8 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
     out.sources.append(live_source("cameras", origin=f"OpenStreetMap (Overpass){stale}",
                                    url=answer.url, retrieved=answer.retrieved, attribution=OSM,
                                    count=len(cams), own=osm_date(answer.data)))
-    for layer, fetch in (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways)):
+    fetchers = (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways))
+    for layer, fetch in fetchers:
         try:
             frame, answer = fetch(city.insee)
         except SourceError as exc:
@@ -215,13 +218,14 @@ def write_osm_snapshot(city: City, folder: Path | None = None,
         "highways": len(overpass.parse_highways(answers["highways"].data[1])),
     }
     written = []
-    record = {"city": city.slug, "insee": city.insee, "date": day, "files": {}}
+    files: dict[str, dict[str, Any]] = {}
+    record = {"city": city.slug, "insee": city.insee, "date": day, "files": files}
     for kind, answer in answers.items():
         text = answer.data[0]
         path = folder / f"{city.slug}-{kind}-{day}.overpass.json"
         write_atomic(path, text.encode("utf-8"))
         written.append(path)
-        record["files"][path.name] = {
+        files[path.name] = {
             "query": queries[kind],
             "url": answer.url,
             "retrieved": answer.retrieved.isoformat(),

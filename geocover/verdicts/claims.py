@@ -78,10 +78,8 @@ def _pct(x: float) -> str:
 
 
 def _combine(claim: Claim, checks: list[Check], summary: str = "") -> Verdict:
-    if any(c.verdict == CONTRADICTED for c in checks):
-        verdict = CONTRADICTED
-    else:
-        verdict = checks[0].verdict
+    contradicted = any(c.verdict == CONTRADICTED for c in checks)
+    verdict = CONTRADICTED if contradicted else checks[0].verdict
     explanation = " ".join(c.explanation for c in checks)
     return Verdict(
         id=claim.id,
@@ -97,7 +95,8 @@ def _combine(claim: Claim, checks: list[Check], summary: str = "") -> Verdict:
 
 
 def _perimeters_missing(facts: Facts) -> str:
-    where = display_path(facts.perimeters_file) if facts.perimeters_file else "the city's perimeters file"
+    where = (display_path(facts.perimeters_file) if facts.perimeters_file
+             else "the city's perimeters file")
     return (
         f"No authorized perimeter has been digitized ({where} holds 0), so there is no "
         "measured area to compare: digitize the prefecture's decrees (docs/perimeters.md) "
@@ -187,7 +186,8 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
             )
         )
     if not checks:
-        checks.append(Check("commune area", UNVERIFIABLE, "No claimed area to relate the share to."))
+        checks.append(Check("commune area", UNVERIFIABLE,
+                            "No claimed area to relate the share to."))
     summary = (
         "The share follows from the claimed area: the two figures agree with each other "
         "and with the commune's area."
@@ -199,26 +199,28 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
 
 def check_camera_count(claim: Claim, city: City, facts: Facts) -> Verdict:
     n = facts.cameras_mapped
-    latest = max((c for c in city.claims_of("camera_count")), key=lambda c: c.as_of or "", default=None)
+    latest = max(city.claims_of("camera_count"), key=lambda c: c.as_of or "", default=None)
     if claim.as_of and latest is not None and claim.id != latest.id:
         n = facts.cameras_installed_by.get(claim.as_of)
         if n is None:
             return _combine(claim, [Check(
                 "mapped cameras with installation dates", UNVERIFIABLE,
-                f"No mapped camera has an installation date to count those in service by {claim.as_of}.",
+                "No mapped camera has an installation date to count those in service by "
+                f"{claim.as_of}.",
             )])
     if n is None:
         check = Check("mapped cameras", UNVERIFIABLE, "No camera source was read for this report.")
     elif n >= claim.value:
         check = Check(
             "mapped cameras", CONSISTENT,
-            f"{n} camera sites are mapped, at least the {claim.value:g} claimed.", float(n), "mapped ≥ claimed",
+            f"{n} camera sites are mapped, at least the {claim.value:g} claimed.", float(n),
+            "mapped ≥ claimed",
         )
     else:
         check = Check(
             "mapped cameras", UNVERIFIABLE,
-            f"Only {n} of the {claim.value:g} claimed cameras are mapped; mapped cameras are a lower "
-            "bound of what exists, so the count can be neither confirmed nor refuted.",
+            f"Only {n} of the {claim.value:g} claimed cameras are mapped; mapped cameras are a "
+            "lower bound of what exists, so the count can be neither confirmed nor refuted.",
             float(n), "mapped ≥ claimed",
         )
     return _combine(claim, [check])
@@ -237,7 +239,8 @@ def check_identification_range(claim: Claim, city: City, facts: Facts) -> Verdic
 
 
 def check_retention(claim: Claim, city: City, facts: Facts) -> Verdict:
-    text = "Image retention is not a map figure; only the operator's records or a CNIL inspection can show it."
+    text = ("Image retention is not a map figure; only the operator's records or a CNIL "
+            "inspection can show it.")
     if claim.note:
         text += f" Later: {claim.note}"
     return _combine(claim, [Check("operator records", UNVERIFIABLE, text)])

@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from geocover import settings
 from geocover.errors import UsageError
@@ -164,7 +165,8 @@ def _empty(name: str, geom_crs: str = settings.STORAGE_CRS) -> gpd.GeoDataFrame:
     )
 
 
-def _frame(name: str, rows: list[dict[str, Any]], geoms: list[Any], crs: str) -> gpd.GeoDataFrame:
+def _frame(name: str, rows: list[dict[str, Any]], geoms: list[Any],
+           crs: str | CRS) -> gpd.GeoDataFrame:
     if not rows:
         return _empty(name)
     frame = gpd.GeoDataFrame(rows, columns=_COLUMNS[name], geometry=geoms, crs=crs)
@@ -301,7 +303,7 @@ def cameras_outside(
     expired = np.array([_expired(p, today) for _, p in per.iterrows()], dtype=bool)
     joined = gpd.sjoin(cam, per[["geometry"]], how="left", predicate="intersects")
     hits: dict[int, list[int]] = {}
-    for cam_idx, per_idx in zip(joined.index, joined["index_right"]):
+    for cam_idx, per_idx in zip(joined.index, joined["index_right"], strict=True):
         if not pd.isna(per_idx):
             hits.setdefault(int(cam_idx), []).append(int(per_idx))
     commune_m = commune.to_crs(crs).geometry.union_all()
@@ -357,7 +359,7 @@ def perimeters_without_camera(
     if cameras is not None and not cameras.empty:
         joined = gpd.sjoin(per[["geometry"]], cameras[["geometry"]].to_crs(crs),
                            how="inner", predicate="intersects")
-        holding = set(int(i) for i in joined.index)
+        holding = {int(i) for i in joined.index}
     rows, geoms = [], []
     for i, p in per.iterrows():
         if i in holding:
@@ -390,7 +392,7 @@ def perimeters_outside_commune(
     outside = shapely.difference(per.geometry.to_numpy(), commune_m)
     out_area = shapely.area(outside)
     rows, geoms = [], []
-    for i, p in per.iterrows():
+    for i, (_, p) in enumerate(per.iterrows()):  # per has a RangeIndex: i is both
         if out_area[i] <= OUTSIDE_TOLERANCE_M2:
             continue
         area = float(p.geometry.area)
@@ -418,8 +420,9 @@ def compliance(analysis_or_layers: Any, today: dt.date | None = None) -> Complia
 
     Examples
     --------
-    >>> result = compliance(analyse("metz", bundle="../shared/data"))  # doctest: +SKIP
-    >>> {name: len(t) for name, t in result.tables.items()}  # doctest: +SKIP
+    >>> from geocover import analyse
+    >>> result = compliance(analyse("metz", bundle="../shared/data"))
+    >>> {name: len(t) for name, t in result.tables.items()}
     {'cameras_outside': 0, 'perimeters_without_camera': 0, 'authorizations': 0, ...}
     """
     layers = _layers(analysis_or_layers)
