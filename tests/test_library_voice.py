@@ -139,10 +139,10 @@ def test_waiting_for_a_lock_is_logged_not_printed(tmp_path, caplog, capsys):
     thread.start()
     try:
         assert holding.wait(10)
-        with caplog.at_level(logging.WARNING, logger="geocover"):
-            with pytest.raises(GeocoverError, match="being written by another"):
-                with atomic.locked(target, timeout=1.3):
-                    pass
+        with (caplog.at_level(logging.WARNING, logger="geocover"),
+              pytest.raises(GeocoverError, match="being written by another"),
+              atomic.locked(target, timeout=1.3)):
+            pass
     finally:
         release.set()
         thread.join()

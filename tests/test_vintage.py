@@ -34,7 +34,7 @@ def _manifest(bundle: Path) -> dict[str, Any]:
 
 
 def _file_day(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,7 @@ def test_live_overpass_keeps_its_retrieval_time_and_its_data_date(
     monkeypatch.setattr(settings, "OVERPASS_URL", httpserver.url_for("/api/interpreter"))
     stamp = json.loads((bundle / "osm/monaco-surveillance.overpass.json").read_text())["osm3s"]
     city = City(slug="synthetic", name="Synthetic", insee="98000", folder=tmp_path)
-    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     layers = load_camera_layers(city, bundle=None)
     cameras = layers.sources[0]
     assert cameras.vintage == stamp["timestamp_osm_base"]

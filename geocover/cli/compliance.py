@@ -59,13 +59,14 @@ def _iso_date(text: str) -> dt.date:
 def run(args: argparse.Namespace) -> int:
     args.today = args.today or dt.date.today()
     analysis = analysis_from_args(args)
-    result = analysis.compliance
+    result, record = analysis.compliance, analysis.provenance
+    assert result is not None and record is not None  # analyse() computes both
 
     prefix = f"{analysis.city.slug}-compliance"
     out = args.output_dir
     written = export_tables(result, out, prefix)
     write_atomic(out / f"{prefix}.json", _json(summary(result)))
-    write_atomic(out / f"{prefix}.provenance.json", _json(analysis.provenance.to_dict()))
+    write_atomic(out / f"{prefix}.provenance.json", _json(record.to_dict()))
 
     _, text, _ = render(result)
     sys.stdout.write("\n".join(text) + "\n")

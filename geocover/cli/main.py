@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+class _Handler(logging.StreamHandler):
     """The library's log records as ``geocover: …`` lines on the current stderr."""
 
     def emit(self, record: logging.LogRecord) -> None:

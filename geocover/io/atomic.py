@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import os
 import logging
+import os
 import stat
 import tempfile
 import time

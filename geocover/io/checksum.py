@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from os import PathLike
 from pathlib import Path
 
 from geocover.schema.provenance import FileRead
@@ -29,10 +30,10 @@ def sha256_file(path: str | Path) -> str:
 def modified_date(path: str | Path) -> str:
     """A file's modification date (UTC, ISO): when it was written, not the age of its data."""
     stamp = Path(path).stat().st_mtime
-    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat()
 
 
-def shown_path(path: str | Path, bundle: str | Path | None = None) -> str:
+def shown_path(path: str | Path, bundle: str | PathLike[str] | None = None) -> str:
     """``bundle:<path inside the bundle>``, else relative to the working folder when
     inside it, else absolute."""
     resolved = Path(path).resolve()
@@ -47,7 +48,7 @@ def shown_path(path: str | Path, bundle: str | Path | None = None) -> str:
         return str(resolved)
 
 
-def file_read(path: str | Path, bundle: str | Path | None = None) -> FileRead:
+def file_read(path: str | Path, bundle: str | PathLike[str] | None = None) -> FileRead:
     """The record of one file read: shown path, sha256, size, modification date."""
     path = Path(path)
     return FileRead(shown_path(path, bundle), sha256_file(path), path.stat().st_size,

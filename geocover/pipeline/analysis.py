@@ -137,7 +137,7 @@ def analyse(
     """
     cfg = city if isinstance(city, City) else resolve_city(city, insee, data_dir)
     bundle_path = resolve_bundle(bundle)
-    generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     commune, commune_source = read_commune(cfg.insee, bundle=bundle_path, path=commune_file)
     if cfg.name == cfg.insee:  # an unconfigured commune: take its name from the boundary
         cfg = replace(cfg, name=str(commune["name"].iloc[0]))

@@ -205,7 +205,7 @@ def record(
 
     return Provenance(
         geocover_version=__version__,
-        generated=generated or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        generated=generated or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         software=software(),
         bundle=None if bundle is None else str(bundle),
         sources=list(sources),
@@ -251,9 +251,10 @@ def provenance(analysis: Any) -> dict[str, Any]:
 
     Examples
     --------
-    >>> record = provenance(analyse("metz", bundle="../shared/data"))  # doctest: +SKIP
-    >>> [f["path"] for f in record["files"]]  # doctest: +SKIP
-    ['data/metz/city.toml', 'bundle:geo-api/communes-57463-contour.json', 'data/metz/perimeters.geojson']
+    >>> from geocover import analyse
+    >>> record = provenance(analyse("metz", bundle="../shared/data"))
+    >>> [(f["role"], f["vintage"]) for f in record["files"]][:2]
+    [('city', None), ('commune', '2018')]
     """
     result: dict[str, Any] = analysis.provenance.to_dict()
     return result

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def read_manifest(bundle: str | Path) -> dict[str, BundleEntry] | None:
+def read_manifest(bundle: str | PathLike[str]) -> dict[str, BundleEntry] | None:
     """The entries of ``<bundle>/bundle.json`` by path, or None when there is none.
 
     Raises
@@ -77,7 +78,7 @@ def read_manifest(bundle: str | Path) -> dict[str, BundleEntry] | None:
     return entries
 
 
-def entry_for(bundle: str | Path, path: str | Path) -> BundleEntry | None:
+def entry_for(bundle: str | PathLike[str], path: str | PathLike[str]) -> BundleEntry | None:
     """The manifest entry covering ``path`` (a file of the bundle): its own entry, else
     the deepest folder entry above it; None without a manifest or an entry."""
     entries = read_manifest(bundle)
@@ -93,7 +94,7 @@ def entry_for(bundle: str | Path, path: str | Path) -> BundleEntry | None:
     return entries[max(folders, key=len)] if folders else None
 
 
-def inside(bundle: str | Path | None, path: str | Path) -> bool:
+def inside(bundle: str | PathLike[str] | None, path: str | PathLike[str]) -> bool:
     """Whether ``path`` lies in the bundle folder."""
     if bundle is None:
         return False
@@ -104,7 +105,7 @@ def inside(bundle: str | Path | None, path: str | Path) -> bool:
     return True
 
 
-def data_date(bundle: str | Path, path: str | Path) -> DataDate:
+def data_date(bundle: str | PathLike[str], path: str | PathLike[str]) -> DataDate:
     """The date of the data of a bundle file, from the manifest.
 
     Examples

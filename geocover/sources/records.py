@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from os import PathLike
 from pathlib import Path
 
 from geocover.io.checksum import file_read
@@ -15,8 +16,8 @@ FILE_ATTRIBUTION = "as stated by the file's provider"
 
 
 def file_date(
-    path: str | Path,
-    bundle: str | Path | None,
+    path: str | PathLike[str],
+    bundle: str | PathLike[str] | None,
     own: DataDate | None = None,
     fallback: DataDate | None = None,
 ) -> DataDate:
@@ -24,7 +25,8 @@ def file_date(
     then the bundle manifest's when the file lies in the bundle, then ``fallback`` (a
     weaker date from the data, e.g. a list's latest installation date), else unknown.
     The licence and attribution come from ``own``, else the manifest."""
-    listed = _bundle.data_date(bundle, path) if _bundle.inside(bundle, path) else None
+    listed = (_bundle.data_date(bundle, path)
+              if bundle is not None and _bundle.inside(bundle, path) else None)
     base = listed or DataDate(None)
     for date in (own, listed, fallback):
         if date is not None and date.vintage:
@@ -37,10 +39,10 @@ def file_date(
 
 def file_source(
     layer: str,
-    paths: Sequence[str | Path],
+    paths: Sequence[str | PathLike[str]],
     *,
     origin: str,
-    bundle: str | Path | None = None,
+    bundle: str | PathLike[str] | None = None,
     attribution: str | None = None,
     count: int | None = None,
     own: DataDate | None = None,
@@ -51,9 +53,9 @@ def file_source(
 
     ``attribution`` None: the manifest's, else :data:`FILE_ATTRIBUTION`.
     """
-    paths = [Path(p) for p in paths]
-    files = tuple(file_read(p, bundle) for p in paths)
-    date = file_date(paths[0], bundle, own, fallback) if paths else (own or DataDate(None))
+    read = [Path(p) for p in paths]
+    files = tuple(file_read(p, bundle) for p in read)
+    date = file_date(read[0], bundle, own, fallback) if read else (own or DataDate(None))
     return SourceRecord(
         layer=layer,
         origin=origin,

@@ -7,9 +7,9 @@ import datetime as dt
 import io
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
