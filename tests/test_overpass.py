@@ -29,6 +29,7 @@ from geocover.sources.overpass import (
     osm_date,
     parse_buildings,
     parse_highways,
+    read_buildings,
     read_osm_bundle,
     validate_insee,
 )
@@ -202,7 +203,8 @@ def test_not_an_overpass_answer(overpass: HTTPServer) -> None:
 
 
 def test_parse_monaco_buildings(buildings_data: dict[str, Any]) -> None:
-    buildings = parse_buildings(buildings_data)
+    buildings, counts = read_buildings(buildings_data)
+    assert not buildings.attrs  # what was left out is in ParseCounts, not in attrs
     # 4,575 buildings in the extract; roofs and underground structures hide nothing.
     hidden = [
         e for e in buildings_data["elements"]
@@ -213,15 +215,15 @@ def test_parse_monaco_buildings(buildings_data: dict[str, Any]) -> None:
         and int((e.get("tags") or {}).get("layer", "0")) < 0)
     ]
     assert len(buildings_data["elements"]) == 4575
-    assert buildings.attrs["not_obstacles"] == len(hidden) == 41
+    assert counts.not_obstacles == len(hidden) == 41
     assert len(buildings) == 4575 - 41
     assert list(buildings.columns) == ["id", "height_m", "geometry"]
     assert buildings.crs == "EPSG:4326"
     assert buildings["id"].is_unique and buildings["id"].str.match(r"^osm:way/\d+$").all()
     assert shapely.is_valid(buildings.geometry.values).all()
     assert (buildings.geom_type == "Polygon").all()
-    assert buildings.attrs["repaired"] == 0 and buildings.attrs["skipped"] == 0
-    assert buildings.attrs["osm_base"] == "2025-02-07T01:02:45Z"
+    assert counts.repaired == 0 and counts.skipped == 0
+    assert osm_date(buildings_data).vintage == "2025-02-07T01:02:45Z"
     height = buildings.set_index("id")["height_m"]
     assert height["osm:way/94452842"] == 45.58  # height wins over building:levels=13
     assert height["osm:way/49209520"] == 12.0  # building:levels=4 × 3 m
@@ -253,9 +255,10 @@ def test_parse_relations_and_repair() -> None:
              "geometry": pts((0, 0), (1, 1), (1, 0))},  # not closed
         ]
     }
-    buildings = parse_buildings(data).set_index("id")
+    frame, counts = read_buildings(data)
+    buildings = frame.set_index("id")
     assert list(buildings.index) == ["osm:way/5", "osm:relation/7"]
-    assert buildings.attrs["repaired"] == 1 and buildings.attrs["skipped"] == 1
+    assert counts.repaired == 1 and counts.skipped == 1
     assert shapely.is_valid(buildings.geometry.values).all()
     relation = buildings.loc["osm:relation/7"]
     assert relation.geometry.area == pytest.approx(1 - 0.02)  # the inner ring is a hole

@@ -171,11 +171,6 @@ def _elements(data: Any) -> list[Mapping[str, Any]]:
     return [e for e in data["elements"] if isinstance(e, Mapping)]
 
 
-def _osm_base(data: Mapping[str, Any]) -> str | None:
-    base = (data.get("osm3s") or {}).get("timestamp_osm_base")
-    return str(base) if base else None
-
-
 def _coords(points: Any) -> list[tuple[float, float]] | None:
     """``[{lat, lon}, …]`` → ``[(lon, lat), …]``; None if any point is missing."""
     if not isinstance(points, list):
@@ -242,7 +237,37 @@ def is_obstacle(tags: Mapping[str, Any]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class ParseCounts:
+    """What a parser left out or repaired.
+
+    Parameters
+    ----------
+    repaired : int
+        Polygons made valid.
+    skipped : int
+        Elements left out as unusable (unclosed ways, too few points, relations without
+        usable members, nothing polygonal left; for highways: not ways, or under two points).
+    not_obstacles : int
+        Buildings left out because they hide nothing (roofs, underground: :func:`is_obstacle`).
+    """
+
+    repaired: int = 0
+    skipped: int = 0
+    not_obstacles: int = 0
+
+
 def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """The buildings of :func:`read_buildings`."""
+    return read_buildings(data)[0]
+
+
+def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """The highways of :func:`read_highways`."""
+    return read_highways(data)[0]
+
+
+def read_buildings(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, ParseCounts]:
     """Buildings from an Overpass ``out geom;`` answer.
 
     Closed ways become polygons; multipolygon relations are assembled from their
@@ -251,14 +276,12 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
 
     Returns
     -------
-    GeoDataFrame
+    buildings : GeoDataFrame
         ``id`` (``osm:way/…``, ``osm:relation/…``), ``height_m`` (see
         :func:`building_height`), ``geometry`` (Polygon or MultiPolygon), EPSG:4326.
-        ``attrs``: ``repaired`` (polygons made valid), ``skipped`` (unclosed ways, too
-        few points, relations without usable members, nothing polygonal left),
-        ``not_obstacles`` (roofs and underground structures, left out: see
-        :func:`is_obstacle`),
-        ``osm_base`` (the data's timestamp, when given).
+    counts : ParseCounts
+        Polygons repaired, elements skipped, roofs and underground structures left out.
+        The data's date is :func:`osm_date` of the answer.
 
     Raises
     ------
@@ -346,10 +369,7 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             geometry=geometry[keep],
             crs=settings.STORAGE_CRS,
         )
-    buildings.attrs.update(
-        repaired=repaired, skipped=skipped, not_obstacles=not_obstacles, osm_base=_osm_base(data)
-    )
-    return buildings
+    return buildings, ParseCounts(repaired, skipped, not_obstacles)
 
 
 def _polygonal(geometries: np.ndarray) -> np.ndarray:
@@ -367,16 +387,16 @@ def _polygonal(geometries: np.ndarray) -> np.ndarray:
     return out
 
 
-def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
+def read_highways(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, ParseCounts]:
     """Highways from an Overpass ``out geom;`` answer.
 
     Returns
     -------
-    GeoDataFrame
+    highways : GeoDataFrame
         ``id`` (``osm:way/…``), ``highway``, ``name`` (None when absent), ``geometry``
         (LineString; a closed pedestrian area stays its outline), EPSG:4326.
-        ``attrs``: ``skipped`` (elements that are not ways, or have fewer than two
-        points), ``osm_base``.
+    counts : ParseCounts
+        ``skipped``: elements that are not ways, or have fewer than two points.
 
     Raises
     ------
@@ -412,8 +432,7 @@ def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             geometry=shapely.linestrings(coords_array, indices=index),
             crs=settings.STORAGE_CRS,
         )
-    highways.attrs.update(skipped=skipped, osm_base=_osm_base(data))
-    return highways
+    return highways, ParseCounts(skipped=skipped)
 
 
 # ---------------------------------------------------------------------------- bundle
