@@ -191,3 +191,27 @@ def test_dates_text_says_one_date_when_both_agree():
     nothing = SourceRecord("perimeters", "none digitized", "", "synthetic", 0,
                            vintage_basis="nothing read")
     assert nothing.dates_text() == ""
+
+
+def test_a_list_without_manifest_is_dated_by_its_own_latest_installation(tmp_path):
+    """Synthetic (generated here): two sites laid out like the BOVP list, in a bundle
+    folder without bundle.json. The list's own dates give a lower bound of its age."""
+    from geocover.sources.lists import PARIS_BOVP2019
+
+    folder = tmp_path / "synthetic-bundle"
+    path = folder / PARIS_BOVP2019.path
+    path.parent.mkdir(parents=True)
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [2.35 + i / 1000, 48.85]},
+         "properties": {"Numéro": str(i), "Implantation": "synthetic",
+                        "Précision de l\u2019implantation": "croisement",
+                        "Date de mise en service": day}}
+        for i, day in enumerate(["01/02/15", "15/06/17", "inconnue"])
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    city = City(slug="synthetic", name="Synthetic", insee="75056", folder=tmp_path, osm=False,
+                lists=(PARIS_BOVP2019.list_id,))
+    source = load_camera_layers(city, bundle=folder).sources[0]
+    assert (source.vintage, source.vintage_basis) == (
+        "2017-06-15", "latest installation date in the list")
+    assert source.count == 3 and source.files[0].path == f"bundle:{PARIS_BOVP2019.path}"
