@@ -14,8 +14,8 @@ from geocover.cli.common import (
     add_city_options,
     add_perimeter_options,
     analysis_from_args,
-    write_atomic,
 )
+from geocover.io.atomic import replace_atomic
 from geocover.outputs.compliance import export_tables, render, summary
 from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS
 
@@ -65,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
     prefix = f"{analysis.city.slug}-compliance"
     out = args.output_dir
     written = export_tables(result, out, prefix)
-    write_atomic(out / f"{prefix}.json", _json(summary(result)))
-    write_atomic(out / f"{prefix}.provenance.json", _json(record.to_dict()))
+    replace_atomic(out / f"{prefix}.json", _json(summary(result)))
+    replace_atomic(out / f"{prefix}.provenance.json", _json(record.to_dict()))
 
     _, text, _ = render(result)
     sys.stdout.write("\n".join(text) + "\n")

@@ -13,6 +13,7 @@ from typing import Any
 from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
 from geocover.pipeline.analysis import Analysis
+from geocover.schema.ids import camera_source
 
 FORMATS = ("text", "markdown", "json")
 SCHEMA_VERSION = 1
@@ -116,12 +117,6 @@ LOWER_BOUND = (
 )
 
 
-def source_key(camera_id: str) -> str:
-    """``osm``, ``contrib`` or ``list:<name>`` from a camera id."""
-    parts = str(camera_id).split(":")
-    return ":".join(parts[:2]) if parts[0] == "list" and len(parts) > 2 else parts[0]
-
-
 def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     cams = analysis.cameras
     n = 0 if cams is None else len(cams)
@@ -129,7 +124,7 @@ def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     by_type: dict[str, int] = {}
     if n:
         assert cams is not None
-        sources = cams["id"].map(source_key).value_counts().sort_index()
+        sources = cams["id"].map(camera_source).value_counts().sort_index()
         types = cams["camera_type"].fillna("unknown").value_counts().sort_index()
         by_source = {str(k): int(v) for k, v in sources.items()}
         by_type = {str(k): int(v) for k, v in types.items()}

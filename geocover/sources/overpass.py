@@ -29,6 +29,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.schema.ids import osm_id
 from geocover.schema.provenance import SourceRecord
 from geocover.schema.tags import Problem
 from geocover.sources.communes import check_insee
@@ -309,7 +310,7 @@ def read_buildings(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, ParseCoun
             if not coords or len(coords) < 4 or coords[0] != coords[-1]:
                 skipped += 1
                 continue
-            way_ids.append(f"osm:way/{element.get('id')}")
+            way_ids.append(osm_id("way", element.get("id")))
             way_heights.append(building_height(tags))
             rings.append(coords)
         elif kind == "relation":
@@ -327,7 +328,7 @@ def read_buildings(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, ParseCoun
                 continue
             rel_of_line.extend([len(rel_ids)] * len(lines))
             rel_lines.extend(lines)
-            rel_ids.append(f"osm:relation/{element.get('id')}")
+            rel_ids.append(osm_id("relation", element.get("id")))
             rel_heights.append(building_height(tags))
         else:
             skipped += 1
@@ -415,7 +416,7 @@ def read_highways(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, ParseCount
             skipped += 1
             continue
         tags = element.get("tags") or {}
-        ids.append(f"osm:way/{element.get('id')}")
+        ids.append(osm_id("way", element.get("id")))
         kinds.append(tags.get("highway"))
         names.append(tags.get("name"))
         lines.append(coords)
