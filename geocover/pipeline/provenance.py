@@ -65,7 +65,8 @@ class Provenance:
     generated: str
     software: dict[str, str]
     bundle: str | None
-    sources: list[SourceRecord] = field(default_factory=list)
+    sources: list[SourceRecord | dict[str, Any]] = field(default_factory=list)
+    """Each layer's record (a plain mapping for a run that describes its inputs itself)."""
     files: list[FileRecord] = field(default_factory=list)
     layers: dict[str, dict[str, Any]] = field(default_factory=dict)
     presets: list[dict[str, Any]] = field(default_factory=list)
@@ -86,7 +87,8 @@ class Provenance:
             "generated": self.generated,
             "software": dict(self.software),
             "bundle": self.bundle,
-            "sources": [s.to_dict() for s in self.sources],
+            "sources": [s.to_dict() if isinstance(s, SourceRecord) else dict(s)
+                        for s in self.sources],
             "files": files,
             "layers": dict(self.layers),
             "presets": list(self.presets),
@@ -180,7 +182,7 @@ def record(
     files: Sequence[FileRecord],
     *,
     presets: Iterable[str] = (),
-    sources: Sequence[SourceRecord] = (),
+    sources: Sequence[SourceRecord | dict[str, Any]] = (),
     layers: dict[str, Any] | None = None,
     generated: str | None = None,
     bundle: str | Path | None = None,
