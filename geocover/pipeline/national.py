@@ -94,7 +94,8 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2,
             client.close()
         return
     if workers < 1:
-        raise UsageError(f"--workers must be at least 1, not {workers}")
+        raise UsageError(f"workers must be at least 1, not {workers}", hint="option",
+                         hint_value="workers")
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            memory_limit=memory_limit, dashboard_address=None,
                            silence_logs=logging.ERROR if quiet else logging.WARNING)
@@ -139,7 +140,8 @@ def run_national(
     for name in presets:
         fov.get_preset(name)
     if retries < 0:
-        raise UsageError(f"--retries must be 0 or more, not {retries}")
+        raise UsageError(f"retries must be 0 or more, not {retries}", hint="option",
+                         hint_value="retries")
     deps = list(dict.fromkeys(check_departement(d) for d in departements))
     if not deps:
         raise UsageError("no département to run")
