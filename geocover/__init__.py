@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from geocover.verdicts.claims import Facts, Verdict, evaluate
     from geocover.verdicts.compliance import compliance_tables
 
+# analyse() computes the compliance tables and the provenance into the Analysis
+# (analysis.compliance, analysis.provenance); the outputs render them.
+
 #: Every public function, loaded on first use (PEP 562): ``import geocover`` stays light,
 #: so the command starts at once and a Ctrl-C during its start-up ends in one line.
 _LAZY = {

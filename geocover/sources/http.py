@@ -381,10 +381,7 @@ def _send(
         raise SourceError(f"{what}: {url} kept failing after retries ({exc})") from None
     except requests.exceptions.RequestException as exc:
         reason = type(exc).__name__
-        raise SourceError(
-            f"{what}: cannot reach {url} ({reason}); "
-            "use --bundle DIR to work offline"
-        ) from None
+        raise SourceError(f"{what}: cannot reach {url} ({reason})", hint="bundle") from None
 
 
 def fetch_json(url: str, **kwargs: Any) -> Answer:
