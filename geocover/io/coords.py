@@ -91,6 +91,20 @@ def refuse_nul(path: str | Path) -> None:
     raise DataError("a text holds a NUL character (a damaged export?)", path)
 
 
+def file_declares_crs(path: str | Path) -> bool:
+    """Whether the file itself names its CRS (a GeoJSON: its ``crs`` member; another
+    format: the CRS GDAL reads for its first layer)."""
+    path = Path(path)
+    if path.suffix.lower() in _GEOJSON:
+        return declares_crs(path, gpd.GeoDataFrame())
+    import pyogrio
+
+    try:
+        return pyogrio.read_info(path).get("crs") is not None
+    except Exception:
+        return False
+
+
 def likely_crs(x: float, y: float) -> tuple[str, str] | None:
     """The CRS whose range holds (x, y) among common French ones, with its description."""
     for (x1, y1, x2, y2), code, what in _LIKELY:

@@ -67,7 +67,6 @@ def read_vector(
         raise DataError("the file has no geometry column: not a geospatial layer", path)
     declared = declares_crs(path, frame)
     frame = assume(frame, assume_crs, declared)
-    frame.attrs["crs_declared"] = declared
     check_coordinates(frame, path, declared=declared or assume_crs is not None)
     if expect is not None and not frame.empty:
         wanted = _POLYGONAL if expect == "polygon" else _PUNCTUAL

@@ -15,19 +15,17 @@ import pyogrio
 
 
 def _read(path: str | Path, layer: str | None) -> gpd.GeoDataFrame:
-    """One layer, GDAL's warnings kept in ``attrs["gdal_warnings"]`` rather than printed.
+    """One layer, GDAL's warnings swallowed rather than printed.
 
     GDAL warns and carries on where the data is bad (an unclosed ring closed, a point of
     one coordinate dropped to a null geometry, NaN coordinates, a property that is a
     list); the caller's checks then refuse such features with the row, so the warnings
     would only be noise on the terminal (or an error inside GDAL's callback).
     """
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True):
         warnings.simplefilter("always", RuntimeWarning)
         warnings.simplefilter("always", UserWarning)
-        frame = gpd.read_file(path, engine="pyogrio", layer=layer)
-    frame.attrs["gdal_warnings"] = [str(w.message) for w in caught]
-    return frame
+        return gpd.read_file(path, engine="pyogrio", layer=layer)
 
 
 def read_layers(path: str | Path) -> gpd.GeoDataFrame:

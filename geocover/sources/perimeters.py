@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
+from geocover.io.coords import file_declares_crs
 from geocover.io.files import read_vector
 from geocover.schema.blank import is_blank
 from geocover.schema.perimeters import (
@@ -71,7 +72,7 @@ def load_perimeters(
     if raw.crs is None:
         raise DataError("the file declares no CRS; re-export it with one", path,
                         hint="assume_crs")
-    if assume_crs is not None and not raw.attrs.get("crs_declared"):
+    if assume_crs is not None and not file_declares_crs(path):
         warnings.append(f"{path}: no CRS declared, assumed {assume_crs}")
     _refuse_nul(raw, path)
     if raw.empty:
