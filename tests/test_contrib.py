@@ -319,8 +319,8 @@ FILE_CASES: list[tuple[str, str, bytes, list[str], str]] = [
         "cams.csv",
         b"address,camera:type\n1 rue Serpenoise,fixed\n",
         [],
-        "row 1: no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x, or name "
-        "them with --lat COL --lon COL (columns: address, camera:type)",
+        "row 1: no coordinate columns: expected lat/latitude/y and lon/lng/long/longitude/x, "
+        "or name them with --lat COL --lon COL (columns: address, camera:type)",
     ),
     (
         "named-column-missing",

@@ -17,7 +17,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
-from geocover.io.files import read_vector
+from geocover.io.tables import read_vector
 from geocover.schema.text import display_path
 from geocover.sources import http as _http
 
