@@ -85,6 +85,18 @@ PARIS_BOVP2019 = ListDefinition(
 )
 
 
+#: The Paris police prefecture's public layer of video-protection cameras, 2025-06-01
+#: (1,689 points): ``numero_pub`` the camera number, ``adresse`` the street or crossing,
+#: ``date_mes_iso`` the date put in service. Points are the prefecture's placing of each
+#: camera at an address, not surveyed positions: ``street``.
+PARIS_POLICE_2025 = ListDefinition(
+    list_id="paris-police-2025",
+    path="cameras/paris-police-2025-06-01.geojson",
+    mapping={"id": "numero_pub", "name": "adresse", "installed": "date_mes_iso"},
+    source="Préfecture de police de Paris, public ArcGIS layer (2025-06-01)",
+    precision="street",
+)
+
 def _list_date(value: Any, fmt: str | None) -> tuple[str | None, str | None]:
     """An official list's date → (ISO date or None, a reason to report or None)."""
     if is_blank(value):
