@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pyogrio
-import pyogrio.errors
 
 from geocover.errors import DataError, UsageError
 from geocover.schema.blank import is_blank
@@ -321,7 +319,13 @@ def geojson_of(data: Any, path: Path | None) -> GeoJson:
 # ----------------------------------------------------------------------------- GDAL
 
 
-def read_vector(path: str | Path, *, expect: str | None = None) -> gpd.GeoDataFrame:
+def read_vector(
+    path: str | Path,
+    *,
+    expect: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    columns: list[str] | None = None,
+) -> gpd.GeoDataFrame:
     """Read a GeoJSON, GeoPackage, Shapefile, KML or any vector format GDAL reads.
 
     Parameters
@@ -329,6 +333,10 @@ def read_vector(path: str | Path, *, expect: str | None = None) -> gpd.GeoDataFr
     expect : {"polygon", "point", None}
         The geometry family the caller needs; any other is a DataError naming it
         (rows counted from 0).
+    bbox : (minx, miny, maxx, maxy), optional
+        Only the features whose box meets this one (GDAL filters them in C).
+    columns : list of str, optional
+        Only these attribute columns.
 
     Raises
     ------
@@ -342,8 +350,10 @@ def read_vector(path: str | Path, *, expect: str | None = None) -> gpd.GeoDataFr
         raise DataError("the file is empty", path)
     if path.suffix.lower() in GEOJSON_SUFFIXES and _is_empty_collection(path):
         return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="EPSG:4326")
+    import pyogrio.errors  # loaded on the first read, not with geocover
+
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
+        frame = gpd.read_file(path, engine="pyogrio", bbox=bbox, columns=columns)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"not a readable geospatial file ({first})", path) from None
