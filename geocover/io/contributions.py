@@ -68,7 +68,8 @@ def read_contribution(
     """
     path = Path(path)
     if (lat is None) != (lon is None):
-        raise UsageError("give both --lat COL and --lon COL, or neither")
+        raise UsageError("give both lat and lon (the coordinate columns), or neither",
+                         hint="option", hint_value="lat,lon")
     suffix = path.suffix.lower()
     if suffix and suffix not in CSV_SUFFIXES + GEOJSON_SUFFIXES:
         raise DataError(

@@ -80,8 +80,8 @@ def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_hint: bool 
         named: a Latin-1 file read as UTF-8 is refused with the line of the first bad
         byte rather than guessed.
     encoding_hint : bool
-        Whether the reason for a non-UTF-8 file names the ``--encoding`` option
-        (for the commands that have it).
+        Whether a non-UTF-8 file's error carries the ``encoding`` hints (for callers
+        that take an encoding; the CLI names its option).
 
     Raises
     ------
@@ -105,20 +105,18 @@ def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_hint: bool 
         raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, cp1252)") from None
     if codec == "utf-8":
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
-            hint = ", or pass --encoding utf-16" if encoding_hint else ""
-            raise DataError(f"UTF-16 text, not UTF-8: save it as UTF-8 (\"CSV UTF-8\"){hint}",
-                            path)
+            raise DataError("UTF-16 text, not UTF-8: save it as UTF-8 (\"CSV UTF-8\")", path,
+                            hint="encoding" if encoding_hint else None,
+                            hint_value="utf-16" if encoding_hint else None)
         if b"\x00" in data:
             raise DataError("not a CSV or GeoJSON file (binary content)", path)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
-            hint = (", or pass --encoding latin-1 (or cp1252) if that is its encoding"
-                    if encoding_hint else "")
             raise DataError(
                 f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}): save it as "
-                f"UTF-8{hint}", path,
+                "UTF-8", path, hint="encoding_8bit" if encoding_hint else None,
             ) from None
     else:
         try:
@@ -222,7 +220,8 @@ def coordinate_columns(
     Parameters
     ----------
     option_hint : bool
-        Whether the reason names the ``--lat COL --lon COL`` options.
+        Whether the error carries the ``lat_lon`` hint (for callers that take the
+        coordinate columns; the CLI names its options).
     """
     header = table.header
     for given in (lat, lon):
@@ -232,10 +231,10 @@ def coordinate_columns(
     lat_column = lat or find_column(header, LAT_NAMES)
     lon_column = lon or find_column(header, LON_NAMES)
     if lat_column is None or lon_column is None:
-        hint = ", or name them with --lat COL --lon COL" if option_hint else ""
         raise DataError(
             f"no coordinate columns: expected {'/'.join(LAT_NAMES)} and {'/'.join(LON_NAMES)}"
-            f"{hint} (columns: {', '.join(header)})", path, table.header_line,
+            f" (columns: {', '.join(header)})", path, table.header_line,
+            hint="lat_lon" if option_hint else None,
         )
     return lat_column, lon_column
 
