@@ -145,3 +145,16 @@ def test_render_does_not_read_the_files_again(bundle, tmp_path, monkeypatch):
     from geocover.outputs.webmap import render_map
 
     assert "Sources and dates" in render_map(analysis)
+
+
+def test_no_metadata_rides_in_geodataframe_attrs():
+    """Metadata travels in typed fields (SourceRecord, ComplianceTable, ParseCounts…):
+    ``frame.attrs`` is lost by most pandas operations and invisible to type checkers."""
+    import re
+    from pathlib import Path
+
+    package = Path(geocover.__file__).parent
+    writes = [f"{p.relative_to(package)}:{n}" for p in sorted(package.rglob("*.py"))
+              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+              if re.search(r"\.attrs\s*(\[|\.update|\.get|=)", line)]
+    assert writes == []
