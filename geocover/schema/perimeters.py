@@ -33,6 +33,12 @@ class PerimeterSet:
     frame: gpd.GeoDataFrame
     path: Path | None
     warnings: list[str] = field(default_factory=list)
+    complete: bool = False
+    """Whether the set declares itself complete (every decree in force, digitized)."""
+    complete_as_of: str | None = None
+    """The date the declaration of completeness refers to."""
+    decrees: tuple[str, ...] = ()
+    """The decrees a complete set declares it holds."""
 
     @property
     def count(self) -> int:

@@ -18,18 +18,34 @@ from geocover.errors import SourceError, UsageError
 from geocover.io.files import write_atomic
 from geocover.schema.city import City
 from geocover.schema.frames import empty_cameras
+from geocover.schema.scope import SourceScope, source_key
 from geocover.schema.tags import Problem
 from geocover.schema.text import display_path
-from geocover.sources import overpass
+from geocover.sources import citizen, overpass
 from geocover.sources.camera_files import load_cameras_file, load_contributions
-from geocover.sources.lists import PARIS_BOVP2019, PARIS_PVPP, ListDefinition, load_list
+from geocover.sources.lists import (
+    PARIS_BOVP2019,
+    PARIS_POLICE2025,
+    PARIS_PVPP,
+    ListDefinition,
+    load_list,
+)
 from geocover.sources.osm_elements import from_overpass
 
 #: Official lists geocover knows how to read, by the name used in city.toml.
 LISTS: dict[str, ListDefinition] = {
     PARIS_PVPP.list_id: PARIS_PVPP,
     PARIS_BOVP2019.list_id: PARIS_BOVP2019,
+    PARIS_POLICE2025.list_id: PARIS_POLICE2025,
 }
+#: Every camera list or map geocover knows, by name: what each holds.
+KNOWN_SOURCES: dict[str, SourceScope] = {
+    **{name: d.scope() for name, d in LISTS.items()},
+    citizen.KEY: citizen.SCOPE,
+}
+OSM_SCOPE = SourceScope(key="osm", kind="osm", label="OpenStreetMap", operator="mixed")
+CONTRIB_SCOPE = SourceScope(key="contrib", kind="contributions", label="contributions",
+                            operator="mixed")
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,10 @@ class CameraLayers:
     sources: list[LayerSource] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    scopes: dict[str, SourceScope] = field(default_factory=dict)
+    """Source key (``osm``, ``list:<name>``, ``contrib``) → what the source holds."""
+    notes: list[str] = field(default_factory=list)
+    """What the sources read cannot tell (no buildings: no occlusion…), for the report."""
 
 
 def _file_date(path: Path) -> str:
@@ -58,18 +78,53 @@ def _file_date(path: Path) -> str:
 OSM = "© OpenStreetMap contributors, ODbL"
 
 
+def _choices() -> str:
+    return "; ".join(f"{name} ({scope.family}, {scope.vintage or 'undated'})"
+                     for name, scope in KNOWN_SOURCES.items())
+
+
 def choose_lists(city: City, wanted: list[str] | None) -> list[str]:
-    """The official lists to read: ``wanted`` (names, or ``all``), else the city's first."""
+    """The camera lists to read.
+
+    By default, of each family of the city's ``sources.lists`` (versions of one list are
+    vintages of one source), the newest vintage: never two versions of one list, which
+    would count the same cameras twice. ``wanted`` names exactly the lists to read.
+
+    Raises
+    ------
+    UsageError
+        ``all`` (no longer accepted), an unknown name, or two vintages of one family.
+    """
+    for name in city.lists:
+        if name not in KNOWN_SOURCES:
+            raise UsageError(f"{city.folder / 'city.toml'}: unknown camera list {name!r}; "
+                             f"known: {', '.join(KNOWN_SOURCES)}")
     if not wanted:
-        return list(city.lists[:1])
-    if wanted == ["all"]:
-        return list(city.lists)
-    unknown = [w for w in wanted if w not in LISTS]
-    if unknown:
+        newest: dict[str, str] = {}
+        for name in city.lists:
+            family = KNOWN_SOURCES[name].family
+            if family not in newest or KNOWN_SOURCES[name].vintage > KNOWN_SOURCES[newest[family]].vintage:
+                newest[family] = name
+        return list(newest.values())
+    if "all" in wanted:
         raise UsageError(
-            f"unknown camera list {unknown[0]!r}; known lists: {', '.join(LISTS)}"
+            "--list all is no longer accepted: versions of one list are vintages of one "
+            "source and are never added together. Choose with --list NAME (repeatable, one "
+            f"per family): {_choices()}"
         )
-    return wanted
+    unknown = [w for w in wanted if w not in KNOWN_SOURCES]
+    if unknown:
+        raise UsageError(f"unknown camera list {unknown[0]!r}; choose from: {_choices()}")
+    seen: dict[str, str] = {}
+    for name in wanted:
+        family = KNOWN_SOURCES[name].family
+        if family in seen and seen[family] != name:
+            raise UsageError(
+                f"--list {seen[family]} and --list {name} are two vintages of one source "
+                f"({family}): they would count the same cameras twice; choose one"
+            )
+        seen[family] = name
+    return list(dict.fromkeys(wanted))
 
 
 def load_camera_layers(
@@ -79,6 +134,7 @@ def load_camera_layers(
     camera_files: list[Path] | None = None,
     lists: list[str] | None = None,
     osm_extract: str | None = None,
+    area: object | None = None,
 ) -> CameraLayers:
     """Every camera layer of ``city``, with buildings and streets where OSM provides them.
 
@@ -91,7 +147,10 @@ def load_camera_layers(
         first of the city's ``sources.lists``.
     osm_extract : str, optional
         The bundle's OSM extract name (``osm/<name>-surveillance.overpass.json``);
-        default the city's slug.
+        default the city's slug, else the newest ``osm/<slug>-*-surveillance.overpass.json``.
+    area : shapely geometry, optional
+        Where cameras are wanted (EPSG:4326): a map of many cities (the citizen map) is
+        read only there, the rest counted.
     """
     out = CameraLayers(empty_cameras())
     frames: list[gpd.GeoDataFrame] = []
@@ -100,14 +159,20 @@ def load_camera_layers(
             frame, problems = load_cameras_file(path)
             frames.append(frame)
             out.problems += problems
+            for key in sorted({source_key(i) for i in frame["id"]}):
+                out.scopes.setdefault(key, KNOWN_SOURCES.get(key.removeprefix("list:"))
+                                      or SourceScope(key=key, kind="file",
+                                                     label=f"file {Path(path).name}",
+                                                     vintage=str(frame.attrs.get("osm_base") or "")[:10]))
             out.sources.append(LayerSource("cameras", f"file:{display_path(path)}", _file_date(Path(path)),
                                            "as stated by the file's provider", len(frame)))
     else:
         if city.osm:
             _osm(city, bundle, osm_extract, out, frames)
         for name in choose_lists(city, lists):
-            if name not in LISTS:
-                raise UsageError(f"{city.folder / 'city.toml'}: unknown camera list {name!r}")
+            if name == citizen.KEY:
+                _citizen(bundle, area, out, frames)
+                continue
             definition = LISTS[name]
             if bundle is None or not (bundle / definition.path).is_file():
                 out.warnings.append(f"official list {name}: not available (needs the bundle's {definition.path})")
@@ -115,12 +180,14 @@ def load_camera_layers(
             frame, problems = load_list(definition, bundle)
             frames.append(frame)
             out.problems += problems
+            out.scopes[f"list:{name}"] = definition.scope()
             out.sources.append(LayerSource(
                 "cameras", f"list:{name} ({definition.source})", _file_date(bundle / definition.path),
                 "Licence Ouverte / ODbL as published", len(frame)))
         if city.cameras_file is not None and city.cameras_file.is_file():
             frame = load_contributions(city.cameras_file)
             frames.append(frame)
+            out.scopes["contrib"] = CONTRIB_SCOPE
             out.sources.append(LayerSource(
                 "cameras", f"contributions:{display_path(city.cameras_file)}", _file_date(city.cameras_file),
                 "contributors (CC0 / ODbL when sent to OSM)", len(frame)))
@@ -138,23 +205,38 @@ def load_camera_layers(
 def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers,
          frames: list[gpd.GeoDataFrame]) -> None:
     if bundle is not None:
-        name = extract or city.slug
-        path = bundle / "osm" / f"{name}-surveillance.overpass.json"
-        if not path.is_file():
+        path = _osm_extract(bundle, extract or city.slug, exact=extract is not None)
+        if path is None:
             out.sources.append(LayerSource(
                 "cameras", f"OpenStreetMap: no extract for {city.name} in the bundle "
-                f"(looked for {path.name}); run without --bundle to query Overpass", "", OSM, None))
+                f"(looked for {extract or city.slug}-surveillance.overpass.json); run without "
+                "--bundle to query Overpass", "", OSM, None))
             return
-        cams, buildings, highways = overpass.load_osm_bundle(bundle, name)
-        out.problems += cams.attrs.get("problems", [])
-        date = (cams.attrs.get("osm_base") or _file_date(path))[:10]
+        name = path.name.removesuffix("-surveillance.overpass.json")
+        data = overpass._read_bundle_json(path)
+        cams, problems = from_overpass(data)
+        out.problems += problems
+        date = (overpass._osm_base(data) or _file_date(path))[:10]
         frames.append(cams)
-        out.buildings, out.highways = buildings, highways
-        out.sources += [
-            LayerSource("cameras", f"OpenStreetMap bundle:osm/{name}-surveillance.overpass.json", date, OSM, len(cams)),
-            LayerSource("buildings", f"OpenStreetMap bundle:osm/{name}-buildings.overpass.json", date, OSM, len(buildings)),
-            LayerSource("highways", f"OpenStreetMap bundle:osm/{name}-highways.overpass.json", date, OSM, len(highways)),
-        ]
+        out.scopes["osm"] = SourceScope(key="osm", kind="osm", label=f"OpenStreetMap ({date})",
+                                        operator="mixed", vintage=date, family="osm")
+        out.sources.append(LayerSource("cameras", f"OpenStreetMap bundle:osm/{path.name}", date,
+                                       OSM, len(cams)))
+        for layer in ("buildings", "highways"):
+            other = path.with_name(f"{name}-{layer}.overpass.json")
+            if not other.is_file():
+                continue
+            raw = overpass._read_bundle_json(other)
+            frame = overpass.parse_buildings(raw) if layer == "buildings" else overpass.parse_highways(raw)
+            setattr(out, layer, frame)
+            out.sources.append(LayerSource(layer, f"OpenStreetMap bundle:osm/{other.name}", date,
+                                           OSM, len(frame)))
+        missing = [what for what, layer in (("no occlusion by buildings", "buildings"),
+                                            ("no street share", "highways"))
+                   if getattr(out, layer) is None]
+        if missing:
+            out.notes.append(f"The OpenStreetMap extract {path.name} holds cameras only (no "
+                             f"buildings or highways file goes with it): {', '.join(missing)}.")
         return
     try:
         cams, problems, answer = overpass.fetch_cameras(city.insee)
@@ -164,6 +246,10 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
         return
     frames.append(cams)
     out.problems += problems
+    out.scopes["osm"] = SourceScope(key="osm", kind="osm", label="OpenStreetMap (Overpass)",
+                                    operator="mixed", family="osm",
+                                    vintage=str(cams.attrs.get("osm_base")
+                                                or answer.retrieved.date().isoformat())[:10])
     stale = " (cached copy: the network failed)" if answer.stale else ""
     out.sources.append(LayerSource("cameras", f"OpenStreetMap (Overpass){stale}",
                                    answer.retrieved.date().isoformat(), OSM, len(cams)))
@@ -176,6 +262,32 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
         setattr(out, layer, frame)
         out.sources.append(LayerSource(layer, "OpenStreetMap (Overpass)",
                                        str(frame.attrs.get("source", {}).get("retrieved", ""))[:10], OSM, len(frame)))
+
+
+def _osm_extract(bundle: Path, name: str, *, exact: bool) -> Path | None:
+    """``osm/<name>-surveillance.overpass.json``, else (unless ``exact``) the newest
+    ``osm/<name>-<date>-surveillance.overpass.json``."""
+    path = bundle / "osm" / f"{name}-surveillance.overpass.json"
+    if path.is_file() or exact:
+        return path if path.is_file() else None
+    dated = sorted((bundle / "osm").glob(f"{name}-*-surveillance.overpass.json"))
+    return dated[-1] if dated else None
+
+
+def _citizen(bundle: Path | None, area: object | None, out: CameraLayers,
+             frames: list[gpd.GeoDataFrame]) -> None:
+    if bundle is None or not (bundle / citizen.PATH).is_file():
+        out.warnings.append(f"citizen map {citizen.KEY}: not available (needs the bundle's "
+                            f"{citizen.PATH})")
+        return
+    frame, counts = citizen.load_citizen_map(bundle / citizen.PATH, area=area)  # type: ignore[arg-type]
+    frames.append(frame)
+    out.scopes[citizen.SCOPE.key] = citizen.SCOPE
+    out.sources.append(LayerSource("cameras", f"list:{citizen.KEY} ({citizen.SCOPE.label})",
+                                   citizen.SCOPE.vintage, "sous-surveillance.net", len(frame)))
+    if counts["outside"]:
+        out.notes.append(f"The citizen map holds {counts['read']:,} cameras; the "
+                         f"{counts['outside']:,} outside this area were not read.")
 
 
 def write_osm_snapshot(city: City, folder: Path | None = None,

@@ -18,6 +18,7 @@ import shapely
 from geocover import settings
 from geocover.errors import DataError, UsageError
 from geocover.io.files import read_vector
+from geocover.io.records import _read_json
 from geocover.schema.perimeters import (
     PERIMETER_COLUMNS,
     OnInvalid,
@@ -25,6 +26,7 @@ from geocover.schema.perimeters import (
     _parse_date,
     empty_perimeters,
     status_of,
+    to_date,
 )
 
 
@@ -70,8 +72,9 @@ def load_perimeters(
             )
         raw = raw.set_crs(assume_crs)
         warnings.append(f"{path}: no CRS declared, assumed {assume_crs}")
+    complete, as_of, decrees = _completeness(path)
     if raw.empty:
-        return PerimeterSet(empty_perimeters(), path, warnings)
+        return PerimeterSet(empty_perimeters(), path, warnings, complete, as_of, decrees)
     frame = raw.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
 
     null_geom = frame.geometry.isna() | frame.geometry.is_empty
@@ -128,7 +131,41 @@ def load_perimeters(
         if empty.any():
             raise DataError("the polygon has no area once repaired", path, int(empty.to_numpy().nonzero()[0][0]))
     frame = frame[PERIMETER_COLUMNS[:-1] + ["status", "repaired", "geometry"]]
-    return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS), path, warnings)
+    known = {str(d).strip() for d in frame["decree_ref"] if isinstance(d, str) and d.strip()}
+    missing = sorted(known - set(decrees)) if complete else []
+    if missing:
+        raise DataError(f"completeness.decrees does not list the decree {missing[0]!r} of a "
+                        "perimeter: a complete set lists every decree it holds", path)
+    return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS),
+                        path, warnings, complete, as_of, decrees)
+
+
+def _completeness(path: Path) -> tuple[bool, str | None, tuple[str, ...]]:
+    """The GeoJSON top-level ``completeness`` member (docs/perimeters.md): a set is partial
+    unless it says ``{"complete": true, "as_of": "YYYY-MM-DD", "decrees": [...]}``."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return False, None, ()
+    data = _read_json(path)
+    member = data.get("completeness") if isinstance(data, dict) else None
+    if member is None:
+        return False, None, ()
+    if not isinstance(member, dict) or not isinstance(member.get("complete"), bool):
+        raise DataError('completeness must be {"complete": true or false, "as_of": '
+                        '"YYYY-MM-DD", "decrees": [...]}', path)
+    if not member["complete"]:
+        return False, None, ()
+    as_of, decrees = member.get("as_of"), member.get("decrees")
+    try:
+        as_of_date = to_date(as_of)
+    except ValueError:
+        as_of_date = None
+    if as_of_date is None:
+        raise DataError("completeness.as_of must be the date (YYYY-MM-DD) the set is complete "
+                        "as of", path)
+    if not isinstance(decrees, list) or not decrees or \
+            not all(isinstance(d, str) and d.strip() for d in decrees):
+        raise DataError("completeness.decrees must list the decrees the complete set holds", path)
+    return True, as_of_date.isoformat(), tuple(d.strip() for d in decrees)
 
 
 def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
