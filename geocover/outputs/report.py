@@ -193,6 +193,8 @@ def _coverage_lines(analysis: Analysis) -> list[str]:
     for cov in analysis.camera_coverage.values():
         occl = (f"by buildings (without: {cov.unoccluded_area_km2:.4f} km²)" if cov.occluded
                 else "no buildings known")
+        if cov.preset.endswith("-reach"):
+            occl += "; REACH BY TURNING, not seen at once"
         lines.append(
             f"  {cov.preset:<28} {cov.area_km2:9.4f} {_fmt_share(cov.share_of_commune):>9} "
             f"{_fmt_share(cov.share_of_perimeters):>10} {_fmt_share(cov.street_share):>8}  {occl}"

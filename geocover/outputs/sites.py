@@ -62,9 +62,9 @@ def sites_section(analysis: Analysis) -> tuple[Any, list[str], list[str]] | None
     }
     names = list(m.overlap.counts)
     text = ["Sources matched into sites (inside the commune)",
-            f"  {len(m.records)} cameras read → {len(m.sites)} sites ({m.overlap.sites} inside "
-            "the commune); matched within 10 m (mapped at the camera), 20 m (an official "
-            "list's address or crossing), 30 m (a street)"]
+            (f"  {len(m.records)} cameras read → {len(m.sites)} sites ({m.overlap.sites} inside "
+             "the commune); matched within 10 m (mapped at the camera), 20 m (an official "
+             "list's address or crossing), 30 m (a street)")]
     text += [f"  {name:<30} {m.overlap.counts[name]:>6} inside the commune" for name in names]
     header = f"  {'distance':<14}" + "".join(f" {a}×{b}" for a, b in m.overlap.pairs) + "  sites"
     if m.overlap.pairs:
@@ -74,8 +74,8 @@ def sites_section(analysis: Analysis) -> tuple[Any, list[str], list[str]] | None
             cells = "".join(f" {n:>{len(a) + len(b) + 1}}" for (a, b), n in ov.pairs.items())
             text.append(f"  {ov.distance:<14}{cells}  {ov.sites:>5}")
     md = ["## Sources matched into sites", "",
-          f"{len(m.records)} cameras read, {len(m.sites)} sites ({m.overlap.sites} inside the "
-          "commune).", "", "| source | cameras inside the commune |", "|---|---|"]
+          (f"{len(m.records)} cameras read, {len(m.sites)} sites ({m.overlap.sites} inside the "
+           "commune)."), "", "| source | cameras inside the commune |", "|---|---|"]
     md += [f"| {_md(n)} | {m.overlap.counts[n]} |" for n in names]
     if m.overlap.pairs:
         md += ["", "| matching distance | " + " | ".join(f"{_md(a)} × {_md(b)}"

@@ -28,6 +28,7 @@ from geocover.model.coverage import (
     perimeter_figures,
 )
 from geocover.model.crs import metric_crs
+from geocover.pipeline.sites import SiteMatching, match_sources
 from geocover.schema.city import City
 from geocover.schema.perimeters import PerimeterSet, empty_perimeters
 from geocover.schema.text import display_path
@@ -35,7 +36,6 @@ from geocover.sources.city import resolve_city
 from geocover.sources.communes import ATTRIBUTION, load_commune, neighbours_from_bundle
 from geocover.sources.layers import CameraLayers, LayerSource, load_camera_layers
 from geocover.sources.perimeters import load_perimeters
-from geocover.pipeline.sites import SiteMatching, match_sources
 from geocover.verdicts.claims import Facts, Verdict, evaluate
 from geocover.verdicts.counts import CameraEvidence
 
@@ -83,7 +83,7 @@ class Analysis:
     cameras_inside: int = 0
     """Mapped cameras inside the commune (a list may hold sites beyond it)."""
     generated: str = field(
-        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -309,4 +309,4 @@ def _installed_by(city: City, cameras: gpd.GeoDataFrame) -> dict[str, int]:
 def _mtime(path: Path | None) -> str:
     if path is None or not path.exists():
         return ""
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()

@@ -28,10 +28,10 @@ POPULATION = (
     "and not of a private operator; the citizen map: op_type=public)"
 )
 CAVEATS = (
-    "An official list holds only its operator's cameras: a site of another public operator "
-    "cannot be in it, which breaks homogeneity and biases an estimate that uses it "
-    "downwards; OpenStreetMap has imported official positions in places, which breaks "
-    "independence the same way. Read the estimate as an order of magnitude.",
+    ("An official list holds only its operator's cameras: a site of another public operator "
+     "cannot be in it, which breaks homogeneity and biases an estimate that uses it "
+     "downwards; OpenStreetMap has imported official positions in places, which breaks "
+     "independence the same way. Read the estimate as an order of magnitude."),
 )
 
 

@@ -131,7 +131,9 @@ def load_cameras_file(path: str | PathLike[str]) -> tuple[gpd.GeoDataFrame, list
     path = Path(path)
     records, raw = _read_records(path)
     if raw is not None and isinstance(raw, Mapping) and isinstance(raw.get("elements"), list):
-        return from_overpass(raw)
+        cameras, problems = from_overpass(raw)
+        cameras.attrs["osm_base"] = (raw.get("osm3s") or {}).get("timestamp_osm_base")
+        return cameras, problems
     cameras, problems, _ = _normalize_records(
         records, path, default_source=f"file:{path.name}", id_prefix=f"contrib:{path.stem}:"
     )

@@ -161,7 +161,7 @@ def load_camera_layers(
             out.problems += problems
             for key in sorted({source_key(i) for i in frame["id"]}):
                 out.scopes.setdefault(key, KNOWN_SOURCES.get(key.removeprefix("list:"))
-                                      or SourceScope(key=key, kind="file",
+                                      or SourceScope(key=key, kind="osm" if key == "osm" else "file",
                                                      label=f"file {Path(path).name}",
                                                      vintage=str(frame.attrs.get("osm_base") or "")[:10]))
             out.sources.append(LayerSource("cameras", f"file:{display_path(path)}", _file_date(Path(path)),
