@@ -10,12 +10,18 @@ BUNDLE  ?= $(firstword $(wildcard ../shared/data))
 BUNDLE_ARG := $(if $(BUNDLE),--bundle $(BUNDLE),)
 SOURCES := $(shell find geocover -name '*.py' 2>/dev/null) $(wildcard data/metz/*)
 
-.PHONY: demo test bench sysdeps venv clean help
+# pytest-xdist workers: every core (2 on the project's machines).
+WORKERS ?= auto
+
+.PHONY: demo test test-fast lint check bench sysdeps venv clean help
 
 help:
-	@echo "make demo     the Metz report (and map) from the bundle or live sources"
-	@echo "make test     the test suite (installs what it needs)"
-	@echo "make bench    benchmarks against PostGIS (not part of make test)"
+	@echo "make demo       the Metz report (and map) from the bundle or live sources"
+	@echo "make test       the test suite, doctests included (installs what it needs)"
+	@echo "make test-fast  the suite without the browser and PostGIS tests"
+	@echo "make lint       ruff, mypy and import-linter (0 findings is the rule)"
+	@echo "make check      lint and test: what .ci/run runs"
+	@echo "make bench      benchmarks against PostGIS (not part of make test)"
 
 venv: $(STAMP)
 
@@ -42,10 +48,24 @@ sysdeps:
 	@./scripts/sysdeps.sh
 
 test: $(STAMP) sysdeps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(WORKERS)
+
+# No chromium, no PostgreSQL: what a quick edit-test loop needs.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -n $(WORKERS) -m "not browser and not postgis"
+
+# All three run even when one fails; the target fails if any did.
+lint: $(STAMP)
+	@rc=0; \
+	echo "ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
+	echo "mypy"; $(VENV)/bin/mypy || rc=1; \
+	echo "lint-imports"; $(VENV)/bin/lint-imports --no-cache || rc=1; \
+	exit $$rc
+
+check: lint test
 
 bench: $(STAMP)  # installs no system package: it says what is missing
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache maps/*.html maps/*.png maps/*-report.*
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache maps/*.html maps/*.png maps/*-report.*

@@ -22,7 +22,9 @@ With ``--reference`` it then also computes, untimed for the peak, the plain
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import itertools
 import json
 import resource
 import sys
@@ -45,27 +47,23 @@ def load_geoms(path: Path) -> np.ndarray:
     """Read what :func:`save_geoms` wrote."""
     with np.load(path) as z:
         blob, off = z["blob"].tobytes(), z["offsets"]
-    parts = [blob[a:b] for a, b in zip(off[:-1], off[1:])]
+    parts = [blob[a:b] for a, b in itertools.pairwise(off)]
     return shapely.from_wkb(np.array(parts, dtype=object))
 
 
 def _status_mb(field: str) -> float | None:
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
     return None
 
 
 def _start_peak() -> float:
     """Reset the peak-RSS mark (Linux ≥ 4.0) and return the current RSS (MB)."""
     gc.collect()
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
     return _status_mb("VmRSS") or _maxrss_mb()
 
 

@@ -161,7 +161,7 @@ def load_coverage(conn, geoms: np.ndarray, clip: shapely.Geometry, srid: int) ->
     conn.execute("DROP TABLE IF EXISTS fov; DROP TABLE IF EXISTS commune")
     conn.execute(f"CREATE TABLE fov (id int PRIMARY KEY, geom geometry(Polygon, {srid}))")
     conn.execute(f"CREATE TABLE commune (geom geometry(MultiPolygon, {srid}))")
-    _copy_geoms(conn, "fov", ("id", "geom"), zip(range(len(geoms)), _hex(geoms, srid)))
+    _copy_geoms(conn, "fov", ("id", "geom"), zip(range(len(geoms)), _hex(geoms, srid), strict=True))
     conn.execute("INSERT INTO commune VALUES (ST_Multi(ST_GeomFromEWKB(%s)))",
                  (shapely.to_wkb(shapely.set_srid(clip, srid), include_srid=True),))
     # ST_Union reads every row: an index would not be used. Statistics for the planner.
@@ -175,9 +175,11 @@ def load_occlusion(conn, inp: W.OcclusionInput) -> None:
                  "(id int PRIMARY KEY, v geometry(Point), fov geometry(Polygon))")
     conn.execute("CREATE TABLE occ_bld (id int PRIMARY KEY, geom geometry(Polygon))")
     _copy_geoms(conn, "occ_cam", ("id", "v", "fov"),
-                zip(range(len(inp.fovs)), _hex(inp.cameras, 0), _hex(inp.fovs, 0)))
+                zip(range(len(inp.fovs)), _hex(inp.cameras, 0), _hex(inp.fovs, 0), strict=True))
     parts = shapely.get_parts(inp.buildings)
-    _copy_geoms(conn, "occ_bld", ("id", "geom"), zip(range(len(parts)), _hex(parts, 0)))
+    _copy_geoms(
+        conn, "occ_bld", ("id", "geom"), zip(range(len(parts)), _hex(parts, 0), strict=True)
+    )
     conn.execute("UPDATE occ_bld SET geom = ST_ForcePolygonCCW(geom)")
     # A fair analyst indexes what the join probes.
     conn.execute("CREATE INDEX occ_bld_gix ON occ_bld USING gist (geom)")
@@ -242,7 +244,7 @@ def _pairs(n_pairs: int, run_a, run_b, log) -> tuple[list[dict], list[dict]]:
 
 
 def _row(w: Workload, label: str, description: str, a: list[dict], b: list[dict]) -> dict:
-    ratios = [x["seconds"] / y["seconds"] for x, y in zip(a, b)]
+    ratios = [x["seconds"] / y["seconds"] for x, y in zip(a, b, strict=True)]
     ga, pa = a[-1]["area"], b[-1]["area"]
     return {
         "workload": w.name,
@@ -313,7 +315,7 @@ def run_occlusion(w: Workload, cluster, tmp: Path, n_pairs: int, log) -> dict:
     a, b = _pairs(n_pairs, lambda i: geocover_measure("occlusion", folder),
                   lambda i: postgis_measure(cluster, OCCLUSION_SQL, params), log)
     row = _row(w, inp.label, inp.description, a, b)
-    row["buildings"] = int(len(inp.buildings))
+    row["buildings"] = len(inp.buildings)
     row["fov_area_m2"] = a[-1]["fov_area"]
     row["visible_share"] = a[-1]["area"] / a[-1]["fov_area"] if a[-1]["fov_area"] else None
     return row
@@ -541,9 +543,9 @@ def plot(rows: list[dict], path: Path) -> bool:
                      if r["kind"] == "coverage" and r["workload"].startswith(f"coverage-{shape}-"))
         if len(pts) < 2:
             continue
-        n, g, p = map(np.asarray, zip(*pts))
+        n, g, p = map(np.asarray, zip(*pts, strict=True))
 
-        def slope(t):  # least-squares exponent: time ∝ N^slope
+        def slope(t, n=n):  # least-squares exponent: time ∝ N^slope
             return float(np.polyfit(np.log(n), np.log(t), 1)[0])
 
         ax.loglog(n, p, color=color, marker=marker, linestyle="--",

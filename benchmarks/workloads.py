@@ -12,6 +12,7 @@ and Paris, EPSG:32632 (UTM 32N) for Monaco, which lies outside Lambert-93's area
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from dataclasses import dataclass
@@ -206,7 +207,7 @@ def monaco_buildings() -> np.ndarray:
     x, y = tr.transform(coords[:, 0], coords[:, 1])
     xy = np.column_stack([x, y])
     polys = np.array(
-        [shapely.polygons(xy[a:b]) for a, b in zip(offsets[:-1], offsets[1:])], dtype=object
+        [shapely.polygons(xy[a:b]) for a, b in itertools.pairwise(offsets)], dtype=object
     )
     polys = shapely.make_valid(polys)
     # make_valid may return collections for self-touching outlines: keep polygonal parts.

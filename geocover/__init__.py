@@ -6,6 +6,8 @@ render the outputs. The CLI (``geocover``) and the notebooks use these functions
 
 from __future__ import annotations
 
+from typing import Any
+
 from geocover._version import __version__
 from geocover.errors import ConfigError, DataError, GeocoverError, SourceError, UsageError
 from geocover.model.coverage import (
@@ -42,7 +44,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562 module attribute hook
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
@@ -56,15 +58,6 @@ __all__ = [
     "Analysis",
     "CameraCoverage",
     "Capacity",
-    "build_map",
-    "camera_coverage",
-    "capacity",
-    "compliance_tables",
-    "fields_of_view",
-    "get_preset",
-    "visible_fields",
-    "write_figures",
-    "write_map",
     "City",
     "Claim",
     "CommuneFigures",
@@ -79,8 +72,14 @@ __all__ = [
     "Verdict",
     "__version__",
     "analyse",
+    "build_map",
+    "camera_coverage",
+    "capacity",
     "commune_figures",
+    "compliance_tables",
     "evaluate",
+    "fields_of_view",
+    "get_preset",
     "load_city",
     "load_commune",
     "load_departement",
@@ -88,4 +87,7 @@ __all__ = [
     "perimeter_figures",
     "render",
     "to_dict",
+    "visible_fields",
+    "write_figures",
+    "write_map",
 ]

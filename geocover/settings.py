@@ -32,7 +32,9 @@ MAX_RETRY_AFTER: float = 60.0
 #: HTTP statuses that are retried.
 RETRY_STATUSES: tuple[int, ...] = (429, 502, 503, 504)
 #: Sent with every request, as the APIs' usage policies ask.
-USER_AGENT: str = "geocover/0.1 (+https://github.com/geocover/geocover; video-surveillance claim checker)"
+USER_AGENT: str = (
+    "geocover/0.1 (+https://github.com/geocover/geocover; video-surveillance claim checker)"
+)
 
 #: On-disk HTTP cache. Entries younger than ``CACHE_MAX_AGE_DAYS`` are served without a
 #: request; older ones are refreshed, and still served if the network fails.

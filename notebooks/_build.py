@@ -38,7 +38,7 @@ def code(text: str):
 # --------------------------------------------------------------------------- verify_metz
 
 VERIFY_METZ = [
-    md('''
+    md("""
 # Verifying the Metz report, figure by figure
 
 The Metz fact sheet says **148 municipal cameras** and prefecture-authorized perimeters
@@ -49,22 +49,23 @@ that each equals the report's JSON. If an assertion fails, the report and this n
 disagree: one of them is wrong, and this is where to look.
 
 Run offline with the bundle: `GEOCOVER_BUNDLE=../shared/data jupyter lab notebooks/`.
-'''),
+"""),
     code(SETUP),
-    md('''
+    md("""
 ## 1. The report, as the command line gives it
 
 The JSON report is the contract (`docs/report-json.md`). We run the CLI exactly as a user
 would, and also call the same public functions in-process: both must agree.
-'''),
-    code('''
+"""),
+    code("""
 import json
 import subprocess
 
 from geocover import analyse, to_dict
 
 cli = subprocess.run(
-    [sys.executable, "-m", "geocover", "report", "metz", "--bundle", str(BUNDLE), "--format", "json"],
+    [sys.executable, "-m", "geocover", "report", "metz", "--bundle", str(BUNDLE),
+     "--format", "json"],
     cwd=ROOT, capture_output=True, text=True, check=True,
 )
 report = json.loads(cli.stdout)
@@ -74,8 +75,8 @@ for key in ("commune", "perimeters", "capacity", "claims"):
     assert report[key] == in_process[key], key
 print(report["city"], "geocover", report["geocover_version"])
 print({c["id"]: c["verdict"] for c in report["claims"]})
-'''),
-    md('''
+"""),
+    md("""
 ## 2. The commune's area, three ways
 
 * **planar**: the boundary projected to Lambert-93 (EPSG:2154), the official metric CRS of
@@ -84,8 +85,8 @@ print({c["id"]: c["verdict"] for c in report["claims"]})
 * **official**: INSEE's figure for commune 57463, from `data/metz/city.toml`.
 
 We read the bundle's file as raw JSON, the way geo.api.gouv.fr answers.
-'''),
-    code('''
+"""),
+    code("""
 import tomllib
 
 import numpy as np
@@ -95,7 +96,13 @@ from pyproj import Geod, Transformer
 raw = json.loads((BUNDLE / "geo-api" / "communes-57463-contour.json").read_text(encoding="utf-8"))
 boundary = shapely.geometry.shape(raw["geometry"])
 to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
-planar_km2 = shapely.transform(boundary, lambda xy: np.column_stack(to_l93.transform(xy[:, 0], xy[:, 1]))).area / 1e6
+
+
+def lambert93(xy):
+    return np.column_stack(to_l93.transform(xy[:, 0], xy[:, 1]))
+
+
+planar_km2 = shapely.transform(boundary, lambert93).area / 1e6
 
 geod = Geod(ellps="WGS84")
 def geodesic_km2(polygon):
@@ -118,8 +125,8 @@ assert abs(commune["geodesic_area_km2"] - geodesic) < 1e-6
 assert commune["official_area_km2"] == official
 assert abs(commune["planar_vs_geodesic"] - (planar_km2 - geodesic) / geodesic) < 1e-8
 assert abs(commune["computed_vs_official"] - (planar_km2 - official) / official) < 1e-8
-'''),
-    md('''
+"""),
+    md("""
 ### Why they differ
 
 * **planar vs geodesic (+0.017 %)**: Lambert-93 is conformal, not equal-area. Its areal
@@ -129,8 +136,8 @@ assert abs(commune["computed_vs_official"] - (planar_km2 - official) / official)
   *simplified* (Visvalingam, 25 % of the vertices kept): cutting corners loses area.
   A second simplified file (GEOFLA 2016) gives +0.21 %. The spread between the two files
   is an honest error bar on the commune's area; the official 41.94 km² lies inside it.
-'''),
-    code('''
+"""),
+    code("""
 from pyproj import Proj
 
 centre = boundary.representative_point()
@@ -138,21 +145,22 @@ areal_scale = Proj("EPSG:2154").get_factors(centre.x, centre.y).areal_scale
 print(f"Lambert-93 areal scale at Metz: {areal_scale:.6f}")
 assert abs((planar_km2 / geodesic) - areal_scale) < 2e-5
 
-geofla = json.loads((BUNDLE / "communes" / "metz-57463-geofla2016.geojson").read_text(encoding="utf-8"))
+geofla_path = BUNDLE / "communes" / "metz-57463-geofla2016.geojson"
+geofla = json.loads(geofla_path.read_text(encoding="utf-8"))
 geofla_shape = shapely.geometry.shape(geofla["features"][0]["geometry"])
-geofla_km2 = shapely.transform(geofla_shape, lambda xy: np.column_stack(to_l93.transform(xy[:, 0], xy[:, 1]))).area / 1e6
+geofla_km2 = shapely.transform(geofla_shape, lambert93).area / 1e6
 print(f"GEOFLA 2016: {geofla_km2:.3f} km² ({geofla_km2 / official - 1:+.2%} against INSEE)")
 assert min(planar_km2, geofla_km2) <= official <= max(planar_km2, geofla_km2)
-'''),
-    md('''
+"""),
+    md("""
 ## 3. The 21 km² / 50 % arithmetic
 
 The claim's two figures are consistent with each other and with the commune: 21 km² is
 50.07 % of the official area and 50.30 % of the area measured here, both within half a
 percentage point of "50 %" (a whole percent). That only checks the arithmetic: it says
 nothing about whether the perimeters really cover 21 km².
-'''),
-    code('''
+"""),
+    code("""
 claims = {c["id"]: c for c in report["claims"]}
 claimed_km2, claimed_share = 21.0, 0.50
 share_official = claimed_km2 / official
@@ -166,8 +174,8 @@ assert abs(share_official - claimed_share) <= 0.005 and abs(share_measured - cla
 assert claims["authorized-share"]["verdict"] == "consistent"
 area_checks = {c["against"]: c for c in claims["authorized-area"]["checks"]}
 assert abs(area_checks["official commune area"]["measured"] - share_official) < 1e-12
-'''),
-    md('''
+"""),
+    md("""
 ## 4. What it would take to verify the 21 km²
 
 The perimeters are published only as text and maps in the Moselle prefecture's *recueils
@@ -175,13 +183,13 @@ des actes administratifs*: nobody has digitized them yet (`data/metz/perimeters.
 is empty), so the area claim is **unverifiable**, and the report says so rather than
 guessing. Digitizing them (`docs/perimeters.md`) is what turns that verdict into a
 measurement; section 6 shows how a digitization is plugged in.
-'''),
-    code('''
+"""),
+    code("""
 assert report["perimeters"]["count"] == 0 and report["perimeters"]["area_km2"] == 0
 assert claims["authorized-area"]["verdict"] == "unverifiable"
 print(area_checks["digitized perimeters"]["explanation"])
-'''),
-    md('''
+"""),
+    md("""
 ## 5. Capacity: the most 148 cameras could see
 
 Whatever the perimeters, 148 cameras can only see so much. For each field-of-view preset
@@ -189,8 +197,8 @@ Whatever the perimeters, 148 cameras can only see so much. For each field-of-vie
 overlap, no building in the way): a wedge if every camera were fixed, a disc if every
 camera turned. We recompute each from the presets' published parameters, at the default
 height (5 m) and tilt (15°).
-'''),
-    code('''
+"""),
+    code("""
 import math
 
 from geocover import settings
@@ -215,10 +223,11 @@ for name in fov.DEFAULT_PRESETS:
 
 print(f"{'preset':<28} {'range':>7} {'all fixed':>10} {'all domes':>10}  (of 21 km²)")
 for name, reach, fixed, dome in rows:
-    print(f"{name:<28} {reach:6.1f}m {fixed:8.3f} km² {dome:8.3f} km²  {fixed / 21:6.1%} / {dome / 21:6.1%}")
+    print(f"{name:<28} {reach:6.1f}m {fixed:8.3f} km² {dome:8.3f} km²  "
+          f"{fixed / 21:6.1%} / {dome / 21:6.1%}")
 assert report["capacity"]["n_cameras"] == n
-'''),
-    md('''
+"""),
+    md("""
 Read the band, not one number: at the ranges where a face can be identified (SunderS,
 PanoptiCity identification) 148 cameras see a few hundredths of a km², well under 1 % of
 21 km². Only the fact sheet's own "300 m" with every camera turning all round reaches the
@@ -230,8 +239,8 @@ order of the authorized area, and a camera sees one direction at a time.
 committed; `analyse(cameras=[FILE])` (CLI: `--cameras FILE`) uses contributed cameras. The
 files below are **synthetic** (generated here, labelled so): a 1 km × 1 km "perimeter" and
 one dome camera at its centre, so the answers have a closed form.
-'''),
-    code('''
+"""),
+    code("""
 import tempfile
 
 import geopandas as gpd
@@ -262,7 +271,8 @@ assert data["cameras"]["count"] == 1
 
 # One dome at 5 m under SunderS: a disc of 7 m x 5 m = 35 m radius.
 disc_km2 = math.pi * 35.0 ** 2 / 1e6
-print("SunderS coverage:", data["coverage"]["sunders"]["area_km2"], "km², closed form", round(disc_km2, 6))
+print("SunderS coverage:", data["coverage"]["sunders"]["area_km2"], "km², closed form",
+      round(disc_km2, 6))
 assert abs(data["coverage"]["sunders"]["area_km2"] - disc_km2) < 1e-6
 assert data["coverage"]["sunders"]["share_of_perimeters"] > 0
 
@@ -271,14 +281,14 @@ print({name: len(t) for name, t in tables.items()})
 expired = tables["authorizations"]
 assert list(expired["id"]) == ["SYNTHETIC-1"] and expired["status"].iloc[0] == "expired"
 assert expired["valid_until"].iloc[0] == "2024-03-01"   # decree + 5 years: no valid_until given
-'''),
-    md('''
+"""),
+    md("""
 ## 7. Provenance
 
 Every report records the files it read with their sha256, so a figure can be traced to
 the exact bytes it came from.
-'''),
-    code('''
+"""),
+    code("""
 import hashlib
 
 record = provenance(trial)
@@ -286,18 +296,19 @@ for f in record["files"]:
     print(f"{f['role']:<11} {f['path']:<55} {f['sha256'][:16]}…")
 by_path = {f["path"]: f for f in record["files"]}
 bundle_file = by_path["bundle:geo-api/communes-57463-contour.json"]
-assert bundle_file["sha256"] == hashlib.sha256((BUNDLE / "geo-api" / "communes-57463-contour.json").read_bytes()).hexdigest()
+contour = (BUNDLE / "geo-api" / "communes-57463-contour.json").read_bytes()
+assert bundle_file["sha256"] == hashlib.sha256(contour).hexdigest()
 assert {"city", "commune", "perimeters", "cameras"} <= {f["role"] for f in record["files"]}
 cli_files = {f["path"]: f["sha256"] for f in report["provenance"]["files"]}
 assert cli_files["bundle:geo-api/communes-57463-contour.json"] == bundle_file["sha256"]
-'''),
+"""),
 ]
 
 
 # --------------------------------------------------------------------------- sensitivity
 
 SENSITIVITY = [
-    md('''
+    md("""
 # How coverage moves with the model's assumptions
 
 Coverage is *modelled*: each camera sees a wedge or a disc whose size depends on a range,
@@ -311,9 +322,9 @@ shows how much each assumption matters, on real camera sets:
 
 Coverage from known cameras is a **lower bound** of what exists (unmapped cameras see
 too) and, without occlusion, an **upper bound** of what the known cameras see.
-'''),
+"""),
     code(SETUP),
-    code('''
+    code("""
 import math
 
 import geopandas as gpd
@@ -335,8 +346,10 @@ lists = {}
 for definition in (camera_lists.PARIS_BOVP2019, camera_lists.PARIS_PVPP):
     frame, _problems = camera_lists.load_list(definition, BUNDLE)
     lists[definition.list_id] = frame.to_crs(crs)
-print({k: len(v) for k, v in lists.items()}, "cameras;", f"Paris {paris_m.area / 1e6:.1f} km² ({crs})")
-print("camera types in the lists:", {k: v["camera_type"].value_counts().to_dict() for k, v in lists.items()})
+print({k: len(v) for k, v in lists.items()}, "cameras;",
+      f"Paris {paris_m.area / 1e6:.1f} km² ({crs})")
+print("camera types in the lists:",
+      {k: v["camera_type"].value_counts().to_dict() for k, v in lists.items()})
 
 monaco_cams, monaco_buildings, _ = overpass.load_osm_bundle(BUNDLE, "monaco")
 mcrs = metric_crs(monaco_cams)
@@ -346,15 +359,15 @@ buildings_m = monaco_buildings.to_crs(mcrs)
 monaco_area = shapely.box(*buildings_m.total_bounds)
 print(len(monaco_m), "Monaco cameras:", monaco_m["camera_type"].value_counts().to_dict(),
       f"; {len(buildings_m)} buildings; extent {monaco_area.area / 1e6:.2f} km² ({mcrs})")
-'''),
-    md('''
+"""),
+    md("""
 ## 1. Range
 
 A custom preset per range: a fixed camera sees a 57° wedge, any camera without a known
 direction (all of the Paris lists) a disc. As the range grows, discs overlap more and more,
 so the union (what is seen) grows slower than N × πr² (the no-overlap capacity).
-'''),
-    code('''
+"""),
+    code("""
 ranges = [10, 20, 35, 60, 100, 157, 200, 300]
 
 def preset(name, **kw):
@@ -375,17 +388,18 @@ for list_id, cams_m in lists.items():
     assert all(b >= a for a, b in zip(areas, areas[1:]))  # more range, more coverage
     print(list_id)
     for r, a, s, cap in rows:
-        print(f"  {r:4d} m: {a:7.3f} km² = {s:6.2%} of Paris (no-overlap bound {cap:7.3f} km², {a / cap:5.1%} of it)")
-'''),
-    md('''
+        print(f"  {r:4d} m: {a:7.3f} km² = {s:6.2%} of Paris "
+              f"(no-overlap bound {cap:7.3f} km², {a / cap:5.1%} of it)")
+"""),
+    md("""
 ## 2. Wedge angle
 
 The Paris lists give neither camera type nor direction: every camera is a disc, and the
 wedge angle changes nothing (checked below). That is itself a finding: a list of sites is
 not enough to model what is watched. On Monaco, where OSM mappers tagged types and
 directions, only the 3 fixed cameras respond to the angle.
-'''),
-    code('''
+"""),
+    code("""
 bovp = lists["paris-bovp2019"]
 narrow, _ = coverage.camera_coverage(bovp, paris_m, preset("angle-30", fixed_angle_deg=30.0))
 wide, _ = coverage.camera_coverage(bovp, paris_m, preset("angle-180", fixed_angle_deg=180.0))
@@ -394,19 +408,20 @@ assert narrow.area_km2 == wide.area_km2
 angles = [15, 30, 57, 80, 120, 180, 270, 360]
 by_angle = []
 for a in angles:
-    cov, _ = coverage.camera_coverage(monaco_m, monaco_area, preset(f"angle-{a}", fixed_angle_deg=float(a)))
+    tilted = preset(f"angle-{a}", fixed_angle_deg=float(a))
+    cov, _ = coverage.camera_coverage(monaco_m, monaco_area, tilted)
     by_angle.append((a, cov.area_km2 * 1e6))
 print("Monaco, 35 m range:", ", ".join(f"{a}°: {m2:,.0f} m²" for a, m2 in by_angle))
 assert all(b >= a for (_, a), (_, b) in zip(by_angle, by_angle[1:]))
-'''),
-    md('''
+"""),
+    md("""
 ## 3. Camera height
 
 The OSM presets scale the range with the mounting height: SunderS 7 m per metre (height
 clamped to 3-12 m), PanoptiCity about 1.05 m + 0.1 × that per metre (clamped to 1.5-20 m).
 No list gives heights; the default is 5 m.
-'''),
-    code('''
+"""),
+    code("""
 heights = [3, 5, 8, 12, 20]
 by_height = {}
 for name in ("sunders", "panopticity-observation"):
@@ -420,23 +435,24 @@ for name in ("sunders", "panopticity-observation"):
     assert all(b >= a for (_, a), (_, b) in zip(rows, rows[1:]))
 sunders = dict(by_height["sunders"])
 assert sunders[12] == sunders[20]  # SunderS clamps heights above 12 m
-'''),
-    md('''
+"""),
+    md("""
 ## 4. Occlusion by buildings
 
 Buildings block the view. In Monaco's dense streets, clipping each field of view by the
 4,575 building footprints removes most of what a long range would seem to add.
-'''),
-    code('''
+"""),
+    code("""
 by_occlusion = []
 for name in fov.DEFAULT_PRESETS:
     cov, _ = coverage.camera_coverage(monaco_m, monaco_area, name, buildings_m=buildings_m)
     by_occlusion.append((name, cov.unoccluded_area_km2 * 1e6, cov.area_km2 * 1e6))
     assert cov.occluded and cov.area_km2 <= cov.unoccluded_area_km2 + 1e-12
 for name, free, seen in by_occlusion:
-    print(f"{name:<28} {free:10,.0f} m² without buildings, {seen:10,.0f} m² with ({seen / free:5.1%} visible)")
-'''),
-    code('''
+    print(f"{name:<28} {free:10,.0f} m² without buildings, {seen:10,.0f} m² with "
+          f"({seen / free:5.1%} visible)")
+"""),
+    code("""
 fig, axes = plt.subplots(2, 2, figsize=(11, 8))
 ax = axes[0, 0]
 for list_id, rows in by_range.items():
@@ -455,14 +471,15 @@ ax = axes[1, 1]
 x = np.arange(len(by_occlusion))
 ax.bar(x - 0.2, [f for _, f, _ in by_occlusion], 0.4, label="no buildings")
 ax.bar(x + 0.2, [s for _, _, s in by_occlusion], 0.4, label="occluded")
-ax.set_xticks(x, [n.replace("panopticity-", "pc-") for n, *_ in by_occlusion], rotation=30, ha="right")
+labels = [n.replace("panopticity-", "pc-") for n, *_ in by_occlusion]
+ax.set_xticks(x, labels, rotation=30, ha="right")
 ax.set(ylabel="m² seen", title="Occlusion (Monaco)")
 ax.legend()
 fig.suptitle("geocover: sensitivity of modelled coverage. Data: Préfecture de police / BOVP 2019; "
              "© OpenStreetMap contributors", fontsize=9)
 fig.tight_layout()
-'''),
-    md('''
+"""),
+    md("""
 ## Reading it
 
 * **Range dominates.** From 10 m to 300 m the share of Paris "seen" by the same sites moves
@@ -471,13 +488,17 @@ fig.tight_layout()
   fixed cameras' share linearly until wedges overlap.
 * **Height matters through the range rule**, and stops mattering where a preset clamps it.
 * **Occlusion** cuts deep in dense streets: unoccluded figures are upper bounds.
-'''),
+"""),
 ]
 
 
 def write(name: str, cells) -> Path:
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     path = HERE / f"{name}.ipynb"
     nbformat.validate(nb)

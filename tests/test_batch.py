@@ -80,13 +80,15 @@ def _independent_areas(path, code):
     data = json.loads(path.read_text(encoding="utf-8"))
     feature = next(f for f in data["features"] if f["properties"]["code"] == code)
     geometry = feature["geometry"]
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
     geod = Geod(ellps="WGS84")
     to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
     geodesic = planar = 0.0
     for polygon in polygons:
         for k, ring in enumerate(polygon):
-            lons, lats = map(list, zip(*ring))
+            lons, lats = map(list, zip(*ring, strict=True))
             sign = 1 if k == 0 else -1
             geodesic += sign * abs(geod.polygon_area_perimeter(lons, lats)[0])
             x, y = to_l93.transform(lons, lats)
@@ -145,7 +147,9 @@ def test_cli_batch(cli, bundle, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "727/727 communes" in result.stderr
     assert "727 communes" in result.stdout and "0 camera(s) known" in result.stdout
-    assert out.is_file() and out.with_suffix(".csv").is_file() and out.with_suffix(".html").is_file()
+    assert (
+        out.is_file() and out.with_suffix(".csv").is_file() and out.with_suffix(".html").is_file()
+    )
     header = out.with_suffix(".csv").read_text().splitlines()[0].split(",")
     assert header[-4:] == ["covered_km2_sunders", "share_sunders",
                            "covered_km2_factsheet_300m", "share_factsheet_300m"]

@@ -52,7 +52,11 @@ def test_fetch_writes_a_dated_snapshot_with_provenance(cli, bundle, httpserver, 
 
 def test_fetch_with_a_remark_writes_nothing(cli, httpserver, tmp_path):
     httpserver.expect_request("/api/interpreter", method="POST").respond_with_json(
-        {"elements": [], "remark": "runtime error: Query timed out in \"query\" at line 1 after 180 seconds."})
+        {
+            "elements": [],
+            "remark": 'runtime error: Query timed out in "query" at line 1 after 180 seconds.',
+        }
+    )
     out = tmp_path / "osm"
     result = cli("cameras", "fetch", "--insee", "57463", "-o", str(out),
                  env={"GEOCOVER_OVERPASS_URL": httpserver.url_for("/api/interpreter")})

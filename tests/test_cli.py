@@ -18,12 +18,19 @@ def test_metz_report_json_from_bundle(cli, bundle):
     commune = report["commune"]
     assert commune["code"] == "57463" and commune["name"] == "Metz"
     assert commune["area_km2"] == pytest.approx(41.75, abs=0.01)
-    assert abs(commune["area_km2"] - commune["geodesic_area_km2"]) / commune["geodesic_area_km2"] < 0.0005
+    assert (
+        abs(commune["area_km2"] - commune["geodesic_area_km2"]) / commune["geodesic_area_km2"]
+        < 0.0005
+    )
     # Independent geodesic area: pyproj Geod on the raw ring of the shared file.
-    ring = json.loads((bundle / "geo-api/communes-57463-contour.json").read_text())["geometry"]["coordinates"][0]
-    lons, lats = zip(*ring)
+    ring = json.loads((bundle / "geo-api/communes-57463-contour.json").read_text())["geometry"][
+        "coordinates"
+    ][0]
+    lons, lats = zip(*ring, strict=True)
     area, _ = Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)
-    assert commune["geodesic_area_km2"] == pytest.approx(abs(area) / 1e6, abs=1e-6)  # JSON keeps 1 m²
+    assert commune["geodesic_area_km2"] == pytest.approx(
+        abs(area) / 1e6, abs=1e-6
+    )  # JSON keeps 1 m²
     assert commune["official_area_km2"] == 41.94
     assert commune["source"].startswith("bundle:") and commune["retrieved"]
     assert report["perimeters"]["count"] == 0
@@ -33,7 +40,9 @@ def test_metz_report_json_from_bundle(cli, bundle):
         assert set(c) >= {"id", "kind", "value", "verdict", "explanation"}
     share = claims["authorized-share"]
     assert share["verdict"] == "consistent"
-    official_check = next(c for c in share["checks"] if c["against"] == "claimed area / official commune area")
+    official_check = next(
+        c for c in share["checks"] if c["against"] == "claimed area / official commune area"
+    )
     assert official_check["measured"] == pytest.approx(21 / 41.94, rel=1e-9)
     assert round(100 * official_check["measured"], 2) == 50.07
     area = claims["authorized-area"]
@@ -128,14 +137,54 @@ def _not_geospatial(folder):
 @pytest.mark.parametrize(
     "case, make, message",
     [
-        ("not geospatial", _not_geospatial,
-         "p.geojson: not a readable geospatial file"),
-        ("point layer", lambda d: ["--perimeters", str(write_layer(d / "pts.geojson", [{"id": "a", "geometry": l93_box(0, 0, 1, 1).centroid}]))],
-         "pts.geojson: row 0: a Point where polygons are expected"),
-        ("invalid polygon", lambda d: ["--perimeters", str(write_layer(d / "bow.geojson", [{"id": "a", "geometry": __import__("shapely").Polygon([(930000, 6880000), (932000, 6882000), (932000, 6880000), (930000, 6882000)])}]))],
-         "bow.geojson: row 0: invalid polygon (Self-intersection"),
-        ("missing file", lambda d: ["--perimeters", str(d / "nope.geojson")], "nope.geojson: no such file"),
-        ("unknown insee in bundle", lambda d: ["--insee", "13055"], "commune 13055 is not in this bundle"),
+        ("not geospatial", _not_geospatial, "p.geojson: not a readable geospatial file"),
+        (
+            "point layer",
+            lambda d: [
+                "--perimeters",
+                str(
+                    write_layer(
+                        d / "pts.geojson", [{"id": "a", "geometry": l93_box(0, 0, 1, 1).centroid}]
+                    )
+                ),
+            ],
+            "pts.geojson: row 0: a Point where polygons are expected",
+        ),
+        (
+            "invalid polygon",
+            lambda d: [
+                "--perimeters",
+                str(
+                    write_layer(
+                        d / "bow.geojson",
+                        [
+                            {
+                                "id": "a",
+                                "geometry": __import__("shapely").Polygon(
+                                    [
+                                        (930000, 6880000),
+                                        (932000, 6882000),
+                                        (932000, 6880000),
+                                        (930000, 6882000),
+                                    ]
+                                ),
+                            }
+                        ],
+                    )
+                ),
+            ],
+            "bow.geojson: row 0: invalid polygon (Self-intersection",
+        ),
+        (
+            "missing file",
+            lambda d: ["--perimeters", str(d / "nope.geojson")],
+            "nope.geojson: no such file",
+        ),
+        (
+            "unknown insee in bundle",
+            lambda d: ["--insee", "13055"],
+            "commune 13055 is not in this bundle",
+        ),
         ("malformed insee", lambda d: ["--insee", "12"], "'12' is not an INSEE commune code"),
         ("unknown city", lambda d: ["lyon"], "unknown city 'lyon'"),
     ],
@@ -163,10 +212,23 @@ def test_no_crs_shapefile_and_assume_crs(cli, bundle, tmp_path):
         warnings.simplefilter("ignore")
         gpd.GeoDataFrame({"id": ["a"]}, geometry=[l93_box(0, 0, 1, 1)]).to_file(path)
     bundle2 = write_synthetic_bundle(tmp_path / "b")
-    result = cli("report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle2), "--perimeters", str(path))
+    result = cli(
+        "report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle2), "--perimeters", str(path)
+    )
     assert result.returncode == 2 and "nocrs.shp: the file declares no CRS" in result.stderr
-    result = cli("report", "--insee", SYNTHETIC_CODE, "--bundle", str(bundle2), "--perimeters", str(path),
-                 "--assume-crs", "EPSG:2154", "--format", "json")
+    result = cli(
+        "report",
+        "--insee",
+        SYNTHETIC_CODE,
+        "--bundle",
+        str(bundle2),
+        "--perimeters",
+        str(path),
+        "--assume-crs",
+        "EPSG:2154",
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["perimeters"]["area_km2"] == pytest.approx(1.0, rel=1e-9)
 
@@ -176,9 +238,20 @@ def test_no_crs_shapefile_and_assume_crs(cli, bundle, tmp_path):
     [
         ("[city\nname = 'x'", "malformed TOML"),
         ("[city]\nname = 'Metz'\n", "city.insee must be a non-empty string"),
-        ("[city]\nname = 'Metz'\ninsee = '57463'\nofficial_area_km2 = 'big'\n", "city.official_area_km2 must be a non-negative number"),
-        ("[city]\nname = 'Metz'\ninsee = '57463'\n[[claims]]\nid = 'a'\nkind = 'weather'\nvalue = 1\nsource = 's'\n", "claims[1]: unknown kind 'weather'"),
-        ("[city]\nname = 'Metz'\ninsee = '57463'\n[[claims]]\nid = 'a'\nkind = 'authorized_share'\nvalue = 50\nsource = 's'\n", "authorized_share is a fraction"),
+        (
+            "[city]\nname = 'Metz'\ninsee = '57463'\nofficial_area_km2 = 'big'\n",
+            "city.official_area_km2 must be a non-negative number",
+        ),
+        (
+            "[city]\nname = 'Metz'\ninsee = '57463'\n"
+            "[[claims]]\nid = 'a'\nkind = 'weather'\nvalue = 1\nsource = 's'\n",
+            "claims[1]: unknown kind 'weather'",
+        ),
+        (
+            "[city]\nname = 'Metz'\ninsee = '57463'\n"
+            "[[claims]]\nid = 'a'\nkind = 'authorized_share'\nvalue = 50\nsource = 's'\n",
+            "authorized_share is a fraction",
+        ),
     ],
 )
 def test_malformed_city_toml(cli, bundle, tmp_path, toml, message):
@@ -192,7 +265,9 @@ def test_malformed_city_toml(cli, bundle, tmp_path, toml, message):
 
 def test_live_unknown_insee_via_local_api(cli, httpserver):
     httpserver.expect_request("/communes/99998").respond_with_json({"code": 404}, status=404)
-    result = cli("report", "--insee", "99998", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")})
+    result = cli(
+        "report", "--insee", "99998", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")}
+    )
     assert result.returncode == 2
     assert "unknown INSEE code 99998" in result.stderr
 
@@ -200,7 +275,9 @@ def test_live_unknown_insee_via_local_api(cli, httpserver):
 def test_live_metz_via_local_api(cli, httpserver, bundle):
     body = (bundle / "geo-api/communes-57463-contour.json").read_text()
     httpserver.expect_request("/communes/57463").respond_with_data(body)
-    result = cli("report", "--format", "json", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")})
+    result = cli(
+        "report", "--format", "json", env={"GEOCOVER_GEO_API_URL": httpserver.url_for("/")}
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["commune"]["source"] == "geo.api.gouv.fr"
@@ -224,7 +301,9 @@ def test_help_and_version(cli):
 def test_python_dash_m_and_console_script_agree(bundle):
     import subprocess
 
-    exe = shutil.which("geocover", path=str(__import__("pathlib").Path(__import__("sys").executable).parent))
+    exe = shutil.which(
+        "geocover", path=str(__import__("pathlib").Path(__import__("sys").executable).parent)
+    )
     assert exe, "the console script 'geocover' is installed"
     out = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("geocover ")

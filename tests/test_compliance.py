@@ -13,7 +13,8 @@ import shapely
 from geocover import analyse
 from geocover.errors import UsageError
 from geocover.outputs import report
-from geocover.outputs.compliance import add_to_map, export_tables
+from geocover.outputs.compliance import export_tables
+from geocover.outputs.webmap.layers import add_compliance_layers
 from geocover.sources.perimeters import load_perimeters
 from geocover.verdicts.compliance import (
     EXPIRY_WARNING_MONTHS,
@@ -190,8 +191,10 @@ def test_nothing_to_check_is_said_not_silently_empty():
                                 "cameras": synthetic_cameras()}, today=TODAY)
     assert all(len(t) == 0 for t in tables.values())
     assert "no perimeter digitized" in tables["cameras_outside"].attrs["note"]
-    tables = compliance_tables({"commune": commune, "perimeters": _perimeter(valid_until="2030-01-01"),
-                                "cameras": None}, today=TODAY)
+    tables = compliance_tables(
+        {"commune": commune, "perimeters": _perimeter(valid_until="2030-01-01"), "cameras": None},
+        today=TODAY,
+    )
     assert tables["cameras_outside"].attrs["note"] == "no camera source was read"
     assert list(tables["perimeters_without_camera"]["id"]) == ["SYN"]
 
@@ -224,7 +227,7 @@ def test_map_layers_escape_user_text(layers):
     from geocover.outputs.webmap.elements import GeocoverMap
 
     fmap = GeocoverMap(tiles=None)
-    add_to_map(fmap, tables)
+    add_compliance_layers(fmap, tables)
     page = fmap.get_root().render()
     assert "<script>alert" not in page
     assert "\\u003cscript\\u003ealert" in page  # JSON-escaped data, shown with textContent
@@ -245,7 +248,9 @@ def test_report_section_on_an_analysis(bundle, tmp_path):
     assert data["today"] == "2025-06-15"
     assert data["authorizations"]["count"] == 1
     row = data["authorizations"]["rows"][0]
-    assert row["id"] == "SYN-A" and row["status"] == "expired" and row["valid_until"] == "2024-01-01"
+    assert (
+        row["id"] == "SYN-A" and row["status"] == "expired" and row["valid_until"] == "2024-01-01"
+    )
     assert data["perimeters_outside_commune"]["count"] == 0
     assert "Compliance (as of 2025-06-15)" in report.to_text(analysis)
     assert "## Compliance" in report.to_markdown(analysis)
@@ -273,7 +278,9 @@ def test_cli_compliance_end_to_end(cli, tmp_path):
                    "contrib:synthetic-cams:expired"}
     assert {r["id"] for r in summary["authorizations"]["rows"]} == {
         "SYN-expired", "SYN-expiring", "SYN-undated"}
-    assert summary["perimeters_outside_commune"]["rows"][0]["outside_km2"] == pytest.approx(0.5, rel=1e-6)
+    assert summary["perimeters_outside_commune"]["rows"][0]["outside_km2"] == pytest.approx(
+        0.5, rel=1e-6
+    )
     record = json.loads((out / f"{SYNTHETIC_CODE}-compliance.provenance.json").read_text())
     roles = {f["role"] for f in record["files"]}
     assert {"commune", "perimeters", "cameras"} <= roles

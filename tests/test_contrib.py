@@ -38,7 +38,9 @@ OTHER = dict(GOOD, lat="49.1100", lon="6.1800")
 def make_city(data_dir: Path, slug: str = "metz", insee: str = "57463", name: str = "Metz") -> Path:
     folder = data_dir / slug
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "city.toml").write_text(f'[city]\nname = "{name}"\ninsee = "{insee}"\n', encoding="utf-8")
+    (folder / "city.toml").write_text(
+        f'[city]\nname = "{name}"\ninsee = "{insee}"\n', encoding="utf-8"
+    )
     return folder
 
 
@@ -84,10 +86,12 @@ def city(tmp_path: Path, bundle: Path, cli):
 def _offset_point(bundle: Path, metres: float) -> tuple[float, float]:
     """(lat, lon) ``metres`` east of Metz's easternmost point: exactly that far outside."""
     commune = load_commune("57463", bundle=bundle).to_crs("EPSG:2154")
-    minx, miny, maxx, maxy = commune.geometry.iloc[0].bounds
+    _minx, _miny, maxx, _maxy = commune.geometry.iloc[0].bounds
     vertices = commune.geometry.iloc[0].exterior.coords
     y = next(vy for vx, vy in vertices if vx == maxx)
-    lon, lat = Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform(maxx + metres, y)
+    lon, lat = Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform(
+        maxx + metres, y
+    )
     return lat, lon
 
 
@@ -95,53 +99,124 @@ def _offset_point(bundle: Path, metres: float) -> tuple[float, float]:
 
 NUMBER = r"[\d,]+"
 ROW_CASES: list[tuple[str, dict[str, str], str]] = [
-    ("swapped", dict(GOOD, lat="6.1764", lon="49.1196"),
-     r"latitude and longitude look swapped: as given \(latitude 6\.1764, longitude 49\.1196\) "
-     rf"the point is {NUMBER} m outside Metz; swapped it is in Metz"),
-    ("text-in-latitude", dict(GOOD, lat="quarante-neuf"), "latitude 'quarante-neuf' is not a number"),
+    (
+        "swapped",
+        dict(GOOD, lat="6.1764", lon="49.1196"),
+        r"latitude and longitude look swapped: as given \(latitude 6\.1764, longitude 49\.1196\) "
+        rf"the point is {NUMBER} m outside Metz; swapped it is in Metz",
+    ),
+    (
+        "text-in-latitude",
+        dict(GOOD, lat="quarante-neuf"),
+        "latitude 'quarante-neuf' is not a number",
+    ),
     ("text-in-longitude", dict(GOOD, lon="6.17E"), "longitude '6.17E' is not a number"),
     ("missing-latitude", dict(GOOD, lat=""), "missing latitude"),
     ("nan-latitude", dict(GOOD, lat="nan"), "latitude 'nan' is not a finite number"),
-    ("latitude-out-of-range", dict(GOOD, lat="149.1196"), r"latitude 149\.1196 is out of range \(-90 to 90\)"),
-    ("projected", dict(GOOD, lat="6894000", lon="932000"),
-     r"coordinates \(932000, 6894000\) are not degrees: projected \(Lambert-93\?\)\? give WGS84 "
-     "latitude and longitude"),
-    ("nancy", dict(GOOD, lat="48.6921", lon="6.1844"),
-     rf"outside Metz: {NUMBER} m from the commune boundary \(tolerance 200 m\)"),
-    ("text-in-height", dict(GOOD, height="tall"),
-     re.escape("height='tall': height 'tall' is not a number of metres (e.g. 5, 4.5 or 5 m)")),
-    ("height-in-feet", dict(GOOD, height="15'"),
-     re.escape("height=\"15'\": height in feet is not supported: give metres (e.g. 5 or 5 m)")),
-    ("height-too-high", dict(GOOD, height="150"),
-     re.escape("height='150' is out of range: a camera height is more than 0 and at most 100 m")),
-    ("height-negative", dict(GOOD, height="-3"),
-     re.escape("height='-3' is out of range: a camera height is more than 0 and at most 100 m")),
-    ("unknown-camera-type", dict(GOOD, **{"camera:type": "bullet"}),
-     re.escape("camera:type='bullet' is not an OSM value (fixed, dome, panning or static)")),
-    ("unknown-surveillance", dict(GOOD, surveillance="private"),
-     re.escape("surveillance='private' is not an OSM value (public, outdoor or indoor)")),
-    ("guard", dict(GOOD, **{"surveillance:type": "guard"}),
-     re.escape("surveillance:type='guard' is a guard, not a camera: geocover takes cameras "
-               "(camera or ALPR)")),
-    ("unknown-surveillance-type", dict(GOOD, **{"surveillance:type": "webcam"}),
-     re.escape("surveillance:type='webcam' is not an OSM camera value (camera or ALPR)")),
-    ("unknown-mount", dict(GOOD, **{"camera:mount": "lamp"}),
-     re.escape("camera:mount='lamp' is not an OSM value (wall, pole, ceiling, street_lamp, "
-               "traffic_signals, building, roof, bridge, gantry, mast, tree)")),
-    ("direction-open-range", dict(GOOD, **{"camera:direction": "400-"}),
-     re.escape("camera:direction='400-': '400-' is not a range 'start-end' (one '-', a value "
-               "on each side)")),
-    ("direction-degree-sign", dict(GOOD, **{"camera:direction": "90°"}),
-     re.escape("camera:direction='90°': '90°' in '90°' is neither degrees (0-360 clockwise from "
-               "north) nor a compass direction; drop the degree sign")),
-    ("direction-negative", dict(GOOD, **{"camera:direction": "-90"}),
-     re.escape("camera:direction='-90': '-90' has no start: negative degrees are not allowed "
-               "(write 270, not -90) and a range is 'start-end'")),
-    ("direction-empty-item", dict(GOOD, **{"camera:direction": "90;;180"}),
-     re.escape("camera:direction='90;;180': empty item in the ';'-separated list '90;;180'")),
-    ("two-problems", dict(GOOD, height="tall", surveillance="private"),
-     re.escape("surveillance='private' is not an OSM value (public, outdoor or indoor); "
-               "height='tall': height 'tall' is not a number of metres (e.g. 5, 4.5 or 5 m)")),
+    (
+        "latitude-out-of-range",
+        dict(GOOD, lat="149.1196"),
+        r"latitude 149\.1196 is out of range \(-90 to 90\)",
+    ),
+    (
+        "projected",
+        dict(GOOD, lat="6894000", lon="932000"),
+        r"coordinates \(932000, 6894000\) are not degrees: projected \(Lambert-93\?\)\? give WGS84 "
+        "latitude and longitude",
+    ),
+    (
+        "nancy",
+        dict(GOOD, lat="48.6921", lon="6.1844"),
+        rf"outside Metz: {NUMBER} m from the commune boundary \(tolerance 200 m\)",
+    ),
+    (
+        "text-in-height",
+        dict(GOOD, height="tall"),
+        re.escape("height='tall': height 'tall' is not a number of metres (e.g. 5, 4.5 or 5 m)"),
+    ),
+    (
+        "height-in-feet",
+        dict(GOOD, height="15'"),
+        re.escape('height="15\'": height in feet is not supported: give metres (e.g. 5 or 5 m)'),
+    ),
+    (
+        "height-too-high",
+        dict(GOOD, height="150"),
+        re.escape("height='150' is out of range: a camera height is more than 0 and at most 100 m"),
+    ),
+    (
+        "height-negative",
+        dict(GOOD, height="-3"),
+        re.escape("height='-3' is out of range: a camera height is more than 0 and at most 100 m"),
+    ),
+    (
+        "unknown-camera-type",
+        dict(GOOD, **{"camera:type": "bullet"}),
+        re.escape("camera:type='bullet' is not an OSM value (fixed, dome, panning or static)"),
+    ),
+    (
+        "unknown-surveillance",
+        dict(GOOD, surveillance="private"),
+        re.escape("surveillance='private' is not an OSM value (public, outdoor or indoor)"),
+    ),
+    (
+        "guard",
+        dict(GOOD, **{"surveillance:type": "guard"}),
+        re.escape(
+            "surveillance:type='guard' is a guard, not a camera: geocover takes cameras "
+            "(camera or ALPR)"
+        ),
+    ),
+    (
+        "unknown-surveillance-type",
+        dict(GOOD, **{"surveillance:type": "webcam"}),
+        re.escape("surveillance:type='webcam' is not an OSM camera value (camera or ALPR)"),
+    ),
+    (
+        "unknown-mount",
+        dict(GOOD, **{"camera:mount": "lamp"}),
+        re.escape(
+            "camera:mount='lamp' is not an OSM value (wall, pole, ceiling, street_lamp, "
+            "traffic_signals, building, roof, bridge, gantry, mast, tree)"
+        ),
+    ),
+    (
+        "direction-open-range",
+        dict(GOOD, **{"camera:direction": "400-"}),
+        re.escape(
+            "camera:direction='400-': '400-' is not a range 'start-end' (one '-', a value "
+            "on each side)"
+        ),
+    ),
+    (
+        "direction-degree-sign",
+        dict(GOOD, **{"camera:direction": "90°"}),
+        re.escape(
+            "camera:direction='90°': '90°' in '90°' is neither degrees (0-360 clockwise from "
+            "north) nor a compass direction; drop the degree sign"
+        ),
+    ),
+    (
+        "direction-negative",
+        dict(GOOD, **{"camera:direction": "-90"}),
+        re.escape(
+            "camera:direction='-90': '-90' has no start: negative degrees are not allowed "
+            "(write 270, not -90) and a range is 'start-end'"
+        ),
+    ),
+    (
+        "direction-empty-item",
+        dict(GOOD, **{"camera:direction": "90;;180"}),
+        re.escape("camera:direction='90;;180': empty item in the ';'-separated list '90;;180'"),
+    ),
+    (
+        "two-problems",
+        dict(GOOD, height="tall", surveillance="private"),
+        re.escape(
+            "surveillance='private' is not an OSM value (public, outdoor or indoor); "
+            "height='tall': height 'tall' is not a number of metres (e.g. 5, 4.5 or 5 m)"
+        ),
+    ),
 ]
 
 
@@ -178,8 +253,10 @@ def test_extra_row_cases_in_one_file(city, cli, tmp_path):
     assert "accepted 1, rejected 5, duplicates 0" in done.stdout
     reasons = {r["row"]: r["reason"] for r in read_rejects(tmp_path / "mixed.csv.rejects.csv")}
     assert reasons == {
-        "3": "check_date='2023-02-30': date '2023-02-30' does not exist (day is out of range for month)",
-        "4": "camera:angle='120': camera angle '120' is out of range: degrees below the horizontal, 0 to 90",
+        "3": "check_date='2023-02-30': date '2023-02-30' does not exist "
+        "(day is out of range for month)",
+        "4": "camera:angle='120': camera angle '120' is out of range: "
+        "degrees below the horizontal, 0 to 90",
         "5": "location_precision='approx' is not one of exact, crossing, street, commune",
         "6": "height given twice with different values (height='5', height_m='6')",
         "7": "14 values for 12 columns (check the delimiter ',' and the quoting)",
@@ -206,52 +283,124 @@ def test_boundary_tolerance(city, cli, tmp_path, bundle):
 
 _GOOD_LINE = "49.1196,6.1764,fixed,90,5,public,camera,wall\n"
 _HEADER_LINE = ",".join(HEADER) + "\n"
-_POLYGON = {"type": "Polygon", "coordinates": [[[6.17, 49.11], [6.18, 49.11], [6.18, 49.12], [6.17, 49.11]]]}
+_POLYGON = {
+    "type": "Polygon",
+    "coordinates": [[[6.17, 49.11], [6.18, 49.11], [6.18, 49.12], [6.17, 49.11]]],
+}
 
 FILE_CASES: list[tuple[str, str, bytes, list[str], str]] = [
     ("empty", "cams.csv", b"", [], "the file is empty"),
     ("blank", "cams.csv", b"  \n\n", [], "the file is empty"),
-    ("header-only", "cams.csv", _HEADER_LINE.encode(), [],
-     "no rows: the file has a header line but no data"),
-    ("utf16", "cams.csv", codecs.BOM_UTF16_LE + (_HEADER_LINE + _GOOD_LINE).encode("utf-16-le"), [],
-     "UTF-16 text, not UTF-8: save it as UTF-8 (\"CSV UTF-8\"), or pass --encoding utf-16"),
-    ("latin1", "cams.csv",
-     (_HEADER_LINE + _GOOD_LINE).encode() + "49.12,6.17,fixed,90,5,public,caméra,wall\n".encode("latin-1"),
-     [], "not UTF-8 text (byte 0xe9 on line 3): save it as UTF-8, or pass --encoding latin-1 "
-     "(or cp1252) if that is its encoding"),
-    ("no-coordinates", "cams.csv", b"address,camera:type\n1 rue Serpenoise,fixed\n", [],
-     "row 1: no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x, or name "
-     "them with --lat COL --lon COL (columns: address, camera:type)"),
-    ("named-column-missing", "cams.csv", (_HEADER_LINE + _GOOD_LINE).encode(),
-     ["--lat", "breite", "--lon", "lon"],
-     "row 1: no column 'breite' in the header (columns: " + ", ".join(HEADER) + ")"),
-    ("polygons", "cams.geojson", json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": _POLYGON}] * 2}).encode(), [],
-     "no Point features (2 Polygon): a camera is a Point, one per site (perimeters go through "
-     "'geocover perimeters add')"),
-    ("bad-json", "cams.geojson", b'{"type": "FeatureCollection", "features": [', [],
-     "not valid JSON (line 1: Expecting value)"),
-    ("not-geojson", "cams.json", b"[1, 2, 3]", [],
-     "not GeoJSON: expected a FeatureCollection of Point features"),
-    ("empty-collection", "cams.geojson", b'{"type": "FeatureCollection", "features": []}', [],
-     "no features: the FeatureCollection is empty"),
-    ("overpass", "cams.json", b'{"version": 0.6, "elements": []}', [],
-     "an Overpass answer: those cameras are in OSM already, nothing to contribute"),
-    ("spreadsheet", "cams.xlsx", b"PK\x03\x04rest-of-a-zip", [],
-     "a .xlsx file: cameras are added from CSV or GeoJSON; export it as one of those (polygons "
-     "from a decree go through 'geocover perimeters add')"),
-    ("zip-named-csv", "cams.csv", b"PK\x03\x04rest-of-a-zip", [],
-     "a ZIP archive (an .xlsx or .ods spreadsheet?), not CSV or GeoJSON: export it as CSV UTF-8"),
-    ("binary", "cams.csv", bytes(range(256)) * 4, [],
-     "not a CSV or GeoJSON file (binary content)"),
-    ("duplicate-header", "cams.csv", b"lat,lon,lat\n49.1,6.17,49.1\n", [],
-     "row 1: column 'lat' appears twice in the header"),
+    (
+        "header-only",
+        "cams.csv",
+        _HEADER_LINE.encode(),
+        [],
+        "no rows: the file has a header line but no data",
+    ),
+    (
+        "utf16",
+        "cams.csv",
+        codecs.BOM_UTF16_LE + (_HEADER_LINE + _GOOD_LINE).encode("utf-16-le"),
+        [],
+        'UTF-16 text, not UTF-8: save it as UTF-8 ("CSV UTF-8"), or pass --encoding utf-16',
+    ),
+    (
+        "latin1",
+        "cams.csv",
+        (_HEADER_LINE + _GOOD_LINE).encode()
+        + "49.12,6.17,fixed,90,5,public,caméra,wall\n".encode("latin-1"),
+        [],
+        "not UTF-8 text (byte 0xe9 on line 3): save it as UTF-8, or pass --encoding latin-1 "
+        "(or cp1252) if that is its encoding",
+    ),
+    (
+        "no-coordinates",
+        "cams.csv",
+        b"address,camera:type\n1 rue Serpenoise,fixed\n",
+        [],
+        "row 1: no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x, or name "
+        "them with --lat COL --lon COL (columns: address, camera:type)",
+    ),
+    (
+        "named-column-missing",
+        "cams.csv",
+        (_HEADER_LINE + _GOOD_LINE).encode(),
+        ["--lat", "breite", "--lon", "lon"],
+        "row 1: no column 'breite' in the header (columns: " + ", ".join(HEADER) + ")",
+    ),
+    (
+        "polygons",
+        "cams.geojson",
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {}, "geometry": _POLYGON}] * 2,
+            }
+        ).encode(),
+        [],
+        "no Point features (2 Polygon): a camera is a Point, one per site (perimeters go through "
+        "'geocover perimeters add')",
+    ),
+    (
+        "bad-json",
+        "cams.geojson",
+        b'{"type": "FeatureCollection", "features": [',
+        [],
+        "not valid JSON (line 1: Expecting value)",
+    ),
+    (
+        "not-geojson",
+        "cams.json",
+        b"[1, 2, 3]",
+        [],
+        "not GeoJSON: expected a FeatureCollection of Point features",
+    ),
+    (
+        "empty-collection",
+        "cams.geojson",
+        b'{"type": "FeatureCollection", "features": []}',
+        [],
+        "no features: the FeatureCollection is empty",
+    ),
+    (
+        "overpass",
+        "cams.json",
+        b'{"version": 0.6, "elements": []}',
+        [],
+        "an Overpass answer: those cameras are in OSM already, nothing to contribute",
+    ),
+    (
+        "spreadsheet",
+        "cams.xlsx",
+        b"PK\x03\x04rest-of-a-zip",
+        [],
+        "a .xlsx file: cameras are added from CSV or GeoJSON; export it as one of those (polygons "
+        "from a decree go through 'geocover perimeters add')",
+    ),
+    (
+        "zip-named-csv",
+        "cams.csv",
+        b"PK\x03\x04rest-of-a-zip",
+        [],
+        "a ZIP archive (an .xlsx or .ods spreadsheet?), not CSV or GeoJSON: export it as CSV UTF-8",
+    ),
+    ("binary", "cams.csv", bytes(range(256)) * 4, [], "not a CSV or GeoJSON file (binary content)"),
+    (
+        "duplicate-header",
+        "cams.csv",
+        b"lat,lon,lat\n49.1,6.17,49.1\n",
+        [],
+        "row 1: column 'lat' appears twice in the header",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name,filename,content,extra,reason", FILE_CASES,
                          ids=[c[0] for c in FILE_CASES])
-def test_unusable_file_exits_2_with_one_line(name, filename, content, extra, reason, city, cli, tmp_path):
+def test_unusable_file_exits_2_with_one_line(
+    name, filename, content, extra, reason, city, cli, tmp_path
+):
     before = digest(city.cameras)
     source = tmp_path / name / filename
     source.parent.mkdir()
@@ -304,7 +453,7 @@ def test_latin1_is_read_when_named(city, cli, tmp_path):
 
 def test_utf8_bom_semicolons_and_decimal_commas(city, cli, tmp_path):
     source = tmp_path / "excel.csv"
-    source.write_bytes(codecs.BOM_UTF8 + "Latitude;Longitude;camera:type\n49,1196;6,1764;dome\n".encode())
+    source.write_bytes(codecs.BOM_UTF8 + b"Latitude;Longitude;camera:type\n49,1196;6,1764;dome\n")
     done = cli("contrib", "add", str(source), *city.args)
     assert done.returncode == 0, done.stderr
     assert "accepted 1, rejected 0, duplicates 0" in done.stdout
@@ -330,7 +479,9 @@ def test_geojson_rows(city, cli, tmp_path):
          "geometry": {"type": "Point", "coordinates": ["6.17", "north"]}},
     ]
     source = tmp_path / "walk.geojson"
-    source.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    source.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     done = cli("contrib", "add", str(source), *city.args, "--contributor", "ana")
     assert done.returncode == 0, done.stderr
     assert "accepted 2, rejected 3, duplicates 0" in done.stdout
@@ -363,7 +514,7 @@ def test_geojson_rows(city, cli, tmp_path):
     assert abs(panning.geometry.x - 6.1650) < 1e-7 and abs(panning.geometry.y - 49.1180) < 1e-7
 
 
-# --------------------------------------------------------------------------- ids, duplicates, merges
+# ---------------------------------------------------------------------- ids, duplicates, merges
 
 
 def test_same_file_twice_adds_nothing_and_ids_are_stable(city, cli, tmp_path):
@@ -382,7 +533,10 @@ def test_same_file_twice_adds_nothing_and_ids_are_stable(city, cli, tmp_path):
     other = tmp_path / "other-data"
     make_city(other)
     cli("contrib", "add", str(source), "metz", "--data-dir", str(other), "--bundle", city.args[-1])
-    other_ids = [f["properties"]["id"] for f in json.loads((other / "metz" / "cameras.geojson").read_text())["features"]]
+    other_ids = [
+        f["properties"]["id"]
+        for f in json.loads((other / "metz" / "cameras.geojson").read_text())["features"]
+    ]
     assert set(other_ids) <= set(ids) and len(other_ids) == 2
     assert contribution_id(6.1764, 49.1196, {"camera:type": "fixed"}) == \
         contribution_id(6.17640004, 49.11960004, {"camera:type": "fixed", "name": "x"})
@@ -421,7 +575,9 @@ def test_all_duplicates_exit_0_and_leave_the_file_alone(city, cli, tmp_path):
 
 
 def test_merge_duplicates_fills_missing_tags_without_overwriting(city, cli, tmp_path):
-    bare = write_csv(tmp_path / "bare.csv", [{"lat": "49.1150", "lon": "6.1700", "camera:type": "fixed"}])
+    bare = write_csv(
+        tmp_path / "bare.csv", [{"lat": "49.1150", "lon": "6.1700", "camera:type": "fixed"}]
+    )
     assert cli("contrib", "add", str(bare), *city.args).returncode == 0
     details = write_csv(
         tmp_path / "details.csv",
@@ -479,7 +635,16 @@ def test_rejects_path_option(city, cli, tmp_path):
 
 def test_unconfigured_city_is_refused(cli, tmp_path, bundle):
     source = write_csv(tmp_path / "walk.csv", [GOOD])
-    done = cli("contrib", "add", str(source), "nowhere", "--data-dir", str(tmp_path), "--bundle", str(bundle))
+    done = cli(
+        "contrib",
+        "add",
+        str(source),
+        "nowhere",
+        "--data-dir",
+        str(tmp_path),
+        "--bundle",
+        str(bundle),
+    )
     assert done.returncode == 2
     assert "unknown city 'nowhere'" in done.stderr
 
@@ -490,14 +655,37 @@ def test_unconfigured_city_is_refused(cli, tmp_path, bundle):
 def test_worklist(city, cli, tmp_path):
     header = ["lat", "lon", "camera:type", "camera:direction", "height", "check_date"]
     rows = [
-        {"lat": "49.1150", "lon": "6.1700", "camera:type": "fixed", "camera:direction": "90",
-         "height": "5", "check_date": "2024-05-01"},  # complete and recent: not listed
+        {
+            "lat": "49.1150",
+            "lon": "6.1700",
+            "camera:type": "fixed",
+            "camera:direction": "90",
+            "height": "5",
+            "check_date": "2024-05-01",
+        },  # complete and recent: not listed
         {"lat": "49.1160", "lon": "6.1710"},  # nothing known
-        {"lat": "49.1170", "lon": "6.1720", "camera:type": "dome", "height": "4"},  # domes need no direction
-        {"lat": "49.1180", "lon": "6.1730", "camera:type": "fixed", "camera:direction": "10",
-         "height": "5", "check_date": "2020"},  # 2020 ends 2020-12-31: older than 4 years on 2025-01-01
-        {"lat": "49.1190", "lon": "6.1740", "camera:type": "fixed", "camera:direction": "10",
-         "height": "5", "check_date": "2021-01"},  # ends 2021-01-31: not older
+        {
+            "lat": "49.1170",
+            "lon": "6.1720",
+            "camera:type": "dome",
+            "height": "4",
+        },  # domes need no direction
+        {
+            "lat": "49.1180",
+            "lon": "6.1730",
+            "camera:type": "fixed",
+            "camera:direction": "10",
+            "height": "5",
+            "check_date": "2020",
+        },  # 2020 ends 2020-12-31: older than 4 years on 2025-01-01
+        {
+            "lat": "49.1190",
+            "lon": "6.1740",
+            "camera:type": "fixed",
+            "camera:direction": "10",
+            "height": "5",
+            "check_date": "2021-01",
+        },  # ends 2021-01-31: not older
     ]
     source = write_csv(tmp_path / "w.csv", rows, header)
     assert cli("contrib", "add", str(source), *city.args).returncode == 0
@@ -521,10 +709,17 @@ def test_worklist_library_rules():
     import shapely
 
     cameras = gpd.GeoDataFrame(
-        {"id": ["a", "b", "c"], "camera_type": ["panning", "fixed", "unknown"],
-         "directions": [[], [(1.0, 1.0)], []], "height_m": [5.0, float("nan"), 3.0],
-         "check_date": [None, "2019-06-30", "2021-02-29x"], "name": [None] * 3, "source": ["t"] * 3},
-        geometry=[shapely.Point(0, 0)] * 3, crs="EPSG:4326",
+        {
+            "id": ["a", "b", "c"],
+            "camera_type": ["panning", "fixed", "unknown"],
+            "directions": [[], [(1.0, 1.0)], []],
+            "height_m": [5.0, float("nan"), 3.0],
+            "check_date": [None, "2019-06-30", "2021-02-29x"],
+            "name": [None] * 3,
+            "source": ["t"] * 3,
+        },
+        geometry=[shapely.Point(0, 0)] * 3,
+        crs="EPSG:4326",
     )
     import datetime as dt
 

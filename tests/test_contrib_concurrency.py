@@ -92,7 +92,9 @@ def test_two_concurrent_adds_lose_nothing(metz, tmp_path):
 def test_killed_writer_leaves_old_file_and_frees_the_lock(metz, tmp_path):
     folder, args = metz
     target = folder / "cameras.geojson"
-    first = spawn("contrib", "add", str(write_points(tmp_path / "old.csv", [(49.115, 6.17)], "fixed")), *args)
+    first = spawn(
+        "contrib", "add", str(write_points(tmp_path / "old.csv", [(49.115, 6.17)], "fixed")), *args
+    )
     assert first.communicate(timeout=120) and first.returncode == 0
     before = digest(target)
 
@@ -106,9 +108,8 @@ def test_killed_writer_leaves_old_file_and_frees_the_lock(metz, tmp_path):
     assert temps, "the writer never reached the write"
     # the temporary file is complete (fsynced) and the writer holds the lock
     sidecar = _lock.lock_path(target)
-    with sidecar.open("a") as fh:
-        with pytest.raises(BlockingIOError):
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with sidecar.open("a") as fh, pytest.raises(BlockingIOError):
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.kill(writer.pid, signal.SIGKILL)
     writer.communicate(timeout=30)
     assert writer.returncode == -signal.SIGKILL
@@ -142,9 +143,9 @@ def test_lock_excludes_and_times_out(tmp_path):
     try:
         assert holding.wait(10)
         # flock locks belong to open file descriptions: a second open in this process waits too
-        with pytest.raises(GeocoverError, match="is being written by another geocover process"):
-            with _lock.locked(target, timeout=0.3):
-                pass
+        with (pytest.raises(GeocoverError, match="is being written by another geocover process"),
+              _lock.locked(target, timeout=0.3)):
+            pass
     finally:
         release.set()
         thread.join()

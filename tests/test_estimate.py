@@ -19,7 +19,7 @@ def test_chapman_against_a_hand_computation():
     assert e.observed == 140
     # log-normal interval: f0 = 58.5366, C = exp(1.96 sqrt(ln(1 + Var / f0²)))
     f0 = 8181 / 41 - 1 - 140
-    c = math.exp(1.959963984540054 * math.sqrt(math.log(1 + (19_634_400 / 70_602) / f0 ** 2)))
+    c = math.exp(1.959963984540054 * math.sqrt(math.log(1 + (19_634_400 / 70_602) / f0**2)))
     assert (e.low, e.high) == pytest.approx((140 + f0 / c, 140 + f0 * c))
     assert e.low < e.estimate < e.high and e.low >= e.observed
 
@@ -55,6 +55,7 @@ def test_loglinear_recovers_independent_sources():
     p = {"a": 0.5, "b": 0.4, "c": 0.6}
     histories = {}
     from itertools import combinations
+
     for r in (1, 2, 3):
         for h in combinations("abc", r):
             histories[h] = round(1000 * math.prod(p[s] if s in h else 1 - p[s] for s in "abc"))

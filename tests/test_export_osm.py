@@ -62,7 +62,9 @@ def _opl(text: str) -> str:
 @pytest.fixture
 def monaco(tmp_path: Path, bundle: Path):
     """A synthetic test city on Monaco; returns (overpass answer, CLI city arguments, folder)."""
-    answer = json.loads((bundle / "osm" / "monaco-surveillance.overpass.json").read_text(encoding="utf-8"))
+    answer = json.loads(
+        (bundle / "osm" / "monaco-surveillance.overpass.json").read_text(encoding="utf-8")
+    )
     points = [shapely.Point(e["lon"], e["lat"]) for e in answer["elements"]]
     hull = gpd.GeoSeries([shapely.MultiPoint(points).convex_hull], crs="EPSG:4326")
     area = hull.to_crs(hull.estimate_utm_crs()).buffer(500).to_crs("EPSG:4326").iloc[0]
@@ -77,7 +79,9 @@ def monaco(tmp_path: Path, bundle: Path):
     data_dir = tmp_path / "data"
     folder = data_dir / "monaco"
     folder.mkdir(parents=True)
-    (folder / "city.toml").write_text('[city]\nname = "Monaco (test)"\ninsee = "99138"\n', encoding="utf-8")
+    (folder / "city.toml").write_text(
+        '[city]\nname = "Monaco (test)"\ninsee = "99138"\n', encoding="utf-8"
+    )
     return answer, ("monaco", "--data-dir", str(data_dir), "--bundle", str(test_bundle)), folder
 
 
@@ -93,7 +97,7 @@ def overpass_to_csv(answer: dict, path: Path) -> Path:
 
 
 def test_monaco_round_trip_through_osmium(monaco, cli, tmp_path):
-    answer, args, folder = monaco
+    answer, args, _folder = monaco
     assert len(answer["elements"]) == 16
     source = overpass_to_csv(answer, tmp_path / "monaco-cameras.csv")
     added = cli("contrib", "add", str(source), *args, "--contributor", "tests")
@@ -120,7 +124,7 @@ def test_monaco_round_trip_through_osmium(monaco, cli, tmp_path):
 
 
 def test_export_leaves_out_what_osm_has_or_should_not_get(monaco, cli, tmp_path, bundle):
-    answer, args, folder = monaco
+    answer, args, _folder = monaco
     source = overpass_to_csv(answer, tmp_path / "monaco-cameras.csv")
     assert cli("contrib", "add", str(source), *args).returncode == 0
     extra = tmp_path / "extra.geojson"
@@ -161,7 +165,11 @@ def test_empty_export_is_a_valid_file(monaco, cli, tmp_path):
 
 
 def test_xml_escaping_and_limits(tmp_path):
-    tags = {"name": "a < b & \"c\" 'd' >", "note": "ligne\nsuivante\ttab", "man_made": "surveillance"}
+    tags = {
+        "name": "a < b & \"c\" 'd' >",
+        "note": "ligne\nsuivante\ttab",
+        "man_made": "surveillance",
+    }
     path = tmp_path / "escape.osm"
     path.write_bytes(to_josm_xml([OsmNode(7.4, 43.7, tags)]))
     ((_, lon, lat, read),) = osmium_nodes(path)

@@ -267,9 +267,11 @@ def test_300m_seen_at_one_moment_versus_reach_by_turning():
     assert wedge_area(300.0, 3.0) == pytest.approx(wedge)
     assert disc_area(300.0) == pytest.approx(disc)
     # 148 cameras: 0.349 km² at one moment, whatever their type; 41.85 km² by turning
-    assert capacity_km2(148, "factsheet-300m", camera_type="dome") == pytest.approx(148 * wedge / 1e6)
-    assert capacity_km2(148, "factsheet-300m", camera_type="unknown") == pytest.approx(148 * wedge / 1e6)
-    assert capacity_km2(148, "factsheet-300m-reach", camera_type="dome") == pytest.approx(148 * disc / 1e6)
+    for kind in ("dome", "unknown", "fixed"):
+        got = capacity_km2(148, "factsheet-300m", camera_type=kind)
+        assert got == pytest.approx(148 * wedge / 1e6)
+    got = capacity_km2(148, "factsheet-300m-reach", camera_type="dome")
+    assert got == pytest.approx(148 * disc / 1e6)
     assert PRESETS["factsheet-300m"].moment and not PRESETS["factsheet-300m-reach"].moment
     assert "one moment" in PRESETS["factsheet-300m"].label
     assert "reach by turning" in PRESETS["factsheet-300m-reach"].label

@@ -26,14 +26,18 @@ ANNEXE = Path("cameras/paris-bovp2019-raw/annexe1.csv")
 GEOCODED = Path("cameras/paris-bovp2019-geocoded.geojson")
 
 
-def ban_feature(lon: float, lat: float, label: str, score: float = 0.87, kind: str = "street") -> dict:
+def ban_feature(
+    lon: float, lat: float, label: str, score: float = 0.87, kind: str = "street"
+) -> dict:
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {"label": label, "score": score, "type": kind, "citycode": "75101"}}
 
 
 def ban_answer(features: list[dict]) -> Response:
-    return Response(json.dumps({"type": "FeatureCollection", "version": "draft", "features": features}),
-                    content_type="application/json")
+    return Response(
+        json.dumps({"type": "FeatureCollection", "version": "draft", "features": features}),
+        content_type="application/json",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +52,9 @@ def paris(bundle: Path) -> dict[tuple[str, str], tuple[float, float]]:
     table = {}
     for row in rows:
         if row["Numéro"] in by_number:
-            table[(row["Code postal"], row["Implantation"].strip())] = tuple(by_number[row["Numéro"]])
+            table[(row["Code postal"], row["Implantation"].strip())] = tuple(
+                by_number[row["Numéro"]]
+            )
     return table
 
 
@@ -81,13 +87,15 @@ def test_paris_list_707_geocoded_684_rejected(httpserver, paris, bundle, cli, tm
     assert all("citycode" not in args and args["limit"] == "1" for args in seen)
     assert {args["postcode"] for args in seen} >= {"75001", "75020"}
 
-    cameras, problems = load_cameras_file(output)
+    cameras, _problems = load_cameras_file(output)
     assert len(cameras) == 707
     assert set(cameras["location_precision"]) == {"street"}
     geocoded = json.loads((bundle / GEOCODED).read_text(encoding="utf-8"))["features"]
-    expected = {f"list:paris-bovp2019:{f['properties']['Numéro']}": tuple(f["geometry"]["coordinates"])
-                for f in geocoded}
-    got = {cid: (g.x, g.y) for cid, g in zip(cameras["id"], cameras.geometry)}
+    expected = {
+        f"list:paris-bovp2019:{f['properties']['Numéro']}": tuple(f["geometry"]["coordinates"])
+        for f in geocoded
+    }
+    got = {cid: (g.x, g.y) for cid, g in zip(cameras["id"], cameras.geometry, strict=True)}
     assert got == expected
     first = cameras.set_index("id").loc["list:paris-bovp2019:1051"]
     assert first["name"] == "Rue Saint-Denis, rue de Rivoli"
@@ -104,7 +112,9 @@ def test_paris_list_707_geocoded_684_rejected(httpserver, paris, bundle, cli, tm
 
 def test_precision_score_threshold_and_citycode(httpserver, tmp_path, monkeypatch):
     answers = {
-        "12 rue Serpenoise": ban_feature(6.172, 49.116, "12 Rue Serpenoise 57000 Metz", 0.91, "housenumber"),
+        "12 rue Serpenoise": ban_feature(
+            6.172, 49.116, "12 Rue Serpenoise 57000 Metz", 0.91, "housenumber"
+        ),
         "Rue des Clercs": ban_feature(6.174, 49.118, "Rue des Clercs 57000 Metz", 0.74, "street"),
         "Metz centre": ban_feature(6.175, 49.119, "Metz", 0.55, "municipality"),
         "Rue Inconnue": ban_feature(6.1, 49.1, "Rue Connue 57000 Metz", 0.31, "street"),
@@ -153,14 +163,24 @@ def test_429_then_200_through_the_shared_module(httpserver, monkeypatch):
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("body,message", [
-    ("<html>maintenance</html>",
-     "malformed answer from {url} (Expecting value: line 1 column 1 (char 0))"),
-    (json.dumps({"type": "FeatureCollection", "features": [{"geometry": None}]}),
-     "unusable answer from {url}: a result without Point coordinates and a numeric score "
-     "(not a BAN answer?)"),
-    (json.dumps({"error": "oops"}), "unusable answer from {url}: expected a GeoJSON FeatureCollection"),
-])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (
+            "<html>maintenance</html>",
+            "malformed answer from {url} (Expecting value: line 1 column 1 (char 0))",
+        ),
+        (
+            json.dumps({"type": "FeatureCollection", "features": [{"geometry": None}]}),
+            "unusable answer from {url}: a result without Point coordinates and a numeric score "
+            "(not a BAN answer?)",
+        ),
+        (
+            json.dumps({"error": "oops"}),
+            "unusable answer from {url}: expected a GeoJSON FeatureCollection",
+        ),
+    ],
+)
 def test_malformed_answer_stops_and_is_not_cached(body, message, httpserver, cli, tmp_path):
     httpserver.expect_request("/search/").respond_with_data(body, content_type="application/json")
     source = tmp_path / "list.csv"
@@ -168,7 +188,9 @@ def test_malformed_answer_stops_and_is_not_cached(body, message, httpserver, cli
     output = tmp_path / "out.geojson"
     base = httpserver.url_for("/").rstrip("/")
     env = {"GEOCOVER_BAN_URL": base, "GEOCOVER_CACHE_DIR": str(tmp_path / "cache")}
-    done = cli("cameras", "geocode", str(source), "--columns", "adresse", "-o", str(output), env=env)
+    done = cli(
+        "cameras", "geocode", str(source), "--columns", "adresse", "-o", str(output), env=env
+    )
     assert done.returncode == 2
     url = f"{base}/search/?q=Rue+Serpenoise&limit=1"
     assert done.stderr == ("geocover: error: BAN geocoding of list.csv line 2: "
@@ -178,7 +200,9 @@ def test_malformed_answer_stops_and_is_not_cached(body, message, httpserver, cli
     httpserver.clear()
     httpserver.expect_request("/search/").respond_with_handler(
         lambda request: ban_answer([ban_feature(6.17, 49.12, "Rue Serpenoise")]))
-    again = cli("cameras", "geocode", str(source), "--columns", "adresse", "-o", str(output), env=env)
+    again = cli(
+        "cameras", "geocode", str(source), "--columns", "adresse", "-o", str(output), env=env
+    )
     assert again.returncode == 0, again.stderr
     assert "geocoded 1 (street 1), rejected 0" in again.stdout
 
@@ -225,7 +249,9 @@ def test_nothing_geocoded_exits_1(httpserver, cli, tmp_path):
                env={"GEOCOVER_BAN_URL": httpserver.url_for("/").rstrip("/")})
     assert done.returncode == 1
     assert "geocoded 0, rejected 1" in done.stdout
-    assert (tmp_path / "list.csv.rejects.csv").exists() and (tmp_path / "list.geocoded.geojson").exists()
+    assert (tmp_path / "list.csv.rejects.csv").exists() and (
+        tmp_path / "list.geocoded.geojson"
+    ).exists()
 
 
 def test_cameras_group_without_action_prints_help(cli):

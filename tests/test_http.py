@@ -88,12 +88,12 @@ def test_timeout(httpserver, monkeypatch, contour):
         return Response(contour)
 
     httpserver.expect_request(PATH).respond_with_handler(slow)
-    with pytest.raises(SourceError, match="did not answer within 0.3 s"):
+    with pytest.raises(SourceError, match=r"did not answer within 0\.3 s"):
         _http.fetch_json(httpserver.url_for(PATH))
     assert cache_files() == []
 
 
-@pytest.mark.parametrize("body", ["{\"type\": \"Feature\", \"geometry\": ", "<html>oops</html>", ""])
+@pytest.mark.parametrize("body", ['{"type": "Feature", "geometry": ', "<html>oops</html>", ""])
 def test_malformed_json(httpserver, body):
     httpserver.expect_request(PATH).respond_with_data(body)
     with pytest.raises(SourceError, match="malformed answer"):

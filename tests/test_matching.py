@@ -27,8 +27,7 @@ X0, Y0 = 900_000.0, 6_900_000.0
 
 @pytest.mark.parametrize("distance, expected", [(3.0, True), (9.0, True), (11.0, False)])
 def test_a_pair_matches_within_10_m_only(distance, expected):
-    cams = _cams([("osm:node/1", X0, Y0, "exact"),
-                  ("contrib:x:1", X0 + distance, Y0, "exact")])
+    cams = _cams([("osm:node/1", X0, Y0, "exact"), ("contrib:x:1", X0 + distance, Y0, "exact")])
     labels = match_labels(cams)  # documented distances: exact 10 m
     assert bool(labels[0] == labels[1]) is expected
     # at a uniform distance the threshold moves with it
@@ -38,8 +37,14 @@ def test_a_pair_matches_within_10_m_only(distance, expected):
 
 
 def test_a_list_at_a_crossing_matches_within_20_m():
-    cams = _cams([("osm:node/1", X0, Y0, "exact"), ("list:a:1", X0 + 15, Y0, "crossing"),
-                  ("osm:node/2", X0 + 1000, Y0, "exact"), ("list:a:2", X0 + 1021, Y0, "crossing")])
+    cams = _cams(
+        [
+            ("osm:node/1", X0, Y0, "exact"),
+            ("list:a:1", X0 + 15, Y0, "crossing"),
+            ("osm:node/2", X0 + 1000, Y0, "exact"),
+            ("list:a:2", X0 + 1021, Y0, "crossing"),
+        ]
+    )
     labels = match_labels(cams)
     assert labels[0] == labels[1] and labels[2] != labels[3]
     assert DISTANCE_BY_PRECISION["crossing"] == 20.0
@@ -52,14 +57,16 @@ def test_cameras_of_one_source_never_merge():
 
 
 def test_a_cluster_of_three_sources_is_one_site_and_keeps_every_id():
-    cams = _cams([
-        ("osm:node/1", X0, Y0, "exact"),
-        ("list:police:7", X0 + 4, Y0, "exact"),
-        ("list:citizen:9", X0 + 2, Y0 + 3, "exact"),
-        ("osm:node/2", X0 + 12, Y0, "exact"),  # 8 m from list:police:7, whose nearest OSM
-                                               # camera is osm:node/1 (4 m): its own site
-        ("list:police:8", X0 + 500, Y0, "exact"),  # far away: alone
-    ])
+    cams = _cams(
+        [
+            ("osm:node/1", X0, Y0, "exact"),
+            ("list:police:7", X0 + 4, Y0, "exact"),
+            ("list:citizen:9", X0 + 2, Y0 + 3, "exact"),
+            ("osm:node/2", X0 + 12, Y0, "exact"),  # 8 m from list:police:7, whose nearest OSM
+            # camera is osm:node/1 (4 m): its own site
+            ("list:police:8", X0 + 500, Y0, "exact"),  # far away: alone
+        ]
+    )
     labels = match_labels(cams)
     assert labels[0] == labels[1] == labels[2]
     assert len(set(labels.tolist())) == 3
@@ -70,18 +77,29 @@ def test_a_cluster_of_three_sources_is_one_site_and_keeps_every_id():
     assert first["site_sources"] == ["list:citizen", "list:police", "osm"]
     ov = overlap(labels, ["osm", "list:police", "list:citizen", "osm", "list:police"])
     assert ov.counts == {"list:citizen": 1, "list:police": 2, "osm": 2}
-    assert ov.pairs == {("list:citizen", "list:police"): 1, ("list:citizen", "osm"): 1,
-                        ("list:police", "osm"): 1}
-    assert ov.histories == {("list:citizen", "list:police", "osm"): 1, ("list:police",): 1,
-                            ("osm",): 1}
+    assert ov.pairs == {
+        ("list:citizen", "list:police"): 1,
+        ("list:citizen", "osm"): 1,
+        ("list:police", "osm"): 1,
+    }
+    assert ov.histories == {
+        ("list:citizen", "list:police", "osm"): 1,
+        ("list:police",): 1,
+        ("osm",): 1,
+    }
     assert ov.sites == 3
 
 
 def test_mutual_nearest_takes_the_closer_camera():
     # list:a:1 is 4 m from osm:node/1 and 8 m from osm:node/2: it pairs with the first,
     # and osm:node/2 stays alone (one camera per source per site).
-    cams = _cams([("list:a:1", X0, Y0, "exact"), ("osm:node/1", X0 - 4, Y0, "exact"),
-                  ("osm:node/2", X0 + 8, Y0, "exact")])
+    cams = _cams(
+        [
+            ("list:a:1", X0, Y0, "exact"),
+            ("osm:node/1", X0 - 4, Y0, "exact"),
+            ("osm:node/2", X0 + 8, Y0, "exact"),
+        ]
+    )
     labels = match_labels(cams)
     assert labels[0] == labels[1] != labels[2]
 
@@ -90,8 +108,9 @@ def test_the_representative_is_the_most_precisely_placed_camera():
     cams = _cams([("list:a:1", X0, Y0, "street"), ("osm:node/1", X0 + 5, Y0, "exact")])
     sites = sites_from_labels(cams, match_labels(cams))
     assert len(sites) == 1 and sites.iloc[0]["id"] == "osm:node/1"
-    assert shapely.equals_exact(sites.to_crs(2154).geometry.iloc[0],
-                                cams.to_crs(2154).geometry.iloc[1], tolerance=1e-6)
+    assert shapely.equals_exact(
+        sites.to_crs(2154).geometry.iloc[0], cams.to_crs(2154).geometry.iloc[1], tolerance=1e-6
+    )
 
 
 def test_matching_agrees_with_geopandas_sjoin_nearest_on_random_points():
@@ -108,8 +127,8 @@ def test_matching_agrees_with_geopandas_sjoin_nearest_on_random_points():
     gb = cams.iloc[300:][["geometry"]].reset_index(drop=True)
     ab = gpd.sjoin_nearest(ga, gb, max_distance=10.0, distance_col="d")
     ba = gpd.sjoin_nearest(gb, ga, max_distance=10.0, distance_col="d")
-    a_to_b = dict(zip(ab.index, ab["index_right"]))
-    b_to_a = dict(zip(ba.index, ba["index_right"]))
+    a_to_b = dict(zip(ab.index, ab["index_right"], strict=True))
+    b_to_a = dict(zip(ba.index, ba["index_right"], strict=True))
     theirs = {(i, 300 + j) for i, j in a_to_b.items() if b_to_a.get(j) == i}
     assert mine == theirs
     assert 150 < len(mine) <= 200

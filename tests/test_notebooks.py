@@ -25,7 +25,9 @@ def test_committed_without_outputs(name):
     nbformat.validate(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [], f"{name}: a cell has saved outputs; rebuild with notebooks/_build.py"
+            assert cell.outputs == [], (
+                f"{name}: a cell has saved outputs; rebuild with notebooks/_build.py"
+            )
             assert cell.execution_count is None, f"{name}: a cell has an execution count"
 
 

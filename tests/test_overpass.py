@@ -1,12 +1,14 @@
-"""Tests of geocover.sources.overpass against a real local HTTP server answering with the bundle's files."""
+"""Tests of geocover.sources.overpass against a real local HTTP server answering with the
+bundle's files."""
 
 from __future__ import annotations
 
 import json
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import numpy as np
@@ -203,8 +205,8 @@ def test_parse_monaco_buildings(buildings_data: dict[str, Any]) -> None:
         if (e.get("tags") or {}).get("building") == "roof"
         or (e.get("tags") or {}).get("underground") == "yes"
         or (e.get("tags") or {}).get("location") == "underground"
-        or str((e.get("tags") or {}).get("layer", "0")).lstrip("-").isdigit()
-        and int((e.get("tags") or {}).get("layer", "0")) < 0
+        or (str((e.get("tags") or {}).get("layer", "0")).lstrip("-").isdigit()
+        and int((e.get("tags") or {}).get("layer", "0")) < 0)
     ]
     assert len(buildings_data["elements"]) == 4575
     assert buildings.attrs["not_obstacles"] == len(hidden) == 41
@@ -220,7 +222,9 @@ def test_parse_monaco_buildings(buildings_data: dict[str, Any]) -> None:
     assert height["osm:way/94452842"] == 45.58  # height wins over building:levels=13
     assert height["osm:way/49209520"] == 12.0  # building:levels=4 × 3 m
     assert math.isnan(height["osm:way/49209324"])  # building:levels=RDC
-    assert buildings["height_m"].notna().sum() == 482  # 487 in the extract, 5 of them roofs or underground
+    assert (
+        buildings["height_m"].notna().sum() == 482
+    )  # 487 in the extract, 5 of them roofs or underground
 
 
 def test_parse_relations_and_repair() -> None:

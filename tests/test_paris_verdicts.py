@@ -22,8 +22,10 @@ def _inside(poly, features):
 @pytest.fixture(scope="module")
 def paris_report(bundle):
     from tests.conftest import run_cli
-    result = run_cli("report", "paris", "--bundle", str(bundle), "--format", "json",
-                     "--preset", "sunders")
+
+    result = run_cli(
+        "report", "paris", "--bundle", str(bundle), "--format", "json", "--preset", "sunders"
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -35,8 +37,12 @@ def test_the_1391_claim_is_judged_from_the_police_lists_own_dates(paris_report, 
     by_claim = [f for f in inside if f["properties"]["date_mes_iso"] <= "2019-02-01"]
     claim = paris_report["claims"][0]
     assert claim["id"] == "plan-sites-2019"
-    assert claim["scope"] == {"counts": "camera_sites", "whose": "national_police",
-                              "where": "commune", "as_of": "2019-02-01"}
+    assert claim["scope"] == {
+        "counts": "camera_sites",
+        "whose": "national_police",
+        "where": "commune",
+        "as_of": "2019-02-01",
+    }
     sources = {s["source"]: s for s in claim["sources"]}
     assert set(sources) == {"list:paris-police2025", "list:sous-surveillance-net", "osm"}
     pol = sources["list:paris-police2025"]
@@ -50,15 +56,30 @@ def test_the_1391_claim_is_judged_from_the_police_lists_own_dates(paris_report, 
     # at least 1,319 < 1,391: a lower bound below the claim does not decide it
     assert len(by_claim) < 1391
     assert claim["verdict"] == "unverifiable"
-    assert f"{len(by_claim):,}" in claim["decisive"] and "in service by 2019-02-01" in claim["decisive"]
+    assert (
+        f"{len(by_claim):,}" in claim["decisive"]
+        and "in service by 2019-02-01" in claim["decisive"]
+    )
     assert claim["settle"]
-    assert paris_report["verdict_summary"][0].startswith("plan-sites-2019: 1391 camera sites — UNVERIFIABLE")
+    assert paris_report["verdict_summary"][0].startswith(
+        "plan-sites-2019: 1391 camera sites — UNVERIFIABLE"
+    )
 
 
 def test_osm_private_and_outside_cameras_never_make_it_consistent(cli, bundle):
     path = bundle / "osm/paris-20250208-surveillance.overpass.json"
-    result = cli("report", "paris", "--bundle", str(bundle), "--cameras", str(path),
-                 "--format", "json", "--preset", "sunders")
+    result = cli(
+        "report",
+        "paris",
+        "--bundle",
+        str(bundle),
+        "--cameras",
+        str(path),
+        "--format",
+        "json",
+        "--preset",
+        "sunders",
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["cameras"]["count"] > 1391  # 3,425 cameras, private and out of Paris included
@@ -76,18 +97,31 @@ def test_osm_private_and_outside_cameras_never_make_it_consistent(cli, bundle):
 def test_overlap_table_counts_each_source_inside_paris(paris_report, bundle):
     poly = _paris_polygon(bundle)
     police = json.loads((bundle / "cameras/paris-police-2025-06-01.geojson").read_text("utf-8"))
-    citizen = json.loads((bundle / "cameras/sous-surveillance-net-2025-06-01.geojson").read_text("utf-8"))
+    citizen = json.loads(
+        (bundle / "cameras/sous-surveillance-net-2025-06-01.geojson").read_text("utf-8")
+    )
     osm = json.loads((bundle / "osm/paris-20250208-surveillance.overpass.json").read_text("utf-8"))
-    osm_cams = [e for e in osm["elements"] if e["tags"].get("man_made") == "surveillance"
-                and str(e["tags"].get("surveillance:type", "camera")).lower() in ("camera", "alpr")]
+    osm_cams = [
+        e
+        for e in osm["elements"]
+        if e["tags"].get("man_made") == "surveillance"
+        and str(e["tags"].get("surveillance:type", "camera")).lower() in ("camera", "alpr")
+    ]
     counts = paris_report["sites"]["overlap"]["counts"]
     assert counts["list:paris-police2025"] == len(_inside(poly, police["features"]))
     assert counts["list:sous-surveillance-net"] == len(_inside(poly, citizen["features"]))
-    assert counts["osm"] == sum(1 for e in osm_cams if shapely.contains_xy(poly, e["lon"], e["lat"]))
+    assert counts["osm"] == sum(
+        1 for e in osm_cams if shapely.contains_xy(poly, e["lon"], e["lat"])
+    )
     pairs = {(p["a"], p["b"]): p["shared"] for p in paris_report["sites"]["overlap"]["pairs"]}
-    assert len(pairs) == 3 and all(0 < n <= min(counts[a], counts[b]) for (a, b), n in pairs.items())
+    assert len(pairs) == 3 and all(
+        0 < n <= min(counts[a], counts[b]) for (a, b), n in pairs.items()
+    )
     assert [s["distance"] for s in paris_report["sites"]["sensitivity"]] == ["5 m", "10 m", "20 m"]
-    shared = [{(p["a"], p["b"]): p["shared"] for p in s["pairs"]} for s in paris_report["sites"]["sensitivity"]]
+    shared = [
+        {(p["a"], p["b"]): p["shared"] for p in s["pairs"]}
+        for s in paris_report["sites"]["sensitivity"]
+    ]
     for key in pairs:  # a larger distance never pairs fewer
         assert shared[0][key] <= shared[1][key] <= shared[2][key]
 
@@ -108,14 +142,18 @@ def test_capture_recapture_estimate_with_its_interval(paris_report):
     assert ll["observed"] <= ll["low"] < ll["estimate"] < ll["high"]
     assert set(est["by_distance"]) == {"per precision", "5 m", "10 m", "20 m"}
     assert est["assumptions"] and est["population"]
-    assert Z95 == pytest.approx(1.96, abs=1e-3)
+    assert pytest.approx(1.96, abs=1e-3) == Z95
 
 
 METZ_BEFORE = {  # the verdicts of `report metz --bundle ../shared/data` before issue 11
-    "authorized-area": "unverifiable", "authorized-share": "consistent",
-    "cameras-2008": "unverifiable", "cameras-2014": "unverifiable",
-    "cameras-2018": "unverifiable", "cameras-now": "unverifiable",
-    "face-identification-range": "unverifiable", "retention": "unverifiable",
+    "authorized-area": "unverifiable",
+    "authorized-share": "consistent",
+    "cameras-2008": "unverifiable",
+    "cameras-2014": "unverifiable",
+    "cameras-2018": "unverifiable",
+    "cameras-now": "unverifiable",
+    "face-identification-range": "unverifiable",
+    "retention": "unverifiable",
 }
 
 
@@ -126,8 +164,12 @@ def test_metz_offline_verdicts_unchanged(cli, bundle):
     assert {c["id"]: c["verdict"] for c in data["claims"]} == METZ_BEFORE
     assert data["perimeters"]["complete"] is False
     scope = {c["id"]: c["scope"] for c in data["claims"]}["cameras-now"]
-    assert scope == {"counts": "cameras", "whose": "municipal_police", "where": "commune",
-                     "as_of": "2020-02"}
+    assert scope == {
+        "counts": "cameras",
+        "whose": "municipal_police",
+        "where": "commune",
+        "as_of": "2020-02",
+    }
     text = cli("report", "metz", "--bundle", str(bundle)).stdout
     assert text.index("Verdicts") < text.index("In short") < text.index("Claims")
     assert "never seen all at once" in text

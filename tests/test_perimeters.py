@@ -27,11 +27,22 @@ def synthetic_perimeters() -> list[dict]:
     )
     return [
         {"id": "A", "decree_ref": "synthetic A", "geometry": l93_box(1, 1, 3, 3)},
-        {"id": "B", "decree_ref": "synthetic B", "geometry": l93_box(2, 2, 4, 4)},  # overlaps A by 1 km²
+        {
+            "id": "B",
+            "decree_ref": "synthetic B",
+            "geometry": l93_box(2, 2, 4, 4),
+        },  # overlaps A by 1 km²
         {"id": "C", "decree_ref": "synthetic C", "geometry": holed},  # 9 - 1 km²
-        {"id": "D", "decree_ref": "synthetic D", "geometry": shapely.MultiPolygon(
-            [l93_box(1, 6, 2, 7), l93_box(1, 8, 2, 9)])},  # 2 km²
-        {"id": "E", "decree_ref": "synthetic E", "geometry": l93_box(9, 0.5, 11, 1.5)},  # half outside
+        {
+            "id": "D",
+            "decree_ref": "synthetic D",
+            "geometry": shapely.MultiPolygon([l93_box(1, 6, 2, 7), l93_box(1, 8, 2, 9)]),
+        },  # 2 km²
+        {
+            "id": "E",
+            "decree_ref": "synthetic E",
+            "geometry": l93_box(9, 0.5, 11, 1.5),
+        },  # half outside
         {"id": "F", "decree_ref": "synthetic F", "geometry": disc(5, 2, 0.5)},  # π/4 km²
     ]
 
@@ -81,12 +92,22 @@ def test_empty_file_gives_zero(tmp_path):
 
 def test_status_from_valid_until(tmp_path):
     rows = [
-        {"id": "old", "decree_date": "2014-03-01", "valid_until": "2019-03-01", "geometry": l93_box(0, 0, 1, 1)},
-        {"id": "ok", "decree_date": "2024-03-01", "valid_until": "2029-03-01", "geometry": l93_box(1, 1, 2, 2)},
+        {
+            "id": "old",
+            "decree_date": "2014-03-01",
+            "valid_until": "2019-03-01",
+            "geometry": l93_box(0, 0, 1, 1),
+        },
+        {
+            "id": "ok",
+            "decree_date": "2024-03-01",
+            "valid_until": "2029-03-01",
+            "geometry": l93_box(1, 1, 2, 2),
+        },
         {"id": "undated", "geometry": l93_box(2, 2, 3, 3)},
     ]
     loaded = load_perimeters(write_layer(tmp_path / "p.geojson", rows), today=dt.date(2026, 11, 28))
-    assert dict(zip(loaded.frame["id"], loaded.frame["status"])) == {
+    assert dict(zip(loaded.frame["id"], loaded.frame["status"], strict=True)) == {
         "old": "expired", "ok": "valid", "undated": "unknown"}
     assert any("old expired on 2019-03-01" in w for w in loaded.warnings)
 
@@ -121,16 +142,39 @@ def test_no_crs_needs_assume_crs(tmp_path):
 @pytest.mark.parametrize(
     "rows, message",
     [
-        ([{"id": "a", "geometry": l93_box(0, 0, 1, 1)}, {"id": "a", "geometry": l93_box(1, 1, 2, 2)}],
-         r"row 1: duplicate id 'a'"),
-        ([{"id": "a", "decree_date": "12/03/2019", "geometry": l93_box(0, 0, 1, 1)}],
-         r"row 0: decree_date '12/03/2019' is not a date"),
-        ([{"id": "a", "decree_date": "2020-01-01", "valid_until": "2019-01-01", "geometry": l93_box(0, 0, 1, 1)}],
-         r"row 0: valid_until 2019-01-01 is before decree_date 2020-01-01"),
-        ([{"id": "a", "geometry": shapely.Point(X0, Y0)}],
-         r"row 0: a Point where polygons are expected"),
-        ([{"id": "a", "geometry": l93_box(0, 0, 1, 1)}, {"id": "b", "geometry": shapely.LineString([(X0, Y0), (X0 + 1, Y0 + 1)])}],
-         r"row 1: a LineString where polygons are expected"),
+        (
+            [
+                {"id": "a", "geometry": l93_box(0, 0, 1, 1)},
+                {"id": "a", "geometry": l93_box(1, 1, 2, 2)},
+            ],
+            r"row 1: duplicate id 'a'",
+        ),
+        (
+            [{"id": "a", "decree_date": "12/03/2019", "geometry": l93_box(0, 0, 1, 1)}],
+            r"row 0: decree_date '12/03/2019' is not a date",
+        ),
+        (
+            [
+                {
+                    "id": "a",
+                    "decree_date": "2020-01-01",
+                    "valid_until": "2019-01-01",
+                    "geometry": l93_box(0, 0, 1, 1),
+                }
+            ],
+            r"row 0: valid_until 2019-01-01 is before decree_date 2020-01-01",
+        ),
+        (
+            [{"id": "a", "geometry": shapely.Point(X0, Y0)}],
+            r"row 0: a Point where polygons are expected",
+        ),
+        (
+            [
+                {"id": "a", "geometry": l93_box(0, 0, 1, 1)},
+                {"id": "b", "geometry": shapely.LineString([(X0, Y0), (X0 + 1, Y0 + 1)])},
+            ],
+            r"row 1: a LineString where polygons are expected",
+        ),
     ],
 )
 def test_bad_perimeters(tmp_path, rows, message):

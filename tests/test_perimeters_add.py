@@ -46,7 +46,13 @@ def metz(tmp_path: Path, bundle: Path):
     folder = data_dir / "metz"
     folder.mkdir(parents=True)
     (folder / "city.toml").write_text('[city]\nname = "Metz"\ninsee = "57463"\n', encoding="utf-8")
-    return folder / "perimeters.geojson", ("metz", "--data-dir", str(data_dir), "--bundle", str(bundle))
+    return folder / "perimeters.geojson", (
+        "metz",
+        "--data-dir",
+        str(data_dir),
+        "--bundle",
+        str(bundle),
+    )
 
 
 def test_add_geojson_then_again(metz, cli, tmp_path):
@@ -93,7 +99,9 @@ def test_kml_from_umap_keeps_names(metz, cli, tmp_path):
 def test_geopackage_in_lambert93_and_names(metz, cli, tmp_path):
     target, args = metz
     gpkg = tmp_path / "decree.gpkg"
-    gpd.GeoDataFrame(geometry=[BOX, BOX2], crs="EPSG:4326").to_crs("EPSG:2154").to_file(gpkg, driver="GPKG")
+    gpd.GeoDataFrame(geometry=[BOX, BOX2], crs="EPSG:4326").to_crs("EPSG:2154").to_file(
+        gpkg, driver="GPKG"
+    )
     done = cli("perimeters", "add", str(gpkg), *args, *DECREE, "--name", "Plan 2019")
     assert done.returncode == 0, done.stderr
     frame = load_perimeters(target).frame
@@ -110,8 +118,10 @@ def test_shapefile_without_crs_needs_assume_crs(metz, cli, tmp_path):
     assert not shp.with_suffix(".prj").exists()
     refused = cli("perimeters", "add", str(shp), *args, *DECREE)
     assert refused.returncode == 2
-    assert refused.stderr == (f"geocover: error: {shp}: the file declares no CRS; re-export it with "
-                              "one, or pass --assume-crs EPSG:XXXX if you know it\n")
+    assert refused.stderr == (
+        f"geocover: error: {shp}: the file declares no CRS; re-export it with "
+        "one, or pass --assume-crs EPSG:XXXX if you know it\n"
+    )
     assert not target.exists()
     done = cli("perimeters", "add", str(shp), *args, *DECREE, "--assume-crs", "EPSG:2154")
     assert done.returncode == 0, done.stderr
@@ -124,7 +134,9 @@ def test_invalid_polygon_refused_or_repaired(metz, cli, tmp_path):
     source = write_geojson(tmp_path / "bowtie.geojson", [BOWTIE])
     refused = cli("perimeters", "add", str(source), *args, *DECREE)
     assert refused.returncode == 2
-    assert refused.stderr.startswith(f"geocover: error: {source}: row 0: invalid polygon (Self-intersection")
+    assert refused.stderr.startswith(
+        f"geocover: error: {source}: row 0: invalid polygon (Self-intersection"
+    )
     assert "pass --on-invalid repair" in refused.stderr
     assert not target.exists()
     done = cli("perimeters", "add", str(source), *args, *DECREE, "--on-invalid", "repair")
@@ -215,7 +227,10 @@ def test_concurrent_additions_keep_both(metz, tmp_path, bundle):
     each other inside one process too)."""
     target, args = metz
     city = load_city("metz", Path(args[2]))
-    files = [write_geojson(tmp_path / "a.geojson", [BOX]), write_geojson(tmp_path / "b.geojson", [BOX2])]
+    files = [
+        write_geojson(tmp_path / "a.geojson", [BOX]),
+        write_geojson(tmp_path / "b.geojson", [BOX2]),
+    ]
     errors: list[BaseException] = []
 
     def add(path: Path, ref: str) -> None:

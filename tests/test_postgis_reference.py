@@ -34,8 +34,12 @@ def test_metz_areas_match_postgis(pg, bundle):
     metz = analyse(bundle=bundle, presets=["sunders"])
     feature = json.loads((bundle / "geo-api/communes-57463-contour.json").read_text())
     geojson = json.dumps(feature["geometry"])
-    planar = scalar(pg, "SELECT ST_Area(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), 2154))", geojson)
-    geodesic = scalar(pg, "SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)::geography, true)", geojson)
+    planar = scalar(
+        pg, "SELECT ST_Area(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), 2154))", geojson
+    )
+    geodesic = scalar(
+        pg, "SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)::geography, true)", geojson
+    )
     assert metz.commune_figures.area_km2 == pytest.approx(planar / 1e6, rel=1e-9)
     # PostGIS's spheroid area (GeographicLib) against pyproj's Geod (also GeographicLib).
     assert metz.commune_figures.geodesic_area_km2 == pytest.approx(geodesic / 1e6, rel=1e-7)
@@ -43,10 +47,15 @@ def test_metz_areas_match_postgis(pg, bundle):
 
 def test_perimeter_union_matches_postgis(pg):
     """Overlapping, holed and partly outside perimeters (synthetic), counted once."""
-    shapes = [l93_box(1, 1, 3, 3), l93_box(2, 2, 4, 4),
-              shapely.Polygon(l93_box(5, 5, 8, 8).exterior.coords, [l93_box(6, 6, 7, 7).exterior.coords]),
-              l93_box(9, 0.5, 11, 1.5)]
-    frame = gpd.GeoDataFrame({"id": list("ABCD"), "status": "unknown"}, geometry=shapes, crs=2154).to_crs(4326)
+    shapes = [
+        l93_box(1, 1, 3, 3),
+        l93_box(2, 2, 4, 4),
+        shapely.Polygon(l93_box(5, 5, 8, 8).exterior.coords, [l93_box(6, 6, 7, 7).exterior.coords]),
+        l93_box(9, 0.5, 11, 1.5),
+    ]
+    frame = gpd.GeoDataFrame(
+        {"id": list("ABCD"), "status": "unknown"}, geometry=shapes, crs=2154
+    ).to_crs(4326)
     figures = perimeter_figures(frame, square_commune())
     wkbs = [g.wkb_hex for g in gpd.GeoSeries(shapes, crs=2154)]
     commune = l93_box(0, 0, 10, 10).wkb_hex

@@ -253,7 +253,7 @@ def test_cameras_placed_in_the_map_are_accepted_by_contrib_add(city, cli, browse
         "man_made": "surveillance", "surveillance:type": "camera", "camera:type": "dome",
         "camera:direction": direction, "note": HOSTILE_NOTE,
     }
-    for feature, (lat, lon) in zip((one, two), expected):
+    for feature, (lat, lon) in zip((one, two), expected, strict=True):
         x, y = feature["geometry"]["coordinates"]
         assert (x, y) == (round(x, 6), round(y, 6))  # 6 decimals
         assert abs(x - lon) <= 1e-6 and abs(y - lat) <= 1e-6
@@ -272,7 +272,7 @@ def test_cameras_placed_in_the_map_are_accepted_by_contrib_add(city, cli, browse
     assert dome["directions"] == [(float(direction), float(direction))]
     assert dome["tags"]["note"] == HOSTILE_NOTE
     assert set(cameras["source"]) == {"file:cameras.geojson"}
-    for camera, (lat, lon) in zip((fixed, dome), expected):
+    for camera, (lat, lon) in zip((fixed, dome), expected, strict=True):
         assert abs(camera.geometry.x - lon) <= 1e-6 and abs(camera.geometry.y - lat) <= 1e-6
 
 

@@ -86,7 +86,9 @@ def test_file_records_and_build(tmp_path):
     record = file_record(path, "commune", bundle=bundle)
     assert record["path"] == "bundle:geo-api/synthetic.json"
     assert record["sha256"] == _sha(path) == sha256_file(path)
-    assert files_named("bundle:geo-api/synthetic.json", bundle) == [bundle / "geo-api/synthetic.json"]
+    assert files_named("bundle:geo-api/synthetic.json", bundle) == [
+        bundle / "geo-api/synthetic.json"
+    ]
     assert files_named(f"file:{path}", None) == [path]
     assert files_named("geo.api.gouv.fr", bundle) == []
     built = build([record, dict(record)], presets=["sunders"], departement="99")

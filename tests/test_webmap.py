@@ -306,7 +306,7 @@ def test_fields_of_view_are_compact_and_faithful(paris):
     assert len(fov) == int((~fields.is_empty).sum()) == 1389
     # Only geometry: lists of lists of integers, no properties.
     assert all(isinstance(v, int) for g in fov for poly in g for ring in poly for v in ring)
-    for g, original in zip(fov[:50], fields.to_numpy()[:50]):
+    for g, original in zip(fov[:50], fields.to_numpy()[:50], strict=True):
         points = np.vstack([r for poly in g for r in _decode(poly)])
         distance = shapely.distance(shapely.points(points), original.boundary)
         assert distance.max() < 1.5e-5  # within about 1 m (rounding + 0.5 m simplification)

@@ -10,7 +10,7 @@ from geocover.outputs.batch import write_batch
 from geocover.pipeline.batch import progress_to_stderr, run_batch
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     from geocover.model.fov import DEFAULT_PRESETS, PRESETS
 
     parser = sub.add_parser(

@@ -25,10 +25,10 @@ from geocover.sources.geocoder import (
 )
 
 #: Registrars of the ``cameras`` actions, called in order with the group's subparsers.
-ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "cameras",
         help="camera lists: geocode an official list",
@@ -45,7 +45,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def register_geocode(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_geocode(actions: argparse._SubParsersAction) -> None:
     parser = actions.add_parser(
         "geocode",
         help="geocode an address list with the national address API (BAN)",
@@ -115,7 +115,7 @@ def run_geocode(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def register_fetch(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_fetch(actions: argparse._SubParsersAction) -> None:
     parser = actions.add_parser(
         "fetch",
         help="keep a dated snapshot of the city's OSM cameras, buildings and streets",

@@ -5,17 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geocover.io.files import write_atomic
+
+if TYPE_CHECKING:
+    from geocover.pipeline.analysis import Analysis
 
 
 def add_city_options(parser: argparse.ArgumentParser) -> None:
     """CITY, --insee, --bundle, --data-dir: which commune, from where."""
     parser.add_argument(
         "city", nargs="?", default=None,
-        help="a configured city (a folder of data/ with a city.toml, e.g. metz, paris); default metz",
+        help="a configured city (a folder of data/ with a city.toml, e.g. metz, paris); "
+        "default metz",
     )
-    parser.add_argument("--insee", metavar="CODE", help="any French commune by INSEE code (e.g. 57463)")
+    parser.add_argument("--insee", metavar="CODE",
+                        help="any French commune by INSEE code (e.g. 57463)")
     parser.add_argument(
         "--bundle", metavar="DIR", type=Path,
         help="offline bundle folder laid out like ../shared/data (default $GEOCOVER_BUNDLE); "
@@ -30,7 +36,8 @@ def add_city_options(parser: argparse.ArgumentParser) -> None:
 def add_perimeter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--perimeters", metavar="FILE", type=Path,
-        help="a perimeter file to use instead of the city's (test a digitization before committing it)",
+        help="a perimeter file to use instead of the city's "
+        "(test a digitization before committing it)",
     )
     parser.add_argument(
         "--assume-crs", metavar="CRS",
@@ -76,11 +83,12 @@ def add_camera_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--osm-extract", metavar="NAME",
-        help="with --bundle: the OSM extract to read (osm/NAME-*.overpass.json); default the city's name",
+        help="with --bundle: the OSM extract to read (osm/NAME-*.overpass.json); "
+        "default the city's name",
     )
 
 
-def analysis_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def analysis_from_args(args: argparse.Namespace) -> Analysis:
     """Run :func:`geocover.analyse` with the common options."""
     from geocover.pipeline.analysis import analyse
 

@@ -21,7 +21,7 @@ from geocover.pipeline.provenance import provenance
 from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, compliance_tables
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "compliance",
         help="authorization checks: cameras outside perimeters, expired decrees…",

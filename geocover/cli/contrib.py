@@ -30,7 +30,7 @@ from geocover.sources.city import resolve_city
 SHOWN_REJECTS = 20
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "contrib",
         help="add contributed cameras; export them for OSM; list cameras to survey",

@@ -13,7 +13,7 @@ from geocover.cli.common import (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "figures",
         help="static PNG figures: the map and the camera count over time",

@@ -1,6 +1,6 @@
 """The ``geocover`` command: parsing, dispatching and printing only.
 
-Each subcommand lives in ``geocover/commands/<name>.py`` with a ``register(subparsers)``
+Each subcommand lives in ``geocover/cli/<name>.py`` with a ``register(subparsers)``
 function; the work itself is done by the library's public functions. A user's
 mistake (a :class:`~geocover.errors.GeocoverError`) prints one line on stderr and
 exits with code 2; ``--debug`` shows the traceback instead.
@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Check official video-surveillance claims (camera counts, authorized perimeters, "
             "coverage) against the map. Metz by default; any French commune with --insee."
         ),
-        epilog="Offline: --bundle DIR or GEOCOVER_BUNDLE=DIR (a folder laid out like ../shared/data).",
+        epilog="Offline: --bundle DIR or GEOCOVER_BUNDLE=DIR "
+        "(a folder laid out like ../shared/data).",
     )
     parser.add_argument("--version", action="version", version=f"geocover {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")

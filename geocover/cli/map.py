@@ -14,7 +14,7 @@ from geocover.cli.common import (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "map",
         help="the interactive HTML map (self-contained) and the report beside it",

@@ -13,7 +13,7 @@ from geocover.pipeline.perimeters_add import add_perimeters
 from geocover.sources.city import resolve_city
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "perimeters",
         help="add authorized perimeters digitized from a decree",

@@ -16,7 +16,7 @@ from geocover.outputs.report import FORMATS, render
 from geocover.verdicts.claims import CONTRADICTED
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "report",
         help="figures and verdicts on the city's claims",
@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_city_options(parser)
     add_perimeter_options(parser)
     add_camera_options(parser)
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="output format (default text)")
     parser.add_argument("-o", "--output", metavar="PATH", type=Path,
                         help="write the report to PATH (atomically) instead of standard output")
     parser.add_argument(

@@ -170,7 +170,8 @@ def _read_csv(path: Path, text: str, lat: str | None, lon: str | None) -> Contri
                 raise DataError(
                     f"no column {given!r} in the header (columns: {', '.join(header)})", path, 1
                 )
-        lat_column, lon_column = lat, lon
+        lat_column: str | None = lat
+        lon_column: str | None = lon
     else:
         lat_column = _find_column(header, _LAT_NAMES)
         lon_column = _find_column(header, _LON_NAMES)
@@ -189,7 +190,7 @@ def _read_csv(path: Path, text: str, lat: str | None, lon: str | None) -> Contri
             start, line = line + 1, reader.line_num
             if not any(value.strip() for value in values):
                 continue
-            original = dict(zip(header, values + [""] * (len(header) - len(values))))
+            original = dict(zip(header, values + [""] * (len(header) - len(values)), strict=False))
             row = InputRow(number=start, original=original)
             if len(values) > len(header):
                 row.problem = (

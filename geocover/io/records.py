@@ -156,7 +156,7 @@ def _csv_records(
     header = [column.strip() for column in next(reader)]
     lat_column = lat or _find_column(header, _LAT_NAMES)
     lon_column = lon or _find_column(header, _LON_NAMES)
-    for given, found in ((lat, lat_column), (lon, lon_column)):
+    for given in (lat, lon):
         if given is not None and given not in header:
             raise DataError(f"no column {given!r} in the header", path, 1)
     if lat_column is None or lon_column is None:
@@ -177,7 +177,7 @@ def _csv_records(
                 path,
                 line_number,
             )
-        properties = dict(zip(header, values + [""] * (len(header) - len(values))))
+        properties = dict(zip(header, values + [""] * (len(header) - len(values)), strict=False))
         x = _coordinate(properties.get(lon_column), path, line_number, lon_column)
         y = _coordinate(properties.get(lat_column), path, line_number, lat_column)
         _check_lonlat(x, y, path, line_number)
@@ -214,7 +214,7 @@ def _ogr_records(path: Path) -> _Records:
     records.rows = list(range(1, len(frame) + 1))
     attributes = frame.drop(columns=frame.geometry.name)
     records.props = [
-        {k: (None if is_blank(v) else v) for k, v in row.items()}
+        {str(k): (None if is_blank(v) else v) for k, v in row.items()}
         for row in attributes.to_dict(orient="records")
     ]
     return records

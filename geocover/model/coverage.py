@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
 
 from geocover import settings
 from geocover.model.crs import metric_crs
@@ -22,7 +23,7 @@ _GEOD = Geod(ellps="WGS84")
 M2_PER_KM2 = 1e6
 
 
-def geodesic_area_km2(geometry: shapely.Geometry) -> float:
+def geodesic_area_km2(geometry: BaseGeometry) -> float:
     """Area on the WGS 84 ellipsoid of a lon/lat (EPSG:4326) polygon, in km²."""
     area, _ = _GEOD.geometry_area_perimeter(geometry)
     return abs(area) / M2_PER_KM2
@@ -128,7 +129,7 @@ def perimeter_figures(
         sum_km2=float(np.sum(shapely.area(geoms))) / M2_PER_KM2,
         overlap_km2=sum_inside - area,
         outside_km2=outside_union,
-        outside_by_id={i: float(a) for i, a in zip(ids, outside_areas) if a > 0},
+        outside_by_id={i: float(a) for i, a in zip(ids, outside_areas, strict=True) if a > 0},
         by_status={str(k): int(v) for k, v in statuses.items()},
     )
 
@@ -155,7 +156,7 @@ class CameraCoverage:
     """Part of the authorized perimeters (inside the commune) that is seen."""
     streets_km: float | None = None
     streets_seen_km: float | None = None
-    geometry: shapely.Geometry | None = field(default=None, repr=False, compare=False)
+    geometry: BaseGeometry | None = field(default=None, repr=False, compare=False)
     """The area seen inside the commune, in the metric CRS of the computation (pieces of a
     tiled union: overlay-ready, not dissolved)."""
 
@@ -168,12 +169,12 @@ class CameraCoverage:
 
 def camera_coverage(
     cameras_m: gpd.GeoDataFrame,
-    commune_m: shapely.Geometry,
+    commune_m: BaseGeometry,
     preset: str,
     *,
     buildings_m: gpd.GeoDataFrame | None = None,
     highways_m: gpd.GeoDataFrame | None = None,
-    perimeters_m: shapely.Geometry | None = None,
+    perimeters_m: BaseGeometry | None = None,
 ) -> tuple[CameraCoverage, gpd.GeoSeries]:
     """Coverage of ``cameras_m`` (metric CRS) under ``preset``, inside ``commune_m``.
 
@@ -189,6 +190,7 @@ def camera_coverage(
     raw_area = area
     occluded = buildings_m is not None and not buildings_m.empty and not cameras_m.empty
     if occluded:
+        assert buildings_m is not None
         fields = occlusion.visible_fields(fields, cameras_m, buildings_m)
         seen, area = union_area_within(fields.to_numpy(), commune_m)
     commune_area = commune_m.area
@@ -218,7 +220,7 @@ def camera_coverage(
     )
 
 
-def _clip_lines(lines: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+def _clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     """The parts of ``lines`` inside ``area``. Intersecting thousands of streets with one
     large, detailed polygon is slow (each call walks the whole polygon), so each line is
     intersected only with the parts of ``area`` its bounding box meets; a union's parts

@@ -22,5 +22,6 @@ def metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> str:
         and maxy <= area.north
     ):
         return settings.METRIC_CRS
-    crs = gpd.GeoSeries(shapely.box(minx, miny, maxx, maxy), crs=settings.STORAGE_CRS).estimate_utm_crs()
+    box = gpd.GeoSeries(shapely.box(minx, miny, maxx, maxy), crs=settings.STORAGE_CRS)
+    crs = box.estimate_utm_crs()
     return crs.to_string()

@@ -39,8 +39,10 @@ from typing import Any
 Z95 = 1.959963984540054
 
 ASSUMPTIONS: tuple[str, ...] = (
-    ("independence: one source's listing a site does not make another's more or less likely "
-     "(an import of one list into another breaks it and drives the estimate down)"),
+    (
+        "independence: one source's listing a site does not make another's more or less likely "
+        "(an import of one list into another breaks it and drives the estimate down)"
+    ),
     "homogeneity: every site is as likely to be listed by a source as any other",
     "closed population: no camera was added or removed between the sources' vintages",
     "matching: the matching distance pairs the same sites, and only them",
@@ -90,8 +92,15 @@ def chapman(n1: int, n2: int, m: int, sources: Sequence[str] = ("a", "b")) -> Es
     observed = n1 + n2 - m
     low, high = lognormal_interval(estimate, variance, observed)
     return Estimate(
-        method="chapman", sources=tuple(sources), n=(n1, n2), shared=m, observed=observed,
-        estimate=estimate, low=low, high=high, variance=variance,
+        method="chapman",
+        sources=tuple(sources),
+        n=(n1, n2),
+        shared=m,
+        observed=observed,
+        estimate=estimate,
+        low=low,
+        high=high,
+        variance=variance,
         interval="log-normal (Chao 1987), Seber's variance",
     )
 
@@ -101,7 +110,7 @@ def lognormal_interval(estimate: float, variance: float, observed: int) -> tuple
     f0 = estimate - observed
     if f0 <= 0 or variance <= 0:
         return float(observed), float(max(estimate, observed))
-    c = math.exp(Z95 * math.sqrt(math.log(1 + variance / f0 ** 2)))
+    c = math.exp(Z95 * math.sqrt(math.log(1 + variance / f0**2)))
     return observed + f0 / c, observed + f0 * c
 
 
@@ -156,11 +165,16 @@ def loglinear(histories: Mapping[tuple[str, ...], int], sources: Sequence[str]) 
     observed = int(y.sum())
     unseen = math.exp(u)
     return Estimate(
-        method="loglinear", sources=tuple(names),
+        method="loglinear",
+        sources=tuple(names),
         n=tuple(int(sum(c for h, c in histories.items() if s in h)) for s in names),
-        shared=None, observed=observed, estimate=observed + unseen,
-        low=observed + math.exp(u - Z95 * se), high=observed + math.exp(u + Z95 * se),
-        variance=(unseen * se) ** 2, interval="Wald on log(unseen), exp(u ± 1.96 se)",
+        shared=None,
+        observed=observed,
+        estimate=observed + unseen,
+        low=observed + math.exp(u - Z95 * se),
+        high=observed + math.exp(u + Z95 * se),
+        variance=(unseen * se) ** 2,
+        interval="Wald on log(unseen), exp(u ± 1.96 se)",
         model=label,
         details={"aic": {f[1]: round(f[0], 3) for f in fits}, "warnings": fit_warnings},
     )

@@ -338,7 +338,9 @@ def _float_column(cameras: gpd.GeoDataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(cameras[column], errors="coerce").to_numpy(dtype=float)
 
 
-def _direction_parts(directions: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _direction_parts(
+    directions: Sequence[Any] | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flatten the ``directions`` column: per range its camera, start and clockwise span.
 
     A camera without a direction gets one range of span 360 (all round).
@@ -347,7 +349,7 @@ def _direction_parts(directions: Sequence[Any]) -> tuple[np.ndarray, np.ndarray,
         (len(d) if isinstance(d, (list, tuple, np.ndarray)) else 0 for d in directions),
         dtype=np.int64, count=len(directions),
     )
-    flat = [pair for d, c in zip(directions, counts) if c for pair in d]
+    flat = [pair for d, c in zip(directions, counts, strict=True) if c for pair in d]
     try:
         pairs = np.asarray(flat, dtype=float).reshape(-1, 2)
     except (TypeError, ValueError):
@@ -392,7 +394,8 @@ def _ring_polygons(x: np.ndarray, y: np.ndarray, radius: np.ndarray, start: np.n
         px[centre] = np.repeat(x, per_ring)[centre]
         py[centre] = np.repeat(y, per_ring)[centre]
     rings = shapely.linearrings(np.column_stack([px, py]), indices=ring)
-    return shapely.orient_polygons(shapely.polygons(rings))
+    # types-shapely: an array of rings in gives an array of polygons out
+    return shapely.orient_polygons(shapely.polygons(rings))  # type: ignore[return-value]
 
 
 def _union_groups(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -462,7 +465,8 @@ def _current_headings(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                       return_index=True)[1]
     heading = np.where(span[first] >= 360.0, 0.0, (start[first] + span[first] / 2.0) % 360.0)
     out = cameras.copy()
-    out["directions"] = [[(float(h), float(h))] for h in heading]
+    out["directions"] = pd.Series([[(float(h), float(h))] for h in heading], index=out.index,
+                                  dtype=object)
     return out
 
 
@@ -519,8 +523,9 @@ def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
     types = _camera_types(cameras_metric)
     points = cameras_metric.geometry.to_numpy()
     is_point = shapely.get_type_id(points) == 0
-    x = np.where(is_point, shapely.get_x(np.where(is_point, points, None)), np.nan)
-    y = np.where(is_point, shapely.get_y(np.where(is_point, points, None)), np.nan)
+    only_points = np.where(is_point, points, np.array(None, dtype=object))
+    x = np.where(is_point, shapely.get_x(only_points), np.nan)
+    y = np.where(is_point, shapely.get_y(only_points), np.nan)
     reach = camera_ranges_m(cameras_metric, preset).to_numpy()
     angle = np.where(np.isin(types, _ROUND_TYPES), preset.dome_angle_deg,
                      preset.fixed_angle_deg)

@@ -43,14 +43,19 @@ from geocover.schema.scope import source_key
 
 #: Matching distance (m) by location precision; a pair uses the larger of its two.
 DISTANCE_BY_PRECISION: dict[str, float] = {
-    "exact": 10.0, "crossing": 20.0, "street": 30.0, "commune": 0.0,
+    "exact": 10.0,
+    "crossing": 20.0,
+    "street": 30.0,
+    "commune": 0.0,
 }
 #: The uniform distances of the sensitivity table.
 SENSITIVITY_M: tuple[float, ...] = (5.0, 10.0, 20.0)
 _PRECISION_RANK = {"exact": 0, "crossing": 1, "street": 2, "commune": 3}
 
 
-def _distances(cameras: gpd.GeoDataFrame, distance_m: float | Mapping[str, float] | None) -> np.ndarray:
+def _distances(
+    cameras: gpd.GeoDataFrame, distance_m: float | Mapping[str, float] | None
+) -> np.ndarray:
     if isinstance(distance_m, (int, float)):
         return np.full(len(cameras), float(distance_m))
     table = dict(DISTANCE_BY_PRECISION if distance_m is None else distance_m)
@@ -58,8 +63,9 @@ def _distances(cameras: gpd.GeoDataFrame, distance_m: float | Mapping[str, float
     return np.asarray([table.get(str(p), 0.0) for p in precision], dtype=float)
 
 
-def _mutual_nearest_pairs(points: np.ndarray, keys: np.ndarray, reach: np.ndarray
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _mutual_nearest_pairs(
+    points: np.ndarray, keys: np.ndarray, reach: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each pair of sources, the cameras that are each other's nearest camera of the
     other source, within the pair's distance (the larger of their two)."""
     names = sorted(set(keys.tolist()))
@@ -71,27 +77,32 @@ def _mutual_nearest_pairs(points: np.ndarray, keys: np.ndarray, reach: np.ndarra
         limit = float(max(reach[ia].max(initial=0), reach[ib].max(initial=0)))
         if limit <= 0:
             continue
-        (qa, ta), da = trees[b].query_nearest(points[ia], max_distance=limit,
-                                               return_distance=True, all_matches=False)
-        (qb, tb), _ = trees[a].query_nearest(points[ib], max_distance=limit,
-                                              return_distance=True, all_matches=False)
-        nearest_of_b = dict(zip(ib[qb].tolist(), ia[tb].tolist()))
-        for i, j, dd in zip(ia[qa].tolist(), ib[ta].tolist(), da.tolist()):
+        (qa, ta), da = trees[b].query_nearest(
+            points[ia], max_distance=limit, return_distance=True, all_matches=False
+        )
+        (qb, tb), _ = trees[a].query_nearest(
+            points[ib], max_distance=limit, return_distance=True, all_matches=False
+        )
+        nearest_of_b = dict(zip(ib[qb].tolist(), ia[tb].tolist(), strict=True))
+        for i, j, dd in zip(ia[qa].tolist(), ib[ta].tolist(), da.tolist(), strict=True):
             if nearest_of_b.get(j) != i or reach[i] <= 0 or reach[j] <= 0:
                 continue
             if dd <= max(reach[i], reach[j]):
                 left.append(min(i, j))
                 right.append(max(i, j))
                 dist.append(dd)
-    return (np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64),
-            np.asarray(dist, dtype=float))
+    return (
+        np.asarray(left, dtype=np.int64),
+        np.asarray(right, dtype=np.int64),
+        np.asarray(dist, dtype=float),
+    )
 
 
 def match_labels(
     cameras_m: gpd.GeoDataFrame,
     distance_m: float | Mapping[str, float] | None = None,
     *,
-    sources: Sequence[str] | None = None,
+    sources: Sequence[str] | np.ndarray | None = None,
 ) -> np.ndarray:
     """The site of each camera: an integer label per row (0, 1, … in order of first row).
 
@@ -117,8 +128,10 @@ def match_labels(
     n = len(cameras_m)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    keys = np.asarray(list(sources) if sources is not None
-                      else [source_key(i) for i in cameras_m["id"]], dtype=object)
+    keys = np.asarray(
+        list(sources) if sources is not None else [source_key(i) for i in cameras_m["id"]],
+        dtype=object,
+    )
     reach = _distances(cameras_m, distance_m)
     points = cameras_m.geometry.to_numpy()
     left, right, d = _mutual_nearest_pairs(points, keys, reach)
@@ -144,7 +157,7 @@ def match_labels(
     roots = np.asarray([find(i) for i in range(n)])
     _, labels = np.unique(roots, return_inverse=True)
     # renumber by first row so labels read in the input's order
-    first = {}
+    first: dict[int, int] = {}
     out = np.empty(n, dtype=np.int64)
     for i, lab in enumerate(labels):
         out[i] = first.setdefault(int(lab), len(first))
@@ -175,7 +188,7 @@ def sites_from_labels(cameras: gpd.GeoDataFrame, labels: np.ndarray) -> gpd.GeoD
         rep = rows[0]
         reps.append(rep)
         ids_col.append([str(frame.at[i, "id"]) for i in rows])
-        src_col.append(sorted({source_key(frame.at[i, "id"]) for i in rows}))
+        src_col.append(sorted({source_key(str(frame.at[i, "id"])) for i in rows}))
     out = frame.iloc[reps].copy().reset_index(drop=True)
     for pos, lab in enumerate(sorted(groups)):
         if str(out.at[pos, "camera_type"]) in ("unknown", "None", "nan"):
@@ -205,8 +218,13 @@ class Overlap:
     """Sites inside the area (every source, each site once)."""
 
 
-def overlap(labels: np.ndarray, sources: Sequence[str], inside: np.ndarray | None = None,
-            *, distance: str = "per precision") -> Overlap:
+def overlap(
+    labels: np.ndarray,
+    sources: Sequence[str] | np.ndarray,
+    inside: np.ndarray | None = None,
+    *,
+    distance: str = "per precision",
+) -> Overlap:
     """The overlap table from the site labels of cameras and their sources.
 
     ``inside`` (a boolean per camera) keeps only the cameras inside the commune.
@@ -218,13 +236,20 @@ def overlap(labels: np.ndarray, sources: Sequence[str], inside: np.ndarray | Non
     names = sorted(set(keys.tolist()))
     counts = {s: int((keys == s).sum()) for s in names}
     seen: dict[int, set[str]] = {}
-    for lab, key in zip(labels.tolist(), keys.tolist()):
+    for lab, key in zip(labels.tolist(), keys.tolist(), strict=True):
         seen.setdefault(int(lab), set()).add(key)
-    pairs = {(a, b): sum(1 for s in seen.values() if a in s and b in s)
-             for a, b in combinations(names, 2)}
+    pairs = {
+        (a, b): sum(1 for s in seen.values() if a in s and b in s)
+        for a, b in combinations(names, 2)
+    }
     histories: dict[tuple[str, ...], int] = {}
     for s in seen.values():
         h = tuple(sorted(s))
         histories[h] = histories.get(h, 0) + 1
-    return Overlap(distance=distance, counts=counts, pairs=pairs,
-                   histories=dict(sorted(histories.items())), sites=len(seen))
+    return Overlap(
+        distance=distance,
+        counts=counts,
+        pairs=pairs,
+        histories=dict(sorted(histories.items())),
+        sites=len(seen),
+    )

@@ -110,7 +110,8 @@ def prepare_buildings(buildings: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray) 
 def _nearest_outline_point(xy: np.ndarray, polygons: np.ndarray,
                            tree: shapely.STRtree) -> np.ndarray:
     """For points outside every building: the nearest point of the nearest outline."""
-    pts = shapely.points(xy)
+    # types-shapely: an array of coordinates in gives an array of points out
+    pts: np.ndarray = shapely.points(xy)  # type: ignore[assignment]
     (src, poly), _ = tree.query_nearest(pts, return_distance=True, all_matches=False)
     out = xy.copy()
     line = shapely.shortest_line(shapely.boundary(polygons[poly]), pts[src])
@@ -251,7 +252,8 @@ def _shadows(view: np.ndarray, p1: np.ndarray, p2: np.ndarray, chain: np.ndarray
     coords[tail[:, 1]] = eye + u_end * far[:, None]
     coords[tail[:, 2]] = eye + middle * far[:, None]
     coords[tail[:, 3]] = eye + u_start * far[:, None]
-    return shapely.polygons(shapely.linearrings(coords, indices=ring))
+    # types-shapely: an array of rings in gives an array of polygons out
+    return shapely.polygons(shapely.linearrings(coords, indices=ring))  # type: ignore[return-value]
 
 
 def _chains(front: np.ndarray, pair: np.ndarray, ring: np.ndarray, turn: np.ndarray,
@@ -392,7 +394,7 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
                     lambda rows: _visible(fov[rows], view[rows], polygons, tree), batches))
         else:
             parts = [_visible(fov[rows], view[rows], polygons, tree) for rows in batches]
-        for rows, part in zip(batches, parts):
+        for rows, part in zip(batches, parts, strict=True):
             result[rows] = part
     return gpd.GeoSeries(result, index=fovs.index, crs=fovs.crs, name=fovs.name)
 

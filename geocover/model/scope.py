@@ -18,16 +18,20 @@ import numpy as np
 
 from geocover.schema.scope import COUNTED_CLASSES, SourceScope, end_of, same_date, source_key
 
-_NATIONAL = re.compile(r"pr[ée]fecture de police|police nationale|gendarmerie|minist[eè]re de l.int[ée]rieur",
-                       re.IGNORECASE)
-_MUNICIPAL = re.compile(r"police municipale|\bmairie\b|\bville de\b|\bcommune de\b|municipal",
-                        re.IGNORECASE)
+_NATIONAL = re.compile(
+    r"pr[ée]fecture de police|police nationale|gendarmerie|minist[eè]re de l.int[ée]rieur",
+    re.IGNORECASE,
+)
+_MUNICIPAL = re.compile(
+    r"police municipale|\bmairie\b|\bville de\b|\bcommune de\b|municipal", re.IGNORECASE
+)
 _PUBLIC_TYPES = {"government", "public", "municipal", "military"}
 _PRIVATE_TYPES = {"private", "business", "commercial", "community", "religious"}
 
 
-def operator_class(tags: Mapping[str, Any] | None, operator: Any, surveillance: Any,
-                   scope: SourceScope) -> str:
+def operator_class(
+    tags: Mapping[str, Any] | None, operator: Any, surveillance: Any, scope: SourceScope
+) -> str:
     """The operator class of one camera (:data:`~geocover.schema.scope.OPERATOR_CLASSES`)."""
     if scope.operator != "mixed":
         return scope.operator
@@ -55,11 +59,14 @@ def operator_classes(cameras: gpd.GeoDataFrame, scopes: Mapping[str, SourceScope
     out = []
     for cid, tags, operator, surveillance in zip(
         cameras["id"], cameras["tags"], cameras["operator"], cameras["surveillance"]
-    ):
+    , strict=True):
         key = source_key(cid)
         scope = scopes.get(key) or SourceScope(key=key, kind="file", label=key)
-        out.append(operator_class(tags if isinstance(tags, Mapping) else None, operator,
-                                  surveillance, scope))
+        out.append(
+            operator_class(
+                tags if isinstance(tags, Mapping) else None, operator, surveillance, scope
+            )
+        )
     return np.asarray(out, dtype=object)
 
 

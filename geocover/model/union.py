@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
-from shapely import Geometry
+from shapely.geometry.base import BaseGeometry as Geometry
 
 #: The plans :func:`union_area_within` can follow (``"auto"`` chooses).
 STRATEGIES = ("auto", "plain", "tiles", "marks", "groups")
@@ -383,7 +383,8 @@ def _union(g: np.ndarray, density: float) -> Geometry:
     """
     if len(g) < BUFFER_FROM or density > BUFFER_MAX_DENSITY:
         return shapely.union_all(g)
-    return shapely.buffer(shapely.geometrycollections(g), 0)
+    # types-shapely: an array of pieces in gives one collection (then one geometry) out
+    return shapely.buffer(shapely.geometrycollections(g), 0)  # type: ignore[return-value]
 
 
 def _clip_piece(clip: Geometry, x0: float, y0: float, x1: float, y1: float) -> Geometry:
@@ -495,8 +496,8 @@ def _groups(polys, clip, pool, workers, per_worker: int = 4):
     cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
     ng = max(2, workers * per_worker)
     # Sort-tile-recursive grouping: strips by x, then runs by y within a strip.
-    nstrip = max(1, int(round(math.sqrt(ng))))
-    groups = []
+    nstrip = max(1, round(math.sqrt(ng)))
+    groups: list[np.ndarray] = []
     for strip in np.array_split(np.argsort(cx, kind="stable"), nstrip):
         by_y = strip[np.argsort(cy[strip], kind="stable")]
         groups.extend(g for g in np.array_split(by_y, max(1, ng // nstrip)) if len(g))
@@ -635,10 +636,10 @@ def union_area_within(
             merged = _polygons([shapely.union_all(parts[seam])])
             parts = np.concatenate([parts[~seam], merged])
         geom = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
-        return geom, area
+        return geom, area  # type: ignore[return-value]  # stubs: one array in, one geometry out
     if len(parts) == 1:
         return parts[0], area
-    return shapely.geometrycollections(parts), area
+    return shapely.geometrycollections(parts), area  # type: ignore[return-value]  # as above
 
 
 def union_within(geoms, clip: Geometry, *, workers: int | None = None) -> Geometry:

@@ -76,7 +76,7 @@ def choropleth(result: BatchResult, *, tolerance_m: float = 20.0) -> str:
     import branca.colormap as cm
     import folium
 
-    from geocover.outputs.webmap.elements import GeocoverMap
+    from geocover.outputs.webmap.elements import GeocoverMap, page_of
 
     frame = result.communes
     with_cameras = bool(frame["cameras"].sum()) and bool(result.presets)
@@ -90,7 +90,7 @@ def choropleth(result: BatchResult, *, tolerance_m: float = 20.0) -> str:
     vmin, vmax = float(np.min(values)), float(np.max(values))
     if vmax <= vmin:
         vmax = vmin + 1.0
-    colormap = cm.linear.YlOrRd_09.scale(vmin, vmax)
+    colormap = cm.linear.YlOrRd_09.scale(vmin, vmax)  # type: ignore[attr-defined]  # made at import
 
     crs = str(frame["crs"].iloc[0])
     simple = frame.geometry.to_crs(crs).simplify(tolerance_m, preserve_topology=True)
@@ -120,7 +120,7 @@ def choropleth(result: BatchResult, *, tolerance_m: float = 20.0) -> str:
         f'background:{colormap(v)}"></span> {v:,.1f}</div>' for v in steps)
     title = (f"geocover {html.escape(result.provenance.get('geocover_version', ''))}: département "
              f"{html.escape(result.departement)}, {len(frame)} communes")
-    fmap.get_root().html.add_child(folium.Element(
+    page_of(fmap).html.add_child(folium.Element(
         '<div style="position:fixed;bottom:18px;left:8px;z-index:999;background:#fff;'
         f'padding:6px;font:12px sans-serif;max-width:260px"><b>{title}</b><br>'
         f"{html.escape(caption)}{legend}"

@@ -22,7 +22,7 @@ from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, TABLES, complian
 def _records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     out = []
     for row in pd.DataFrame(frame.drop(columns="geometry")).to_dict(orient="records"):
-        out.append({k: _json_value(v) for k, v in row.items()})
+        out.append({str(k): _json_value(v) for k, v in row.items()})
     return out
 
 
@@ -87,7 +87,7 @@ def render(
         head = f"{title}: {len(frame)}" + (f" ({note})" if note else "")
         text.append(f"  {head}")
         md.append(f"- **{_md(title)}**: {len(frame)}" + (f" ({_md(note)})" if note else ""))
-        for line in _lines(name, frame)[:20]:
+        for line in table_lines(name, frame)[:20]:
             text.append(f"      {line}")
             md.append(f"  - {_md(line)}")
         if len(frame) > 20:
@@ -100,12 +100,13 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _lines(name: str, frame: gpd.GeoDataFrame) -> list[str]:
+def table_lines(name: str, frame: gpd.GeoDataFrame) -> list[str]:
     out = []
     for _, r in frame.iterrows():
         if name == "cameras_outside":
+            precision = r["location_precision"] or "unknown"
             out.append(f"{r['id']}: {r['reason']}, {r['distance_m']:.1f} m from perimeter "
-                       f"{r['nearest_perimeter']} (location: {r['location_precision'] or 'unknown'})")
+                       f"{r['nearest_perimeter']} (location: {precision})")
         elif name == "perimeters_without_camera":
             out.append(f"{r['id']} ({r['name'] or 'unnamed'}, {r['area_km2']:.3f} km²)")
         elif name == "authorizations":
@@ -152,15 +153,3 @@ _MAP_STYLE = {
     "authorizations": "#ff7f0e",
     "perimeters_outside_commune": "#9467bd",
 }
-
-
-def add_to_map(folium_map: Any, tables: Mapping[str, gpd.GeoDataFrame]) -> None:
-    """Add each non-empty table to a geocover map (:func:`geocover.outputs.webmap.build.build_map`) as a
-    layer, off by default; each row's ids and reasons in a popup built with textContent
-    (through the map's own layer factory: no folium Popup, which needs jQuery and puts
-    its HTML in a JavaScript template literal). Cameras are drawn as 10 m rings."""
-    from geocover.outputs.webmap.layers import compliance_layer
-
-    for name, frame in tables.items():
-        if not frame.empty:
-            folium_map.add_child(compliance_layer(name, TABLES[name], frame, _lines(name, frame)))

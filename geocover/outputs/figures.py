@@ -17,18 +17,22 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from shapely.geometry.base import BaseGeometry
 
 from geocover.errors import UsageError
 from geocover.io.files import write_atomic
@@ -37,7 +41,7 @@ from geocover.pipeline.analysis import Analysis
 ATTRIBUTION = ("Boundaries: IGN – ADMIN EXPRESS (Licence Ouverte). "
                "Camera and street data: © OpenStreetMap contributors (ODbL) where from OSM.")
 _TYPE_COLOURS = {"fixed": "#d7301f", "dome": "#6a51a3", "panning": "#2171b5", "unknown": "#525252"}
-_STATUS_STYLE = {
+_STATUS_STYLE: dict[str, dict[str, Any]] = {
     "valid": {"facecolor": "#1a9641", "edgecolor": "#1a9641", "alpha": 0.25, "linestyle": "-"},
     "expired": {"facecolor": "#8c8c8c", "edgecolor": "#6b6b6b", "alpha": 0.2, "linestyle": "--"},
     "unknown": {"facecolor": "#fdae61", "edgecolor": "#e66101", "alpha": 0.25, "linestyle": ":"},
@@ -66,21 +70,21 @@ def _polygon_path(polygon: shapely.Polygon) -> MplPath:
                                         for r in rings))
 
 
-def _fill(ax: object, geoms: object, **style: object) -> None:
+def _fill(ax: Axes, geoms: Iterable[Any], **style: Any) -> None:
     """Draw polygons (any iterable of shapely geometries) filled, without pyplot."""
     patches = [PathPatch(_polygon_path(p)) for g in geoms if g is not None
                for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty]
     if patches:
-        ax.add_collection(PatchCollection(patches, **style))  # type: ignore[attr-defined]
+        ax.add_collection(PatchCollection(patches, **style))
 
 
-def _outline(ax: object, geoms: object, **style: object) -> None:
+def _outline(ax: Axes, geoms: Iterable[Any], **style: Any) -> None:
     """Draw the boundaries of polygons as lines."""
     lines = [np.asarray(r.coords)[:, :2] for g in geoms if g is not None
              for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty
              for r in (p.exterior, *p.interiors)]
     if lines:
-        ax.add_collection(LineCollection(lines, **style))  # type: ignore[attr-defined]
+        ax.add_collection(LineCollection(lines, **style))
 
 
 def _scale_length(width_m: float) -> float:
@@ -89,7 +93,7 @@ def _scale_length(width_m: float) -> float:
     return max([s for s in steps if s <= target] or [steps[0]])
 
 
-def _covered(analysis: Analysis, preset: str) -> shapely.Geometry | None:
+def _covered(analysis: Analysis, preset: str) -> BaseGeometry | None:
     """The area seen under ``preset``, as the report computed it (in ``analysis.crs``)."""
     figures = analysis.camera_coverage.get(preset)
     seen = None if figures is None else figures.geometry
@@ -324,19 +328,20 @@ def cameras_over_time_figure(analysis: Analysis) -> Figure:
     plotted = False
     if data.installed_dates:
         dates, counts = data.cumulative
-        ax.step(dates, counts, where="post", color="#2c7fb8", linewidth=1.8,
+        # matplotlib converts dates itself; its annotations only name numbers and arrays
+        ax.step(dates, counts, where="post", color="#2c7fb8", linewidth=1.8,  # type: ignore[arg-type]
                 label=f"mapped cameras with an installation date (cumulative, {len(dates):,}; "
                       f"{data.undated:,} undated)")
         plotted = True
     if data.claimed:
-        ax.plot([p.date for p in data.claimed], [p.value for p in data.claimed], "o-",
+        ax.plot([p.date for p in data.claimed], [p.value for p in data.claimed], "o-",  # type: ignore[arg-type]
                 color="#d7301f", label="claimed (the city's statements)")
         for p in data.claimed:
             ax.annotate(f"{p.value:,}", (p.date, p.value), textcoords="offset points",
                         xytext=(0, 7), ha="center", fontsize=7, color="#d7301f")
         plotted = True
     if data.press:
-        ax.plot([p.date for p in data.press], [p.value for p in data.press], "s--",
+        ax.plot([p.date for p in data.press], [p.value for p in data.press], "s--",  # type: ignore[arg-type]
                 color="#737373", label="press figures (claims, not measurements)")
         for p in data.press:
             ax.annotate(f"{p.value:,}", (p.date, p.value), textcoords="offset points",

@@ -156,13 +156,14 @@ def osm_export(
         if tree is not None:
             hits = tree.query(metric[index], predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
             if len(hits):
-                nearest = min(hits, key=lambda h: tree.geometries[h].distance(metric[index]))
-                distance = tree.geometries[nearest].distance(metric[index])
+                here = metric[index]
+                nearest = min(hits, key=lambda h: shapely.distance(tree.geometries[h], here))
+                distance = float(shapely.distance(tree.geometries[nearest], here))
                 export.skipped.append(
                     (cid, f"{distance:.1f} m from OSM camera {osm_ids[nearest]}")
                 )
                 continue
-        tags, left_out = osm_tags(record)
+        tags, left_out = osm_tags({str(k): v for k, v in record.items()})
         export.left_out_keys.update(left_out)
         problem = check_tags(tags)
         if problem:

@@ -7,8 +7,9 @@ and Markdown forms are for people and may change wording.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, Callable
+from typing import Any
 
 from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
@@ -129,8 +130,10 @@ def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     records = analysis.matching.records if analysis.matching is not None else cams
     if n:
         assert cams is not None and records is not None
-        by_source = {str(k): int(v) for k, v in records["id"].map(source_key).value_counts().sort_index().items()}
-        by_type = {str(k): int(v) for k, v in cams["camera_type"].fillna("unknown").value_counts().sort_index().items()}
+        sources = records["id"].map(source_key).value_counts().sort_index()
+        types = cams["camera_type"].fillna("unknown").value_counts().sort_index()
+        by_source = {str(k): int(v) for k, v in sources.items()}
+        by_type = {str(k): int(v) for k, v in types.items()}
     outside = analysis.cameras_outside_perimeters
     return {
         "count": n,
@@ -186,10 +189,11 @@ def _camera_lines(analysis: Analysis) -> list[str]:
 
 
 def _coverage_lines(analysis: Analysis) -> list[str]:
-    if not analysis.camera_coverage or not len(analysis.cameras if analysis.cameras is not None else []):
+    if not analysis.camera_coverage or analysis.cameras is None or not len(analysis.cameras):
         return []
     lines = ["What the mapped cameras see (union inside the commune, overlaps once)",
-             f"  {'preset':<28} {'km²':>9} {'commune':>9} {'perimeters':>10} {'streets':>8}  occlusion"]
+             f"  {'preset':<28} {'km²':>9} {'commune':>9} {'perimeters':>10} {'streets':>8}"
+             "  occlusion"]
     for cov in analysis.camera_coverage.values():
         occl = (f"by buildings (without: {cov.unoccluded_area_km2:.4f} km²)" if cov.occluded
                 else "no buildings known")
@@ -207,7 +211,8 @@ def _capacity_lines(analysis: Analysis) -> list[str]:
         return []
     first = analysis.capacity[0]
     auth = f" against the {first.authorized_km2:g} km² authorized" if first.authorized_km2 else ""
-    lines = [f"Capacity: the most {first.n_cameras} claimed cameras could see (no overlap, no occlusion){auth}",
+    lines = [f"Capacity: the most {first.n_cameras} claimed cameras could see "
+             f"(no overlap, no occlusion){auth}",
              f"  {'preset':<28} {'all fixed':>18} {'all domes':>18}"]
     for c in analysis.capacity:
         fs = f" ({_fmt_share(c.fixed_share_of_authorized)})" if c.authorized_km2 else ""
@@ -235,7 +240,8 @@ def summary(analysis: Analysis) -> list[str]:
     p = analysis.perimeter_figures
     if area is not None and share is not None:
         official = analysis.city.official_area_km2
-        ratio = f"{100 * area.value / official:.2f} % of the official {official:g} km²" if official else ""
+        ratio = (f"{100 * area.value / official:.2f} % of the official {official:g} km²"
+                 if official else "")
         if p.count == 0:
             out.append(
                 f"The {area.value:g} km² and {100 * share.value:g} % figures agree with each other "
@@ -314,7 +320,8 @@ def to_text(analysis: Analysis) -> str:
         lines.append("  0 digitized: no perimeter to measure (see docs/perimeters.md)")
     else:
         lines += [
-            f"  {p.count} digitized ({', '.join(f'{v} {k}' for k, v in sorted(p.by_status.items()))})",
+            f"  {p.count} digitized "
+            f"({', '.join(f'{v} {k}' for k, v in sorted(p.by_status.items()))})",
             f"  inside the commune (union): {p.area_km2:.3f} km² = {_fmt_share(p.share)} of the "
             f"commune, {_fmt_share(p.share_of_official)} of the official area",
             f"  overlaps counted once: {p.overlap_km2:.3f} km²; outside the commune (clipped): "
@@ -329,7 +336,9 @@ def to_text(analysis: Analysis) -> str:
             lines += [""] + out[1]
     lines += ["", "Claims"]
     for v in analysis.verdicts:
-        lines.append(f"  [{v.verdict.upper():^12}] {v.id}: {_claim_value(v)} ({v.source}, {v.date})")
+        lines.append(
+            f"  [{v.verdict.upper():^12}] {v.id}: {_claim_value(v)} ({v.source}, {v.date})"
+        )
         if v.scope is not None:
             lines.append(f"      claim scope: {v.scope.describe()}")
         for src in v.sources:
@@ -338,7 +347,9 @@ def to_text(analysis: Analysis) -> str:
                          f"{src['in_service']} known in service")
         for check in v.checks:
             tol = f" [tolerance {check.tolerance}]" if check.tolerance else ""
-            lines.append(f"      - against {check.against}: {check.verdict}. {check.explanation}{tol}")
+            lines.append(
+                f"      - against {check.against}: {check.verdict}. {check.explanation}{tol}"
+            )
     if analysis.warnings:
         lines += ["", "Warnings"] + [f"  - {w}" for w in analysis.warnings]
     lines += ["", "Sources"]
@@ -390,11 +401,13 @@ def to_markdown(analysis: Analysis) -> str:
         "| figure | value |",
         "|---|---|",
         f"| area, planar ({c.crs}) | {c.area_km2:.3f} km² |",
-        f"| area, geodesic (WGS 84) | {c.geodesic_area_km2:.3f} km² ({c.planar_vs_geodesic:+.3%}) |",
+        f"| area, geodesic (WGS 84) | {c.geodesic_area_km2:.3f} km² "
+        f"({c.planar_vs_geodesic:+.3%}) |",
     ]
     if c.official_area_km2:
         out.append(
-            f"| official area | {c.official_area_km2:.3f} km² (computed {c.computed_vs_official:+.2%}) |"
+            f"| official area | {c.official_area_km2:.3f} km² "
+            f"(computed {c.computed_vs_official:+.2%}) |"
         )
     out += ["", "## Authorized perimeters", ""]
     if p.count == 0:
@@ -415,7 +428,8 @@ def to_markdown(analysis: Analysis) -> str:
     if coverage:
         out += ["", "## What the mapped cameras see", "", "```"] + coverage[1:] + ["```"]
     if analysis.capacity:
-        out += ["", "## Capacity of the claimed cameras", "", "```"] + _capacity_lines(analysis) + ["```"]
+        out += ["", "## Capacity of the claimed cameras", "", "```", *_capacity_lines(analysis),
+                "```"]
     for section in SECTIONS.values():
         res = section(analysis)
         if res is not None and res[2]:

@@ -19,8 +19,12 @@ def _md(text: str) -> str:
 def _value(v: Any) -> str:
     if v.kind == "authorized_share":
         return f"{100 * v.value:g} %"
-    unit = {"authorized_area_km2": " km²", "camera_count": "", "identification_range_m": " m",
-            "retention_days": " days"}.get(v.kind, "")
+    unit = {
+        "authorized_area_km2": " km²",
+        "camera_count": "",
+        "identification_range_m": " m",
+        "retention_days": " days",
+    }.get(v.kind, "")
     what = f" {v.scope.counts.replace('_', ' ')}" if v.kind == "camera_count" and v.scope else ""
     return f"{v.value:g}{unit}{what}"
 
@@ -61,10 +65,14 @@ def sites_section(analysis: Analysis) -> tuple[Any, list[str], list[str]] | None
         "sensitivity": [_overlap_json(o) for o in m.sensitivity.values()],
     }
     names = list(m.overlap.counts)
-    text = ["Sources matched into sites (inside the commune)",
-            (f"  {len(m.records)} cameras read → {len(m.sites)} sites ({m.overlap.sites} inside "
-             "the commune); matched within 10 m (mapped at the camera), 20 m (an official "
-             "list's address or crossing), 30 m (a street)")]
+    text = [
+        "Sources matched into sites (inside the commune)",
+        (
+            f"  {len(m.records)} cameras read → {len(m.sites)} sites ({m.overlap.sites} inside "
+            "the commune); matched within 10 m (mapped at the camera), 20 m (an official "
+            "list's address or crossing), 30 m (a street)"
+        ),
+    ]
     text += [f"  {name:<30} {m.overlap.counts[name]:>6} inside the commune" for name in names]
     header = f"  {'distance':<14}" + "".join(f" {a}×{b}" for a, b in m.overlap.pairs) + "  sites"
     if m.overlap.pairs:
@@ -73,17 +81,32 @@ def sites_section(analysis: Analysis) -> tuple[Any, list[str], list[str]] | None
         for ov in [m.overlap, *m.sensitivity.values()]:
             cells = "".join(f" {n:>{len(a) + len(b) + 1}}" for (a, b), n in ov.pairs.items())
             text.append(f"  {ov.distance:<14}{cells}  {ov.sites:>5}")
-    md = ["## Sources matched into sites", "",
-          (f"{len(m.records)} cameras read, {len(m.sites)} sites ({m.overlap.sites} inside the "
-           "commune)."), "", "| source | cameras inside the commune |", "|---|---|"]
+    md = [
+        "## Sources matched into sites",
+        "",
+        (
+            f"{len(m.records)} cameras read, {len(m.sites)} sites ({m.overlap.sites} inside the "
+            "commune)."
+        ),
+        "",
+        "| source | cameras inside the commune |",
+        "|---|---|",
+    ]
     md += [f"| {_md(n)} | {m.overlap.counts[n]} |" for n in names]
     if m.overlap.pairs:
-        md += ["", "| matching distance | " + " | ".join(f"{_md(a)} × {_md(b)}"
-                                                        for a, b in m.overlap.pairs) + " | sites |",
-               "|---|" + "---|" * (len(m.overlap.pairs) + 1)]
+        md += [
+            "",
+            "| matching distance | "
+            + " | ".join(f"{_md(a)} × {_md(b)}" for a, b in m.overlap.pairs)
+            + " | sites |",
+            "|---|" + "---|" * (len(m.overlap.pairs) + 1),
+        ]
         for ov in [m.overlap, *m.sensitivity.values()]:
-            md.append(f"| {ov.distance} | " + " | ".join(str(n) for n in ov.pairs.values())
-                      + f" | {ov.sites} |")
+            md.append(
+                f"| {ov.distance} | "
+                + " | ".join(str(n) for n in ov.pairs.values())
+                + f" | {ov.sites} |"
+            )
     if analysis.notes:
         text += [f"  Note: {n}" for n in analysis.notes]
         md += [""] + [f"- {_md(n)}" for n in analysis.notes]
@@ -104,25 +127,35 @@ def estimate_section(analysis: Analysis) -> tuple[Any, list[str], list[str]] | N
     data["counted_lower_bound"] = main["observed"]
     head = main.get("loglinear") or (main.get("chapman") or [None])[0]
     data["headline"] = head
-    text = ["How many public-space camera sites? (capture-recapture: an estimate, not a count)",
-            f"  counted (a lower bound): {main['observed']:,} sites seen by at least one source"]
+    text = [
+        "How many public-space camera sites? (capture-recapture: an estimate, not a count)",
+        f"  counted (a lower bound): {main['observed']:,} sites seen by at least one source",
+    ]
     for e in main.get("chapman", []):
-        text.append(f"  Chapman, {e['sources'][0]} × {e['sources'][1]} (n = {e['n'][0]}, "
-                    f"{e['n'][1]}; shared {e['shared']}): {_interval(e)}")
+        text.append(
+            f"  Chapman, {e['sources'][0]} × {e['sources'][1]} (n = {e['n'][0]}, "
+            f"{e['n'][1]}; shared {e['shared']}): {_interval(e)}"
+        )
     if main.get("loglinear"):
         e = main["loglinear"]
-        text.append(f"  log-linear, {len(e['sources'])} sources (model: {e['model']}): "
-                    f"{_interval(e)}")
+        text.append(
+            f"  log-linear, {len(e['sources'])} sources (model: {e['model']}): {_interval(e)}"
+        )
     text.append("  sensitivity to the matching distance:")
     for label, block in data["by_distance"].items():
         est = block.get("loglinear") or (block.get("chapman") or [None])[0]
         if est:
-            text.append(f"    {label:<14} counted {block['observed']:,}, estimated {_interval(est)}")
-    text.append("  Chapman: N = (n1+1)(n2+1)/(m+1) − 1, Seber's variance, log-normal interval "
-                "(Chao 1987); log-linear: Poisson GLM (statsmodels), lowest AIC.")
+            text.append(
+                f"    {label:<14} counted {block['observed']:,}, estimated {_interval(est)}"
+            )
+    text.append(
+        "  Chapman: N = (n1+1)(n2+1)/(m+1) − 1, Seber's variance, log-normal interval "
+        "(Chao 1987); log-linear: Poisson GLM (statsmodels), lowest AIC."
+    )
     text.append(f"  Population: {data['population']}.")
     text.append("  Assumptions: " + "; ".join(data["assumptions"]) + ".")
     text += [f"  Caveat: {c}" for c in data["caveats"]]
-    md = ["## How many camera sites? (capture-recapture, an estimate)", ""] + \
-        [f"- {_md(line.strip())}" for line in text[1:]]
+    md = ["## How many camera sites? (capture-recapture, an estimate)", ""] + [
+        f"- {_md(line.strip())}" for line in text[1:]
+    ]
     return data, text, md

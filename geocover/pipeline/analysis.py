@@ -229,9 +229,7 @@ def analyse(
         capacity=band,
         cameras_outside_perimeters=outside,
         camera_problems=layers.problems,
-        cameras_inside=int(
-            layers.cameras.within(commune.to_crs(layers.cameras.crs).geometry.iloc[0]).sum()
-        ) if not layers.cameras.empty else 0,
+        cameras_inside=_inside(layers.cameras, commune),
     )
 
 
@@ -304,6 +302,13 @@ def _installed_by(city: City, cameras: gpd.GeoDataFrame) -> dict[str, int]:
             limit = claim.as_of + "-99" if len(claim.as_of) < 10 else claim.as_of
             out[claim.as_of] = int((dates <= limit).sum())
     return out
+
+
+def _inside(cameras: gpd.GeoDataFrame, commune: gpd.GeoDataFrame) -> int:
+    """How many of ``cameras`` lie within the commune."""
+    if cameras.empty or cameras.crs is None:
+        return 0
+    return int(cameras.within(commune.to_crs(cameras.crs).geometry.iloc[0]).sum())
 
 
 def _mtime(path: Path | None) -> str:

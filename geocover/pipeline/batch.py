@@ -137,7 +137,7 @@ def commune_task(
         "area_km2": planar_km2,
         "geodesic_area_km2": geodesic_km2,
         "planar_vs_geodesic": (planar_km2 - geodesic_km2) / geodesic_km2 if geodesic_km2 else None,
-        "cameras": int(len(inside)),
+        "cameras": len(inside),
         "cameras_by_source": json.dumps(dict(sorted(by_source.items()))),
     }
     cams_m = None
@@ -226,6 +226,7 @@ def assign_cameras(cameras: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.
     by one spatial join; indexed like ``cameras``."""
     if cameras.empty:
         return pd.Series([], index=cameras.index, dtype=object, name="code")
+    assert communes.crs is not None, "communes are read with their CRS"
     joined = gpd.sjoin(
         cameras[["geometry"]].to_crs(communes.crs), communes[["code", "geometry"]],
         how="left", predicate="within",
@@ -290,8 +291,8 @@ def run_batch(
 
     Examples
     --------
-    >>> result = run_batch("57", bundle="../shared/data", progress=None)  # doctest: +SKIP
-    >>> len(result.communes)  # doctest: +SKIP
+    >>> result = run_batch("57", bundle="../shared/data", progress=None)
+    >>> len(result.communes)
     727
     """
     from geocover.model import fov
@@ -320,9 +321,10 @@ def run_batch(
         communes_m = communes[["code", "geometry"]].to_crs(crs)
         near = _nearby(cameras.to_crs(crs), communes_m, presets)
     by_code: dict[str, list[int]] = {}
-    for idx, code in cameras["code"].dropna().items():
-        by_code.setdefault(str(code), []).append(int(idx))
-    for idx, code in zip(near["camera"], near["code"]):
+    known = cameras["code"].dropna()
+    for label, code in zip(known.index.tolist(), known.tolist(), strict=True):
+        by_code.setdefault(str(code), []).append(int(label))
+    for idx, code in zip(near["camera"], near["code"], strict=True):
         members = by_code.setdefault(str(code), [])
         if int(idx) not in members:
             members.append(int(idx))
@@ -340,13 +342,13 @@ def run_batch(
             cameras_m[_field_column(preset)] = fov.fields_of_view(cameras_m, preset).to_numpy()
     items = []
     for i, (code, name, geom) in enumerate(zip(communes["code"].astype(str), communes["name"],
-                                               communes.geometry)):
+                                               communes.geometry, strict=True)):
         row = {"code": code, "name": name, "geometry": geom, "crs": crs,
                "geometry_metric": metric_geoms[i]}
-        idx = by_code.get(code)
+        camera_labels = by_code.get(code)
         cams = None
-        if idx:
-            cams = cameras_m.loc[idx].copy()
+        if camera_labels:
+            cams = cameras_m.loc[camera_labels].copy()
             cams["in_commune"] = cams["code"].astype(str) == code
         items.append((row, cams))
 

@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 import shapely.geometry
 import shapely.ops
+from shapely.geometry.base import BaseGeometry
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
@@ -64,7 +65,7 @@ def _date_option(value: str | dt.date | None, option: str) -> dt.date | None:
         raise UsageError(f"{option} {value!r} is not a date (write YYYY-MM-DD)") from None
 
 
-def perimeter_id(geometry: shapely.Geometry, decree_ref: str) -> str:
+def perimeter_id(geometry: BaseGeometry, decree_ref: str) -> str:
     """The stable id of a digitized perimeter: ``perimeter:`` and 12 hex digits of a hash
     of its geometry (normalized, rounded to 1e-7 degree) and its decree reference."""
     rounded = shapely.normalize(shapely.set_precision(shapely.force_2d(geometry), 1e-7))
@@ -228,7 +229,7 @@ def add_perimeters(
         data, stored = _read_perimeter_store(target, city.slug)
         stored_ids = set(stored["id"]) if not stored.empty else set()
         stored_metric = stored.to_crs(check.crs) if not stored.empty else stored
-        to_add = []
+        to_add: list[dict[str, Any]] = []
         for feature in new_features:
             pid = feature["properties"]["id"]
             if pid in stored_ids or pid in {f["properties"]["id"] for f in to_add}:

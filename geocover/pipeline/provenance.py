@@ -47,7 +47,7 @@ def sha256_file(path: str | Path) -> str:
 
 
 def _mtime_date(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
 
 
 def _display(path: Path, bundle: Path | None) -> str:
@@ -197,7 +197,7 @@ def build(
     return {
         "geocover_version": __version__,
         "generated": generated
-        or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "software": software(),
         "bundle": None if bundle is None else str(bundle),
         "sources": list(sources),
@@ -288,12 +288,16 @@ def provenance(analysis: Any) -> dict[str, Any]:
 
     Examples
     --------
-    >>> record = provenance(analyse("metz", bundle="../shared/data"))  # doctest: +SKIP
-    >>> [f["path"] for f in record["files"]]  # doctest: +SKIP
-    ['data/metz/city.toml', 'bundle:geo-api/communes-57463-contour.json', 'data/metz/perimeters.geojson']
+    >>> from geocover import analyse
+    >>> record = provenance(analyse("metz", bundle="../shared/data"))
+    >>> [f["path"] for f in record["files"]]
+    ['data/metz/city.toml', 'bundle:geo-api/communes-57463-contour.json',
+     'data/metz/perimeters.geojson', 'data/metz/cameras.geojson']
     """
     sources = [
-        dataclasses.asdict(s) if dataclasses.is_dataclass(s) else dict(s) for s in analysis.sources
+        dataclasses.asdict(s) if dataclasses.is_dataclass(s) and not isinstance(s, type)
+        else dict(s)
+        for s in analysis.sources
     ]
     perimeters = getattr(analysis.perimeters, "frame", analysis.perimeters)
     layers = {

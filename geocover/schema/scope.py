@@ -131,8 +131,11 @@ class SourceScope:
         return asdict(self)
 
     def describe(self) -> str:
-        who = ("mixed operators" if self.operator == "mixed"
-               else OPERATOR_CLASSES.get(self.operator, self.operator))
+        who = (
+            "mixed operators"
+            if self.operator == "mixed"
+            else OPERATOR_CLASSES.get(self.operator, self.operator)
+        )
         bound = "exhaustive for its operator" if self.exhaustive else "a lower bound"
         dates = ", with dates of service" if self.dated else ""
         return f"{self.label}: {who}, {bound}, as of {self.vintage or 'an unknown date'}{dates}"

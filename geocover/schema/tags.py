@@ -51,7 +51,8 @@ class Problem:
 _COMPASS: dict[str, float] = {
     name: index * 22.5
     for index, name in enumerate(
-        "N NNE NE ENE E ESE SE SSE S SSW SW WSW W WNW NW NNW".split()
+        ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
+         "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
     )
 }
 _DEGREES = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")

@@ -105,7 +105,7 @@ def _apply_schema(
 
 def _check_ids(ids: list[str], rows: list[int], path: Path | None) -> None:
     seen: dict[str, int] = {}
-    for cid, row in zip(ids, rows):
+    for cid, row in zip(ids, rows, strict=True):
         if cid in seen:
             raise DataError(f"duplicate id {cid!r} (also row {seen[cid]})", path, row)
         seen[cid] = row

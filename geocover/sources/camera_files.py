@@ -27,7 +27,7 @@ from geocover.sources.osm_elements import from_overpass
 #: The schema field each OSM key feeds (see :func:`parse_tags`).
 _TAG_FIELDS: dict[str, str] = {
     "camera:type": "camera_type",
-    **{key: "directions" for key in DIRECTION_KEYS},
+    **dict.fromkeys(DIRECTION_KEYS, "directions"),
     "height": "height_m",
     "camera:angle": "tilt_deg",
     "surveillance": "surveillance",
@@ -54,7 +54,7 @@ def _normalize_records(
     problems: list[Problem] = []
     ids: list[str] = []
     row_of: dict[str, int] = {}
-    for row, props in zip(records.rows, records.props):
+    for row, props in zip(records.rows, records.props, strict=True):
         given = _text(props.get("id"))
         if given is not None and given.startswith(_ID_PREFIXES) and len(given.split(":", 1)[1]):
             cid = given
@@ -206,7 +206,7 @@ def cameras_to_geojson(cameras: gpd.GeoDataFrame) -> dict[str, Any]:
     ys = shapely.get_y(cameras.geometry.values).tolist()
     columns = [c for c in CAMERA_COLUMNS[:-1] if c in cameras.columns]
     features = []
-    for x, y, record in zip(xs, ys, cameras[columns].to_dict(orient="records")):
+    for x, y, record in zip(xs, ys, cameras[columns].to_dict(orient="records"), strict=True):
         properties = {k: _json_value(v) for k, v in record.items()}
         properties["directions"] = [[float(a), float(b)] for a, b in record.get("directions") or []]
         properties["tags"] = dict(record.get("tags") or {})

@@ -44,11 +44,21 @@ PATH = "cameras/sous-surveillance-net-2025-06-01.geojson"
 KEY = "sous-surveillance-net"
 #: What the citizen map holds.
 SCOPE = SourceScope(
-    key=f"list:{KEY}", kind="citizen_map", label="sous-surveillance.net citizen map (2025-06-01)",
-    operator="mixed", exhaustive=False, vintage="2025-06-01", family=KEY, dated=False,
+    key=f"list:{KEY}",
+    kind="citizen_map",
+    label="sous-surveillance.net citizen map (2025-06-01)",
+    operator="mixed",
+    exhaustive=False,
+    vintage="2025-06-01",
+    family=KEY,
+    dated=False,
 )
 APPARENCE_TYPES: dict[str, str] = {
-    "dome": "dome", "boite": "fixed", "nue": "fixed", "encastre": "fixed", "radar": "fixed",
+    "dome": "dome",
+    "boite": "fixed",
+    "nue": "fixed",
+    "encastre": "fixed",
+    "radar": "fixed",
 }
 OP_TYPES: dict[str, str] = {"public": "public", "private": "private"}
 
@@ -100,7 +110,7 @@ def load_citizen_map(
     rows: list[dict[str, Any]] = []
     kx, ky = [], []
     unknown_direction = 0
-    for inside, x, y, (row, p) in zip(keep, xs, ys, props):
+    for inside, x, y, (row, p) in zip(keep, xs, ys, props, strict=True):
         if not inside:
             continue
         key = _text(p.get("id_camera"))
@@ -112,8 +122,11 @@ def load_citizen_map(
         if look == "radar":
             fields["surveillance_type"] = "alpr"
         direction = p.get("direction")
-        if isinstance(direction, (int, float)) and not isinstance(direction, bool) \
-                and direction % 360 != 0:
+        if (
+            isinstance(direction, (int, float))
+            and not isinstance(direction, bool)
+            and direction % 360 != 0
+        ):
             d = float(direction) % 360
             fields["directions"] = [(d, d)]
         else:
@@ -122,6 +135,10 @@ def load_citizen_map(
         rows.append(_row(f"list:{KEY}:{key}", SCOPE.label, "exact", dict(p), fields))
         kx.append(x)
         ky.append(y)
-    counts = {"read": len(xs), "kept": len(rows), "outside": int(len(xs) - len(rows)),
-              "direction_unknown": unknown_direction}
+    counts = {
+        "read": len(xs),
+        "kept": len(rows),
+        "outside": int(len(xs) - len(rows)),
+        "direction_unknown": unknown_direction,
+    }
     return _frame(rows, kx, ky), counts

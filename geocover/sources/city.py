@@ -47,8 +47,8 @@ def load_city(city: str = "metz", data_dir: Path | None = None) -> City:
 
     Examples
     --------
-    >>> metz = load_city("metz")  # doctest: +SKIP
-    >>> metz.insee, metz.official_area_km2  # doctest: +SKIP
+    >>> metz = load_city("metz")
+    >>> metz.insee, metz.official_area_km2
     ('57463', 41.94)
     """
     path = find_city_file(city, data_dir)
@@ -70,7 +70,8 @@ def _table(raw: dict[str, Any], key: str, path: Path, *, required: bool = True) 
     return value
 
 
-def _string(table: dict[str, Any], key: str, path: Path, where: str, *, required: bool = True) -> str:
+def _string(table: dict[str, Any], key: str, path: Path, where: str, *,
+            required: bool = True) -> str:
     value = table.get(key)
     if value is None and not required:
         return ""
@@ -79,7 +80,8 @@ def _string(table: dict[str, Any], key: str, path: Path, where: str, *, required
     return value
 
 
-def _number(table: dict[str, Any], key: str, path: Path, where: str, *, required: bool = True) -> float | None:
+def _number(table: dict[str, Any], key: str, path: Path, where: str, *,
+            required: bool = True) -> float | None:
     value = table.get(key)
     if value is None and not required:
         return None
@@ -226,7 +228,9 @@ def resolve_city(
     if city:
         cfg = load_city(city, data_dir)
         if insee is not None and insee != cfg.insee:
-            raise UsageError(f"city {cfg.slug} is INSEE {cfg.insee}, not {insee}: give one or the other")
+            raise UsageError(
+                f"city {cfg.slug} is INSEE {cfg.insee}, not {insee}: give one or the other"
+            )
         return cfg
     if insee is None:
         return load_city("metz", data_dir)

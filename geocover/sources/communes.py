@@ -45,7 +45,7 @@ def check_insee(code: str) -> str:
 
 
 def _file_date(path: Path) -> dt.date:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
 
 
 def _frame(
@@ -153,7 +153,8 @@ def from_bundle(bundle: str | Path, code: str) -> gpd.GeoDataFrame:
     path = bundle_path(bundle, code)
     if path is not None and path.parent.name == "geo-api":
         feature = _load_json(path)
-        frame = _feature_to_frame(feature, f"bundle:{path.relative_to(bundle)}", _file_date(path), str(path))
+        frame = _feature_to_frame(feature, f"bundle:{path.relative_to(bundle)}", _file_date(path),
+                                  str(path))
         frame["code"] = frame["code"].replace("", code)
         return frame
     if path is not None:
@@ -202,7 +203,9 @@ def live(code: str) -> gpd.GeoDataFrame:
         )
     except SourceError as exc:
         if "HTTP 404" in str(exc):
-            raise UsageError(f"unknown INSEE code {code}: geo.api.gouv.fr has no such commune") from None
+            raise UsageError(
+                f"unknown INSEE code {code}: geo.api.gouv.fr has no such commune"
+            ) from None
         raise
     source = "geo.api.gouv.fr" + (" (cached copy, the network failed)" if answer.stale else "")
     return _feature_to_frame(answer.data, source, answer.retrieved, answer.url)
@@ -224,8 +227,8 @@ def load_commune(
 
     Examples
     --------
-    >>> metz = load_commune("57463", bundle="../shared/data")  # doctest: +SKIP
-    >>> metz.loc[0, "name"]  # doctest: +SKIP
+    >>> metz = load_commune("57463", bundle="../shared/data")
+    >>> metz.loc[0, "name"]
     'Metz'
     """
     if path is not None:
@@ -265,7 +268,8 @@ def _collection_to_frame(
         raise DataError("not a polygon", where, int(frame.index[bad][0]))
     invalid = ~frame.geometry.is_valid
     if invalid.any():
-        frame.loc[invalid, "geometry"] = frame.geometry[invalid].make_valid()
+        # pandas-stubs reject a boolean mask with a column label in .loc
+        frame.loc[invalid, "geometry"] = frame.geometry[invalid].make_valid()  # type: ignore[index,operator]
     return frame[COMMUNE_COLUMNS + [c for c in frame.columns if c not in COMMUNE_COLUMNS]]
 
 
@@ -294,7 +298,8 @@ def load_departement(
     return _collection_to_frame(answer.data, "geo.api.gouv.fr", answer.retrieved, answer.url)
 
 
-def neighbours_from_bundle(bundle: str | Path, commune: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+def neighbours_from_bundle(bundle: str | Path,
+                           commune: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
     """The communes bordering ``commune`` that the bundle knows (for the map), or None.
 
     Candidates come from the commune's département file and any

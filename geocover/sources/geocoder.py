@@ -114,7 +114,8 @@ def read_list(
         for values in reader:
             start, line = line + 1, reader.line_num
             if any(value.strip() for value in values):
-                rows.append((start, dict(zip(header, values + [""] * (len(header) - len(values))))))
+                padded = values + [""] * (len(header) - len(values))
+                rows.append((start, dict(zip(header, padded, strict=False))))
     except csv.Error as exc:
         raise DataError(f"not a readable CSV file ({exc})", path) from None
     if not rows:
@@ -358,7 +359,7 @@ def geocode_list(
 
     values_of = dict(rows)
     source = f"BAN geocoding of {path.name}"
-    for line, query, postcode in queries:
+    for line, query, _postcode in queries:
         match = matches[line]
         values = values_of[line]
         if match is None:

@@ -21,13 +21,15 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from geocover import settings
@@ -49,7 +51,7 @@ class _CappedRetry(Retry):
     """urllib3's Retry, with the server's Retry-After capped (a server asking for an hour
     would otherwise stall the command)."""
 
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         value = super().get_retry_after(response)
         if value is None:
             return None
@@ -157,7 +159,7 @@ def fetch_text(
     key_text = canonical_request(method, url, params, data, files)
     path = cache_path(key_text)
     cached = _read_cache(path) if use_cache else None
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if cached is not None:
         retrieved = dt.datetime.fromisoformat(cached["retrieved"])
         age_days = (now - retrieved).total_seconds() / 86400

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -72,7 +73,7 @@ class CameraLayers:
 
 
 def _file_date(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
 
 
 OSM = "© OpenStreetMap contributors, ODbL"
@@ -103,7 +104,8 @@ def choose_lists(city: City, wanted: list[str] | None) -> list[str]:
         newest: dict[str, str] = {}
         for name in city.lists:
             family = KNOWN_SOURCES[name].family
-            if family not in newest or KNOWN_SOURCES[name].vintage > KNOWN_SOURCES[newest[family]].vintage:
+            vintage = KNOWN_SOURCES[name].vintage
+            if family not in newest or vintage > KNOWN_SOURCES[newest[family]].vintage:
                 newest[family] = name
         return list(newest.values())
     if "all" in wanted:
@@ -159,12 +161,14 @@ def load_camera_layers(
             frame, problems = load_cameras_file(path)
             frames.append(frame)
             out.problems += problems
+            vintage = str(frame.attrs.get("osm_base") or "")[:10]
             for key in sorted({source_key(i) for i in frame["id"]}):
+                kind = "osm" if key == "osm" else "file"
                 out.scopes.setdefault(key, KNOWN_SOURCES.get(key.removeprefix("list:"))
-                                      or SourceScope(key=key, kind="osm" if key == "osm" else "file",
-                                                     label=f"file {Path(path).name}",
-                                                     vintage=str(frame.attrs.get("osm_base") or "")[:10]))
-            out.sources.append(LayerSource("cameras", f"file:{display_path(path)}", _file_date(Path(path)),
+                                      or SourceScope(key=key, kind=kind, vintage=vintage,
+                                                     label=f"file {Path(path).name}"))
+            out.sources.append(LayerSource("cameras", f"file:{display_path(path)}",
+                                           _file_date(Path(path)),
                                            "as stated by the file's provider", len(frame)))
     else:
         if city.osm:
@@ -175,22 +179,25 @@ def load_camera_layers(
                 continue
             definition = LISTS[name]
             if bundle is None or not (bundle / definition.path).is_file():
-                out.warnings.append(f"official list {name}: not available (needs the bundle's {definition.path})")
+                out.warnings.append(f"official list {name}: not available "
+                                    f"(needs the bundle's {definition.path})")
                 continue
             frame, problems = load_list(definition, bundle)
             frames.append(frame)
             out.problems += problems
             out.scopes[f"list:{name}"] = definition.scope()
             out.sources.append(LayerSource(
-                "cameras", f"list:{name} ({definition.source})", _file_date(bundle / definition.path),
-                "Licence Ouverte / ODbL as published", len(frame)))
+                "cameras", f"list:{name} ({definition.source})",
+                _file_date(bundle / definition.path), "Licence Ouverte / ODbL as published",
+                len(frame)))
         if city.cameras_file is not None and city.cameras_file.is_file():
             frame = load_contributions(city.cameras_file)
             frames.append(frame)
             out.scopes["contrib"] = CONTRIB_SCOPE
             out.sources.append(LayerSource(
-                "cameras", f"contributions:{display_path(city.cameras_file)}", _file_date(city.cameras_file),
-                "contributors (CC0 / ODbL when sent to OSM)", len(frame)))
+                "cameras", f"contributions:{display_path(city.cameras_file)}",
+                _file_date(city.cameras_file), "contributors (CC0 / ODbL when sent to OSM)",
+                len(frame)))
     frames = [f for f in frames if not f.empty]
     if frames:
         merged = pd.concat(frames, ignore_index=True)
@@ -227,7 +234,8 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
             if not other.is_file():
                 continue
             raw = overpass._read_bundle_json(other)
-            frame = overpass.parse_buildings(raw) if layer == "buildings" else overpass.parse_highways(raw)
+            parse = overpass.parse_buildings if layer == "buildings" else overpass.parse_highways
+            frame = parse(raw)
             setattr(out, layer, frame)
             out.sources.append(LayerSource(layer, f"OpenStreetMap bundle:osm/{other.name}", date,
                                            OSM, len(frame)))
@@ -242,7 +250,8 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
         cams, problems, answer = overpass.fetch_cameras(city.insee)
     except SourceError as exc:
         out.warnings.append(f"OpenStreetMap cameras unavailable: {exc}")
-        out.sources.append(LayerSource("cameras", "OpenStreetMap (Overpass): unavailable", "", OSM, None))
+        out.sources.append(LayerSource("cameras", "OpenStreetMap (Overpass): unavailable", "",
+                                       OSM, None))
         return
     frames.append(cams)
     out.problems += problems
@@ -253,15 +262,17 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
     stale = " (cached copy: the network failed)" if answer.stale else ""
     out.sources.append(LayerSource("cameras", f"OpenStreetMap (Overpass){stale}",
                                    answer.retrieved.date().isoformat(), OSM, len(cams)))
-    for layer, fetch in (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways)):
+    fetchers = (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways))
+    for layer, fetch in fetchers:
         try:
             frame = fetch(city.insee)
         except SourceError as exc:
             out.warnings.append(f"OpenStreetMap {layer} unavailable: {exc}")
             continue
         setattr(out, layer, frame)
-        out.sources.append(LayerSource(layer, "OpenStreetMap (Overpass)",
-                                       str(frame.attrs.get("source", {}).get("retrieved", ""))[:10], OSM, len(frame)))
+        retrieved = str(frame.attrs.get("source", {}).get("retrieved", ""))[:10]
+        out.sources.append(LayerSource(layer, "OpenStreetMap (Overpass)", retrieved, OSM,
+                                       len(frame)))
 
 
 def _osm_extract(bundle: Path, name: str, *, exact: bool) -> Path | None:
@@ -323,13 +334,14 @@ def write_osm_snapshot(city: City, folder: Path | None = None,
         "highways": len(overpass.parse_highways(answers["highways"].data[1])),
     }
     written = []
-    record = {"city": city.slug, "insee": city.insee, "date": day, "files": {}}
+    files: dict[str, dict[str, Any]] = {}
+    record = {"city": city.slug, "insee": city.insee, "date": day, "files": files}
     for kind, answer in answers.items():
         text = answer.data[0]
         path = folder / f"{city.slug}-{kind}-{day}.overpass.json"
         write_atomic(path, text.encode("utf-8"))
         written.append(path)
-        record["files"][path.name] = {
+        files[path.name] = {
             "query": queries[kind],
             "url": answer.url,
             "retrieved": answer.retrieved.isoformat(),

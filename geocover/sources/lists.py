@@ -225,7 +225,7 @@ def from_list(
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     ids: list[str] = []
-    for row, props in zip(records.rows, records.props):
+    for row, props in zip(records.rows, records.props, strict=True):
         if "id" in mapping:
             key = _text(props.get(mapping["id"]))
             if key is None:
@@ -274,7 +274,9 @@ def load_list(
 
     Examples
     --------
-    >>> cameras, problems = load_list(PARIS_BOVP2019, Path("../shared/data"))  # doctest: +SKIP
+    >>> cameras, problems = load_list(PARIS_BOVP2019, Path("../shared/data"))
+    >>> len(cameras), cameras.crs.to_epsg()
+    (707, 4326)
     """
     return from_list(
         Path(bundle) / definition.path,

@@ -319,16 +319,19 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
         else:
             skipped += 1
 
-    coords, index = _ragged(rings)
+    ring_coords, index = _ragged(rings)
     polygons = (
-        shapely.polygons(shapely.linearrings(coords, indices=index))
+        shapely.polygons(shapely.linearrings(ring_coords, indices=index))
         if rings
         else np.empty(0, dtype=object)
     )
     if rel_lines:
         line_coords, line_index = _ragged(rel_lines)
-        lines = shapely.linestrings(line_coords, indices=line_index)
-        multilines = shapely.multilinestrings(lines, indices=np.asarray(rel_of_line))
+        # types-shapely: with indices, an array of lines out, not one line
+        line_geoms: np.ndarray = shapely.linestrings(  # type: ignore[assignment]
+            line_coords, indices=line_index
+        )
+        multilines = shapely.multilinestrings(line_geoms, indices=np.asarray(rel_of_line))
         # build_area nests the rings itself: holes come from the inner rings.
         areas = shapely.build_area(shapely.line_merge(multilines))
     else:

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
@@ -79,14 +80,16 @@ def load_perimeters(
 
     null_geom = frame.geometry.isna() | frame.geometry.is_empty
     if null_geom.any():
-        raise DataError("a feature has no geometry", path, int(null_geom.to_numpy().nonzero()[0][0]))
+        raise DataError("a feature has no geometry", path,
+                        int(null_geom.to_numpy().nonzero()[0][0]))
 
     for column in PERIMETER_COLUMNS[:-1]:
         if column not in frame:
             frame[column] = None
     ids = []
     for row, value in enumerate(frame["id"]):
-        if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
+        missing = value is None or (isinstance(value, float) and pd.isna(value))
+        if missing or str(value).strip() == "":
             value = f"p{row + 1}"
             warnings.append(f"{path}: row {row}: no id, called it {value}")
         ids.append(str(value).strip())
@@ -96,9 +99,11 @@ def load_perimeters(
         row = int(dup.to_numpy().nonzero()[0][0])
         raise DataError(f"duplicate id {frame['id'].iloc[row]!r}", path, row)
 
-    decree_dates = [_parse_date(v, path, i, "decree_date") for i, v in enumerate(frame["decree_date"])]
-    valid_until = [_parse_date(v, path, i, "valid_until") for i, v in enumerate(frame["valid_until"])]
-    for row, (start, end) in enumerate(zip(decree_dates, valid_until)):
+    decree_dates = [_parse_date(v, path, i, "decree_date")
+                    for i, v in enumerate(frame["decree_date"])]
+    valid_until = [_parse_date(v, path, i, "valid_until")
+                   for i, v in enumerate(frame["valid_until"])]
+    for row, (start, end) in enumerate(zip(decree_dates, valid_until, strict=True)):
         if start and end and end < start:
             raise DataError(f"valid_until {end} is before decree_date {start}", path, row)
     frame["decree_date"] = [d.isoformat() if d else None for d in decree_dates]
@@ -124,17 +129,20 @@ def load_perimeters(
                 int(rows[0]),
             )
         repaired = shapely.make_valid(frame.geometry.values[rows])
-        frame.loc[frame.index[rows], "geometry"] = [_polygonal(g) for g in repaired]
-        for row in rows:
+        frame.loc[frame.index[rows], "geometry"] = [  # type: ignore[index,assignment]  # pandas-stubs
+            _polygonal(g) for g in repaired
+        ]
+        for row in rows.tolist():
             warnings.append(f"{path}: row {row}: invalid polygon repaired (make_valid)")
         empty = frame.geometry.is_empty
         if empty.any():
-            raise DataError("the polygon has no area once repaired", path, int(empty.to_numpy().nonzero()[0][0]))
+            raise DataError("the polygon has no area once repaired", path,
+                            int(empty.to_numpy().nonzero()[0][0]))
     frame = frame[PERIMETER_COLUMNS[:-1] + ["status", "repaired", "geometry"]]
     known = {str(d).strip() for d in frame["decree_ref"] if isinstance(d, str) and d.strip()}
-    missing = sorted(known - set(decrees)) if complete else []
-    if missing:
-        raise DataError(f"completeness.decrees does not list the decree {missing[0]!r} of a "
+    unlisted = sorted(known - set(decrees)) if complete else []
+    if unlisted:
+        raise DataError(f"completeness.decrees does not list the decree {unlisted[0]!r} of a "
                         "perimeter: a complete set lists every decree it holds", path)
     return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS),
                         path, warnings, complete, as_of, decrees)
@@ -168,7 +176,7 @@ def _completeness(path: Path) -> tuple[bool, str | None, tuple[str, ...]]:
     return True, as_of_date.isoformat(), tuple(d.strip() for d in decrees)
 
 
-def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
     """The polygonal part of a repaired geometry (make_valid may add stray lines)."""
     parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()

@@ -75,8 +75,12 @@ def decide(claimed: float, bound: Bound, tolerance: float = 0.0) -> tuple[str, s
         return CONTRADICTED, "the lower bound exceeds the claim"
     if bound.upper is not None and bound.upper < lo:
         return CONTRADICTED, "the upper bound is below the claim"
-    if bound.lower is not None and bound.upper is not None \
-            and bound.lower >= lo and bound.upper <= hi:
+    if (
+        bound.lower is not None
+        and bound.upper is not None
+        and bound.lower >= lo
+        and bound.upper <= hi
+    ):
         return CONSISTENT, "the bounds hold the claim"
     if bound.kind == "none":
         return UNVERIFIABLE, "no bound"

@@ -98,10 +98,8 @@ def _pct(x: float) -> str:
 def _combine(claim: Claim, checks: list[Check], summary: str = "", *,
              bound: Bound | None = None, sources: tuple[dict[str, Any], ...] = (),
              decisive: str = "", settle: str = "") -> Verdict:
-    if any(c.verdict == CONTRADICTED for c in checks):
-        verdict = CONTRADICTED
-    else:
-        verdict = checks[0].verdict
+    contradicted = any(c.verdict == CONTRADICTED for c in checks)
+    verdict = CONTRADICTED if contradicted else checks[0].verdict
     explanation = " ".join(c.explanation for c in checks)
     if not decisive:
         first = next((c for c in checks if c.verdict == verdict), checks[0])
@@ -126,7 +124,8 @@ def _combine(claim: Claim, checks: list[Check], summary: str = "", *,
 
 
 def _perimeters_missing(facts: Facts) -> str:
-    where = display_path(facts.perimeters_file) if facts.perimeters_file else "the city's perimeters file"
+    where = (display_path(facts.perimeters_file) if facts.perimeters_file
+             else "the city's perimeters file")
     return (
         f"No authorized perimeter has been digitized ({where} holds 0), so there is no "
         "measured area to compare: digitize the prefecture's decrees (docs/perimeters.md) "
@@ -235,7 +234,8 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
             f"The digitized perimeters cover {_pct(p.share)} of the commune", _pct)
         checks.append(check)
     if not checks:
-        checks.append(Check("commune area", UNVERIFIABLE, "No claimed area to relate the share to."))
+        checks.append(Check("commune area", UNVERIFIABLE,
+                            "No claimed area to relate the share to."))
     summary = (
         "The share follows from the claimed area: the two figures agree with each other "
         "and with the commune's area."
@@ -254,7 +254,8 @@ def check_camera_count(claim: Claim, city: City, facts: Facts) -> Verdict:
     if evidence is None or len(evidence.records) == 0:
         check = Check("mapped cameras", UNVERIFIABLE, "No camera source was read for this report."
                       if evidence is None else
-                      f"No camera is mapped in the sources read, so none is known in service{when}.")
+                      "No camera is mapped in the sources read, so none is known in "
+                      f"service{when}.")
         return _combine(claim, [check], bound=Bound(), settle=settle)
     finding = count_finding(scope, evidence)
     tolerance = claim.tolerance or 0.0
@@ -293,7 +294,8 @@ def check_identification_range(claim: Claim, city: City, facts: Facts) -> Verdic
 
 
 def check_retention(claim: Claim, city: City, facts: Facts) -> Verdict:
-    text = "Image retention is not a map figure; only the operator's records or a CNIL inspection can show it."
+    text = ("Image retention is not a map figure; only the operator's records or a CNIL "
+            "inspection can show it.")
     if claim.note:
         text += f" Later: {claim.note}"
     return _combine(claim, [Check("operator records", UNVERIFIABLE, text)],

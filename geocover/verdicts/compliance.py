@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from geocover import settings
 from geocover.errors import UsageError
@@ -136,7 +137,8 @@ def _empty(name: str, geom_crs: str = settings.STORAGE_CRS, note: str = "") -> g
     return frame
 
 
-def _frame(name: str, rows: list[dict[str, Any]], geoms: list[Any], crs: str) -> gpd.GeoDataFrame:
+def _frame(name: str, rows: list[dict[str, Any]], geoms: list[Any],
+           crs: str | CRS) -> gpd.GeoDataFrame:
     if not rows:
         return _empty(name)
     frame = gpd.GeoDataFrame(rows, columns=_COLUMNS[name], geometry=geoms, crs=crs)
@@ -274,7 +276,7 @@ def cameras_outside(
     expired = np.array([_expired(p, today) for _, p in per.iterrows()], dtype=bool)
     joined = gpd.sjoin(cam, per[["geometry"]], how="left", predicate="intersects")
     hits: dict[int, list[int]] = {}
-    for cam_idx, per_idx in zip(joined.index, joined["index_right"]):
+    for cam_idx, per_idx in zip(joined.index, joined["index_right"], strict=True):
         if not pd.isna(per_idx):
             hits.setdefault(int(cam_idx), []).append(int(per_idx))
     commune_m = commune.to_crs(crs).geometry.union_all()
@@ -330,7 +332,7 @@ def perimeters_without_camera(
     if cameras is not None and not cameras.empty:
         joined = gpd.sjoin(per[["geometry"]], cameras[["geometry"]].to_crs(crs),
                            how="inner", predicate="intersects")
-        holding = set(int(i) for i in joined.index)
+        holding = {int(i) for i in joined.index}
     rows, geoms = [], []
     for i, p in per.iterrows():
         if i in holding:
@@ -362,7 +364,7 @@ def perimeters_outside_commune(
     outside = shapely.difference(per.geometry.to_numpy(), commune_m)
     out_area = shapely.area(outside)
     rows, geoms = [], []
-    for i, p in per.iterrows():
+    for i, (_, p) in enumerate(per.iterrows()):  # per has a RangeIndex: i is both
         if out_area[i] <= OUTSIDE_TOLERANCE_M2:
             continue
         area = float(p.geometry.area)
@@ -397,8 +399,9 @@ def compliance_tables(
 
     Examples
     --------
-    >>> tables = compliance_tables(analyse("metz", bundle="../shared/data"))  # doctest: +SKIP
-    >>> {name: len(t) for name, t in tables.items()}  # doctest: +SKIP
+    >>> from geocover import analyse
+    >>> tables = compliance_tables(analyse("metz", bundle="../shared/data"))
+    >>> {name: len(t) for name, t in tables.items()}
     {'cameras_outside': 0, 'perimeters_without_camera': 0, 'authorizations': 0, ...}
     """
     layers = _layers(analysis_or_layers)

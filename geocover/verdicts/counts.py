@@ -68,41 +68,53 @@ def count_finding(scope: ClaimScope, evidence: CameraEvidence) -> CountFinding:
         service = np.zeros(len(rec), dtype=bool)
         service[mask] = in_service_by(
             [None if not isinstance(v, str) else v for v in rec["installed"][mask]],
-            src, scope.as_of)
+            src,
+            scope.as_of,
+        )
         ok = scoped & service
         qualifies |= ok
         # an exhaustive list of one operator, of the claim's own date, bounds a claim
         # about that operator from above too: it lists everything that stood then
-        exhaustive_here = (src.exhaustive and scope.whose == src.operator
-                           and (scope.as_of is None or same_date(src.vintage, scope.as_of)))
+        exhaustive_here = (
+            src.exhaustive
+            and scope.whose == src.operator
+            and (scope.as_of is None or same_date(src.vintage, scope.as_of))
+        )
         upper = int(ok.sum()) if exhaustive_here else None
         if upper is not None:
             uppers.append(upper)
         gives = Bound(lower=int(ok.sum()) if ok.any() else None, upper=upper)
-        rows.append({
-            "source": key,
-            "label": src.label,
-            "kind": src.kind,
-            "operator": src.operator,
-            "exhaustive": src.exhaustive,
-            "vintage": src.vintage or None,
-            "dated": src.dated,
-            "read": int(mask.sum()),
-            "inside_commune": int(inside.sum()),
-            "in_operator_scope": int(scoped.sum()),
-            "in_service": int(ok.sum()),
-            "gives": gives.to_dict(),
-            "scope": src.describe(),
-        })
+        rows.append(
+            {
+                "source": key,
+                "label": src.label,
+                "kind": src.kind,
+                "operator": src.operator,
+                "exhaustive": src.exhaustive,
+                "vintage": src.vintage or None,
+                "dated": src.dated,
+                "read": int(mask.sum()),
+                "inside_commune": int(inside.sum()),
+                "in_operator_scope": int(scoped.sum()),
+                "in_service": int(ok.sum()),
+                "gives": gives.to_dict(),
+                "scope": src.describe(),
+            }
+        )
     sites = np.unique(evidence.labels[qualifies]).size if qualifies.any() else 0
-    bound = Bound(lower=float(sites) if sites else None,
-                  upper=float(min(uppers)) if uppers else None)
+    bound = Bound(
+        lower=float(sites) if sites else None, upper=float(min(uppers)) if uppers else None
+    )
     who = WHOSE.get(scope.whose, scope.whose)
     when = f" in service by {scope.as_of}" if scope.as_of else ""
-    per = "; ".join(f"{r['source']}: {_fmt(r['in_service'])} of {_fmt(r['inside_commune'])} "
-                    "inside" for r in rows)
-    decisive = (f"{bound.describe('{:,.0f}')} camera sites of {who}{when} inside the commune "
-                f"(matched sites; {per})")
+    per = "; ".join(
+        f"{r['source']}: {_fmt(r['in_service'])} of {_fmt(r['inside_commune'])} inside"
+        for r in rows
+    )
+    decisive = (
+        f"{bound.describe('{:,.0f}')} camera sites of {who}{when} inside the commune "
+        f"(matched sites; {per})"
+    )
     return CountFinding(bound=bound, sources=rows, decisive=decisive)
 
 
@@ -110,4 +122,3 @@ def empty_evidence() -> CameraEvidence:
     from geocover.schema.frames import empty_cameras
 
     return CameraEvidence(empty_cameras(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
-

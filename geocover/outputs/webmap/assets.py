@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import importlib
 import re
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -37,7 +37,7 @@ def _base_dir(package: str) -> Path:
     return Path(module.BASE_DIR)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(package: str, name: str) -> str:
     path = _base_dir(package) / name
     try:
@@ -58,7 +58,7 @@ def asset_versions() -> dict[str, str]:
     return versions
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_uri(name: str) -> str:
     """A Leaflet image (``marker-icon.png``, ``layers.png``…) as a ``data:`` URI."""
     path = _base_dir("leaflet") / "images" / name
@@ -74,7 +74,7 @@ def leaflet_js() -> str:
     return _read("leaflet", "leaflet.js")
 
 
-@lru_cache(maxsize=None)
+@cache
 def leaflet_css() -> str:
     """Leaflet's stylesheet with every ``url(images/…)`` replaced by a ``data:`` URI."""
     css = _read("leaflet", "leaflet.css")
@@ -124,7 +124,7 @@ def head_html(*, cluster: bool = False, jquery: bool = False, css: str = "", js:
     return "\n".join(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def own_static(name: str) -> str:
     """geocover's own JavaScript or CSS file ``name`` from ``outputs/webmap/static/``."""
     try:

@@ -14,7 +14,7 @@ from folium.map import LayerControl
 from geocover.errors import UsageError
 from geocover.io.files import write_atomic
 from geocover.outputs.escape import html_text
-from geocover.outputs.webmap.elements import GeocoverMap, _Call
+from geocover.outputs.webmap.elements import GeocoverMap, _Call, page_of
 from geocover.outputs.webmap.encode import _bounds, _to_storage
 from geocover.outputs.webmap.layers import (
     _camera_layers,
@@ -93,7 +93,8 @@ def build_map(
         A camera layer with more markers than this is clustered.
     propose : bool
         Add the "propose" mode (closed until opened): place cameras or draw a perimeter
-        and download them for ``contrib add`` / ``perimeters add`` (:mod:`geocover.outputs.webmap.propose`).
+        and download them for ``contrib add`` / ``perimeters add``
+        (:mod:`geocover.outputs.webmap.propose`).
 
     Raises
     ------
@@ -102,8 +103,14 @@ def build_map(
 
     Examples
     --------
-    >>> analysis = analyse("metz", bundle="../shared/data")  # doctest: +SKIP
-    >>> build_map(analysis, tiles="none").save("metz.html")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from geocover import analyse
+    >>> analysis = analyse("metz", bundle="../shared/data")
+    >>> page = Path(tempfile.mkdtemp()) / "metz.html"
+    >>> build_map(analysis, tiles="none").save(page)
+    >>> "Metz" in page.read_text(encoding="utf-8")
+    True
     """
     if tiles not in TILES:
         raise UsageError(f"unknown tiles {tiles!r} (choose from {', '.join(TILES)})")
@@ -123,7 +130,7 @@ def build_map(
         cluster=cluster,
     )
     title = f"{analysis.city.name}: video-surveillance claims and the map"
-    fmap.get_root().title = html_text(title)
+    page_of(fmap).title = html_text(title)
     attributions = [OSM_ATTRIBUTION_HTML, IGN_ATTRIBUTION_HTML]
     fmap.add_child(_Call("setup", {"panes": _PANES, "attribution": attributions, "maxZoom": 19,
                                    "bounds": _bounds(commune)}))
@@ -154,10 +161,10 @@ def build_map(
     for layer in camera_layers:
         fmap.add_child(layer)
     # The compliance tables (cameras outside perimeters, expiring decrees…), off by default.
-    from geocover.outputs.compliance import add_to_map
+    from geocover.outputs.webmap.layers import add_compliance_layers
     from geocover.verdicts.compliance import compliance_tables
 
-    add_to_map(fmap, compliance_tables(analysis))
+    add_compliance_layers(fmap, compliance_tables(analysis))
 
     shapes: set[str] = set()
     for layer in camera_layers:

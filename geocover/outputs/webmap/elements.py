@@ -5,12 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 
 from geocover.outputs.escape import html_text, js_json
 from geocover.outputs.webmap import assets as _assets
 from geocover.outputs.webmap.style import _FACTORIES
+
+
+def page_of(element: Element) -> Figure:
+    """The page (branca :class:`~branca.element.Figure`) an element is rendered into:
+    a folium map always sits in one."""
+    root = element.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"{element!r} is not part of a page")
+    return root
+
+
+def parent_name(element: Element) -> str:
+    """The JavaScript variable of the element ``element`` was added to (its map)."""
+    if element._parent is None:
+        raise TypeError(f"{element!r} was not added to a map")
+    return element._parent.get_name()
 
 
 class RawHtml(Element):
@@ -41,10 +57,11 @@ class GeocoverMap(folium.Map):
         self.default_css: list[tuple[str, str]] = []
         self.cluster = cluster
 
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca says str, folium's give None
+        figure = page_of(self)
         figure.header.add_child(
-            RawHtml(_assets.head_html(cluster=self.cluster, css=_assets.own_static("map.css"), js=_assets.own_static("map.js"))),
+            RawHtml(_assets.head_html(cluster=self.cluster, css=_assets.own_static("map.css"),
+                                      js=_assets.own_static("map.js"))),
             name="geocover_assets",
         )
         super().render(**kwargs)
@@ -66,15 +83,15 @@ class _DataLayer(Layer):
         self.data_js = js_json(data)
         self.options_js = js_json(options)
 
-    def render(self, **kwargs: Any) -> None:
-        script = self.get_root().script
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as above
+        script = page_of(self).script
         name = self.get_name()
         script.add_child(
             RawHtml(f"var {name} = geocover.{self.factory}({self.data_js}, {self.options_js});\n"),
             name=name,
         )
         if self.show:
-            script.add_child(RawHtml(f"{name}.addTo({self._parent.get_name()});\n"),
+            script.add_child(RawHtml(f"{name}.addTo({parent_name(self)});\n"),
                              name=f"{name}_add")
 
 
@@ -89,8 +106,8 @@ class _Call(MacroElement):
         self.function = function
         self.args = [js_json(a) for a in args]
 
-    def render(self, **kwargs: Any) -> None:
-        call = ", ".join([self._parent.get_name(), *self.args])
-        self.get_root().script.add_child(
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as above
+        call = ", ".join([parent_name(self), *self.args])
+        page_of(self).script.add_child(
             RawHtml(f"geocover.{self.function}({call});\n"), name=self.get_name()
         )

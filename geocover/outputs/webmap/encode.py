@@ -93,7 +93,8 @@ def _encode_all(geoms: Any) -> list[Any]:
     if not present.any():
         return out
     simplified = shapely.simplify(geoms[present], SIMPLIFY_DEGREES, preserve_topology=False)
-    for i, original, simple in zip(np.flatnonzero(present), geoms[present], simplified):
+    indices = np.flatnonzero(present)
+    for i, original, simple in zip(indices, geoms[present], simplified, strict=True):
         out[i] = _encode(simple) or _encode(original)
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -12,6 +13,7 @@ import pandas as pd
 import shapely
 
 from geocover import settings
+from geocover.outputs.compliance import table_lines
 from geocover.outputs.escape import safe_url
 from geocover.outputs.webmap.elements import _DataLayer
 from geocover.outputs.webmap.encode import (
@@ -32,6 +34,7 @@ from geocover.outputs.webmap.style import (
     COORDINATE_DECIMALS,
 )
 from geocover.pipeline.analysis import Analysis
+from geocover.verdicts.compliance import TABLES
 
 # ------------------------------------------------------------------ layers
 
@@ -56,6 +59,18 @@ def _commune_layer(analysis: Analysis) -> _DataLayer:
     )
 
 
+def add_compliance_layers(folium_map: Any, tables: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Add each non-empty compliance table to a geocover map
+    (:func:`geocover.outputs.webmap.build.build_map`) as a layer, off by default; each
+    row's ids and reasons in a popup built with textContent (through the map's own layer
+    factory: no folium Popup, which needs jQuery and puts its HTML in a JavaScript template
+    literal). Cameras are drawn as 10 m rings."""
+    for name, frame in tables.items():
+        if not frame.empty:
+            lines = table_lines(name, frame)
+            folium_map.add_child(compliance_layer(name, TABLES[name], frame, lines))
+
+
 def compliance_layer(key: str, title: str, frame: gpd.GeoDataFrame,
                      lines: list[str]) -> _DataLayer:
     """One compliance table as a map layer (off by default): its polygons, its points as
@@ -65,8 +80,9 @@ def compliance_layer(key: str, title: str, frame: gpd.GeoDataFrame,
     points = shapely.get_type_id(metric) == 0
     metric[points] = shapely.buffer(metric[points], 10.0, quad_segs=4)
     drawn = gpd.GeoSeries(metric, crs=frame.estimate_utm_crs()).to_crs(settings.STORAGE_CRS)
+    encoded = _encode_all(drawn.to_numpy())
     features = [{"g": g, "t": title, "r": [["", line]]}
-                for g, line in zip(_encode_all(drawn.to_numpy()), lines) if g is not None]
+                for g, line in zip(encoded, lines, strict=True) if g is not None]
     return _DataLayer(
         "areas", features,
         {"key": f"compliance:{key}", "pane": "gcCover", "style": _STYLES["compliance"],
@@ -88,7 +104,7 @@ def _neighbours_layer(neighbours: gpd.GeoDataFrame) -> _DataLayer:
     geometry = _encode_all(neighbours.geometry.to_numpy())
     features = [
         {"g": g, "t": "" if _blank(n) else _text(n)}
-        for g, n in zip(geometry, names)
+        for g, n in zip(geometry, names, strict=True)
         if g is not None
     ]
     return _DataLayer(
@@ -107,7 +123,7 @@ def _perimeter_layer(analysis: Analysis) -> _DataLayer | None:
     geometry = _encode_all(frame.geometry.to_numpy())
     features = []
     labels = {"valid": "valid", "expired": "expired", "unknown": "validity date unknown"}
-    for g, (_, p) in zip(geometry, frame.iterrows()):
+    for g, (_, p) in zip(geometry, frame.iterrows(), strict=True):
         if g is None:
             continue
         status = str(p.get("status")) if p.get("status") in _STATUSES else "unknown"
@@ -186,10 +202,10 @@ def _camera_row(
     camera_type = camera_type if camera_type in _CAMERA_TYPES else "unknown"
     rows.append([_FIELD["type"], camera_type])
     rows.append([_FIELD["directions"], _directions_text(cam.get("directions"))])
-    height = cam.get("height_m")
+    height: Any = cam.get("height_m")  # a cell: None, NaN, a number or its text
     rows.append([_FIELD["height"], f"{float(height):g} m" if not _blank(height)
                  else f"unknown (the model assumes {settings.DEFAULT_HEIGHT_M:g} m)"])
-    tilt = cam.get("tilt_deg")
+    tilt: Any = cam.get("tilt_deg")
     if not _blank(tilt):
         rows.append([_FIELD["tilt"], f"{float(tilt):g}°"])
     for field, column in (("surveillance", "surveillance"),
@@ -212,7 +228,7 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int) -> list[_D
     cameras = _to_storage(cameras)
     points = cameras.geometry.to_numpy()
     ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
-    ok &= shapely.get_type_id(np.where(ok, points, None)) == 0
+    ok &= shapely.get_type_id(np.where(ok, points, np.array(None, dtype=object))) == 0
     cameras = cameras[ok]
     if len(cameras) == 0:
         return []
@@ -229,7 +245,7 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int) -> list[_D
         shape = group if group in ("osm", "contrib") else "list"
         classes: list[str] = []
         data = []
-        for (_, cam), y, x in zip(part.iterrows(), lat[mask], lon[mask]):
+        for (_, cam), y, x in zip(part.iterrows(), lat[mask], lon[mask], strict=True):
             rows, cls, extra = _camera_row(cam, layer_source)
             cls = f"{cls} gc-s-{shape}"
             if cls not in classes:

@@ -24,7 +24,7 @@ from branca.element import MacroElement
 
 from geocover.outputs.escape import inline_script, inline_style, js_json
 from geocover.outputs.webmap.assets import own_static
-from geocover.outputs.webmap.elements import RawHtml
+from geocover.outputs.webmap.elements import RawHtml, page_of, parent_name
 from geocover.schema.city import City
 from geocover.schema.contrib_vocab import (
     CAMERA_TYPE_VALUES,
@@ -61,8 +61,8 @@ class _ProposeMode(MacroElement):
         self._name = "GeocoverPropose"
         self.options_js = js_json(options)
 
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca says -> str
+        figure = page_of(self)
         # Added while the map renders, so after Leaflet and geocover's own script.
         figure.header.add_child(
             RawHtml(f"<style>\n{inline_style(propose_css())}\n</style>\n"
@@ -70,7 +70,7 @@ class _ProposeMode(MacroElement):
             name="geocover_propose_assets",
         )
         figure.script.add_child(
-            RawHtml(f"geocover.propose({self._parent.get_name()}, {self.options_js});\n"),
+            RawHtml(f"geocover.propose({parent_name(self)}, {self.options_js});\n"),
             name=self.get_name(),
         )
 

@@ -182,7 +182,8 @@ def add_contributions(
             records = stored[["id", "camera_type", "directions"]].to_dict("records")
             for index, record in enumerate(records):
                 x, y = check.project(float(xs[index]), float(ys[index]))
-                entry = _Entry(record["id"], x, y, record, f"camera {record['id']}", existing=index)
+                entry = _Entry(record["id"], x, y, {str(k): v for k, v in record.items()},
+                               f"camera {record['id']}", existing=index)
                 stored_ids.add(record["id"])
                 if math.isfinite(x) and math.isfinite(y):
                     grid.add(entry)
@@ -234,13 +235,14 @@ def add_contributions(
         built = _build_features(accepted + [c for c, _, _ in into_stored], label)
         new_features = built[: len(accepted)]
         changed = bool(new_features)
-        for (cand, entry, distance), feature in zip(into_stored, built[len(accepted):]):
+        merged = zip(into_stored, built[len(accepted):], strict=True)
+        for (cand, entry, distance), feature in merged:
             assert entry.existing is not None
             did_change, conflicts = _merge_properties(features[entry.existing]["properties"],
                                                       feature["properties"])
             changed = changed or did_change
             result.merged.append(_merge_line(cand, entry, distance, conflicts))
-        for cand, feature in zip(accepted, new_features):
+        for cand, feature in zip(accepted, new_features, strict=True):
             props = feature["properties"]
             props["contributor"] = contributor
             props["added"] = added

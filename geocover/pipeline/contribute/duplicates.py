@@ -56,9 +56,9 @@ class _Grid:
             for dy in (-1, 0, 1):
                 for entry in self.cells.get((cx + dx, cy + dy), []):
                     distance = math.hypot(entry.x - x, entry.y - y)
-                    if distance <= self.size and not _conflict(entry.fields, fields):
-                        if best is None or distance < best[1]:
-                            best = (entry, distance)
+                    if (distance <= self.size and not _conflict(entry.fields, fields)
+                            and (best is None or distance < best[1])):
+                        best = (entry, distance)
         return best
 
 
