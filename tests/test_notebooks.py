@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 from tests.conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["verify_metz", "sensitivity"]
+NAMES = ["verify_metz", "sensitivity", "sources_paris"]
 
 
 def _read(name: str) -> nbformat.NotebookNode:
@@ -39,7 +39,8 @@ def test_notebooks_match_their_generator():
     build = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(build)
-    for name, cells in (("verify_metz", build.VERIFY_METZ), ("sensitivity", build.SENSITIVITY)):
+    for name, cells in (("verify_metz", build.VERIFY_METZ), ("sensitivity", build.SENSITIVITY),
+                        ("sources_paris", build.SOURCES_PARIS)):
         committed = [(c.cell_type, c.source) for c in _read(name).cells]
         assert committed == [(c.cell_type, c.source) for c in cells], \
             f"{name}.ipynb is stale: run python notebooks/_build.py"
