@@ -20,11 +20,11 @@ from geocover.outputs.batch import choropleth, write_batch
 from geocover.pipeline.batch import (
     BatchResult,
     assign_cameras,
-    camera_source,
     commune_task,
     coverage_columns,
     run_batch,
 )
+from geocover.schema.ids import camera_source
 from geocover.sources.communes import load_departement
 from tests.helpers import X0, Y0, l93_box
 

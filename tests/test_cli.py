@@ -1,13 +1,20 @@
-"""The command line as a user runs it: real processes, real files, parsed output."""
+"""The command line as a user runs it: real files, parsed output. Most tests call
+``geocover.cli.main`` in this process (the ``cli`` fixture); the last ones start real
+processes for what only a process shows: the interpreter's exit codes, the console
+script, Ctrl-C."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 
+import geopandas as gpd
 import pytest
-from pyproj import Geod
+import shapely
+from pyproj import Geod, Transformer
 
+from tests.conftest import ROOT
 from tests.helpers import SYNTHETIC_CODE, l93_box, write_layer, write_synthetic_bundle
 
 
@@ -54,11 +61,22 @@ def test_metz_text_report_reads_well(cli, bundle):
     result = cli("report", "--bundle", str(bundle))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "41.753 km²" in out and "41.940 km²" in out
-    assert "50.07 %" in out
+    # The planar area, computed here: the raw ring projected to Lambert-93 by pyproj.
+    ring = json.loads((bundle / "geo-api/communes-57463-contour.json").read_text())
+    lon, lat = zip(*ring["geometry"]["coordinates"][0], strict=True)
+    x, y = Transformer.from_crs(4326, 2154, always_xy=True).transform(lon, lat)
+    planar_km2 = shapely.Polygon(zip(x, y, strict=True)).area / 1e6
+    assert f"{planar_km2:.3f} km²" in out and "41.940 km²" in out
+    assert "50.07 %" in out  # 21 / 41.94
     assert "0 digitized" in out
     short = out.split("In short", 1)[1].split("\n\n", 1)[0]
-    assert "Of 8 claims, 1 consistent, 0 contradicted and 7 unverifiable" in short
+    # Of the claims of data/metz/city.toml, offline, only the share (21 km² of the 41.94
+    # official) can be checked: no perimeter is digitized and no camera mapped, so every
+    # other claim is unverifiable.
+    claims = tomllib.loads((ROOT / "data/metz/city.toml").read_text(encoding="utf-8"))["claims"]
+    assert json.loads((ROOT / "data/metz/cameras.geojson").read_text())["features"] == []
+    n = len(claims)
+    assert f"Of {n} claims, 1 consistent, 0 contradicted and {n - 1} unverifiable" in short
     assert "21 km² is 50.07 % of the official 41.94 km²" in short
     assert "0 camera site(s) are mapped" in short and "148 claimed" in short
     assert "IGN – ADMIN EXPRESS" in out and "© OpenStreetMap contributors" in out
@@ -300,10 +318,73 @@ def test_help_and_version(cli):
 
 def test_python_dash_m_and_console_script_agree(bundle):
     import subprocess
+    import sys
+    from pathlib import Path
 
-    exe = shutil.which(
-        "geocover", path=str(__import__("pathlib").Path(__import__("sys").executable).parent)
-    )
+    exe = shutil.which("geocover", path=str(Path(sys.executable).parent))
     assert exe, "the console script 'geocover' is installed"
     out = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("geocover ")
+
+
+# ----------------------------------------------------------------- real processes
+
+
+def test_real_process_exit_codes_and_one_line_errors(cli_process, bundle, tmp_path):
+    """The interpreter's exit status, not main()'s return value: 2 and 1 (0: the console
+    script's test below)."""
+    bad = cli_process("report", "--insee", "12", "--bundle", str(bundle))
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("geocover: error: ")
+    usage = cli_process("report", "--no-such-option")
+    assert usage.returncode == 2 and "unrecognized arguments: --no-such-option" in usage.stderr
+    metz = gpd.read_file(bundle / "geo-api/communes-57463-contour.json").to_crs(2154)
+    c = metz.geometry.iloc[0].centroid  # a synthetic 1 km² perimeter against the 21 claimed
+    square = shapely.box(c.x - 500, c.y - 500, c.x + 500, c.y + 500)
+    perimeters = write_layer(tmp_path / "p.geojson", [{"id": "synthetic-1", "geometry": square}])
+    failed = cli_process("report", "--bundle", str(bundle), "--perimeters", str(perimeters),
+                         "--fail-on-contradiction")
+    assert failed.returncode == 1, failed.stderr
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(httpserver, tmp_path):
+    """SIGINT while the command waits on the network: exit 130, one line, no output file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    asked, release = threading.Event(), threading.Event()
+
+    def stall(request):
+        asked.set()
+        release.wait(30)
+        from werkzeug import Response
+
+        return Response('{"type": "FeatureCollection", "features": []}',
+                        content_type="application/json")
+
+    httpserver.expect_request("/search/").respond_with_handler(stall)
+    source = tmp_path / "list.csv"
+    source.write_text("adresse\n12 rue Serpenoise\n", encoding="utf-8")  # synthetic
+    output = tmp_path / "out.geojson"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")}
+    env.update(GEOCOVER_BAN_URL=httpserver.url_for("/").rstrip("/"),
+               GEOCOVER_CACHE_DIR=str(tmp_path / "cache"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geocover", "cameras", "geocode", str(source),
+         "--columns", "adresse", "-o", str(output)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        assert asked.wait(120), "the command never asked the address server"
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=60)
+    finally:
+        release.set()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1] == "geocover: interrupted"
+    assert not output.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

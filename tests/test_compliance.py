@@ -15,12 +15,12 @@ from geocover.errors import UsageError
 from geocover.outputs import report
 from geocover.outputs.compliance import export_tables
 from geocover.outputs.webmap.layers import add_compliance_layers
+from geocover.schema.perimeters import add_years
 from geocover.sources.perimeters import load_perimeters
 from geocover.verdicts.compliance import (
     EXPIRY_WARNING_MONTHS,
     TABLES,
     ComplianceLayers,
-    add_years,
     authorization_table,
     compliance_tables,
 )

@@ -152,12 +152,12 @@ ROW_CASES: list[tuple[str, dict[str, str], str]] = [
     (
         "unknown-camera-type",
         dict(GOOD, **{"camera:type": "bullet"}),
-        re.escape("camera:type='bullet' is not an OSM value (fixed, dome, panning or static)"),
+        re.escape("camera:type='bullet': not an OSM value (fixed, dome, panning or static)"),
     ),
     (
         "unknown-surveillance",
         dict(GOOD, surveillance="private"),
-        re.escape("surveillance='private' is not an OSM value (public, outdoor or indoor)"),
+        re.escape("surveillance='private': not an OSM value (public, outdoor or indoor)"),
     ),
     (
         "guard",
@@ -213,7 +213,7 @@ ROW_CASES: list[tuple[str, dict[str, str], str]] = [
         "two-problems",
         dict(GOOD, height="tall", surveillance="private"),
         re.escape(
-            "surveillance='private' is not an OSM value (public, outdoor or indoor); "
+            "surveillance='private': not an OSM value (public, outdoor or indoor); "
             "height='tall': height 'tall' is not a number of metres (e.g. 5, 4.5 or 5 m)"
         ),
     ),

@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from pyproj import Transformer
 
 from geocover import analyse
 from geocover.model import fov
@@ -121,16 +122,37 @@ def test_monaco_occlusion_lowers_coverage(monaco):
     assert areas == sorted(areas)
 
 
-def test_monaco_fields_never_exceed_their_unoccluded_wedge(monaco, bundle):
-    from geocover.model import occlusion
+def _plain_buildings_m(bundle, crs: str):
+    """Footprints read with plain json and pyproj from the bundle's Overpass answer: the
+    ways tagged building=yes with no layer or location tag (walls no camera sees through,
+    whatever the parser's rules for roofs and underground structures)."""
+    answer = json.loads((bundle / "osm" / "monaco-buildings.overpass.json").read_text())
+    to_m = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    polygons = []
+    for element in answer["elements"]:
+        tags = element.get("tags", {})
+        if (element["type"] != "way" or tags.get("building") != "yes" or "layer" in tags
+                or "location" in tags or len(element.get("geometry", [])) < 4):
+            continue
+        xs, ys = to_m.transform([p["lon"] for p in element["geometry"]],
+                                [p["lat"] for p in element["geometry"]])
+        polygons.append(shapely.make_valid(shapely.Polygon(zip(xs, ys, strict=True))))
+    return shapely.union_all(polygons)
 
+
+def test_monaco_fields_see_no_building_and_never_exceed_their_wedge(monaco, bundle):
     crs = "EPSG:32632"
     cams_m = monaco.cameras.to_crs(crs)
-    raw = fov.fields_of_view(cams_m, "panopticity-observation")
-    seen = monaco.fields["panopticity-observation"].to_crs(crs)
-    assert (seen.area <= raw.area * (1 + 1e-9) + 1e-6).all()
-    assert seen.area.sum() < raw.area.sum()
-    assert occlusion is not None
+    raw = fov.fields_of_view(cams_m, "panopticity-observation").to_numpy()
+    seen = monaco.fields["panopticity-observation"].to_crs(crs).to_numpy()
+    walls = _plain_buildings_m(bundle, crs)
+    assert walls.area > 3e5  # m²: Monaco's plain buildings cover more than 0.3 km²
+    inside_walls = shapely.area(shapely.intersection(seen, walls))
+    assert inside_walls.max() < 1.0  # m²: no field of view reaches into a building
+    # What is seen lies in the wedge, outside the walls; shadows take more still.
+    free = shapely.area(shapely.difference(raw, walls))
+    assert (shapely.area(seen) <= free + 1.0).all()
+    assert shapely.area(seen).sum() < 0.9 * free.sum()
 
 
 def test_report_json_has_the_camera_sections(cli, bundle):

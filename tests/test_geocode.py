@@ -2,9 +2,12 @@
 (pytest-httpserver) that answers from the real Paris data.
 
 The server answers each query for a row of ``cameras/paris-bovp2019-raw/annexe1.csv``
-(1,391 sites) by looking the row up (postcode and ``Implantation``) in the geocoded
-subset ``cameras/paris-bovp2019-geocoded.geojson`` (707 sites): a BAN-shaped
-FeatureCollection with those coordinates, or an empty one for the 684 others.
+(1,391 sites) by looking its address (postcode and ``Implantation``) up in the raw
+geocoded table ``cameras/paris-bovp2019-raw/data.csv`` (707 rows, coordinates as text,
+read with plain csv): a BAN-shaped FeatureCollection with those coordinates, or an empty
+one for the 684 others. The output is then compared with another file, the published
+``cameras/paris-bovp2019-geocoded.geojson``, by site number: the geocoder has to carry
+each answer to the right row for the two to agree.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from geocover.sources import geocoder as geocode
 from geocover.sources.camera_files import load_cameras_file
 
 ANNEXE = Path("cameras/paris-bovp2019-raw/annexe1.csv")
+RAW_GEOCODED = Path("cameras/paris-bovp2019-raw/data.csv")
 GEOCODED = Path("cameras/paris-bovp2019-geocoded.geojson")
 
 
@@ -42,20 +46,16 @@ def ban_answer(features: list[dict]) -> Response:
 
 @pytest.fixture(scope="module")
 def paris(bundle: Path) -> dict[tuple[str, str], tuple[float, float]]:
-    """(postcode, Implantation) → coordinates of the 707 geocoded sites."""
+    """(postcode, Implantation) → coordinates of the 707 geocoded sites, from the raw
+    ``data.csv`` (not the GeoJSON the output is compared with)."""
     with (bundle / ANNEXE).open(encoding="utf-8", newline="") as fh:
+        assert sum(1 for _ in csv.DictReader(fh, delimiter=";")) == 1391
+    with (bundle / RAW_GEOCODED).open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
-    assert len(rows) == 1391
-    geocoded = json.loads((bundle / GEOCODED).read_text(encoding="utf-8"))["features"]
-    assert len(geocoded) == 707
-    by_number = {f["properties"]["Numéro"]: f["geometry"]["coordinates"] for f in geocoded}
-    table = {}
-    for row in rows:
-        if row["Numéro"] in by_number:
-            table[(row["Code postal"], row["Implantation"].strip())] = tuple(
-                by_number[row["Numéro"]]
-            )
-    return table
+    assert len(rows) == 707
+    return {(row["Code postal"], row["Implantation"].strip()): (float(row["lon"]),
+                                                                 float(row["lat"]))
+            for row in rows}
 
 
 def paris_handler(table, seen: list[dict] | None = None):

@@ -91,7 +91,9 @@ def hostile_files(folder: Path) -> tuple[Path, Path]:
             "decree_ref": HOSTILE[(3 * i + 1) % n],
             "notes": HOSTILE[(3 * i + 2) % n],
             "source_url": HOSTILE[-1] if i % 2 else "https://example.org/recueil.pdf",
-            "decree_date": "2019-01-01",
+            # valid, expired, unknown (no date at all: a decree date alone would give
+            # decree + 5 years, expired for 2019-01-01)
+            "decree_date": "2019-01-01" if i % 3 < 2 else None,
             "valid_until": ["2099-01-01", "2020-01-01", None][i % 3],
             "geometry": shapely.box(x, y, x + 0.003, y + 0.003),
         })

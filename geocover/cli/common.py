@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geocover.io.files import write_atomic
+from geocover.io.atomic import replace_atomic
 
 if TYPE_CHECKING:
     from geocover.pipeline.analysis import Analysis
@@ -56,7 +56,7 @@ def write_output(text: str, path: Path | None) -> None:
     if path is None or str(path) == "-":
         sys.stdout.write(text)
         return
-    write_atomic(path, text.encode("utf-8"))
+    replace_atomic(path, text.encode("utf-8"))
 
 
 def add_camera_options(parser: argparse.ArgumentParser) -> None:

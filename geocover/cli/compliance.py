@@ -14,8 +14,8 @@ from geocover.cli.common import (
     add_city_options,
     add_perimeter_options,
     analysis_from_args,
-    write_atomic,
 )
+from geocover.io.atomic import replace_atomic
 from geocover.outputs.compliance import export_tables, render, summary
 from geocover.pipeline.provenance import provenance
 from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, compliance_tables
@@ -68,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
     written = export_tables(tables, out, prefix)
     counts = summary(tables, today)
     record = provenance(analysis)
-    write_atomic(out / f"{prefix}.json", _json(counts))
-    write_atomic(out / f"{prefix}.provenance.json", _json(record))
+    replace_atomic(out / f"{prefix}.json", _json(counts))
+    replace_atomic(out / f"{prefix}.provenance.json", _json(record))
 
     _, text, _ = render(tables, today)
     sys.stdout.write("\n".join(text) + "\n")

@@ -101,19 +101,33 @@ def remove_stale_temps(path: str | os.PathLike[str]) -> list[Path]:
     holding :func:`locked` (then no live writer owns them). Returns what was removed."""
     path = Path(path)
     removed = []
-    for temp in path.parent.glob(f"{_temp_prefix(path)}*.tmp"):
-        try:
-            temp.unlink()
-            removed.append(temp)
-        except FileNotFoundError:
-            pass
+    for pattern in (f"{_temp_prefix(path)}*.tmp", f"{_temp_prefix(path)}*.tmp{path.suffix}"):
+        for temp in path.parent.glob(pattern):
+            try:
+                temp.unlink()
+                removed.append(temp)
+            except FileNotFoundError:
+                pass
     return removed
 
 
-def replace_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder,
-    fsync, ``os.replace``, fsync of the folder. Keeps the permissions of an existing
-    file (a new one gets 0644 less the umask)."""
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], *, create: bool = True) -> Iterator[Path]:
+    """A temporary path beside ``path``, moved over it atomically when the block ends.
+
+    The one atomic writer: :func:`replace_atomic` writes bytes through it, and writers
+    that need a file name (GDAL writing a GeoPackage) write to the path it yields. On
+    success the temporary file is fsynced, given the permissions of the file it
+    replaces (a new one gets 0644 less the umask), ``os.replace``-d over ``path``
+    (atomic on POSIX), and the folder is fsynced; on any error it is removed and
+    ``path`` is left as it was.
+
+    Parameters
+    ----------
+    create : bool
+        Create the temporary file (empty); False leaves the name free for a writer
+        that creates the file itself (GDAL). Its name keeps ``path``'s suffix.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -122,21 +136,39 @@ def replace_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o644 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+    suffix = ".tmp" if create else f".tmp{path.suffix}"
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=suffix)
+    os.close(fd)
+    tmp = Path(name)
+    if not create:
+        tmp.unlink()
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
+        _fsync_file(tmp)
         os.chmod(tmp, mode)
         slow = os.environ.get(SLOW_WRITE_ENV)
         if slow:
             time.sleep(float(slow))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def replace_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (:func:`atomic_path`): a reader sees the old
+    file or the new one, never half of it."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -17,11 +17,10 @@ from geocover.errors import DataError, UsageError
 from geocover.schema.contrib_vocab import (
     _CSV_SUFFIXES,
     _GEOJSON_SUFFIXES,
-    _LAT_NAMES,
-    _LON_NAMES,
     _WGS84_NAMES,
     InputRow,
 )
+from geocover.schema.vocab import LAT_NAMES, LON_NAMES
 
 # --------------------------------------------------------------------------- reading files
 
@@ -173,8 +172,8 @@ def _read_csv(path: Path, text: str, lat: str | None, lon: str | None) -> Contri
         lat_column: str | None = lat
         lon_column: str | None = lon
     else:
-        lat_column = _find_column(header, _LAT_NAMES)
-        lon_column = _find_column(header, _LON_NAMES)
+        lat_column = _find_column(header, LAT_NAMES)
+        lon_column = _find_column(header, LON_NAMES)
     if lat_column is None or lon_column is None:
         raise DataError(
             "no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x, or name "

@@ -71,11 +71,3 @@ def _is_empty_collection(path: Path) -> bool:
     return isinstance(data, dict) and data.get("type") == "FeatureCollection" and not data.get(
         "features"
     )
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one,
-    never half of it (see :func:`geocover.io.atomic.replace_atomic`)."""
-    from geocover.io.atomic import replace_atomic
-
-    replace_atomic(path, data)

@@ -17,8 +17,8 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
-from geocover.schema.tags import is_blank
-from geocover.schema.vocab import _LAT_NAMES, _LON_NAMES
+from geocover.schema.blank import is_blank
+from geocover.schema.vocab import LAT_NAMES, LON_NAMES
 
 # ------------------------------------------------------------------------ reading files
 
@@ -154,15 +154,15 @@ def _csv_records(
     delimiter = max(";,\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [column.strip() for column in next(reader)]
-    lat_column = lat or _find_column(header, _LAT_NAMES)
-    lon_column = lon or _find_column(header, _LON_NAMES)
+    lat_column = lat or _find_column(header, LAT_NAMES)
+    lon_column = lon or _find_column(header, LON_NAMES)
     for given in (lat, lon):
         if given is not None and given not in header:
             raise DataError(f"no column {given!r} in the header", path, 1)
     if lat_column is None or lon_column is None:
         raise DataError(
-            "not a camera table: no coordinate columns (expected lat/latitude/y and "
-            f"lon/lng/longitude/x; found {', '.join(header)})",
+            "not a camera table: no coordinate columns (expected "
+            f"{'/'.join(LAT_NAMES)} and {'/'.join(LON_NAMES)}; found {', '.join(header)})",
             path,
             1,
         )

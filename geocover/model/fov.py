@@ -36,9 +36,10 @@ import shapely
 
 from geocover import settings
 from geocover.errors import UsageError
+from geocover.schema.vocab import CAMERA_TYPES
 
-#: Camera types of the camera layer. Dome and panning cameras turn: they get discs.
-CAMERA_TYPES: tuple[str, ...] = ("fixed", "dome", "panning", "unknown")
+#: Dome and panning cameras turn: they get discs (:data:`CAMERA_TYPES`, the camera
+#: layer's types, is defined once in :mod:`geocover.schema.vocab`).
 _ROUND_TYPES = ("dome", "panning")
 
 #: Metres per degree of latitude, the conversion both OSM tools use for their ranges.

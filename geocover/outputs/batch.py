@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,18 +13,10 @@ import pyogrio
 
 from geocover import settings
 from geocover.errors import UsageError
-from geocover.io.files import write_atomic
+from geocover.io.atomic import atomic_path, replace_atomic
 from geocover.pipeline.batch import BatchResult, coverage_columns
 
 # ----------------------------------------------------------------------------- outputs
-
-
-def _atomic_path(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    os.unlink(tmp)  # GDAL creates the file itself
-    return Path(tmp)
 
 
 def write_batch(result: BatchResult, out: str | Path) -> dict[str, Path]:
@@ -50,22 +40,17 @@ def write_batch(result: BatchResult, out: str | Path) -> dict[str, Path]:
     }
     record_json = json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"
 
-    tmp = _atomic_path(out)
-    try:
+    with atomic_path(out, create=False) as tmp:  # GDAL creates the file itself
         pyogrio.write_dataframe(result.communes, tmp, layer="communes", driver="GPKG")
         table = pd.DataFrame({
             "key": ["provenance"] + [f"file:{f['path']}" for f in result.provenance["files"]],
             "value": [record_json] + [f["sha256"] for f in result.provenance["files"]],
         })
         pyogrio.write_dataframe(table, tmp, layer="provenance", driver="GPKG", append=False)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     attrs = pd.DataFrame(result.communes.drop(columns="geometry"))
-    write_atomic(paths["csv"], attrs.to_csv(index=False, float_format="%.9g").encode("utf-8"))
-    write_atomic(paths["provenance"], record_json.encode("utf-8"))
-    write_atomic(paths["map"], choropleth(result).encode("utf-8"))
+    replace_atomic(paths["csv"], attrs.to_csv(index=False, float_format="%.9g").encode("utf-8"))
+    replace_atomic(paths["provenance"], record_json.encode("utf-8"))
+    replace_atomic(paths["map"], choropleth(result).encode("utf-8"))
     return paths
 
 

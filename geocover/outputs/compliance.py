@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geocover import settings
-from geocover.io.files import write_atomic
+from geocover.io.atomic import replace_atomic
 from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, TABLES, compliance_tables
 
 # ----------------------------------------------------------------------------- outputs
@@ -136,12 +136,12 @@ def export_tables(
     for name, frame in tables.items():
         stem = folder / f"{prefix}-{name.replace('_', '-')}"
         geojson = frame.to_json(drop_id=True, ensure_ascii=False, na="null")
-        write_atomic(stem.with_suffix(".geojson"), geojson.encode("utf-8"))
+        replace_atomic(stem.with_suffix(".geojson"), geojson.encode("utf-8"))
         attrs = pd.DataFrame(frame.drop(columns="geometry"))
         if len(frame) and (frame.geometry.geom_type == "Point").all():
             attrs["lon"] = frame.geometry.x.round(7)
             attrs["lat"] = frame.geometry.y.round(7)
-        write_atomic(stem.with_suffix(".csv"), attrs.to_csv(index=False).encode("utf-8"))
+        replace_atomic(stem.with_suffix(".csv"), attrs.to_csv(index=False).encode("utf-8"))
         written += [stem.with_suffix(".geojson"), stem.with_suffix(".csv")]
     return written
 

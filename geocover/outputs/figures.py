@@ -35,8 +35,9 @@ from matplotlib.path import Path as MplPath
 from shapely.geometry.base import BaseGeometry
 
 from geocover.errors import UsageError
-from geocover.io.files import write_atomic
+from geocover.io.atomic import replace_atomic
 from geocover.pipeline.analysis import Analysis
+from geocover.schema.ids import LIST, UNKNOWN, camera_family
 
 ATTRIBUTION = ("Boundaries: IGN – ADMIN EXPRESS (Licence Ouverte). "
                "Camera and street data: © OpenStreetMap contributors (ODbL) where from OSM.")
@@ -177,8 +178,7 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
     if cameras is not None and len(cameras):
         cams = cameras.to_crs(crs)
         cams = cams[cams.geometry.notna() & ~cams.geometry.is_empty]
-        kind = (cams["id"].astype(str).str.extract(r"^(osm|list|contrib):", expand=False)
-                .fillna("list"))
+        kind = cams["id"].map(camera_family).replace(UNKNOWN, LIST)
         types = cams["camera_type"].where(cams["camera_type"].isin(list(_TYPE_COLOURS)), "unknown")
         size = 14 if len(cams) < 300 else 5
         for source, marker in _SOURCE_MARKERS.items():
@@ -396,6 +396,6 @@ def write_figures(analysis: Analysis, directory: str | Path = "maps", *,
                   preset: str | None = None) -> list[Path]:
     """Write the map and the timeline PNGs into ``directory`` atomically; returns their paths."""
     map_path, timeline_path = figure_paths(analysis, directory)
-    write_atomic(map_path, _png(map_figure(analysis, preset=preset)))
-    write_atomic(timeline_path, _png(cameras_over_time_figure(analysis)))
+    replace_atomic(map_path, _png(map_figure(analysis, preset=preset)))
+    replace_atomic(timeline_path, _png(cameras_over_time_figure(analysis)))
     return [map_path, timeline_path]

@@ -25,6 +25,7 @@ from geocover.model.crs import metric_crs
 from geocover.pipeline.contribute.policy import DUPLICATE_DISTANCE_M
 from geocover.schema.contrib_tags import schema_tags
 from geocover.schema.contrib_vocab import PROVENANCE_KEYS
+from geocover.schema.ids import OSM, camera_family
 from geocover.schema.text import tag_text
 from geocover.schema.vocab import DIRECTION_KEYS
 
@@ -145,7 +146,7 @@ def osm_export(
     metric = frame.to_crs(crs).geometry.values
     for index, record in enumerate(frame.to_dict("records")):
         cid = str(record["id"])
-        if cid.startswith("osm:"):
+        if camera_family(cid) == OSM:
             export.skipped.append((cid, "already in OSM (osm: id)"))
             continue
         if (record.get("location_precision") or "exact") != "exact":

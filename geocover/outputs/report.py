@@ -15,7 +15,7 @@ from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
 from geocover.outputs import sites as _sites
 from geocover.pipeline.analysis import Analysis
-from geocover.schema.scope import source_key as _source_key
+from geocover.schema.ids import camera_source
 
 FORMATS = ("text", "markdown", "json")
 SCHEMA_VERSION = 1
@@ -117,11 +117,6 @@ LOWER_BOUND = (
 )
 
 
-def source_key(camera_id: str) -> str:
-    """``osm``, ``contrib`` or ``list:<name>`` from a camera id."""
-    return _source_key(camera_id)
-
-
 def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     cams = analysis.cameras
     n = 0 if cams is None else len(cams)
@@ -130,7 +125,7 @@ def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     records = analysis.matching.records if analysis.matching is not None else cams
     if n:
         assert cams is not None and records is not None
-        sources = records["id"].map(source_key).value_counts().sort_index()
+        sources = records["id"].map(camera_source).value_counts().sort_index()
         types = cams["camera_type"].fillna("unknown").value_counts().sort_index()
         by_source = {str(k): int(v) for k, v in sources.items()}
         by_type = {str(k): int(v) for k, v in types.items()}

@@ -40,6 +40,7 @@ from geocover import settings
 from geocover.errors import UsageError
 from geocover.model.crs import metric_crs
 from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
+from geocover.schema.ids import camera_source
 from geocover.sources.communes import load_departement
 
 _GEOD = Geod(ellps="WGS84")
@@ -67,20 +68,6 @@ def coverage_columns(preset: str) -> tuple[str, str]:
     with the preset name's non-alphanumerics as ``_``."""
     slug = re.sub(r"[^0-9A-Za-z]+", "_", preset).strip("_").lower()
     return f"covered_km2_{slug}", f"share_{slug}"
-
-
-def camera_source(camera_id: str) -> str:
-    """The source family of a camera id: ``osm``, ``contrib`` or ``list:<list id>``.
-
-    Examples
-    --------
-    >>> camera_source("list:paris-bovp2019:1051"), camera_source("osm:node/1")
-    ('list:paris-bovp2019', 'osm')
-    """
-    parts = str(camera_id).split(":")
-    if parts[0] == "list" and len(parts) > 2:
-        return ":".join(parts[:2])
-    return parts[0] if len(parts) > 1 else "unknown"
 
 
 # ----------------------------------------------------------------------------- the task

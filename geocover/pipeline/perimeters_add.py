@@ -24,13 +24,11 @@ from geocover.errors import DataError, UsageError
 from geocover.io.atomic import locked, remove_stale_temps, replace_atomic
 from geocover.io.files import read_vector
 from geocover.pipeline.contribute.places import CommuneCheck, _in_range, _metres
+from geocover.schema.blank import text_or_none
 from geocover.schema.city import City
 from geocover.schema.contrib_vocab import SWAPPED
-from geocover.schema.perimeters import status_of
-from geocover.schema.tags import (
-    is_blank,
-)
-from geocover.schema.text import _add_years, _dump_collection, _today
+from geocover.schema.perimeters import authorization_end, status_of
+from geocover.schema.text import _dump_collection, _today
 from geocover.sources.communes import load_commune
 from geocover.sources.perimeters import load_perimeters
 
@@ -71,10 +69,6 @@ def perimeter_id(geometry: BaseGeometry, decree_ref: str) -> str:
     rounded = shapely.normalize(shapely.set_precision(shapely.force_2d(geometry), 1e-7))
     digest = hashlib.sha256(shapely.to_wkb(rounded) + decree_ref.strip().encode("utf-8"))
     return "perimeter:" + digest.hexdigest()[:12]
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if is_blank(value) else str(value).strip()
 
 
 def add_perimeters(
@@ -149,19 +143,19 @@ def add_perimeters(
     for row, record in enumerate(frame.to_dict("records")):
         given_values = (("decree_ref", decree_ref.strip()), ("decree_date", start.isoformat()))
         for column, given in given_values:
-            own = _text_or_none(record.get(column))
+            own = text_or_none(record.get(column))
             if own is not None and own != given:
                 raise DataError(
                     f"{column} {own!r} in the file differs from --{column.replace('_', '-')} "
                     f"{given!r}: one decree per addition", path, row,
                 )
-        own_until = _text_or_none(record.get("valid_until"))
-        until = end or (dt.date.fromisoformat(own_until) if own_until else None)
-        feature_assumed = until is None
-        if until is None:
-            until = _add_years(start, settings.AUTHORIZATION_YEARS)
+        own_until = text_or_none(record.get("valid_until"))
+        stated = end or (dt.date.fromisoformat(own_until) if own_until else None)
+        feature_assumed = stated is None
+        until = authorization_end(start, stated)
+        assert until is not None  # the decree date is required
         result.valid_until = until.isoformat()
-        if status_of(until, today) == "expired":
+        if status_of(start, until, today) == "expired":
             result.warnings.append(
                 f"{path}: row {row}: the authorization expired on {until.isoformat()} "
                 "(added all the same: past decrees are part of the record)"
@@ -190,16 +184,16 @@ def add_perimeters(
                 f"{path}: row {row}: {outside:.1%} of the polygon lies outside {check.name}"
             )
         raw_props = raw.iloc[row].to_dict() if row < len(raw) else {}
-        own_name = _text_or_none(record.get("name")) or _text_or_none(raw_props.get("Name"))
+        own_name = text_or_none(record.get("name")) or text_or_none(raw_props.get("Name"))
         feature_name = own_name or (
             (f"{name} ({row + 1}/{count})" if count > 1 else name) if name else
             (f"{decree_ref.strip()} ({row + 1}/{count})" if count > 1 else decree_ref.strip())
         )
-        notes = [n for n in (_text_or_none(record.get("notes")),
-                             _text_or_none(raw_props.get("Description")),
-                             _text_or_none(raw_props.get("description"))) if n]
+        notes = [n for n in (text_or_none(record.get("notes")),
+                             text_or_none(raw_props.get("Description")),
+                             text_or_none(raw_props.get("description"))) if n]
         # a digitizer's own id is kept in the notes (KML ids are made up by the exporter)
-        own_id = _text_or_none(raw_props.get("id"))
+        own_id = text_or_none(raw_props.get("id"))
         if own_id and path.suffix.lower() not in (".kml", ".kmz"):
             notes.append(f"digitized as {own_id}")
         if feature_assumed:
@@ -215,7 +209,7 @@ def add_perimeters(
             "decree_ref": decree_ref.strip(),
             "decree_date": start.isoformat(),
             "valid_until": until.isoformat(),
-            "source_url": source_url or _text_or_none(record.get("source_url")),
+            "source_url": source_url or text_or_none(record.get("source_url")),
             "notes": "; ".join(dict.fromkeys(notes)) or None,
             "contributor": contributor,
             "added": added,

@@ -6,7 +6,6 @@ import calendar
 import csv
 import datetime as dt
 import io
-import math
 import re
 from pathlib import Path
 
@@ -15,10 +14,9 @@ import geopandas as gpd
 from geocover import settings
 from geocover.io.atomic import replace_atomic
 from geocover.pipeline.contribute.policy import STALE_CHECK_YEARS
-from geocover.schema.tags import (
-    is_blank,
-)
-from geocover.schema.text import _add_years, _dump_collection, _today
+from geocover.schema.blank import is_blank
+from geocover.schema.perimeters import add_years
+from geocover.schema.text import _dump_collection, _today
 from geocover.sources.camera_files import (
     load_cameras_file,
 )
@@ -65,7 +63,7 @@ def worklist(
         ``check_date``, ``name``, ``source``, ``latitude``, ``longitude``, ``geometry``.
     """
     today = _today(today)
-    limit = _add_years(today, -stale_years)
+    limit = add_years(today, -stale_years)
     rows = []
     geometries = []
     for record in cameras.to_crs(settings.STORAGE_CRS).to_dict("records"):
@@ -79,7 +77,7 @@ def worklist(
         ):
             todo.append("camera:direction")
         height = record.get("height_m")
-        if height is None or (isinstance(height, float) and math.isnan(height)):
+        if is_blank(height):
             todo.append("height")
         check_date = record.get("check_date")
         if not is_blank(check_date):

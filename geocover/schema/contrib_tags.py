@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from geocover.schema.blank import is_blank
 from geocover.schema.contrib_vocab import (
     _ALIASES,
     _OSM_KEYS,
-    CAMERA_TYPE_VALUES,
     MAX_CONTRIB_HEIGHT_M,
     MOUNT_VALUES,
     PROVENANCE_KEYS,
-    SURVEILLANCE_TYPE_VALUES,
-    SURVEILLANCE_VALUES,
     InputRow,
 )
-from geocover.schema.tags import (
-    is_blank,
-    parse_date,
-    parse_direction,
-    parse_height,
-    parse_tilt,
-)
+from geocover.schema.tags import is_camera_surveillance_type, parse_date, parse_tags
 from geocover.schema.text import _directions_text, tag_text
 from geocover.schema.vocab import DIRECTION_KEYS
 
@@ -120,82 +113,95 @@ def _row_tags(
 
 
 _PLAIN_HEIGHT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\s*m?", re.IGNORECASE)
+#: The order in which a refused row's reasons are given.
+_REASON_ORDER: tuple[str, ...] = (
+    "man_made", "camera:type", "surveillance", "surveillance:type", "camera:mount", "height",
+    "camera:angle", *DIRECTION_KEYS, "start_date", "check_date", "survey:date",
+)
 
 
 def check_camera_tags(tags: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Check contributed tags against the OSM vocabulary and the direction grammar.
+    """Read contributed tags with the one tag grammar, then apply the contribution policy.
+
+    The tags are read by :func:`geocover.schema.tags.parse_tags`, exactly as OSM data,
+    official lists and camera files are (same values, same case rules, same messages).
+    A contribution then refuses (:data:`CONTRIBUTION_POLICY`, ``docs/contributing.md``):
+
+    1. any value the grammar cannot read (OSM data keeps it with a :class:`Problem`
+       and uses a default: a contributor can fix the row now);
+    2. a ``height`` above :data:`MAX_CONTRIB_HEIGHT_M` (100 m; the grammar reads up to
+       300 m);
+    3. ``camera:type=unknown`` (not an OSM value: leave the tag out);
+    4. ``man_made`` other than ``surveillance``;
+    5. a ``surveillance:type`` that is not a camera (``guard``…: OSM elements of that
+       kind are left out of the camera layer);
+    6. a ``camera:mount`` outside :data:`MOUNT_VALUES` (OSM data keeps any text);
+    7. an unreadable ``survey:date`` even when ``check_date`` is readable (OSM reads
+       ``survey:date`` only in place of ``check_date``).
 
     Returns
     -------
     fields : dict
-        ``camera_type`` (fixed/dome/panning/unknown) and ``directions`` (the first
-        readable direction key), used to tell duplicates from neighbours.
+        The schema fields the grammar read (``camera_type``, ``directions``…), used to
+        tell duplicates from neighbours.
     reasons : list of str
-        One per unacceptable value, naming the key, the value and what is expected.
+        One per unacceptable value, ``key=value: what is wrong``.
     """
-    reasons: list[str] = []
-    fields: dict[str, Any] = {"camera_type": "unknown", "directions": []}
+    fields, problems = parse_tags(tags)
+    found: dict[str, list[str]] = {}
+
+    def refuse(key: str, reason: str) -> None:
+        found.setdefault(key, []).append(reason)
+
+    height_limit = (
+        "is out of range: a camera height is more than 0 and at most "
+        f"{MAX_CONTRIB_HEIGHT_M:g} m"
+    )
+    for problem in problems:
+        if problem.key == "height" and _PLAIN_HEIGHT.fullmatch(str(problem.value).strip()):
+            refuse("height", f"height={problem.value!r} {height_limit}")
+        else:
+            refuse(problem.key, f"{problem.key}={problem.value!r}: {problem.error}")
+    if not math.isnan(fields["height_m"]) and fields["height_m"] > MAX_CONTRIB_HEIGHT_M:
+        refuse("height", f"height={tags['height']!r} {height_limit}")
+    value = tags.get("camera:type")
+    if value is not None and "camera:type" not in found and fields["camera_type"] == "unknown":
+        refuse("camera:type", f"camera:type={value!r} is not an OSM value: leave the tag out "
+               "when the type is unknown")
     value = tags.get("man_made")
     if value is not None and value != "surveillance":
-        reasons.append(f"man_made={value!r}: a camera is man_made=surveillance")
-    value = tags.get("camera:type")
-    if value is not None:
-        if value in CAMERA_TYPE_VALUES:
-            fields["camera_type"] = "fixed" if value == "static" else value
-        else:
-            reasons.append(
-                f"camera:type={value!r} is not an OSM value (fixed, dome, panning or static)"
-            )
-    value = tags.get("surveillance")
-    if value is not None and value not in SURVEILLANCE_VALUES:
-        reasons.append(f"surveillance={value!r} is not an OSM value (public, outdoor or indoor)")
+        refuse("man_made", f"man_made={value!r}: a camera is man_made=surveillance")
     value = tags.get("surveillance:type")
-    if value == "guard":
-        reasons.append(
-            "surveillance:type='guard' is a guard, not a camera: geocover takes cameras "
-            "(camera or ALPR)"
-        )
-    elif value is not None and value not in SURVEILLANCE_TYPE_VALUES:
-        reasons.append(f"surveillance:type={value!r} is not an OSM camera value (camera or ALPR)")
+    if value is not None and value.strip().lower() == "guard":
+        refuse("surveillance:type",
+               f"surveillance:type={value!r} is a guard, not a camera: geocover takes cameras "
+               "(camera or ALPR)")
+    elif value is not None and not is_camera_surveillance_type(value):
+        refuse("surveillance:type",
+               f"surveillance:type={value!r} is not an OSM camera value (camera or ALPR)")
     value = tags.get("camera:mount")
-    if value is not None and value not in MOUNT_VALUES:
-        reasons.append(f"camera:mount={value!r} is not an OSM value ({', '.join(MOUNT_VALUES)})")
-    value = tags.get("height")
-    if value is not None:
-        out_of_range = (
-            f"height={value!r} is out of range: a camera height is more than 0 and at most "
-            f"{MAX_CONTRIB_HEIGHT_M:g} m"
-        )
+    if value is not None and value.strip().lower() not in MOUNT_VALUES:
+        refuse("camera:mount",
+               f"camera:mount={value!r} is not an OSM value ({', '.join(MOUNT_VALUES)})")
+    value = tags.get("survey:date")
+    if value is not None and "survey:date" not in found:
         try:
-            height = parse_height(value)
+            parse_date(value)
         except ValueError as exc:
-            plain = _PLAIN_HEIGHT.fullmatch(value.strip())
-            reasons.append(out_of_range if plain else f"height={value!r}: {exc}")
-        else:
-            if height > MAX_CONTRIB_HEIGHT_M:
-                reasons.append(out_of_range)
-    value = tags.get("camera:angle")
-    if value is not None:
-        try:
-            parse_tilt(value)
-        except ValueError as exc:
-            reasons.append(f"camera:angle={value!r}: {exc}")
-    for key in DIRECTION_KEYS:
-        value = tags.get(key)
-        if value is None:
-            continue
-        try:
-            directions = parse_direction(value)
-        except ValueError as exc:
-            reasons.append(f"{key}={value!r}: {exc}")
-            continue
-        if not fields["directions"]:
-            fields["directions"] = directions
-    for key in ("start_date", "check_date", "survey:date"):
-        value = tags.get(key)
-        if value is not None:
-            try:
-                parse_date(value)
-            except ValueError as exc:
-                reasons.append(f"{key}={value!r}: {exc}")
+            refuse("survey:date", f"survey:date={value!r}: {exc}")
+    order = {key: i for i, key in enumerate(_REASON_ORDER)}
+    reasons = [r for key in sorted(found, key=lambda k: order.get(k, len(order)))
+               for r in found[key]]
     return fields, reasons
+
+
+#: What a contribution refuses beyond the tag grammar (see :func:`check_camera_tags`).
+CONTRIBUTION_POLICY: tuple[str, ...] = (
+    "a value the grammar cannot read",
+    f"a height above {MAX_CONTRIB_HEIGHT_M:g} m",
+    "camera:type=unknown",
+    "man_made other than surveillance",
+    "a surveillance:type that is not a camera",
+    "a camera:mount that is not an OSM value",
+    "an unreadable survey:date",
+)

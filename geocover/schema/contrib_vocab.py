@@ -14,12 +14,6 @@ MAX_CONTRIB_HEIGHT_M: float = 100.0
 #: The reason given when the coordinates fit the commune once swapped.
 SWAPPED = "latitude and longitude look swapped"
 
-#: OSM values accepted for ``camera:type`` (``static`` is read as fixed).
-CAMERA_TYPE_VALUES: tuple[str, ...] = ("fixed", "dome", "panning", "static")
-#: OSM values accepted for ``surveillance``.
-SURVEILLANCE_VALUES: tuple[str, ...] = ("public", "outdoor", "indoor")
-#: OSM values of ``surveillance:type`` that are cameras (``guard`` is a person).
-SURVEILLANCE_TYPE_VALUES: tuple[str, ...] = ("camera", "ALPR")
 #: OSM values accepted for ``camera:mount``.
 MOUNT_VALUES: tuple[str, ...] = (
     "wall", "pole", "ceiling", "street_lamp", "traffic_signals", "building", "roof",
@@ -33,8 +27,6 @@ ID_TAGS: tuple[str, ...] = (
     "surveillance:type",
 )
 
-_LAT_NAMES = ("lat", "latitude", "y")
-_LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 #: Schema column names a contributor may use instead of the OSM keys.
 _ALIASES: dict[str, str] = {
     "camera_type": "camera:type",

@@ -80,9 +80,89 @@ def _parse_date(value: object, path: Path, row: int, column: str) -> dt.date | N
         ) from None
 
 
-def status_of(valid_until: dt.date | None, today: dt.date | None = None) -> str:
-    """valid / expired / unknown, from ``valid_until`` and today's date."""
-    if valid_until is None:
+def add_years(day: dt.date, years: int) -> dt.date:
+    """``day`` plus whole years; 29 February becomes 28 February in a common year.
+
+    Examples
+    --------
+    >>> add_years(dt.date(2020, 2, 29), 5)
+    datetime.date(2025, 2, 28)
+    """
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+#: How :func:`authorization_end` found the end date (the ``valid_until_basis`` of the tables).
+BASIS_STATED = "stated"
+BASIS_ASSUMED = (
+    f"decree_date + {settings.AUTHORIZATION_YEARS} years (valid_until not stated)"
+)
+BASIS_UNKNOWN = "unknown: neither decree_date nor valid_until is stated"
+
+
+def authorization_end(decree_date: object, valid_until: object) -> dt.date | None:
+    """The one rule for the end of a perimeter's authorization.
+
+    ``valid_until`` when it is given; else ``decree_date`` +
+    ``settings.AUTHORIZATION_YEARS`` years (authorizations last five years, CSI art.
+    L252-4); else unknown (None). Used by the perimeter layer's ``status``, the
+    compliance tables, the map and the reports, so that they all agree.
+
+    Parameters
+    ----------
+    decree_date, valid_until : date, text, timestamp or None
+        As a layer holds them (see :func:`to_date`); unreadable values count as blank
+        (loading already refused them).
+
+    Examples
+    --------
+    >>> authorization_end("2010-01-01", None)
+    datetime.date(2015, 1, 1)
+    >>> authorization_end("2010-01-01", "2012-06-30")
+    datetime.date(2012, 6, 30)
+    >>> authorization_end(None, None) is None
+    True
+    """
+    until = date_or_none(valid_until)
+    if until is not None:
+        return until
+    decree = date_or_none(decree_date)
+    return add_years(decree, settings.AUTHORIZATION_YEARS) if decree is not None else None
+
+
+def authorization_basis(decree_date: object, valid_until: object) -> str:
+    """How :func:`authorization_end` found the end: :data:`BASIS_STATED`,
+    :data:`BASIS_ASSUMED` or :data:`BASIS_UNKNOWN`."""
+    if date_or_none(valid_until) is not None:
+        return BASIS_STATED
+    return BASIS_ASSUMED if date_or_none(decree_date) is not None else BASIS_UNKNOWN
+
+
+def status_of(
+    decree_date: object, valid_until: object, today: dt.date | None = None
+) -> str:
+    """``valid``, ``expired`` or ``unknown``: the authorization's end
+    (:func:`authorization_end`) against ``today`` (default: today's date).
+
+    Examples
+    --------
+    >>> status_of("2010-01-01", None, dt.date(2026, 1, 1))
+    'expired'
+    >>> status_of(None, None)
+    'unknown'
+    """
+    end = authorization_end(decree_date, valid_until)
+    if end is None:
         return "unknown"
     today = today or dt.date.today()
-    return "expired" if valid_until < today else "valid"
+    return "expired" if end < today else "valid"
+
+
+def date_or_none(value: object) -> dt.date | None:
+    """:func:`to_date`, with an unreadable value read as blank (None)."""
+    try:
+        return to_date(value)
+    except ValueError:
+        return None

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from geocover.schema.ids import camera_source
+
 #: What a claim counts.
 COUNTS: dict[str, str] = {
     "camera_sites": "camera sites (one place, one or more cameras)",
@@ -157,6 +159,6 @@ def end_of(date: str) -> str:
 
 
 def source_key(camera_id: str) -> str:
-    """The source of a camera from its id: ``osm``, ``contrib`` or ``list:<name>``."""
-    parts = str(camera_id).split(":")
-    return ":".join(parts[:2]) if parts[0] == "list" and len(parts) > 2 else parts[0]
+    """The source of a camera from its id: ``osm``, ``contrib`` or ``list:<name>`` (the one
+    rule, :func:`geocover.schema.ids.camera_source`)."""
+    return camera_source(camera_id)

@@ -6,11 +6,14 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from geocover import settings
+from geocover.schema.blank import text_or_none
 from geocover.schema.vocab import (
+    CAMERA_SURVEILLANCE_TYPES,
+    CAMERA_TYPE_ALIASES,
     CAMERA_TYPES,
     DIRECTION_KEYS,
     MAX_CAMERA_HEIGHT_M,
@@ -35,12 +38,16 @@ class Problem:
         The value as found.
     reason : str
         What is wrong, and what was done instead.
+    error : str
+        What is wrong only: the grammar's message (a contribution, refused rather than
+        given a default, says this).
     """
 
     id: str
     key: str
     value: Any
     reason: str
+    error: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.id}: {self.key}={self.value!r}: {self.reason}"
@@ -165,9 +172,9 @@ def parse_camera_type(value: str) -> str:
     text = str(value).strip().lower()
     if text in CAMERA_TYPES:
         return text
-    if text == "static":
-        return "fixed"
-    raise ValueError(f"unknown camera type {value!r}: expected fixed, dome or panning")
+    if text in CAMERA_TYPE_ALIASES:
+        return CAMERA_TYPE_ALIASES[text]
+    raise ValueError("not an OSM value (fixed, dome, panning or static)")
 
 
 def _number_with_unit(value: str, what: str) -> float:
@@ -231,8 +238,17 @@ def parse_surveillance(value: str) -> str:
     """
     text = str(value).strip().lower()
     if text not in SURVEILLANCE_VALUES:
-        raise ValueError(f"unknown surveillance {value!r}: expected public, outdoor or indoor")
+        raise ValueError("not an OSM value (public, outdoor or indoor)")
     return text
+
+
+def is_camera_surveillance_type(value: str) -> bool:
+    """Whether a ``surveillance:type`` value is a camera (``camera``, ``ALPR``; case ignored).
+
+    >>> is_camera_surveillance_type("ALPR"), is_camera_surveillance_type("guard")
+    (True, False)
+    """
+    return str(value).strip().lower() in CAMERA_SURVEILLANCE_TYPES
 
 
 def parse_date(value: str) -> str:
@@ -262,19 +278,6 @@ def parse_date(value: str) -> str:
 
 
 # ------------------------------------------------------------------------ tags → fields
-
-
-def is_blank(value: Any) -> bool:
-    """None, NaN or white space: a value that was not given."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _text(value: Any) -> str | None:
-    return None if is_blank(value) else str(value).strip()
 
 
 def _default_fields() -> dict[str, Any]:
@@ -333,17 +336,17 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
     fields = _default_fields()
     problems: list[Problem] = []
 
-    value = _text(tags.get("camera:type"))
+    value = text_or_none(tags.get("camera:type"))
     if value is not None:
         try:
             fields["camera_type"] = parse_camera_type(value)
         except ValueError as exc:
-            problems.append(Problem(id, "camera:type", value, f"{exc}; using 'unknown'"))
+            problems.append(Problem(id, "camera:type", value, f"{exc}; using 'unknown'", str(exc)))
 
     failed: list[tuple[str, str, str]] = []
     used = None
     for key in DIRECTION_KEYS:
-        value = _text(tags.get(key))
+        value = text_or_none(tags.get(key))
         if value is None:
             continue
         try:
@@ -355,7 +358,7 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
         break
     for key, value, reason in failed:
         then = f"used {used} instead" if used else "direction left unknown"
-        problems.append(Problem(id, key, value, f"{reason}; {then}"))
+        problems.append(Problem(id, key, value, f"{reason}; {then}", reason))
 
     simple = (
         ("height", "height_m", parse_height, _HEIGHT_DEFAULT_NOTE),
@@ -364,23 +367,23 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
         ("start_date", "installed", parse_date, "installation date left empty"),
     )
     for key, column, parser, fallback in simple:
-        value = _text(tags.get(key))
+        value = text_or_none(tags.get(key))
         if value is None:
             continue
         try:
             fields[column] = parser(value)
         except ValueError as exc:
-            problems.append(Problem(id, key, value, f"{exc}; {fallback}"))
+            problems.append(Problem(id, key, value, f"{exc}; {fallback}", str(exc)))
 
     for key in ("check_date", "survey:date"):
-        value = _text(tags.get(key))
+        value = text_or_none(tags.get(key))
         if value is None:
             continue
         try:
             fields["check_date"] = parse_date(value)
             break
         except ValueError as exc:
-            problems.append(Problem(id, key, value, f"{exc}; check date left empty"))
+            problems.append(Problem(id, key, value, f"{exc}; check date left empty", str(exc)))
 
     for key, column in (
         ("surveillance:type", "surveillance_type"),
@@ -389,6 +392,6 @@ def parse_tags(tags: Mapping[str, Any], id: str = "") -> tuple[dict[str, Any], l
         ("operator", "operator"),
         ("name", "name"),
     ):
-        fields[column] = _text(tags.get(key))
-    fields["notes"] = _text(tags.get("note")) or _text(tags.get("description"))
+        fields[column] = text_or_none(tags.get(key))
+    fields["notes"] = text_or_none(tags.get("note")) or text_or_none(tags.get("description"))
     return fields, problems

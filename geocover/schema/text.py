@@ -10,9 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from geocover.schema.tags import (
-    is_blank,
-)
+from geocover.schema.blank import is_blank
 
 # --------------------------------------------------------------------------- small helpers
 
@@ -50,13 +48,6 @@ def tag_text(value: Any) -> str | None:
 
 def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year + years, day=28)
 
 
 def _dump_collection(data: Mapping[str, Any]) -> bytes:

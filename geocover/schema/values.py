@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from geocover.errors import DataError
+from geocover.schema.blank import is_blank
 from geocover.schema.tags import (
     _HEIGHT_DEFAULT_NOTE,
     _TILT_DEFAULT_NOTE,
     Problem,
-    is_blank,
     parse_camera_type,
     parse_date,
     parse_direction,

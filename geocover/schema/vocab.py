@@ -41,22 +41,30 @@ CAMERA_COLUMNS: list[str] = [
     "tags",
     "geometry",
 ]
-#: Values of ``camera_type``.
+#: Values of ``camera_type`` (the one definition: the fields of view, the map, the
+#: contributions and the web form derive theirs from it).
 CAMERA_TYPES: tuple[str, ...] = ("fixed", "dome", "panning", "unknown")
+#: The ``camera:type`` values of OpenStreetMap that name a type.
+OSM_CAMERA_TYPES: tuple[str, ...] = tuple(t for t in CAMERA_TYPES if t != "unknown")
+#: Other ``camera:type`` values read as one of :data:`CAMERA_TYPES`.
+CAMERA_TYPE_ALIASES: dict[str, str] = {"static": "fixed"}
 #: Values of ``location_precision``, from the finest to the coarsest.
 PRECISIONS: tuple[str, ...] = ("exact", "crossing", "street", "commune")
 #: Values of ``surveillance`` (what the camera watches: public space, private outdoor, indoor).
 SURVEILLANCE_VALUES: tuple[str, ...] = ("public", "outdoor", "indoor")
 #: The keys read for a camera's direction, in order of preference.
 DIRECTION_KEYS: tuple[str, ...] = ("camera:direction", "direction", "surveillance:direction")
-#: ``surveillance:type`` values kept as cameras (compared case-insensitively).
+#: ``surveillance:type`` values kept as cameras (compared case-insensitively; OSM writes
+#: ``camera`` and ``ALPR``); ``guard`` is a person.
 CAMERA_SURVEILLANCE_TYPES: tuple[str, ...] = ("camera", "alpr")
 
 _FLOAT_COLUMNS = ("height_m", "tilt_deg")
-_ID_PREFIXES = ("osm:", "list:", "contrib:")
-_LAT_NAMES = ("lat", "latitude", "y")
-_LON_NAMES = ("lon", "lng", "longitude", "x")
-#: Heights above this are rejected as implausible for a camera (metres).
+#: Column names read as the latitude and the longitude of a point (case ignored), in
+#: every table of cameras: ``--cameras`` files, official lists, contributions.
+LAT_NAMES: tuple[str, ...] = ("lat", "latitude", "y")
+LON_NAMES: tuple[str, ...] = ("lon", "lng", "long", "longitude", "x")
+#: Heights above this are rejected as implausible for a camera (metres); contributions
+#: refuse more (``MAX_CONTRIB_HEIGHT_M`` of :mod:`geocover.schema.contrib_vocab`).
 MAX_CAMERA_HEIGHT_M: float = 300.0
 #: Words official lists use for "date unknown" (compared case-insensitively).
 UNKNOWN_DATE_WORDS: frozenset[str] = frozenset({"inconnue", "inconnu", "unknown", "?", "nc", "n/a"})

@@ -15,10 +15,12 @@ import shapely
 from geocover import settings
 from geocover.errors import DataError
 from geocover.io.records import _geojson_records, _read_json, _read_records, _Records
+from geocover.schema.blank import is_blank, text_or_none
 from geocover.schema.frames import _frame, _row, empty_cameras
-from geocover.schema.tags import Problem, _default_fields, _text, is_blank, parse_tags
+from geocover.schema.ids import CONTRIB_PREFIX, has_prefix
+from geocover.schema.tags import Problem, _default_fields, parse_tags
 from geocover.schema.values import _apply_schema, _check_ids, _tags_value
-from geocover.schema.vocab import _ID_PREFIXES, CAMERA_COLUMNS, DIRECTION_KEYS
+from geocover.schema.vocab import CAMERA_COLUMNS, DIRECTION_KEYS
 from geocover.sources.osm_elements import from_overpass
 
 # ------------------------------------------------------------------------ files and contributions
@@ -55,8 +57,8 @@ def _normalize_records(
     ids: list[str] = []
     row_of: dict[str, int] = {}
     for row, props in zip(records.rows, records.props, strict=True):
-        given = _text(props.get("id"))
-        if given is not None and given.startswith(_ID_PREFIXES) and len(given.split(":", 1)[1]):
+        given = text_or_none(props.get("id"))
+        if given is not None and has_prefix(given):
             cid = given
         elif id_prefix is None:
             reason = (
@@ -135,7 +137,7 @@ def load_cameras_file(path: str | PathLike[str]) -> tuple[gpd.GeoDataFrame, list
         cameras.attrs["osm_base"] = (raw.get("osm3s") or {}).get("timestamp_osm_base")
         return cameras, problems
     cameras, problems, _ = _normalize_records(
-        records, path, default_source=f"file:{path.name}", id_prefix=f"contrib:{path.stem}:"
+        records, path, default_source=f"file:{path.name}", id_prefix=f"{CONTRIB_PREFIX}{path.stem}:"
     )
     return cameras, problems
 

@@ -36,9 +36,10 @@ import shapely
 
 from geocover.errors import DataError
 from geocover.io.records import _read_json
+from geocover.schema.blank import text_or_none as _text
 from geocover.schema.frames import _frame, _row
 from geocover.schema.scope import SourceScope
-from geocover.schema.tags import _default_fields, _text
+from geocover.schema.tags import _default_fields
 
 PATH = "cameras/sous-surveillance-net-2025-06-01.geojson"
 KEY = "sous-surveillance-net"

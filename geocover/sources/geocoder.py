@@ -32,6 +32,7 @@ from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
 from geocover.io.atomic import replace_atomic
 from geocover.io.contributions import _decode
+from geocover.schema.ids import list_camera_id
 from geocover.schema.text import _dump_collection
 from geocover.sources import http as _http
 
@@ -383,7 +384,7 @@ def geocode_list(
         result.features.append({
             "type": "Feature",
             "properties": {
-                "id": f"list:{list_id}:{ids[line]}",
+                "id": list_camera_id(list_id, ids[line]),
                 "source": source,
                 "camera_type": "unknown",
                 "directions": [],

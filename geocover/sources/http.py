@@ -19,8 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from urllib3.util.retry import Retry
 
 from geocover import settings
 from geocover.errors import SourceError
+from geocover.io.atomic import replace_atomic
 
 
 @dataclass(frozen=True)
@@ -112,16 +111,8 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
 
 
 def _write_cache(path: Path, key_text: str, url: str, body: str, when: dt.datetime) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     entry = {"request": key_text, "url": url, "retrieved": when.isoformat(), "body": body}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_atomic(path, json.dumps(entry).encode("utf-8"))
 
 
 def fetch_text(

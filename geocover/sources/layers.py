@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geocover.errors import SourceError, UsageError
-from geocover.io.files import write_atomic
+from geocover.io.atomic import replace_atomic
 from geocover.schema.city import City
 from geocover.schema.frames import empty_cameras
 from geocover.schema.scope import SourceScope, source_key
@@ -339,7 +339,7 @@ def write_osm_snapshot(city: City, folder: Path | None = None,
     for kind, answer in answers.items():
         text = answer.data[0]
         path = folder / f"{city.slug}-{kind}-{day}.overpass.json"
-        write_atomic(path, text.encode("utf-8"))
+        replace_atomic(path, text.encode("utf-8"))
         written.append(path)
         files[path.name] = {
             "query": queries[kind],
@@ -351,5 +351,5 @@ def write_osm_snapshot(city: City, folder: Path | None = None,
             "licence": "ODbL, © OpenStreetMap contributors",
         }
     prov = folder / f"{city.slug}-{day}.provenance.json"
-    write_atomic(prov, (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    replace_atomic(prov, (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return written + [prov]

@@ -14,9 +14,11 @@ import geopandas as gpd
 
 from geocover.errors import DataError, UsageError
 from geocover.io.records import _read_records
+from geocover.schema.blank import is_blank, text_or_none
 from geocover.schema.frames import _frame, _row
+from geocover.schema.ids import list_camera_id
 from geocover.schema.scope import SourceScope
-from geocover.schema.tags import Problem, _default_fields, _text, is_blank, parse_date
+from geocover.schema.tags import Problem, _default_fields, parse_date
 from geocover.schema.values import _apply_schema, _check_ids, _precision_value
 from geocover.schema.vocab import _SERIAL_EPOCH, _SERIAL_RANGE, CAMERA_COLUMNS, UNKNOWN_DATE_WORDS
 
@@ -177,7 +179,7 @@ def from_list(
         in ``tags``.
     lat, lon : str, optional
         Coordinate columns of a CSV (default: detected among lat/latitude/y and
-        lon/lng/longitude/x).
+        lon/lng/long/longitude/x; :data:`geocover.schema.vocab.LAT_NAMES`, ``LON_NAMES``).
     precision : str or mapping, optional
         A :data:`PRECISIONS` value applied to every row, or a table translating the
         values of the mapped ``location_precision`` column (``{"croisement": "crossing"}``).
@@ -227,12 +229,12 @@ def from_list(
     ids: list[str] = []
     for row, props in zip(records.rows, records.props, strict=True):
         if "id" in mapping:
-            key = _text(props.get(mapping["id"]))
+            key = text_or_none(props.get(mapping["id"]))
             if key is None:
                 raise DataError(f"empty id (column {mapping['id']!r})", path, row)
         else:
             key = str(row)
-        cid = f"list:{list_id}:{key}"
+        cid = list_camera_id(list_id, key)
         ids.append(cid)
         fields = _default_fields()
         values = {
@@ -249,7 +251,7 @@ def from_list(
         if isinstance(precision, str):
             row_precision = precision
         else:
-            raw_precision = _text(props.get(mapping["location_precision"]))
+            raw_precision = text_or_none(props.get(mapping["location_precision"]))
             table = {k.lower(): v for k, v in (precision or {}).items()}
             translated = table.get((raw_precision or "").lower(), raw_precision)
             try:

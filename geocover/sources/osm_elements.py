@@ -8,9 +8,10 @@ from typing import Any
 import geopandas as gpd
 
 from geocover.errors import DataError
+from geocover.schema.blank import text_or_none
 from geocover.schema.frames import _frame, _row
-from geocover.schema.tags import Problem, _text, parse_tags
-from geocover.schema.vocab import CAMERA_SURVEILLANCE_TYPES
+from geocover.schema.ids import OSM, osm_id
+from geocover.schema.tags import Problem, is_camera_surveillance_type, parse_tags
 
 # ------------------------------------------------------------------------ Overpass
 
@@ -51,15 +52,15 @@ def from_overpass(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, list[Probl
     for element in elements:
         if not isinstance(element, Mapping):
             continue
-        cid = f"osm:{element.get('type')}/{element.get('id')}"
+        cid = osm_id(element.get("type"), element.get("id"))
         tags = element.get("tags") or {}
         if tags.get("man_made") != "surveillance":
             problems.append(
                 Problem(cid, "man_made", tags.get("man_made"), "not man_made=surveillance: skipped")
             )
             continue
-        kind = _text(tags.get("surveillance:type"))
-        if kind is not None and kind.lower() not in CAMERA_SURVEILLANCE_TYPES:
+        kind = text_or_none(tags.get("surveillance:type"))
+        if kind is not None and not is_camera_surveillance_type(kind):
             problems.append(
                 Problem(cid, "surveillance:type", kind, "not a camera (camera or ALPR): skipped")
             )
@@ -77,7 +78,7 @@ def from_overpass(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, list[Probl
             problems.append(
                 Problem(cid, "surveillance:type", None, "missing: kept as a camera; please tag it")
             )
-        rows.append(_row(cid, "osm", "exact", tags, fields))
+        rows.append(_row(cid, OSM, "exact", tags, fields))
         lons.append(float(lon))
         lats.append(float(lat))
     return _frame(rows, lons, lats), problems

@@ -28,6 +28,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.schema.ids import osm_id
 from geocover.schema.tags import Problem
 from geocover.sources.communes import check_insee
 from geocover.sources.http import Answer, fetch_json
@@ -296,7 +297,7 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             if not coords or len(coords) < 4 or coords[0] != coords[-1]:
                 skipped += 1
                 continue
-            way_ids.append(f"osm:way/{element.get('id')}")
+            way_ids.append(osm_id("way", element.get("id")))
             way_heights.append(building_height(tags))
             rings.append(coords)
         elif kind == "relation":
@@ -314,7 +315,7 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
                 continue
             rel_of_line.extend([len(rel_ids)] * len(lines))
             rel_lines.extend(lines)
-            rel_ids.append(f"osm:relation/{element.get('id')}")
+            rel_ids.append(osm_id("relation", element.get("id")))
             rel_heights.append(building_height(tags))
         else:
             skipped += 1
@@ -405,7 +406,7 @@ def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             skipped += 1
             continue
         tags = element.get("tags") or {}
-        ids.append(f"osm:way/{element.get('id')}")
+        ids.append(osm_id("way", element.get("id")))
         kinds.append(tags.get("highway"))
         names.append(tags.get("name"))
         lines.append(coords)

@@ -12,7 +12,6 @@ import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -20,11 +19,13 @@ from geocover import settings
 from geocover.errors import DataError, UsageError
 from geocover.io.files import read_vector
 from geocover.io.records import _read_json
+from geocover.schema.blank import is_blank
 from geocover.schema.perimeters import (
     PERIMETER_COLUMNS,
     OnInvalid,
     PerimeterSet,
     _parse_date,
+    authorization_end,
     empty_perimeters,
     status_of,
     to_date,
@@ -51,7 +52,9 @@ def load_perimeters(
         ``shapely.make_valid``, keeping only their polygonal parts, and each repair is
         reported.
     today : date, optional
-        The date against which ``valid_until`` is judged (default: today).
+        The date against which the authorization's end is judged (default: today):
+        ``valid_until``, else ``decree_date`` + 5 years
+        (:func:`geocover.schema.perimeters.authorization_end`).
 
     Raises
     ------
@@ -88,8 +91,7 @@ def load_perimeters(
             frame[column] = None
     ids = []
     for row, value in enumerate(frame["id"]):
-        missing = value is None or (isinstance(value, float) and pd.isna(value))
-        if missing or str(value).strip() == "":
+        if is_blank(value):
             value = f"p{row + 1}"
             warnings.append(f"{path}: row {row}: no id, called it {value}")
         ids.append(str(value).strip())
@@ -108,12 +110,17 @@ def load_perimeters(
             raise DataError(f"valid_until {end} is before decree_date {start}", path, row)
     frame["decree_date"] = [d.isoformat() if d else None for d in decree_dates]
     frame["valid_until"] = [d.isoformat() if d else None for d in valid_until]
-    frame["status"] = [status_of(d, today) for d in valid_until]
-    for row, status in enumerate(frame["status"]):
+    frame["status"] = [
+        status_of(s, e, today) for s, e in zip(decree_dates, valid_until, strict=True)
+    ]
+    for row, (status, start, end) in enumerate(
+        zip(frame["status"], decree_dates, valid_until, strict=True)
+    ):
         if status == "expired":
+            basis = "" if end else f" (decree date + {settings.AUTHORIZATION_YEARS} years)"
             warnings.append(
                 f"{path}: row {row}: perimeter {frame['id'].iloc[row]} expired on "
-                f"{frame['valid_until'].iloc[row]}"
+                f"{authorization_end(start, end)}{basis}"
             )
 
     invalid = ~shapely.is_valid(frame.geometry.values)

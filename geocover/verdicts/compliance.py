@@ -43,7 +43,15 @@ from pyproj import CRS
 from geocover import settings
 from geocover.errors import UsageError
 from geocover.model.crs import metric_crs
-from geocover.schema.perimeters import to_date
+from geocover.schema.blank import text_or_none
+from geocover.schema.perimeters import (
+    authorization_basis,
+    authorization_end,
+    status_of,
+)
+from geocover.schema.perimeters import (
+    date_or_none as _date,
+)
 
 #: An authorization ending within this many months is reported as expiring.
 EXPIRY_WARNING_MONTHS: int = 6
@@ -148,20 +156,6 @@ def _frame(name: str, rows: list[dict[str, Any]], geoms: list[Any],
 # ----------------------------------------------------------------------------- dates
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
-    """``day`` plus whole years; 29 February becomes 28 February in a common year.
-
-    Examples
-    --------
-    >>> add_years(dt.date(2020, 2, 29), 5)
-    datetime.date(2025, 2, 28)
-    """
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
@@ -173,22 +167,15 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _date(value: Any) -> dt.date | None:
-    """A date, or None when blank or unreadable (loading already refused bad dates)."""
-    try:
-        return to_date(value)
-    except ValueError:
-        return None
-
-
 def authorization_table(
     perimeters: gpd.GeoDataFrame, today: dt.date | None = None
 ) -> gpd.GeoDataFrame:
     """Authorizations expired, expiring within :data:`EXPIRY_WARNING_MONTHS` months, or undated.
 
-    ``valid_until`` is the stated end date, else ``decree_date`` +
-    ``settings.AUTHORIZATION_YEARS`` years (``valid_until_basis`` says which). An
-    authorization is *expired* when ``valid_until`` < ``today``, *expiring* when it
+    The end is the one rule of :func:`geocover.schema.perimeters.authorization_end`:
+    the stated ``valid_until``, else ``decree_date`` + ``settings.AUTHORIZATION_YEARS``
+    years (``valid_until_basis`` says which). An authorization is *expired* when
+    :func:`~geocover.schema.perimeters.status_of` says so (its end < ``today``), *expiring* when it
     ends before ``today`` + 6 months, *undated* when neither date is known. Valid
     authorizations beyond the horizon are left out.
 
@@ -203,17 +190,12 @@ def authorization_table(
     rows, geoms = [], []
     for _, p in perimeters.iterrows():
         decree = _date(p.get("decree_date"))
-        until = _date(p.get("valid_until"))
-        if until is not None:
-            basis = "stated"
-        elif decree is not None:
-            until = add_years(decree, settings.AUTHORIZATION_YEARS)
-            basis = f"decree_date + {settings.AUTHORIZATION_YEARS} years (valid_until not stated)"
-        else:
-            basis = "unknown: neither decree_date nor valid_until is stated"
+        until = authorization_end(p.get("decree_date"), p.get("valid_until"))
+        basis = authorization_basis(p.get("decree_date"), p.get("valid_until"))
+        state = status_of(p.get("decree_date"), p.get("valid_until"), today)
         if until is None:
             status, days = "undated", None
-        elif until < today:
+        elif state == "expired":
             status, days = "expired", (until - today).days
         elif until <= horizon:
             status, days = "expiring", (until - today).days
@@ -221,8 +203,8 @@ def authorization_table(
             continue
         rows.append({
             "id": str(p["id"]),
-            "name": _text(p.get("name")),
-            "decree_ref": _text(p.get("decree_ref")),
+            "name": text_or_none(p.get("name")),
+            "decree_ref": text_or_none(p.get("decree_ref")),
             "decree_date": decree.isoformat() if decree else None,
             "valid_until": until.isoformat() if until else None,
             "valid_until_basis": basis,
@@ -238,13 +220,6 @@ def authorization_table(
     if perimeters.empty:
         frame.attrs["note"] = "no perimeter digitized: no authorization to check"
     return frame
-
-
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -273,7 +248,9 @@ def cameras_outside(
     today = today or dt.date.today()
     cam = cameras[["id", "geometry"]].to_crs(crs).reset_index(drop=True)
     per = perimeters.to_crs(crs).reset_index(drop=True)
-    expired = np.array([_expired(p, today) for _, p in per.iterrows()], dtype=bool)
+    expired = np.array(
+        [status_of(p.get("decree_date"), p.get("valid_until"), today) == "expired"
+         for _, p in per.iterrows()], dtype=bool)
     joined = gpd.sjoin(cam, per[["geometry"]], how="left", predicate="intersects")
     hits: dict[int, list[int]] = {}
     for cam_idx, per_idx in zip(joined.index, joined["index_right"], strict=True):
@@ -297,8 +274,8 @@ def cameras_outside(
             nearest, distance = str(per.loc[k, "id"]), float(shapely.distance(point, per_geoms[k]))
         rows.append({
             "id": str(src["id"]),
-            "source": _text(src.get("source")),
-            "location_precision": _text(src.get("location_precision")),
+            "source": text_or_none(src.get("source")),
+            "location_precision": text_or_none(src.get("location_precision")),
             "reason": reason,
             "in_perimeters": ";".join(str(per.loc[k, "id"]) for k in inside) or None,
             "nearest_perimeter": nearest,
@@ -311,14 +288,6 @@ def cameras_outside(
         frame["distance_m"] = frame["distance_m"].astype(float)
         frame["in_commune"] = frame["in_commune"].astype(bool)
     return frame
-
-
-def _expired(perimeter: pd.Series, today: dt.date) -> bool:
-    until = _date(perimeter.get("valid_until"))
-    if until is None:
-        decree = _date(perimeter.get("decree_date"))
-        until = add_years(decree, settings.AUTHORIZATION_YEARS) if decree else None
-    return until is not None and until < today
 
 
 def perimeters_without_camera(
@@ -339,9 +308,9 @@ def perimeters_without_camera(
             continue
         rows.append({
             "id": str(p["id"]),
-            "name": _text(p.get("name")),
-            "decree_ref": _text(p.get("decree_ref")),
-            "status": _text(p.get("status")),
+            "name": text_or_none(p.get("name")),
+            "decree_ref": text_or_none(p.get("decree_ref")),
+            "status": text_or_none(p.get("status")),
             "area_km2": float(p.geometry.area) / 1e6,
         })
         geoms.append(p.geometry)
@@ -370,8 +339,8 @@ def perimeters_outside_commune(
         area = float(p.geometry.area)
         rows.append({
             "id": str(p["id"]),
-            "name": _text(p.get("name")),
-            "decree_ref": _text(p.get("decree_ref")),
+            "name": text_or_none(p.get("name")),
+            "decree_ref": text_or_none(p.get("decree_ref")),
             "area_km2": area / 1e6,
             "outside_km2": float(out_area[i]) / 1e6,
             "outside_share": float(out_area[i]) / area if area else None,

@@ -12,7 +12,7 @@ import folium
 from folium.map import LayerControl
 
 from geocover.errors import UsageError
-from geocover.io.files import write_atomic
+from geocover.io.atomic import replace_atomic
 from geocover.outputs.escape import html_text
 from geocover.outputs.webmap.elements import GeocoverMap, _Call, page_of
 from geocover.outputs.webmap.encode import _bounds, _to_storage
@@ -220,10 +220,10 @@ def write_map(
         href = quote(text_path.name)
     page = render_map(analysis, tiles=tiles, presets=presets, report_href=href,
                       cluster_threshold=cluster_threshold, propose=propose)
-    write_atomic(path, page.encode("utf-8"))
+    replace_atomic(path, page.encode("utf-8"))
     written.append(path)
     if report:
-        write_atomic(text_path, render(analysis, "text").encode("utf-8"))
-        write_atomic(md_path, render(analysis, "markdown").encode("utf-8"))
+        replace_atomic(text_path, render(analysis, "text").encode("utf-8"))
+        replace_atomic(md_path, render(analysis, "markdown").encode("utf-8"))
         written += [text_path, md_path]
     return written

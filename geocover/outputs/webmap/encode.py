@@ -7,28 +7,17 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from geocover import settings
 from geocover.outputs.webmap.style import _SCALE, SIMPLIFY_DEGREES
+from geocover.schema.blank import is_blank
 
 # ------------------------------------------------------------------ values → text
 
 
 def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, (list, tuple, dict, set)):
-        return len(value) == 0
-    try:
-        if pd.isna(value):
-            return True
-    except (TypeError, ValueError):
-        pass
-    return isinstance(value, str) and not value.strip()
+    return is_blank(value, containers=True)
 
 
 def _text(value: Any) -> str:

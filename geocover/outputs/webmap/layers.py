@@ -34,6 +34,8 @@ from geocover.outputs.webmap.style import (
     COORDINATE_DECIMALS,
 )
 from geocover.pipeline.analysis import Analysis
+from geocover.schema.ids import CONTRIB, LIST, LIST_PREFIX, OSM, camera_source
+from geocover.schema.perimeters import BASIS_STATED, authorization_basis, authorization_end
 from geocover.verdicts.compliance import TABLES
 
 # ------------------------------------------------------------------ layers
@@ -128,10 +130,14 @@ def _perimeter_layer(analysis: Analysis) -> _DataLayer | None:
             continue
         status = str(p.get("status")) if p.get("status") in _STATUSES else "unknown"
         rows: list[list[Any]] = [["id", _text(p["id"])]]
-        for label, column in (("decree", "decree_ref"), ("decree date", "decree_date"),
-                              ("valid until", "valid_until")):
+        for label, column in (("decree", "decree_ref"), ("decree date", "decree_date")):
             if not _blank(p.get(column)):
                 rows.append([label, _text(p[column])])
+        end = authorization_end(p.get("decree_date"), p.get("valid_until"))
+        if end is not None:
+            basis = authorization_basis(p.get("decree_date"), p.get("valid_until"))
+            rows.append(["valid until", end.isoformat() if basis == BASIS_STATED else
+                         f"{end.isoformat()} (decree date + {settings.AUTHORIZATION_YEARS} years)"])
         rows.append(["status", labels[status]])
         url = p.get("source_url")
         if not _blank(url):
@@ -160,23 +166,13 @@ _CAMERA_FIELDS = [
 _FIELD = {name: i for i, name in enumerate(_CAMERA_FIELDS)}
 
 
-def _source_group(camera_id: str) -> str:
-    if camera_id.startswith("osm:"):
-        return "osm"
-    if camera_id.startswith("contrib:"):
-        return "contrib"
-    if camera_id.startswith("list:"):
-        return ":".join(camera_id.split(":")[:2])
-    return "other"
-
-
 def _group_label(group: str, sources: pd.Series) -> str:
-    if group == "osm":
+    if group == OSM:
         return "OpenStreetMap"
-    if group == "contrib":
+    if group == CONTRIB:
         return "contributions"
     common = sources.dropna().astype(str)
-    if group.startswith("list:") and len(common):
+    if group.startswith(LIST_PREFIX) and len(common):
         return common.mode().iloc[0]
     return group
 
@@ -234,15 +230,15 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int) -> list[_D
         return []
     lon = np.round(shapely.get_x(cameras.geometry.to_numpy()), COORDINATE_DECIMALS)
     lat = np.round(shapely.get_y(cameras.geometry.to_numpy()), COORDINATE_DECIMALS)
-    groups = cameras["id"].astype(str).map(_source_group)
+    groups = cameras["id"].astype(str).map(camera_source)
     layers = []
     for group in dict.fromkeys(groups):
         mask = (groups == group).to_numpy()
         part = cameras[mask]
         sources = part["source"] if "source" in part else pd.Series([], dtype=object)
         label = _group_label(group, sources)
-        layer_source = label if group.startswith("list:") else None
-        shape = group if group in ("osm", "contrib") else "list"
+        layer_source = label if group.startswith(LIST_PREFIX) else None
+        shape = group if group in (OSM, CONTRIB) else LIST
         classes: list[str] = []
         data = []
         for (_, cam), y, x in zip(part.iterrows(), lat[mask], lon[mask], strict=True):

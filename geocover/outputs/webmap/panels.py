@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from geocover import settings
 from geocover.outputs.escape import html_text
 from geocover.outputs.webmap import assets as _assets
 from geocover.outputs.webmap.encode import _preset_label
@@ -94,8 +95,10 @@ def _legend_html(*, perimeters: bool, cameras: set[str], fov: bool, cover: bool,
     if perimeters:
         items += [
             f"<li>{_swatch(_STYLES['valid'])}authorized perimeter, valid</li>",
-            f"<li>{_swatch(_STYLES['expired'])}authorized perimeter, expired</li>",
-            f"<li>{_swatch(_STYLES['unknown'])}authorized perimeter, validity unknown</li>",
+            (f"<li>{_swatch(_STYLES['expired'])}authorized perimeter, expired "
+             f"(valid until, else decree date + {settings.AUTHORIZATION_YEARS} years)</li>"),
+            (f"<li>{_swatch(_STYLES['unknown'])}authorized perimeter, validity unknown "
+             "(no date)</li>"),
         ]
     if cameras:
         for t, text in (("fixed", "fixed camera"), ("dome", "dome"), ("panning", "panning (PTZ)"),

@@ -26,11 +26,8 @@ from geocover.outputs.escape import inline_script, inline_style, js_json
 from geocover.outputs.webmap.assets import own_static
 from geocover.outputs.webmap.elements import RawHtml, page_of, parent_name
 from geocover.schema.city import City
-from geocover.schema.contrib_vocab import (
-    CAMERA_TYPE_VALUES,
-    MAX_CONTRIB_HEIGHT_M,
-    SURVEILLANCE_VALUES,
-)
+from geocover.schema.contrib_vocab import MAX_CONTRIB_HEIGHT_M
+from geocover.schema.vocab import OSM_CAMERA_TYPES, SURVEILLANCE_VALUES
 
 #: Coordinates in the downloaded files are rounded to this many decimals (about 10 cm).
 COORDINATE_DECIMALS = 6
@@ -87,7 +84,7 @@ def add_propose_mode(m: folium.Map, *, city: City | None = None) -> folium.Map:
     """
     slug = city.slug if city is not None and city.folder != Path(".") else None
     options = {
-        "cameraTypes": [t for t in CAMERA_TYPE_VALUES if t != "static"],  # static = fixed
+        "cameraTypes": list(OSM_CAMERA_TYPES),
         "surveillance": list(SURVEILLANCE_VALUES),
         "maxHeight": MAX_CONTRIB_HEIGHT_M,
         "decimals": COORDINATE_DECIMALS,

@@ -29,6 +29,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from geocover.schema.vocab import CAMERA_TYPES
+
 #: Values of the ``tiles`` option: OpenStreetMap's standard tiles, or none (a plain
 #: background; the page then requests nothing at all).
 TILES: tuple[str, ...] = ("osm", "none")
@@ -55,7 +57,7 @@ _PRECISION_TEXT = {
     "street": "somewhere in this street (approximate)",
     "commune": "somewhere in the commune (position unknown)",
 }
-_CAMERA_TYPES = ("fixed", "dome", "panning", "unknown")
+_CAMERA_TYPES = CAMERA_TYPES
 _PRECISIONS = ("exact", "crossing", "street", "commune")
 _STATUSES = ("valid", "expired", "unknown")
 _VERDICTS = ("consistent", "contradicted", "unverifiable")

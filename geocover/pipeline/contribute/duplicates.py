@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from geocover.schema.tags import (
-    is_blank,
-)
+from geocover.schema.blank import is_blank
 
 # --------------------------------------------------------------------------- duplicates
 
@@ -62,8 +60,9 @@ class _Grid:
         return best
 
 
-def _is_blank_field(value: Any) -> bool:
-    return is_blank(value) or value == "unknown" or (isinstance(value, list) and not value)
+def _unknown_field(value: Any) -> bool:
+    """Blank, an empty list, or the schema's ``unknown`` (camera_type): nothing known."""
+    return is_blank(value, containers=True) or value == "unknown"
 
 
 _MERGED_FIELDS = (
@@ -85,7 +84,7 @@ def _merge_properties(target: dict[str, Any], source: Mapping[str, Any]) -> tupl
         elif str(tags[key]) != str(value):
             conflicts.append(f"{key}: kept {tags[key]!r}, the file says {value!r}")
     for column in _MERGED_FIELDS:
-        if _is_blank_field(target.get(column)) and not _is_blank_field(source.get(column)):
+        if _unknown_field(target.get(column)) and not _unknown_field(source.get(column)):
             target[column] = source[column]
             changed = True
     return changed, conflicts

@@ -15,10 +15,8 @@ from pyproj import Transformer
 from geocover import settings
 from geocover.model.crs import metric_crs
 from geocover.pipeline.contribute.policy import _GEOD, BOUNDARY_TOLERANCE_M
+from geocover.schema.blank import is_blank
 from geocover.schema.contrib_vocab import SWAPPED
-from geocover.schema.tags import (
-    is_blank,
-)
 from geocover.schema.text import _coord_text
 
 # --------------------------------------------------------------------------- places

@@ -13,6 +13,7 @@ from geocover.io.contributions import ContributionFile
 from geocover.pipeline.contribute.places import CommuneCheck, _coordinate
 from geocover.schema.contrib_tags import _row_tags, check_camera_tags
 from geocover.schema.contrib_vocab import ID_TAGS, InputRow
+from geocover.schema.ids import CONTRIB_PREFIX
 from geocover.schema.vocab import PRECISIONS
 
 # --------------------------------------------------------------------------- validation
@@ -51,7 +52,7 @@ def contribution_id(lon: float, lat: float, tags: Mapping[str, str]) -> str:
     (:data:`ID_TAGS`). The same row always gets the same id."""
     key = {k: tags[k] for k in ID_TAGS if k in tags}
     text = f"{lat:.6f},{lon:.6f}|" + json.dumps(key, sort_keys=True, ensure_ascii=False)
-    return "contrib:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return CONTRIB_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def validate_rows(
