@@ -492,6 +492,150 @@ fig.tight_layout()
 ]
 
 
+# --------------------------------------------------------------------------- national
+
+NATIONAL = [
+    md("""
+# The national table, questioned
+
+`geocover batch --france` writes one row per commune of France (GeoParquet). This notebook
+reads such a table and re-derives three of its figures **with its own code** (raw GeoJSON
+read with `json`, `shapely`, `pyproj`, `geopandas`; no geocover function in the
+computation):
+
+1. a commune's areas, planar (Lambert-93) and geodesic (WGS 84);
+2. a commune's camera count per source;
+3. a département's share seen under the fact sheet's 300 m preset.
+
+It reads the table named by `$GEOCOVER_NATIONAL_TABLE` (the test suite builds one on a few
+départements); without it, it builds one itself with the CLI on Paris, Hauts-de-Seine and
+Indre-et-Loire (the same command as for France, with `--departement` instead of `--france`).
+"""),
+    code(SETUP),
+    code("""
+import json
+import subprocess
+import tempfile
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod, Transformer
+
+table_path = os.environ.get("GEOCOVER_NATIONAL_TABLE")
+if not table_path:
+    table_path = str(Path(tempfile.mkdtemp()) / "national.parquet")
+    subprocess.run([sys.executable, "-m", "geocover", "batch", "--departement", "75", "92", "37",
+                    "--bundle", str(BUNDLE), "--preset", "sunders", "factsheet-300m",
+                    "--engine", "local", "-q", "-o", table_path], check=True, cwd=ROOT)
+table = gpd.read_parquet(table_path).set_index("code")
+print(len(table), "communes;", table["camera_status"].value_counts().to_dict())
+table[["name", "area_km2", "cameras_known", "camera_status", "density_per_km2"]].head()
+"""),
+    md("""
+## 1. A commune's areas
+
+Tours (37261), from the bundle's département file read as plain JSON.
+"""),
+    code("""
+def bundle_communes(dep):
+    path = next((BUNDLE / "communes" / "france").glob(f"communes-{dep}-*.geojson"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {f["properties"]["code"]: shapely.geometry.shape(f["geometry"])
+            for f in data["features"]}
+
+tours = bundle_communes("37")["37261"]
+geodesic = abs(Geod(ellps="WGS84").geometry_area_perimeter(tours)[0]) / 1e6
+to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+def to_lambert93(xy):
+    return np.column_stack(to_l93.transform(xy[:, 0], xy[:, 1]))
+
+planar = shapely.transform(tours, to_lambert93).area / 1e6
+row = table.loc["37261"]
+print(f"Tours: planar {planar:.6f} km² (table {row.area_km2:.6f}), "
+      f"geodesic {geodesic:.6f} km² (table {row.geodesic_area_km2:.6f})")
+assert abs(planar - row.area_km2) < 1e-9 and abs(geodesic - row.geodesic_area_km2) < 1e-9
+"""),
+    md("""
+## 2. A commune's camera count per source
+
+Paris (75056): every point of each source's file tested against the boundary
+(`shapely.contains_xy`, strict inside, as a `within` join). OpenStreetMap elements count
+when they are `man_made=surveillance` of type camera or ALPR (or untyped), as documented.
+The sources overlap: the table's `cameras_known` is the largest single count.
+"""),
+    code("""
+def points(name, keep=lambda props: True):
+    data = json.loads((BUNDLE / "cameras" / name).read_text(encoding="utf-8"))
+    return np.array([f["geometry"]["coordinates"][:2] for f in data["features"]
+                     if keep(f["properties"])])
+
+osm = json.loads((BUNDLE / "osm" / "paris-20250208-surveillance.overpass.json").read_text())
+sources = {
+    "cameras_paris_police_2025": points("paris-police-2025-06-01.geojson"),
+    "cameras_sous_surveillance_net": points("sous-surveillance-net-2025-06-01.geojson"),
+    "cameras_osm": np.array([
+        (e["lon"], e["lat"]) for e in osm["elements"]
+        if e.get("tags", {}).get("man_made") == "surveillance"
+        and str(e["tags"].get("surveillance:type", "camera")).lower() in ("camera", "alpr")]),
+}
+paris = bundle_communes("75")["75056"]
+mine = {column: int(shapely.contains_xy(paris, xy[:, 0], xy[:, 1]).sum())
+        for column, xy in sources.items()}
+theirs = {column: int(table.loc["75056", column]) for column in sources}
+print(pd.DataFrame({"this notebook": mine, "table": theirs}))
+assert mine == theirs
+assert int(table.loc["75056", "cameras_known"]) == max(mine.values())
+"""),
+    md("""
+## 3. A département's share seen
+
+Indre-et-Loire (37) under `factsheet-300m`: every camera sees a 300 m disc, except a
+camera that points one way (a sous-surveillance.net housing other than a dome, with a
+direction other than 0, the site's "unknown") which sees a 3° wedge around its direction
+(see `docs/fov.md`). Only sous-surveillance.net has cameras there. The union of the fields
+of the cameras within 300 m of the département, inside the département, over its area; the
+table's figure is the sum of its communes' covered areas over the sum of their areas
+(communes do not overlap, so both are the same union). Our discs and arcs are polygons of
+256 segments: their area falls short of the exact one by less than 0.01 %.
+"""),
+    code("""
+communes = gpd.GeoDataFrame(geometry=list(bundle_communes("37").values()), crs="EPSG:4326")
+communes = communes.to_crs(2154)
+dep = shapely.union_all(communes.geometry.to_numpy())
+ssn = BUNDLE / "cameras" / "sous-surveillance-net-2025-06-01.geojson"
+data = json.loads(ssn.read_text(encoding="utf-8"))
+xy = np.array([f["geometry"]["coordinates"][:2] for f in data["features"]])
+props = [f["properties"] for f in data["features"]]
+x, y = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True).transform(xy[:, 0], xy[:, 1])
+near = shapely.dwithin(dep, shapely.points(x, y), 300.0)
+
+def field(px, py, p, r=300.0, half=1.5, n=256):
+    direction = p.get("direction") or 0
+    if p.get("apparence") == "dome" or direction % 360 == 0:
+        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        return shapely.Polygon(np.column_stack([px + r * np.sin(t), py + r * np.cos(t)]))
+    t = np.radians(np.linspace(direction - half, direction + half, 16))
+    return shapely.Polygon([(px, py), *zip(px + r * np.sin(t), py + r * np.cos(t))])
+
+fields = [field(x[i], y[i], props[i]) for i in np.flatnonzero(near)]
+seen = shapely.intersection(shapely.union_all(fields), dep).area
+mine = seen / dep.area
+rows = table[table.index.str.startswith("37")]
+theirs = rows["covered_km2_factsheet_300m"].sum() / rows["area_km2"].sum()
+print(f"{len(fields)} cameras within 300 m; "
+      f"share seen {100 * mine:.4f} % (table {100 * theirs:.4f} %)")
+assert abs(mine - theirs) / theirs < 1e-3
+"""),
+    md("""
+Three figures of the national table, re-derived without geocover. What they do not say:
+the cameras known are a lower bound of the cameras that exist, a commune shown as
+"no camera known" is one no source looked at, and the coverage ignores buildings.
+"""),
+]
+
+
 # --------------------------------------------------------------------------- sources_paris
 
 SOURCES_PARIS = [
@@ -729,5 +873,5 @@ def write(name: str, cells) -> Path:
 
 if __name__ == "__main__":
     for name, cells in (("verify_metz", VERIFY_METZ), ("sensitivity", SENSITIVITY),
-                        ("sources_paris", SOURCES_PARIS)):
+                        ("national", NATIONAL), ("sources_paris", SOURCES_PARIS)):
         print(write(name, cells))

@@ -146,11 +146,15 @@ def test_cli_batch(cli, bundle, tmp_path):
                  "--preset", "sunders", "factsheet-300m", "--workers", "2")
     assert result.returncode == 0, result.stderr
     assert "727/727 communes" in result.stderr
-    assert "727 communes" in result.stdout and "0 camera(s) known" in result.stdout
-    assert (
-        out.is_file() and out.with_suffix(".csv").is_file() and out.with_suffix(".html").is_file()
-    )
-    header = out.with_suffix(".csv").read_text().splitlines()[0].split(",")
+    assert "727 communes of 1 département(s)" in result.stdout
+    for suffix in (".gpkg", ".csv", ".html", ".parquet"):
+        assert out.with_suffix(suffix).is_file()
+    csv_text = out.with_suffix(".csv").read_text()
+    rows = list(__import__("csv").DictReader(csv_text.splitlines()))
+    unknown = sum(1 for r in rows if r["camera_status"] == "no camera known")
+    assert all(r["cameras_known"] == "" for r in rows if r["camera_status"] == "no camera known")
+    assert f"no camera known in {unknown};" in result.stdout
+    header = csv_text.splitlines()[0].split(",")
     assert header[-4:] == ["covered_km2_sunders", "share_sunders",
                            "covered_km2_factsheet_300m", "share_factsheet_300m"]
     bad = cli("batch", "--departement", "5x7", "--bundle", str(bundle), "-o", str(out))
@@ -227,10 +231,10 @@ def test_coverage_reaches_into_the_neighbour(tmp_path):
     assert frame.loc["99002", km2] * 1e6 == pytest.approx(segment, rel=0.005)
     assert frame.loc["99001", km2] * 1e6 == pytest.approx(math.pi * r * r - segment, rel=0.005)
     assert frame.loc["99001", share] == pytest.approx(frame.loc["99001", km2] / 4.0, rel=1e-6)
-    # Names are escaped in the map.
+    # Names reach the page as JSON data only (put in with textContent by its script).
     html_page = choropleth(result)
     assert "<east>" not in html_page
-    assert "\\u0026lt;east\\u0026gt;" in html_page  # HTML-escaped, then JSON-encoded
+    assert "Synthetic \\u003ceast\\u003e \\u0026 co" in html_page
 
 
 def test_commune_task_is_independent_and_picklable():
@@ -282,8 +286,8 @@ def test_camera_source_and_errors(moselle_bundle, tmp_path):
 
 @pytest.mark.browser
 def test_choropleth_in_a_browser(moselle, tmp_path):
-    """The Moselle map draws its 727 communes with the network shut, and a hostile
-    synthetic commune name stays text."""
+    """The Moselle page draws its 727 communes on a canvas with the network shut, and
+    hostile synthetic commune names stay text: no template runs, no HTML is parsed."""
     from tests.browser import chromium, close_page, open_page
 
     path = tmp_path / "moselle.html"
@@ -291,22 +295,35 @@ def test_choropleth_in_a_browser(moselle, tmp_path):
     hostile = tmp_path / "hostile.html"
     _synthetic_departement(tmp_path / "bundle")
     result = run_batch("99", bundle=tmp_path / "bundle", cameras=synthetic_cameras([]),
-                       presets=[], progress=None, data_dir=tmp_path)
+                       presets=["sunders"], progress=None, data_dir=tmp_path)
+    result.communes.loc[0, "name"] = "{{ 7*7 }} {% print(1) %}"
     result.communes.loc[1, "name"] = '<img src=x onerror="alert(1)">'
-    hostile.write_text(choropleth(result), encoding="utf-8")
+    page_text = choropleth(result)
+    assert "49" not in page_text.split("geocover.choropleth(", 1)[1].split(");", 1)[0]
+    hostile.write_text(page_text, encoding="utf-8")
     with chromium() as browser:
-        page, traffic = open_page(browser, path, tile_hosts=("tile.openstreetmap.org",),
-                                  wait_ready=False)
-        page.wait_for_timeout(500)
-        assert page.locator("path.leaflet-interactive").count() == 727
-        assert not traffic.page_errors and not traffic.blocked
+        page, traffic = open_page(browser, path, tile_hosts=("tile.openstreetmap.org",))
+        assert page.evaluate("geocover.layers.communes.getLayers().length") == 727
+        assert page.locator("canvas").count() >= 1
+        assert page.locator("path.leaflet-interactive").count() == 0  # one canvas, no SVG
+        scale = page.locator(".leaflet-control-scale").inner_text()
+        assert "km" in scale or " m" in scale
+        assert "mi" not in scale and "ft" not in scale
+        legend = page.locator(".gc-ch-legend").bounding_box()
+        box = page.locator(".leaflet-control-scale").bounding_box()
+        assert (box["y"] >= legend["y"] + legend["height"]
+                or box["x"] >= legend["x"] + legend["width"]
+                or box["x"] + box["width"] <= legend["x"])
+        assert not traffic.problems()
         close_page(page)
-        page, traffic = open_page(browser, hostile, tile_hosts=("tile.openstreetmap.org",),
-                                  wait_ready=False)
-        shapes = page.locator("path.leaflet-interactive")
-        assert shapes.count() == 2
-        shapes.nth(1).hover(force=True)
-        page.wait_for_timeout(300)
-        assert 'onerror="alert(1)"' in page.locator(".leaflet-tooltip").inner_text()
+        page, traffic = open_page(browser, hostile, tile_hosts=("tile.openstreetmap.org",))
+        page.fill(".gc-ch-search input", "7*7")
+        page.locator(".gc-ch-results button").first.click()
+        popup = page.locator(".leaflet-popup-content").last.inner_text()
+        assert "{{ 7*7 }} {% print(1) %}" in popup
+        page.fill(".gc-ch-search input", "img src")
+        page.locator(".gc-ch-results button").first.click()
+        assert 'onerror="alert(1)"' in page.locator(".leaflet-popup-content h3").last.inner_text()
+        assert page.locator(".leaflet-popup-content img").count() == 0
         assert not traffic.dialogs and not traffic.page_errors
         close_page(page)

@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 from tests.conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["verify_metz", "sensitivity", "sources_paris"]
+NAMES = ["verify_metz", "sensitivity", "national", "sources_paris"]
 
 
 def _read(name: str) -> nbformat.NotebookNode:
@@ -38,7 +38,7 @@ def test_notebooks_match_their_generator():
     assert spec.loader is not None
     spec.loader.exec_module(build)
     for name, cells in (("verify_metz", build.VERIFY_METZ), ("sensitivity", build.SENSITIVITY),
-                        ("sources_paris", build.SOURCES_PARIS)):
+                        ("national", build.NATIONAL), ("sources_paris", build.SOURCES_PARIS)):
         committed = [(c.cell_type, c.source) for c in _read(name).cells]
         assert committed == [(c.cell_type, c.source) for c in cells], \
             f"{name}.ipynb is stale: run python notebooks/_build.py"
@@ -55,6 +55,16 @@ def test_notebook_runs_offline(name, bundle, tmp_path, monkeypatch):
         monkeypatch.setenv(var, "http://127.0.0.1:9")
     monkeypatch.setenv("GEOCOVER_OVERPASS_URL", "http://127.0.0.1:9/api/interpreter")
     monkeypatch.delenv("GEOCOVER_DATA_DIR", raising=False)
+    if name == "national":
+        # The national table on a few départements, built as a user would (see the notebook).
+        from tests.conftest import run_cli
+
+        table = tmp_path / "national.parquet"
+        done = run_cli("batch", "--departement", "75", "92", "37", "--bundle", str(bundle),
+                       "--preset", "sunders", "factsheet-300m", "--engine", "local", "-q",
+                       "-o", str(table), "--data-dir", str(tmp_path))
+        assert done.returncode == 0, done.stderr
+        monkeypatch.setenv("GEOCOVER_NATIONAL_TABLE", str(table))
     nb = _read(name)
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})

@@ -1,13 +1,15 @@
-"""``geocover batch``: every commune of a département at once."""
+"""``geocover batch``: every commune of one or several départements, a region or France."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from geocover.outputs.batch import write_batch
-from geocover.pipeline.batch import progress_to_stderr, run_batch
+from geocover.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,63 +17,169 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     parser = sub.add_parser(
         "batch",
-        help="areas, known cameras and modelled coverage of every commune of a département",
+        help="areas, known cameras and modelled coverage of every commune of départements, "
+             "a region or France",
         description=(
-            "For every commune of a département: its area (planar in the metric CRS and "
-            "geodesic), the cameras known inside it by source, and the modelled coverage per "
-            "field-of-view preset (union of the fields of view inside the commune, and its "
-            "share). Writes OUT.gpkg (layers communes and provenance), OUT.csv, "
-            "OUT.provenance.json and a choropleth map OUT.html."
+            "For every commune: its area (planar in the metric CRS and geodesic), the camera "
+            "sites known inside it per source ('no camera known' where no source looked), "
+            "cameras per km², and the modelled coverage per field-of-view preset (union of "
+            "the fields of view inside the commune, and its share). Writes OUT.parquet "
+            "(GeoParquet), OUT.gpkg, OUT.csv, OUT.provenance.json and a choropleth OUT.html. "
+            "One département runs in this process (threads); several, a region or France run "
+            "on Dask: a local cluster, or the one at --scheduler."
         ),
     )
-    parser.add_argument("--departement", "-d", metavar="CODE", required=True,
-                        help="département code, e.g. 57 (Moselle)")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--departement", "-d", metavar="CODE", nargs="+",
+                       help="département code(s), e.g. 57 (Moselle) or 57 54 88")
+    where.add_argument("--region", metavar="NAME", help="a region, by INSEE code or name")
+    where.add_argument("--france", action="store_true", help="every département (101)")
     parser.add_argument(
         "--bundle", metavar="DIR", type=Path,
-        help="offline bundle folder laid out like ../shared/data (default $GEOCOVER_BUNDLE)",
+        help="offline bundle folder laid out like ../shared/data (default $GEOCOVER_BUNDLE); "
+             "its camera layers are read unless --no-bundle-cameras",
     )
-    parser.add_argument("-o", "--output", metavar="OUT.gpkg", type=Path, required=True,
-                        help="the GeoPackage to write; the CSV, provenance and map go beside it")
+    parser.add_argument("-o", "--output", metavar="OUT.parquet", type=Path, required=True,
+                        help="the table to write (.parquet or .gpkg); the others go beside it")
     parser.add_argument(
         "--preset", metavar="NAME", nargs="+", choices=list(PRESETS), default=None,
         help=f"field-of-view presets (default: {' '.join(DEFAULT_PRESETS)})",
     )
     parser.add_argument(
         "--cameras", metavar="FILE", type=Path, nargs="+", default=[],
-        help="camera files to use besides the contributions of the configured cities",
+        help="camera files (GeoJSON, CSV, Overpass JSON) or OSM extracts (.osm.pbf)",
     )
+    parser.add_argument("--no-bundle-cameras", action="store_true",
+                        help="do not read the bundle's camera layers")
+    parser.add_argument("--overpass", action="store_true",
+                        help="ask Overpass for each département's OSM cameras (live, cached)")
     parser.add_argument(
         "--data-dir", metavar="DIR", type=Path, default=None,
         help="folder of the city configurations (default: the checkout's data/)",
     )
-    parser.add_argument("--workers", metavar="N", type=int, default=1,
-                        help="threads running the communes' tasks (default 1)")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    parser.add_argument("--workers", metavar="N", type=int, default=None,
+                        help="one département: threads (default 1); otherwise local Dask "
+                             "worker processes (default 2)")
+    parser.add_argument("--memory-limit", metavar="SIZE", default="3GB",
+                        help="memory limit of each local Dask worker (default 3GB)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on the Dask cluster at ADDRESS (tcp://host:8786)")
+    parser.add_argument("--engine", choices=("auto", "threads", "dask", "local"), default="auto",
+                        help="auto (default): threads for one département, Dask otherwise; "
+                             "local runs the Dask path's tasks in this process")
+    parser.add_argument("--retries", metavar="N", type=int, default=2,
+                        help="times a failed Dask task is tried again (default 2)")
+    parser.add_argument("--tiles", choices=("osm", "none"), default="osm",
+                        help="background of the choropleth (default osm)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    result = run_batch(
-        args.departement,
-        bundle=args.bundle,
-        presets=args.preset,
-        camera_files=args.cameras,
-        data_dir=args.data_dir,
-        workers=args.workers,
-        progress=None if args.quiet else progress_to_stderr,
+def _departements(args: argparse.Namespace) -> list[str]:
+    from geocover.schema.regions import DEPARTEMENTS, check_departement, region_departements
+
+    if args.france:
+        return list(DEPARTEMENTS)
+    if args.region:
+        return list(region_departements(args.region)[1])
+    return list(dict.fromkeys(check_departement(d) for d in args.departement))
+
+
+@contextmanager
+def _progress_bar(quiet: bool, total_label: str) -> Iterator[Any]:
+    """A rich progress bar on stderr, or None with ``-q``."""
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
     )
+
+    bar = Progress(TextColumn("geocover batch"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn(total_label + " · {task.fields[communes]} communes"),
+                   TimeElapsedColumn(), console=Console(stderr=True))
+    with bar:
+        yield bar
+
+
+def run(args: argparse.Namespace) -> int:
+    from geocover import settings
+    from geocover.outputs.batch import output_paths, write_batch
+    from geocover.pipeline.national_inputs import national_cameras
+
+    output_paths(args.output)  # refuse a bad name before any work
+    deps = _departements(args)
+    engine = args.engine
+    if engine == "auto":
+        engine = "threads" if len(deps) == 1 and not args.scheduler else "dask"
+    if args.scheduler and engine != "dask":
+        raise UsageError("--scheduler runs on Dask: leave --engine at auto or dask")
+    bundle = args.bundle if args.bundle is not None else settings.bundle_from_env()
+    inputs = national_cameras(
+        bundle=bundle, files=args.cameras, overpass_departements=deps if args.overpass else (),
+        bundle_layers=not args.no_bundle_cameras, data_dir=args.data_dir, departements=deps)
+
+    if engine == "threads":
+        if len(deps) != 1:
+            raise UsageError("--engine threads runs one département; use dask for several")
+        from geocover.pipeline.batch import progress_to_stderr, run_batch
+
+        result: Any = run_batch(deps[0], bundle=bundle, presets=args.preset,
+                                cameras=inputs.cameras, workers=args.workers or 1,
+                                progress=None if args.quiet else progress_to_stderr,
+                                sources=inputs.sources)
+        result.warnings[:0] = inputs.warnings
+        failures: list[tuple[str, str, str]] = []
+    else:
+        result = _run_national(args, deps, inputs, bundle, engine)
+        failures = result.failures
     for warning in result.warnings:
         print(f"geocover: warning: {warning}", file=sys.stderr)
-    paths = write_batch(result, args.output)
+    paths = write_batch(result, args.output, tiles=args.tiles)
     frame = result.communes
-    cameras = int(frame["cameras"].sum())
+    known = frame["cameras_known"]
     print(
-        f"Département {result.departement}: {len(frame)} communes, "
-        f"{frame['area_km2'].sum():.1f} km² ({frame['crs'].iloc[0]}), "
-        f"{frame['geodesic_area_km2'].sum():.1f} km² geodesic; {cameras} camera(s) known"
-        + ("" if cameras else " (none mapped or contributed: coverage is 0 everywhere)")
-        + f"; {result.seconds:.1f} s."
+        f"{len(frame)} communes of {len(deps)} département(s): "
+        f"{frame['area_km2'].sum():,.1f} km² planar, {frame['geodesic_area_km2'].sum():,.1f} km² "
+        f"geodesic; cameras known in {int((known > 0).sum())} communes "
+        f"({int(known.sum())} at least), no camera known in {int(known.isna().sum())}; "
+        f"{result.seconds:.1f} s" + (f" on {result.engine}" if engine != "threads" else "") + "."
     )
-    for key in ("gpkg", "csv", "provenance", "map"):
+    for key in ("parquet", "gpkg", "csv", "provenance", "map"):
         print(f"  {key}: {paths[key]}")
+    if failures:
+        print(f"geocover: {len(failures)} commune(s) failed (their rows hold no figures):",
+              file=sys.stderr)
+        for code, name, reason in failures[:20]:
+            print(f"  {code} {name}: {reason}".replace("  ", " ", 1) if not name else
+                  f"  {code} {name}: {reason}", file=sys.stderr)
+        if len(failures) > 20:
+            print(f"  … and {len(failures) - 20} more (see {paths['provenance']})",
+                  file=sys.stderr)
+        return 1
     return 0
+
+
+def _run_national(args: argparse.Namespace, deps: list[str], inputs: Any, bundle: Any,
+                  engine: str) -> Any:
+    from geocover.pipeline.national import dask_client, run_national
+
+    with _progress_bar(args.quiet, "départements") as bar:
+        task = bar.add_task("batch", total=len(deps), communes=0) if bar is not None else None
+
+        def progress(done: int, total: int, communes: int, seconds: float) -> None:
+            if bar is not None:
+                bar.update(task, completed=done, communes=communes)
+
+        if engine == "local":
+            return run_national(deps, inputs, bundle=bundle, presets=args.preset,
+                                retries=args.retries, progress=progress)
+        with dask_client(args.scheduler, workers=args.workers or 2,
+                         memory_limit=args.memory_limit) as client:
+            return run_national(deps, inputs, bundle=bundle, presets=args.preset,
+                                client=client, retries=args.retries, progress=progress)

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from geocover.cli.cameras_extract import register_extract
 from geocover.errors import UsageError
 from geocover.pipeline.contribute.add import default_rejects_path
 from geocover.sources.city import load_city
@@ -150,3 +151,4 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 ACTIONS.append(register_fetch)
+ACTIONS.append(register_extract)

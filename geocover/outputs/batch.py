@@ -1,113 +1,93 @@
-"""Outputs of a batch run: tables, provenance and the choropleth page."""
+"""Outputs of a batch run (one département, several, a region or France): GeoParquet,
+GeoPackage, CSV, a provenance file and the choropleth page, each written atomically."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pyogrio
 
-from geocover import settings
 from geocover.errors import UsageError
 from geocover.io.atomic import atomic_path, replace_atomic
-from geocover.pipeline.batch import BatchResult, coverage_columns
+from geocover.outputs.choropleth import choropleth_page
 
-# ----------------------------------------------------------------------------- outputs
+#: What ``-o`` may end with; the other files go beside it.
+SUFFIXES = (".gpkg", ".parquet")
+#: Columns of the run kept out of the tables (display outlines for the page).
+_INTERNAL = ("display_wkb",)
 
 
-def write_batch(result: BatchResult, out: str | Path) -> dict[str, Path]:
-    """Write ``OUT.gpkg`` (layers ``communes`` and ``provenance``), ``OUT.csv``,
-    ``OUT.provenance.json`` and ``OUT.html`` (choropleth), each atomically.
-
-    Returns
-    -------
-    dict of str to Path
-        ``gpkg``, ``csv``, ``provenance``, ``map``.
-    """
+def output_paths(out: str | Path) -> dict[str, Path]:
+    """The files a batch writes for ``-o OUT.gpkg`` or ``-o OUT.parquet``: ``parquet``,
+    ``gpkg``, ``csv``, ``provenance`` (``OUT.provenance.json``) and ``map`` (``OUT.html``)."""
     out = Path(out)
-    if out.suffix.lower() != ".gpkg":
-        raise UsageError(f"{out}: the output must be a GeoPackage (.gpkg)")
+    if out.suffix.lower() not in SUFFIXES:
+        raise UsageError(f"{out}: the output must be a GeoParquet (.parquet) or a "
+                         "GeoPackage (.gpkg) file")
     stem = out.with_suffix("")
-    paths = {
-        "gpkg": out,
+    return {
+        "parquet": stem.with_suffix(".parquet"),
+        "gpkg": stem.with_suffix(".gpkg"),
         "csv": stem.with_suffix(".csv"),
         "provenance": Path(f"{stem}.provenance.json"),
         "map": stem.with_suffix(".html"),
     }
-    record_json = json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"
 
-    with atomic_path(out, create=False) as tmp:  # GDAL creates the file itself
-        pyogrio.write_dataframe(result.communes, tmp, layer="communes", driver="GPKG")
-        table = pd.DataFrame({
-            "key": ["provenance"] + [f"file:{f['path']}" for f in result.provenance["files"]],
-            "value": [record_json] + [f["sha256"] for f in result.provenance["files"]],
+
+def table(result: Any) -> gpd.GeoDataFrame:
+    """The run's commune table as written (internal columns dropped)."""
+    frame = result.communes
+    return frame.drop(columns=[c for c in _INTERNAL if c in frame])
+
+
+def write_batch(result: Any, out: str | Path, *, tiles: str = "osm") -> dict[str, Path]:
+    """Write the run's outputs (see :func:`output_paths`), each atomically.
+
+    ``result`` is a :class:`~geocover.pipeline.batch.BatchResult` or a
+    :class:`~geocover.pipeline.national.NationalResult`. The GeoParquet file carries
+    the provenance record in its metadata (key ``geocover:provenance``), the GeoPackage
+    in a ``provenance`` layer.
+    """
+    paths = output_paths(out)
+    record_json = json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"
+    frame = table(result)
+
+    paths["parquet"].parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(paths["parquet"], create=False) as tmp:
+        frame.to_parquet(tmp, index=False)
+        arrow = pq.read_table(tmp)
+        meta = dict(arrow.schema.metadata or {})
+        meta[b"geocover:provenance"] = record_json.encode("utf-8")
+        pq.write_table(arrow.replace_schema_metadata(meta), tmp)
+    with atomic_path(paths["gpkg"], create=False) as tmp:
+        pyogrio.write_dataframe(frame, tmp, layer="communes", driver="GPKG")
+        files = result.provenance.get("files", [])
+        provenance = pd.DataFrame({
+            "key": ["provenance"] + [f"file:{f['path']}" for f in files],
+            "value": [record_json] + [f["sha256"] for f in files],
         })
-        pyogrio.write_dataframe(table, tmp, layer="provenance", driver="GPKG", append=False)
-    attrs = pd.DataFrame(result.communes.drop(columns="geometry"))
+        pyogrio.write_dataframe(provenance, tmp, layer="provenance", driver="GPKG",
+                                append=False)
+    attrs = pd.DataFrame(frame.drop(columns="geometry"))
     replace_atomic(paths["csv"], attrs.to_csv(index=False, float_format="%.9g").encode("utf-8"))
     replace_atomic(paths["provenance"], record_json.encode("utf-8"))
-    replace_atomic(paths["map"], choropleth(result).encode("utf-8"))
+    replace_atomic(paths["map"], choropleth(result, tiles=tiles).encode("utf-8"))
     return paths
 
 
-def choropleth(result: BatchResult, *, tolerance_m: float = 20.0) -> str:
-    """A choropleth of the communes, as a self-contained HTML page (Leaflet inlined, no
-    CDN; only the background tiles are remote). Coloured by the share covered under the
-    first preset when some commune has a camera, else by area. Names are escaped."""
-    import branca.colormap as cm
-    import folium
-
-    from geocover.outputs.webmap.elements import GeocoverMap, page_of
-
-    frame = result.communes
-    with_cameras = bool(frame["cameras"].sum()) and bool(result.presets)
-    if with_cameras:
-        column = coverage_columns(result.presets[0])[1]
-        caption = f"share of the commune covered ({result.presets[0]}), %"
-        values = frame[column].fillna(0.0).to_numpy() * 100
-    else:
-        caption = "commune area, km² (no camera known in the département)"
-        values = frame["area_km2"].to_numpy()
-    vmin, vmax = float(np.min(values)), float(np.max(values))
-    if vmax <= vmin:
-        vmax = vmin + 1.0
-    colormap = cm.linear.YlOrRd_09.scale(vmin, vmax)  # type: ignore[attr-defined]  # made at import
-
-    crs = str(frame["crs"].iloc[0])
-    simple = frame.geometry.to_crs(crs).simplify(tolerance_m, preserve_topology=True)
-    data = gpd.GeoDataFrame({
-        "name": [html.escape(str(n)) for n in frame["name"]],
-        "code": [html.escape(str(c)) for c in frame["code"]],
-        "area": [f"{a:.3f} km²" for a in frame["area_km2"]],
-        "cameras": frame["cameras"].astype(int).to_numpy(),
-        "colour": [colormap(v) for v in values],
-    }, geometry=simple.to_crs(settings.STORAGE_CRS).to_numpy(), crs=settings.STORAGE_CRS)
-    if with_cameras:
-        data["covered"] = [f"{v:.2f} %" for v in values]
-    minx, miny, maxx, maxy = data.total_bounds
-    fmap = GeocoverMap(tiles="OpenStreetMap", control_scale=True)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    fields = ["name", "code", "area", "cameras"] + (["covered"] if with_cameras else [])
-    folium.GeoJson(
-        data.to_json(drop_id=True),
-        name=f"communes of {html.escape(result.departement)}",
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#555555",
-                                  "weight": 0.5, "fillOpacity": 0.7},
-        tooltip=folium.GeoJsonTooltip(fields=fields),
-    ).add_to(fmap)
-    steps = np.linspace(vmin, vmax, 6)
-    legend = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:10px;'
-        f'background:{colormap(v)}"></span> {v:,.1f}</div>' for v in steps)
-    title = (f"geocover {html.escape(result.provenance.get('geocover_version', ''))}: département "
-             f"{html.escape(result.departement)}, {len(frame)} communes")
-    page_of(fmap).html.add_child(folium.Element(
-        '<div style="position:fixed;bottom:18px;left:8px;z-index:999;background:#fff;'
-        f'padding:6px;font:12px sans-serif;max-width:260px"><b>{title}</b><br>'
-        f"{html.escape(caption)}{legend}"
-        "IGN – ADMIN EXPRESS (Licence Ouverte); © OpenStreetMap contributors</div>"))
-    return fmap.get_root().render()
+def choropleth(result: Any, *, tiles: str = "osm") -> str:
+    """The run's choropleth page (see :func:`geocover.outputs.choropleth.choropleth_page`)."""
+    deps = getattr(result, "departements", None) or [result.departement]
+    where = ("France" if len(deps) >= 101 else
+             f"département {deps[0]}" if len(deps) == 1 else f"{len(deps)} départements")
+    version = result.provenance.get("geocover_version", "")
+    title = f"geocover {version}: {where}, {len(result.communes)} communes"
+    sources = [{"column": s["column"], "label": s["origin"]}
+               for s in result.provenance.get("sources", []) if s.get("column")]
+    return choropleth_page(result.communes, tuple(result.presets), title=title,
+                           sources=sources or None, tiles=tiles)

@@ -22,7 +22,6 @@ bound for the cameras known, and the cameras known are a lower bound of what exi
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +38,12 @@ from pyproj import Geod
 from geocover import settings
 from geocover.errors import UsageError
 from geocover.model.crs import metric_crs
+from geocover.pipeline.known import (
+    SourceInfo,
+    annotate,
+    coverage_columns,
+    sources_of,
+)
 from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
 from geocover.schema.ids import camera_source
 from geocover.sources.communes import load_departement
@@ -61,13 +66,6 @@ class BatchResult:
     provenance: dict[str, Any]
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
-
-
-def coverage_columns(preset: str) -> tuple[str, str]:
-    """The (covered km², share) column names of a preset: ``covered_km2_<p>``, ``share_<p>``
-    with the preset name's non-alphanumerics as ``_``."""
-    slug = re.sub(r"[^0-9A-Za-z]+", "_", preset).strip("_").lower()
-    return f"covered_km2_{slug}", f"share_{slug}"
 
 
 # ----------------------------------------------------------------------------- the task
@@ -155,9 +153,10 @@ def _field_column(preset: str) -> str:
 
 
 def _run_chunk(
-    items: list[tuple[dict[str, Any], gpd.GeoDataFrame | None]], presets: Sequence[str]
+    items: list[tuple[dict[str, Any], gpd.GeoDataFrame | None]], presets: Sequence[str],
+    failures: list[tuple[str, str, str]] | None = None,
 ) -> list[dict[str, Any]]:
-    return [commune_task(row, cams, presets) for row, cams in items]
+    return [_safe_task(row, cams, presets, failures) for row, cams in items]
 
 
 # ----------------------------------------------------------------------------- cameras
@@ -255,6 +254,7 @@ def run_batch(
     workers: int = 1,
     progress: Callable[[int, int, float], None] | None = progress_to_stderr,
     progress_every: int = PROGRESS_EVERY,
+    sources: Sequence[SourceInfo] = (),
 ) -> BatchResult:
     """Figures for every commune of ``departement``.
 
@@ -275,6 +275,9 @@ def run_batch(
     progress : callable, optional
         ``progress(done, total, seconds)`` every ``progress_every`` communes and at the
         end; default a line on stderr; None for silence.
+    sources : SourceInfo, optional
+        Where camera sources looked (see :mod:`geocover.pipeline.known`); a source not
+        described covers the communes where it has cameras.
 
     Examples
     --------
@@ -301,49 +304,11 @@ def run_batch(
         cameras, files_read, warnings = departement_cameras(departement, camera_files,
                                                             data_dir=data_dir)
     cameras = cameras.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
-    cameras["code"] = assign_cameras(cameras, communes)
-    cameras["in_commune"] = False
-    near = pd.DataFrame({"camera": [], "code": []})
-    if len(cameras) and presets:
-        communes_m = communes[["code", "geometry"]].to_crs(crs)
-        near = _nearby(cameras.to_crs(crs), communes_m, presets)
-    by_code: dict[str, list[int]] = {}
-    known = cameras["code"].dropna()
-    for label, code in zip(known.index.tolist(), known.tolist(), strict=True):
-        by_code.setdefault(str(code), []).append(int(label))
-    for idx, code in zip(near["camera"], near["code"], strict=True):
-        members = by_code.setdefault(str(code), [])
-        if int(idx) not in members:
-            members.append(int(idx))
-
-    # Project once, keep the columns the task reads: each task then only slices.
-    metric_geoms = communes.geometry.to_crs(crs).to_numpy()
-    wanted = [c for c in ("id", "camera_type", "directions", "height_m", "tilt_deg", "code")
-              if c in cameras.columns]
-    cameras_m = cameras[wanted + ["geometry"]].to_crs(crs)
-    if len(cameras_m):
-        # Fields of view depend on the camera only: one vectorized call per preset for
-        # the whole département instead of one per commune (tasks still accept bare
-        # cameras and compute their fields themselves).
-        for preset in presets:
-            cameras_m[_field_column(preset)] = fov.fields_of_view(cameras_m, preset).to_numpy()
-    items = []
-    for i, (code, name, geom) in enumerate(zip(communes["code"].astype(str), communes["name"],
-                                               communes.geometry, strict=True)):
-        row = {"code": code, "name": name, "geometry": geom, "crs": crs,
-               "geometry_metric": metric_geoms[i]}
-        camera_labels = by_code.get(code)
-        cams = None
-        if camera_labels:
-            cams = cameras_m.loc[camera_labels].copy()
-            cams["in_commune"] = cams["code"].astype(str) == code
-        items.append((row, cams))
-
-    results = _execute(items, presets, workers, progress, progress_every, start)
-    frame = gpd.GeoDataFrame(results, geometry="geometry", crs=settings.STORAGE_CRS)
-    frame = frame.set_index(frame["code"].map({c: i for i, c in enumerate(communes["code"])}))
-    frame = frame.sort_index().reset_index(drop=True)
-    outside = int(cameras["code"].isna().sum())
+    frame, outside, _ = compute_communes(
+        communes, cameras, presets, crs, workers=workers, progress=progress,
+        progress_every=progress_every, start=start, strict=True)
+    frame = annotate(frame, sources_of(cameras["id"] if len(cameras) else [], sources),
+                     departement, frame.geometry.to_numpy())
     if outside:
         warnings.append(f"{outside} camera(s) lie within no commune of département "
                         f"{departement} (or exactly on a border): not counted")
@@ -381,7 +346,121 @@ def run_batch(
                        warnings)
 
 
-def _execute(items, presets, workers, progress, every, start) -> list[dict[str, Any]]:
+def compute_communes(
+    communes: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame,
+    presets: Sequence[str],
+    crs: str,
+    *,
+    workers: int = 1,
+    progress: Callable[[int, int, float], None] | None = None,
+    progress_every: int = PROGRESS_EVERY,
+    start: float | None = None,
+    strict: bool = True,
+) -> tuple[gpd.GeoDataFrame, int, list[tuple[str, str, str]]]:
+    """The figures of every commune of ``communes`` with the cameras ``cameras``: the
+    per-commune work of a département, shared by :func:`run_batch` and the national run.
+
+    Parameters
+    ----------
+    communes : GeoDataFrame
+        ``code``, ``name``, geometry (EPSG:4326).
+    cameras : GeoDataFrame
+        Camera layer (EPSG:4326, index 0..n-1): those inside the communes, plus any
+        others whose field of view may reach them (the halo of a partition); those
+        outside every commune are not counted but their fields of view are.
+    presets : names
+    crs : str
+        The metric CRS to measure in.
+    strict : bool
+        Raise a commune's error (True) or record it and go on (False): the row then
+        holds the commune with NaN figures.
+
+    Returns
+    -------
+    frame : GeoDataFrame
+        One row per commune, in ``communes``' order (see :func:`commune_task`).
+    outside : int
+        Cameras within no commune of ``communes``.
+    failures : list of (code, name, reason)
+    """
+    from geocover.model import fov
+
+    start = time.perf_counter() if start is None else start
+    cameras = cameras.reset_index(drop=True)
+    cameras["code"] = assign_cameras(cameras, communes)
+    cameras["in_commune"] = False
+    near = pd.DataFrame({"camera": [], "code": []})
+    if len(cameras) and presets:
+        communes_m = communes[["code", "geometry"]].to_crs(crs)
+        near = _nearby(cameras.to_crs(crs), communes_m, presets)
+    by_code: dict[str, list[int]] = {}
+    known = cameras["code"].dropna()
+    for label, code in zip(known.index.tolist(), known.tolist(), strict=True):
+        by_code.setdefault(str(code), []).append(int(label))
+    member_sets = {code: set(members) for code, members in by_code.items()}
+    for idx, code in zip(near["camera"], near["code"], strict=True):
+        key = str(code)
+        members = by_code.setdefault(key, [])
+        seen = member_sets.setdefault(key, set())
+        if int(idx) not in seen:
+            members.append(int(idx))
+            seen.add(int(idx))
+
+    # Project once, keep the columns the task reads: each task then only slices.
+    metric_geoms = communes.geometry.to_crs(crs).to_numpy()
+    wanted = [c for c in ("id", "camera_type", "directions", "height_m", "tilt_deg", "code")
+              if c in cameras.columns]
+    cameras_m = cameras[wanted + ["geometry"]].to_crs(crs)
+    if len(cameras_m):
+        # Fields of view depend on the camera only: one vectorized call per preset for
+        # the whole département instead of one per commune (tasks still accept bare
+        # cameras and compute their fields themselves).
+        for preset in presets:
+            cameras_m[_field_column(preset)] = fov.fields_of_view(cameras_m, preset).to_numpy()
+    items = []
+    for i, (code, name, geom) in enumerate(zip(communes["code"].astype(str), communes["name"],
+                                               communes.geometry, strict=True)):
+        row = {"code": code, "name": name, "geometry": geom, "crs": crs,
+               "geometry_metric": metric_geoms[i]}
+        idx = by_code.get(code)
+        cams = None
+        if idx:
+            cams = cameras_m.loc[idx].copy()
+            cams["in_commune"] = cams["code"].astype(str) == code
+        items.append((row, cams))
+
+    failures: list[tuple[str, str, str]] = []
+    results = _execute(items, presets, workers, progress, progress_every, start,
+                       None if strict else failures)
+    frame = gpd.GeoDataFrame(results, geometry="geometry", crs=settings.STORAGE_CRS)
+    frame = frame.set_index(frame["code"].map({c: i for i, c in enumerate(communes["code"])}))
+    frame = frame.sort_index().reset_index(drop=True)
+    outside = int(cameras["code"].isna().sum())
+    return frame, outside, failures
+
+
+def _safe_task(row, cams, presets, failures):
+    """:func:`commune_task`, or with ``failures`` a row of NaN figures and the reason."""
+    if failures is None:
+        return commune_task(row, cams, presets)
+    try:
+        return commune_task(row, cams, presets)
+    except Exception as exc:
+        failures.append((str(row["code"]), str(row["name"]), f"{type(exc).__name__}: {exc}"))
+        out = {"code": str(row["code"]), "name": str(row["name"]), "crs": row["crs"],
+               "area_km2": np.nan, "geodesic_area_km2": np.nan, "planar_vs_geodesic": np.nan,
+               "cameras": 0, "cameras_by_source": "{}"}
+        for preset in presets:
+            km2_col, share_col = coverage_columns(preset)
+            out[km2_col] = np.nan
+            out[share_col] = np.nan
+        out["geometry"] = row["geometry"]
+        return out
+
+
+def _execute(items, presets, workers, progress, every, start, failures=None
+             ) -> list[dict[str, Any]]:
     total = len(items)
     done = 0
     results: list[dict[str, Any]] = []
@@ -394,7 +473,7 @@ def _execute(items, presets, workers, progress, every, start) -> list[dict[str, 
 
     if workers == 1 or total <= CHUNK_SIZE:
         for row, cams in items:
-            results.append(commune_task(row, cams, presets))
+            results.append(_safe_task(row, cams, presets, failures))
             tick(1)
         return results
     chunks = [items[i:i + CHUNK_SIZE] for i in range(0, total, CHUNK_SIZE)]
@@ -403,7 +482,7 @@ def _execute(items, presets, workers, progress, every, start) -> list[dict[str, 
     # inputs and outputs are plain picklable values, so a process pool or a distributed
     # engine can run commune_task unchanged.
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_run_chunk, chunk, presets) for chunk in chunks]
+        futures = [pool.submit(_run_chunk, chunk, presets, failures) for chunk in chunks]
         for future in as_completed(futures):
             part = future.result()
             results.extend(part)

@@ -284,9 +284,17 @@ def load_departement(
     bundle = bundle if bundle is not None else settings.bundle_from_env()
     if bundle is not None:
         path = Path(bundle) / "geo-api" / f"departements-{departement}-communes-contour.json"
-        if not path.is_file():
-            raise DataError(f"département {departement} is not in this bundle", path)
-        frame = communes_of_departement_from_file(path)
+        if path.is_file():
+            frame = communes_of_departement_from_file(path)
+        else:
+            found = departement_file(bundle, departement)
+            if found is None:
+                raise DataError(
+                    f"département {departement} is not in this bundle (looked for "
+                    f"geo-api/departements-{departement}-communes-contour.json and "
+                    f"communes/france/communes-{departement}-*.geojson)", bundle)
+            path = found
+            frame = _france_file(path)
         frame["source"] = f"bundle:{path.relative_to(bundle)}"
         return frame
     url = f"{settings.GEO_API_URL.rstrip('/')}/departements/{departement}/communes"
@@ -296,6 +304,49 @@ def load_departement(
         what=f"geo.api.gouv.fr communes of département {departement}",
     )
     return _collection_to_frame(answer.data, "geo.api.gouv.fr", answer.retrieved, answer.url)
+
+
+def departement_file(bundle: str | Path, departement: str) -> Path | None:
+    """The bundle's national file of a département, ``communes/france/communes-DD-*.geojson``
+    (one per département, properties ``code`` and ``nom``), or None."""
+    folder = Path(bundle) / "communes" / "france"
+    matches = sorted(folder.glob(f"communes-{departement}-*.geojson"))
+    return matches[0] if matches else None
+
+
+def bundle_departements(bundle: str | Path) -> list[str]:
+    """The départements whose communes the bundle holds (national files and geo-API answers)."""
+    bundle = Path(bundle)
+    folder = bundle / "communes" / "france"
+    found = {p.name.split("-")[1] for p in folder.glob("communes-*-*.geojson")}
+    found |= {p.name.split("-")[1]
+              for p in (bundle / "geo-api").glob("departements-*-communes-contour.json")}
+    return sorted(found)
+
+
+def _france_file(path: Path) -> gpd.GeoDataFrame:
+    """Read one national file with pyogrio (three times faster than parsing the JSON into
+    shapely one feature at a time), checked like a geo-API answer."""
+    frame = read_vector(path, expect="polygon")
+    if frame.empty:
+        raise DataError("no commune in the file", path)
+    if frame.crs is None:
+        frame = frame.set_crs(settings.STORAGE_CRS)
+    frame = frame.to_crs(settings.STORAGE_CRS).rename(columns={"nom": "name"})
+    for column in ("code", "name"):
+        if column not in frame:
+            raise DataError(f"no {column!r} property on the communes", path)
+    frame["code"] = frame["code"].astype(str)
+    frame["name"] = frame["name"].astype(str)
+    empty = frame.geometry.isna() | frame.geometry.is_empty
+    if empty.any():
+        raise DataError("a commune without geometry", path, int(frame.index[empty][0]))
+    invalid = ~frame.geometry.is_valid
+    if invalid.any():
+        frame.loc[invalid, "geometry"] = frame.geometry[invalid].make_valid()  # type: ignore[index,operator]
+    frame["source"] = f"file:{display_path(path)}"
+    frame["retrieved"] = _file_date(path).isoformat()
+    return frame[COMMUNE_COLUMNS + [c for c in frame.columns if c not in COMMUNE_COLUMNS]]
 
 
 def neighbours_from_bundle(bundle: str | Path,

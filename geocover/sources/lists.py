@@ -125,6 +125,9 @@ PARIS_POLICE2025 = ListDefinition(
 )
 
 
+#: The same list under the name the national run imports (one definition, one list id).
+PARIS_POLICE_2025 = PARIS_POLICE2025
+
 def _list_date(value: Any, fmt: str | None) -> tuple[str | None, str | None]:
     """An official list's date → (ISO date or None, a reason to report or None)."""
     if is_blank(value):

@@ -139,6 +139,25 @@ def fetch_cameras(insee: str) -> tuple[gpd.GeoDataFrame, list[Problem], Answer]:
     return cameras, problems, answer
 
 
+def departement_cameras_query(departement: str) -> str:
+    """The Overpass QL query for the surveillance features of a département (its
+    ``admin_level=6`` boundary, ``ref:INSEE`` = the département code)."""
+    from geocover.schema.regions import check_departement
+
+    code = check_departement(departement)
+    return (f"[out:json][timeout:{settings.OVERPASS_TIMEOUT}];"
+            f'area["boundary"="administrative"]["admin_level"="6"]["ref:INSEE"="{code}"]->.a;'
+            'nwr["man_made"="surveillance"](area.a);out center;')
+
+
+def fetch_departement_cameras(departement: str) -> tuple[gpd.GeoDataFrame, list[Problem], Answer]:
+    """The OSM cameras of a whole département: one request (cached like every request)."""
+    answer = _fetch(departement_cameras_query(departement),
+                    what=f"Overpass cameras of département {departement}")
+    cameras, problems = from_overpass(answer.data)
+    cameras.attrs["source"] = _provenance(answer)
+    return cameras, problems, answer
+
 def fetch_buildings(insee: str) -> gpd.GeoDataFrame:
     """The OSM buildings of a commune: ``id``, ``height_m``, ``geometry`` (see
     :func:`parse_buildings`); provenance in ``attrs["source"]``.

@@ -49,8 +49,11 @@ class GeocoverMap(folium.Map):
     used) are inlined from the installed XStatic packages, with geocover's own style and
     script."""
 
-    def __init__(self, *args: Any, cluster: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cluster: bool = False, extra_static: tuple[str, ...] = (),
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: More of geocover's own static files (``choropleth.js``, ``choropleth.css``).
+        self.extra_static = tuple(extra_static)
         # Instance attributes: folium's class-level lists link Bootstrap, Font Awesome,
         # jQuery and awesome-markers from CDNs; this page uses none of them.
         self.default_js: list[tuple[str, str]] = []
@@ -60,8 +63,12 @@ class GeocoverMap(folium.Map):
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca says str, folium's give None
         figure = page_of(self)
         figure.header.add_child(
-            RawHtml(_assets.head_html(cluster=self.cluster, css=_assets.own_static("map.css"),
-                                      js=_assets.own_static("map.js"))),
+            RawHtml(_assets.head_html(
+                cluster=self.cluster,
+                css="\n".join([_assets.own_static("map.css")] + [
+                    _assets.own_static(n) for n in self.extra_static if n.endswith(".css")]),
+                js="\n".join([_assets.own_static("map.js")] + [
+                    _assets.own_static(n) for n in self.extra_static if n.endswith(".js")]))),
             name="geocover_assets",
         )
         super().render(**kwargs)

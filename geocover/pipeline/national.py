@@ -1,0 +1,314 @@
+"""Every commune of several départements, a region or all of France, on Dask.
+
+The driver (this process) reads the camera layers once
+(:func:`~geocover.pipeline.national_inputs.national_cameras`), then for each
+département:
+
+1. a task loads its communes **on a worker** (from the bundle, which the workers must be
+   able to read at the same path, or from geo.api.gouv.fr through the workers' cache)
+   and keeps them there; only their bounding box comes back;
+2. the driver picks the cameras inside the box grown by the largest camera reach (the
+   halo) with one spatial index query, and submits one partition task with them, next
+   to the communes already on the worker: each partition is sent once;
+3. the partition (:func:`~geocover.pipeline.partition.run_partition`) does all its
+   per-commune work inside and returns one table.
+
+Tasks are retried ``retries`` times when they fail (a worker lost, an error); a commune
+whose own computation fails is reported by code and name, its row kept with NaN figures.
+Without a Dask client the same tasks run here, one after the other (``engine="local"``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geocover import settings
+from geocover.errors import UsageError
+from geocover.pipeline.national_inputs import CameraInputs
+from geocover.pipeline.partition import (
+    Partition,
+    bounds_of,
+    camera_subsets,
+    largest_reach_m,
+    load_communes,
+    run_partition,
+)
+from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
+
+#: Times a failed task is tried again before its communes are reported as failed.
+RETRIES: int = 2
+
+Progress = Callable[[int, int, int, float], None]
+"""``progress(partitions done, partitions, communes done, seconds)``."""
+
+
+@dataclass
+class NationalResult:
+    """The figures of every commune of the départements run, and how they were obtained."""
+
+    departements: list[str]
+    communes: gpd.GeoDataFrame
+    presets: tuple[str, ...]
+    provenance: dict[str, Any]
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    """(code, name, reason) of each commune (or ``(département, "", reason)``) that failed."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per step: cameras, communes, partitions (sum of the tasks), total."""
+    engine: str = "local"
+
+    @property
+    def departement(self) -> str:  # what the one-département outputs print
+        return ", ".join(self.departements)
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, *, workers: int = 2,
+                memory_limit: str = "3GB", quiet: bool = True,
+                timeout_s: float = 30.0) -> Iterator[Any]:
+    """A :class:`dask.distributed.Client`: on the scheduler at ``scheduler``
+    (``tcp://host:8786``), else on a :class:`~dask.distributed.LocalCluster` of
+    ``workers`` processes with one thread each and ``memory_limit`` each, stopped on exit."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=timeout_s)
+        except OSError as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           memory_limit=memory_limit, dashboard_address=None,
+                           silence_logs=logging.ERROR if quiet else logging.WARNING)
+    try:
+        with Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+def run_national(
+    departements: Sequence[str],
+    inputs: CameraInputs,
+    *,
+    bundle: str | Path | None = None,
+    presets: Sequence[str] | None = None,
+    client: Any = None,
+    retries: int = RETRIES,
+    progress: Progress | None = None,
+) -> NationalResult:
+    """The figures of every commune of ``departements`` (see the module docstring).
+
+    Parameters
+    ----------
+    departements : codes
+    inputs : CameraInputs
+        The cameras and their sources.
+    bundle : path, optional
+        Offline bundle (default ``$GEOCOVER_BUNDLE``); without one, geo.api.gouv.fr.
+    presets : names, optional
+        Default :data:`geocover.model.fov.DEFAULT_PRESETS`.
+    client : dask.distributed.Client, optional
+        Where to run; None runs the same tasks in this process.
+    retries : int
+        Bounded retries of each task.
+    """
+    from geocover.model import fov
+    from geocover.schema.regions import check_departement
+
+    start = time.perf_counter()
+    presets = tuple(fov.DEFAULT_PRESETS if presets is None else presets)
+    for name in presets:
+        fov.get_preset(name)
+    if retries < 0:
+        raise UsageError(f"--retries must be 0 or more, not {retries}")
+    deps = list(dict.fromkeys(check_departement(d) for d in departements))
+    if not deps:
+        raise UsageError("no département to run")
+    bundle_path = Path(bundle) if bundle is not None else settings.bundle_from_env()
+    bundle_arg = str(bundle_path) if bundle_path is not None else None
+    cameras = inputs.cameras.reset_index(drop=True)
+    reach = largest_reach_m(cameras, presets)
+    failures: list[tuple[str, str, str]] = []
+    parts: dict[str, Partition] = {}
+    t0 = time.perf_counter()
+
+    def tick(parts_done: int, communes_done: int) -> None:
+        if progress is not None:
+            progress(parts_done, len(deps), communes_done, time.perf_counter() - start)
+
+    if client is None:
+        engine = "local (in this process)"
+        loaded: dict[str, gpd.GeoDataFrame] = {}
+        for dep in deps:
+            loaded[dep] = load_communes(dep, bundle_arg)
+        t_communes = time.perf_counter() - t0
+        subsets = camera_subsets(cameras, {d: bounds_of(c) for d, c in loaded.items()}, reach)
+        done = 0
+        tick(0, 0)
+        for dep in _largest_first(deps, subsets, {d: len(c) for d, c in loaded.items()}):
+            parts[dep] = run_partition(dep, loaded[dep], cameras.iloc[subsets[dep]],
+                                       presets, inputs.sources)
+            done += len(parts[dep].frame)
+            tick(len(parts), done)
+    else:
+        engine = _describe(client)
+        parts, t_communes = _on_dask(client, deps, bundle_arg, cameras, reach, presets,
+                                     inputs, retries, failures, tick)
+
+    missing = [d for d in deps if d not in parts]
+    frames = [parts[d].frame for d in deps if d in parts]
+    if not frames:
+        reasons = "; ".join(f"{c}: {r}" for c, _, r in failures[:3])
+        raise UsageError(f"every partition failed ({reasons})")
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
+                             crs=settings.STORAGE_CRS)
+    for part in parts.values():
+        failures.extend(part.failures)
+    warnings = list(inputs.warnings)
+    counted = sum(p.counted for p in parts.values())
+    if len(cameras) > counted:
+        warnings.append(f"{len(cameras) - counted} of {len(cameras)} camera(s) lie within no "
+                        f"commune of the départements run (abroad, at sea, exactly on a "
+                        f"border, or in a département not run): not counted")
+    if missing:
+        warnings.append(f"département(s) {', '.join(missing)} failed: see the failures")
+    timings = {
+        "communes_s": t_communes,
+        "partitions_s": sum(p.seconds for p in parts.values()),
+        "total_s": time.perf_counter() - start,
+    }
+    record = _provenance(parts, deps, inputs, presets, bundle_path, frame, engine, reach,
+                         failures)
+    return NationalResult(deps, frame, presets, record, time.perf_counter() - start, warnings,
+                          failures, timings, engine)
+
+
+def _largest_first(deps: Sequence[str], subsets: dict[str, Any], sizes: dict[str, int]
+                   ) -> list[str]:
+    # The partitions with many cameras take longest: start them first, so that no
+    # worker is left with Paris at the end.
+    return sorted(deps, key=lambda d: (-len(subsets.get(d, ())), -sizes.get(d, 0)))
+
+
+def _describe(client: Any) -> str:
+    info = client.scheduler_info()
+    workers = info.get("workers", {})
+    threads = sum(w.get("nthreads", 1) for w in workers.values())
+    return (f"dask.distributed at {client.scheduler.address} ({len(workers)} workers, "
+            f"{threads} threads)")
+
+
+def _on_dask(client, deps, bundle_arg, cameras, reach, presets, inputs, retries, failures, tick):
+    from dask.distributed import as_completed
+
+    t0 = time.perf_counter()
+    loads = {dep: client.submit(load_communes, dep, bundle_arg, key=f"geocover-communes-{dep}",
+                                retries=retries, pure=False) for dep in deps}
+    boxes_f = {dep: client.submit(bounds_of, fut, key=f"geocover-bounds-{dep}",
+                                  retries=retries, pure=False) for dep, fut in loads.items()}
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    sizes: dict[str, int] = {}
+    for dep, fut in boxes_f.items():
+        try:
+            boxes[dep] = fut.result()
+        except Exception as exc:
+            failures.append((dep, "", f"communes not loaded: {type(exc).__name__}: {exc}"))
+    t_communes = time.perf_counter() - t0
+    subsets = camera_subsets(cameras, boxes, reach)
+    futures = {}
+    for rank, dep in enumerate(_largest_first(list(boxes), subsets, sizes)):
+        futures[client.submit(run_partition, dep, loads[dep], cameras.iloc[subsets[dep]],
+                              presets, inputs.sources, key=f"geocover-partition-{dep}",
+                              retries=retries, pure=False, priority=len(deps) - rank)] = dep
+    parts: dict[str, Partition] = {}
+    done = 0
+    tick(0, 0)
+    for fut in as_completed(list(futures)):
+        dep = futures[fut]
+        try:
+            part = fut.result()
+        except Exception as exc:
+            reason = f"failed after {retries} retries: {type(exc).__name__}: {exc}"
+            try:
+                communes = loads[dep].result()
+                failures.extend((str(c), str(n), reason)
+                                for c, n in zip(communes["code"], communes["name"], strict=True))
+            except Exception:
+                failures.append((dep, "", reason))
+            continue
+        parts[dep] = part
+        done += len(part.frame)
+        tick(len(parts), done)
+    for fut in list(loads.values()) + list(boxes_f.values()) + list(futures):
+        fut.release()
+    return parts, t_communes
+
+
+def _provenance(parts, deps, inputs, presets, bundle_path, frame, engine, reach, failures):
+    files = []
+    for dep in deps:
+        part = parts.get(dep)
+        if part is None:
+            continue
+        files += [file_record(p, "communes", retrieved=part.retrieved, bundle=bundle_path)
+                  for p in files_named(part.source, bundle_path)]
+    files += [file_record(p, "cameras", bundle=bundle_path) for p in inputs.files if p.is_file()]
+    origins = "; ".join(sorted({p.source for p in parts.values()}))
+    sources = [{"layer": "communes", "origin": origins,
+                "retrieved": ", ".join(sorted({p.retrieved for p in parts.values()})),
+                "attribution": "IGN – ADMIN EXPRESS (Licence Ouverte)", "count": len(frame)}]
+    for source in inputs.sources:
+        sources.append({"layer": "cameras", "origin": source.label, "key": source.key,
+                        "column": source.column, "retrieved": "",
+                        "attribution": _ATTRIBUTION.get(source.key, "as stated by each file"),
+                        "count": inputs.counts.get(source.key, 0),
+                        "looked_in": ("its bounding box" if source.extent_wkb else
+                                      "the communes where it has a camera")
+                        + (f" and départements {', '.join(source.departements)}"
+                           if source.departements else "")})
+    return build(
+        files,
+        presets=presets,
+        sources=sources,
+        layers={"cameras": content_sha256(inputs.cameras)},
+        bundle=bundle_path,
+        departements=deps,
+        engine=engine,
+        halo_m=reach,
+        occlusion=False,
+        failures=[{"code": c, "name": n, "reason": r} for c, n, r in failures],
+        notes=[
+            ("coverage: union of the fields of view inside each commune, not occluded by "
+             "buildings (an upper bound for the cameras known)"),
+            ("cameras_known: the largest count of a single source (the sources overlap and "
+             "are not matched across sources); NA = no camera known (no source looked there)"),
+            "cameras: camera sites listed, summed over the sources",
+            ("area_km2 in each département's metric CRS (column crs); geodesic_area_km2 on "
+             "the WGS 84 ellipsoid"),
+        ],
+    )
+
+
+_ATTRIBUTION = {
+    "osm": "© OpenStreetMap contributors (ODbL)",
+    "list:paris-police2025": "Préfecture de police de Paris",
+    "list:sous-surveillance-net": "sous-surveillance.net",
+}

@@ -1,0 +1,276 @@
+"""The national batch: the same figures in this process, on a LocalCluster of two worker
+processes, on a separate ``dask scheduler`` + ``dask worker`` processes, and through the
+one-département path; areas against pyproj, camera counts against an independent join of
+the bundle's own files (read with json and shapely here, not through geocover)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod, Transformer
+
+from geocover.pipeline.batch import compute_communes, run_batch
+from geocover.pipeline.known import STATUS_UNKNOWN, coverage_columns
+from geocover.pipeline.national import dask_client, run_national
+from geocover.pipeline.national_inputs import national_cameras
+from tests.conftest import ROOT, run_cli
+
+#: Paris and its neighbour Hauts-de-Seine: the Paris cameras' fields reach across the border.
+DEPS = ["75", "92"]
+PRESETS = ("sunders", "factsheet-300m")
+FIGURES = ["area_km2", "geodesic_area_km2"] + [c for p in PRESETS for c in coverage_columns(p)]
+COUNTS = ["cameras", "cameras_known", "cameras_paris_police_2025",
+          "cameras_sous_surveillance_net", "cameras_osm"]
+
+
+@pytest.fixture(scope="module")
+def inputs(bundle):
+    return national_cameras(bundle=bundle, contributions=False)
+
+
+@pytest.fixture(scope="module")
+def in_process(inputs, bundle):
+    return run_national(DEPS, inputs, bundle=bundle, presets=PRESETS)
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    a = a.set_index("code").sort_index()
+    b = b.set_index("code").sort_index()
+    assert list(a.index) == list(b.index)
+    for column in FIGURES:
+        np.testing.assert_allclose(a[column].to_numpy(float), b[column].to_numpy(float),
+                                   rtol=0, atol=1e-9, err_msg=column)
+    for column in COUNTS:
+        left = a[column].astype("Int64")
+        right = b[column].astype("Int64")
+        assert left.isna().tolist() == right.isna().tolist(), column
+        assert left.fillna(-1).tolist() == right.fillna(-1).tolist(), column
+    assert a["camera_status"].tolist() == b["camera_status"].tolist()
+
+
+def test_in_process_equals_the_one_departement_path(in_process, inputs, bundle):
+    frame = in_process.communes
+    assert len(frame) == 1 + 36  # Paris is one commune in ADMIN EXPRESS; 36 in 92
+    for dep in DEPS:
+        one = run_batch(dep, bundle=bundle, presets=PRESETS, cameras=inputs.cameras,
+                        sources=inputs.sources, progress=None)
+        assert_same(frame[frame["departement"] == dep], one.communes)
+    # A field of view of a Paris camera reaches into a commune of 92 with none of its own.
+    borders = frame[(frame["departement"] == "92") & (frame["cameras"] == 0)]
+    assert (borders[coverage_columns("factsheet-300m")[0]] > 0).any()
+
+
+@pytest.mark.slow
+def test_local_cluster_of_two_processes(in_process, inputs, bundle):
+    with dask_client(workers=2, memory_limit="1GB") as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        pids = set(client.run(os.getpid).values())
+        assert len(pids) == 2 and os.getpid() not in pids
+        result = run_national(DEPS, inputs, bundle=bundle, presets=PRESETS, client=client)
+    assert result.engine.startswith("dask.distributed")
+    assert_same(result.communes, in_process.communes)
+
+
+def _wait_for(predicate, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+def test_separate_scheduler_and_workers(in_process, bundle, tmp_path):
+    """Real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, started
+    and stopped here; the CLI runs on them through --scheduler."""
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    assert dask, "the dask command (dask[distributed]) is missing"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    scheduler_file = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        _wait_for(scheduler_file.exists, 60, "the scheduler")
+        address = json.loads(scheduler_file.read_text())["address"]
+        for _ in range(2):
+            procs.append(subprocess.Popen(
+                [dask, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                 "--memory-limit", "1GB", "--no-dashboard", "--host", "127.0.0.1"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from dask.distributed import Client
+
+        with Client(address, timeout=30) as client:
+            _wait_for(lambda: len(client.scheduler_info()["workers"]) == 2, 60, "two workers")
+        out = tmp_path / "two.parquet"
+        done = run_cli("batch", "--departement", *DEPS, "--bundle", str(bundle),
+                       "--preset", *PRESETS, "--scheduler", address, "-o", str(out), "-q",
+                       "--data-dir", str(tmp_path), timeout=240)
+        assert done.returncode == 0, done.stderr
+        assert f"on dask.distributed at {address} (2 workers" in done.stdout
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert_same(gpd.read_parquet(out), in_process.communes)
+
+
+def _independent_communes(bundle: Path, dep: str) -> dict[str, shapely.Geometry]:
+    path = next((bundle / "communes" / "france").glob(f"communes-{dep}-*.geojson"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {f["properties"]["code"]: shapely.geometry.shape(f["geometry"])
+            for f in data["features"]}
+
+
+def test_areas_against_pyproj(in_process, bundle):
+    geod = Geod(ellps="WGS84")
+    to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    frame = in_process.communes.set_index("code")
+    communes = _independent_communes(bundle, "92")
+    for code in sorted(communes)[::7] + ["92050"]:
+        geom = communes[code]
+        geodesic = abs(geod.geometry_area_perimeter(geom)[0]) / 1e6
+        planar = shapely.transform(geom, lambda xy: np.column_stack(
+            to_l93.transform(xy[:, 0], xy[:, 1]))).area / 1e6
+        assert frame.loc[code, "geodesic_area_km2"] == pytest.approx(geodesic, abs=1e-9)
+        assert frame.loc[code, "area_km2"] == pytest.approx(planar, abs=1e-9)
+
+
+def test_camera_counts_against_an_independent_join(in_process, bundle):
+    def points(path: Path, keep=lambda p: True) -> np.ndarray:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return np.array([f["geometry"]["coordinates"][:2] for f in data["features"]
+                         if keep(f["properties"])])
+
+    police = points(bundle / "cameras" / "paris-police-2025-06-01.geojson")
+    ssn = points(bundle / "cameras" / "sous-surveillance-net-2025-06-01.geojson")
+    osm = json.loads((bundle / "osm" / "paris-20250208-surveillance.overpass.json").read_text())
+    osm_xy = np.array([(e["lon"], e["lat"]) for e in osm["elements"]
+                       if e.get("tags", {}).get("man_made") == "surveillance"
+                       and str(e["tags"].get("surveillance:type", "camera")).lower()
+                       in ("camera", "alpr")])
+    frame = in_process.communes.set_index("code")
+    communes = {**_independent_communes(bundle, "75"), **_independent_communes(bundle, "92")}
+    checked = 0
+    for code in ["75056", "92012", "92026", "92040", "92044", "92050", "92051", "92062"]:
+        geom = communes[code]
+        for column, xy in (("cameras_paris_police_2025", police),
+                           ("cameras_sous_surveillance_net", ssn), ("cameras_osm", osm_xy)):
+            inside = int(shapely.contains_xy(geom, xy[:, 0], xy[:, 1]).sum())
+            got = frame.loc[code, column]
+            if pd.isna(got):  # the source did not look here: it has no camera here either
+                assert inside == 0, (code, column)
+            else:
+                assert int(got) == inside, (code, column)
+                checked += inside
+    assert checked > 5000  # Paris alone holds thousands
+
+
+def test_no_camera_known_is_not_zero(in_process):
+    frame = in_process.communes
+    unknown = frame[frame["camera_status"] == STATUS_UNKNOWN]
+    assert len(unknown) and unknown["cameras_known"].isna().all()
+    assert unknown["density_per_km2"].isna().all()
+    paris = frame.set_index("code").loc["75056"]
+    assert paris["cameras_known"] == max(paris["cameras_paris_police_2025"],
+                                         paris["cameras_sous_surveillance_net"],
+                                         paris["cameras_osm"])
+    assert paris["density_per_km2"] == pytest.approx(paris["cameras_known"] / paris["area_km2"])
+
+
+def test_a_failing_commune_is_reported_by_name(tmp_path):
+    """A self-intersecting (synthetic) commune with a camera in it makes GEOS fail: the
+    commune is reported, its row kept without figures, the others computed."""
+    good = shapely.box(6.0, 49.0, 6.01, 49.01)
+    bowtie = shapely.Polygon([(6.02, 49.0), (6.03, 49.01), (6.03, 49.0), (6.02, 49.01)])
+    communes = gpd.GeoDataFrame({"code": ["99001", "99002"],
+                                 "name": ["Synthetic good", "Synthetic bow-tie"]},
+                                geometry=[good, bowtie], crs="EPSG:4326")
+    cameras = gpd.GeoDataFrame(
+        {"id": ["contrib:t:1", "contrib:t:2"], "camera_type": ["dome", "dome"],
+         "directions": [[], []], "height_m": [np.nan, np.nan], "tilt_deg": [np.nan, np.nan]},
+        geometry=[shapely.Point(6.005, 49.005), shapely.Point(6.0251, 49.0049)],
+        crs="EPSG:4326")
+    frame, _, failures = compute_communes(communes, cameras, ("sunders",), "EPSG:2154",
+                                          strict=False)
+    assert [(c, n) for c, n, _ in failures] == [("99002", "Synthetic bow-tie")]
+    assert "TopologyException" in failures[0][2] or "GEOS" in failures[0][2]
+    assert frame.loc[1, "area_km2"] != frame.loc[1, "area_km2"]  # NaN
+    assert frame.loc[0, "covered_km2_sunders"] > 0
+
+
+def test_a_missing_departement_fails_alone(inputs, bundle, tmp_path):
+    """A bundle without département 92: its partition is reported, 75 still computed."""
+    partial = tmp_path / "bundle"
+    (partial / "communes" / "france").mkdir(parents=True)
+    source = next((bundle / "communes" / "france").glob("communes-75-*.geojson"))
+    (partial / "communes" / "france" / source.name).symlink_to(source)
+    with dask_client(workers=1, memory_limit="1GB") as client:
+        result = run_national(DEPS, inputs, bundle=partial, presets=("sunders",),
+                              client=client, retries=1)
+    assert result.communes["departement"].unique().tolist() == ["75"]
+    assert [f[0] for f in result.failures] == ["92"]
+    assert "not in this bundle" in result.failures[0][2]
+
+
+def test_outputs_parse_back(in_process, tmp_path):
+    import pyarrow.parquet as pq
+    import pyogrio
+
+    from geocover.outputs.batch import write_batch
+
+    paths = write_batch(in_process, tmp_path / "idf.parquet", tiles="none")
+    back = gpd.read_parquet(paths["parquet"])
+    assert len(back) == len(in_process.communes) and back.crs.to_epsg() == 4326
+    assert "display_wkb" not in back
+    assert_same(back, in_process.communes)
+    meta = pq.read_schema(paths["parquet"]).metadata
+    record = json.loads(meta[b"geocover:provenance"])
+    assert record["departements"] == DEPS and record == json.loads(paths["provenance"].read_text())
+    assert {s.get("key") for s in record["sources"]} >= {
+        "osm", "list:paris-police2025", "list:sous-surveillance-net"}
+    gpkg = pyogrio.read_dataframe(paths["gpkg"], layer="communes")
+    assert_same(gpkg, in_process.communes)
+    csv = pd.read_csv(paths["csv"], dtype={"code": str})
+    assert len(csv) == len(back)
+    assert csv.loc[csv["camera_status"] == STATUS_UNKNOWN, "cameras_known"].isna().all()
+    assert not list(tmp_path.glob(".*"))
+
+
+@pytest.mark.browser
+def test_choropleth_of_the_run(in_process, tmp_path):
+    from geocover.outputs.batch import write_batch
+    from tests.browser import chromium, close_page, open_page
+
+    paths = write_batch(in_process, tmp_path / "idf.parquet")
+    paris = in_process.communes.set_index("code").loc["75056"]
+    with chromium() as browser:
+        page, traffic = open_page(browser, paths["map"], tile_hosts=("tile.openstreetmap.org",))
+        assert page.evaluate("geocover.layers.communes.getLayers().length") == len(
+            in_process.communes)
+        page.fill(".gc-ch-search input", "paris")
+        page.locator(".gc-ch-results button").first.click()
+        text = page.locator(".leaflet-popup-content").last.inner_text()
+        assert "Paris (75056)" in text
+        assert f"{int(paris['cameras_known']):,}" in text
+        assert f"{int(paris['cameras_osm']):,}" in text and "OpenStreetMap" in text
+        page.select_option(".gc-ch-figure", index=1)  # colour by the share seen
+        assert "Share seen" in page.locator(".gc-ch-legend").inner_text()
+        assert not traffic.problems()
+        close_page(page)
