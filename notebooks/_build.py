@@ -701,7 +701,7 @@ def read(path):
 
 police_raw = read("cameras/paris-police-2025-06-01.geojson")["features"]
 police = points([{"lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1],
-                  "public": True} for f in police_raw], "list:paris-police2025")
+                  "public": True} for f in police_raw], "list:paris-police-2025")
 
 osm_raw = read("osm/paris-20250208-surveillance.overpass.json")["elements"]
 POLICE_OR_TOWN = re.compile(
@@ -746,7 +746,7 @@ sites from the closest up, a site holding at most one camera of each source.
 """),
     code('''
 # documented distances: mapped at the camera 10 m (OSM, citizen map), a list's crossing 20 m
-REACH = {"osm": 10.0, "list:sous-surveillance-net": 10.0, "list:paris-police2025": 20.0}
+REACH = {"osm": 10.0, "list:sous-surveillance-net": 10.0, "list:paris-police-2025": 20.0}
 names = sorted(REACH)
 pairs = []
 for i, a in enumerate(names):

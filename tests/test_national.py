@@ -244,7 +244,7 @@ def test_outputs_parse_back(in_process, tmp_path):
     record = json.loads(meta[b"geocover:provenance"])
     assert record["departements"] == DEPS and record == json.loads(paths["provenance"].read_text())
     assert {s.get("key") for s in record["sources"]} >= {
-        "osm", "list:paris-police2025", "list:sous-surveillance-net"}
+        "osm", "list:paris-police-2025", "list:sous-surveillance-net"}
     gpkg = pyogrio.read_dataframe(paths["gpkg"], layer="communes")
     assert_same(gpkg, in_process.communes)
     csv = pd.read_csv(paths["csv"], dtype={"code": str})

@@ -28,7 +28,7 @@ def test_paris_police_2025_list(bundle):
     by_id = cameras.set_index("id")
     for f in raw[:50] + raw[-50:]:
         p = f["properties"]
-        row = by_id.loc[f"list:paris-police2025:{p['numero_pub']}"]
+        row = by_id.loc[f"list:paris-police-2025:{p['numero_pub']}"]
         assert row["installed"] == p["date_mes_iso"]
         assert row["name"] == p["adresse"]
         assert (row.geometry.x, row.geometry.y) == pytest.approx(
@@ -107,22 +107,22 @@ def _paris() -> City:
 
 def test_vintages_newest_by_default_never_added():
     city = _paris()
-    assert choose_lists(city, None) == ["paris-police2025", "sous-surveillance-net"]
+    assert choose_lists(city, None) == ["paris-police-2025", "sous-surveillance-net"]
     assert choose_lists(city, ["paris-bovp2019"]) == ["paris-bovp2019"]
     with pytest.raises(UsageError) as exc:
         choose_lists(city, ["all"])
     message = str(exc.value)
-    for name in ("paris-pvpp2013", "paris-bovp2019", "paris-police2025", "sous-surveillance-net"):
+    for name in ("paris-pvpp2013", "paris-bovp2019", "paris-police-2025", "sous-surveillance-net"):
         assert name in message
     assert "never added together" in message
     with pytest.raises(UsageError, match="two vintages of one source"):
-        choose_lists(city, ["paris-pvpp2013", "paris-police2025"])
+        choose_lists(city, ["paris-pvpp2013", "paris-police-2025"])
 
 
 def test_cli_list_all_is_a_clear_usage_error(cli, bundle):
     result = cli("report", "paris", "--bundle", str(bundle), "--list", "all")
     assert result.returncode == 2
-    assert "paris-police2025" in result.stderr and "Traceback" not in result.stderr
+    assert "paris-police-2025" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -136,7 +136,7 @@ def test_osm_extract_with_cameras_only(bundle):
         and str((e.get("tags") or {}).get("surveillance:type", "camera")).lower()
         in ("camera", "alpr")
     ]
-    layers = load_camera_layers(_paris(), bundle=bundle, lists=["paris-police2025"])
+    layers = load_camera_layers(_paris(), bundle=bundle, lists=["paris-police-2025"])
     osm = layers.cameras[layers.cameras["id"].str.startswith("osm:")]
     assert len(osm) == len(kept)
     assert layers.buildings is None and layers.highways is None

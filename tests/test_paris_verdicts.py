@@ -44,8 +44,8 @@ def test_the_1391_claim_is_judged_from_the_police_lists_own_dates(paris_report, 
         "as_of": "2019-02-01",
     }
     sources = {s["source"]: s for s in claim["sources"]}
-    assert set(sources) == {"list:paris-police2025", "list:sous-surveillance-net", "osm"}
-    pol = sources["list:paris-police2025"]
+    assert set(sources) == {"list:paris-police-2025", "list:sous-surveillance-net", "osm"}
+    pol = sources["list:paris-police-2025"]
     assert pol["inside_commune"] == len(inside)
     assert pol["in_service"] == len(by_claim)
     assert pol["exhaustive"] is True and pol["dated"] is True and pol["vintage"] == "2025-06-01"
@@ -108,7 +108,7 @@ def test_overlap_table_counts_each_source_inside_paris(paris_report, bundle):
         and str(e["tags"].get("surveillance:type", "camera")).lower() in ("camera", "alpr")
     ]
     counts = paris_report["sites"]["overlap"]["counts"]
-    assert counts["list:paris-police2025"] == len(_inside(poly, police["features"]))
+    assert counts["list:paris-police-2025"] == len(_inside(poly, police["features"]))
     assert counts["list:sous-surveillance-net"] == len(_inside(poly, citizen["features"]))
     assert counts["osm"] == sum(
         1 for e in osm_cams if shapely.contains_xy(poly, e["lon"], e["lat"])

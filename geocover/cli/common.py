@@ -68,7 +68,7 @@ def add_camera_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--list", dest="lists", metavar="NAME", action="append",
-        help="camera list to read instead of the defaults (e.g. paris-police2025, paris-bovp2019, "
+        help="camera list to read instead of the defaults (e.g. paris-police-2025, paris-bovp2019, "
         "paris-pvpp2013, sous-surveillance-net); repeatable, one vintage per list; default: the "
         "newest vintage of each of the city's lists",
     )

@@ -309,6 +309,6 @@ def _provenance(parts, deps, inputs, presets, bundle_path, frame, engine, reach,
 
 _ATTRIBUTION = {
     "osm": "© OpenStreetMap contributors (ODbL)",
-    "list:paris-police2025": "Préfecture de police de Paris",
+    "list:paris-police-2025": "Préfecture de police de Paris",
     "list:sous-surveillance-net": "sous-surveillance.net",
 }

@@ -99,7 +99,7 @@ class SourceScope:
     Parameters
     ----------
     key : str
-        The source's short name in reports (``list:paris-police2025``, ``osm``…), also
+        The source's short name in reports (``list:paris-police-2025``, ``osm``…), also
         the prefix of its camera ids.
     kind : str
         One of :data:`SOURCE_KINDS`.

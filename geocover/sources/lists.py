@@ -113,7 +113,7 @@ PARIS_BOVP2019 = ListDefinition(
 #: the date each camera was put in service (``date_mes_iso``). Points are the
 #: prefecture's placing at an address or crossing: ``crossing`` precision.
 PARIS_POLICE2025 = ListDefinition(
-    list_id="paris-police2025",
+    list_id="paris-police-2025",
     path="cameras/paris-police-2025-06-01.geojson",
     mapping={"id": "numero_pub", "name": "adresse", "installed": "date_mes_iso"},
     source="Préfecture de police de Paris, ArcGIS layer of video-protection cameras (2025-06-01)",
