@@ -527,7 +527,7 @@ table_path = os.environ.get("GEOCOVER_NATIONAL_TABLE")
 if not table_path:
     table_path = str(Path(tempfile.mkdtemp()) / "national.parquet")
     subprocess.run([sys.executable, "-m", "geocover", "batch", "--departement", "75", "92", "37",
-                    "--bundle", str(BUNDLE), "--preset", "sunders", "factsheet-300m",
+                    "--bundle", str(BUNDLE), "--preset", "sunders", "factsheet-300m-reach",
                     "--engine", "local", "-q", "-o", table_path], check=True, cwd=ROOT)
 table = gpd.read_parquet(table_path).set_index("code")
 print(len(table), "communes;", table["camera_status"].value_counts().to_dict())
@@ -591,7 +591,8 @@ assert int(table.loc["75056", "cameras_known"]) == max(mine.values())
     md("""
 ## 3. A département's share seen
 
-Indre-et-Loire (37) under `factsheet-300m`: every camera sees a 300 m disc, except a
+Indre-et-Loire (37) under `factsheet-300m-reach` (what the cameras could reach by turning,
+not what they see at once: `docs/fov.md`): every camera gets a 300 m disc, except a
 camera that points one way (a sous-surveillance.net housing other than a dome, with a
 direction other than 0, the site's "unknown") which sees a 3° wedge around its direction
 (see `docs/fov.md`). Only sous-surveillance.net has cameras there. The union of the fields
@@ -623,7 +624,7 @@ fields = [field(x[i], y[i], props[i]) for i in np.flatnonzero(near)]
 seen = shapely.intersection(shapely.union_all(fields), dep).area
 mine = seen / dep.area
 rows = table[table.index.str.startswith("37")]
-theirs = rows["covered_km2_factsheet_300m"].sum() / rows["area_km2"].sum()
+theirs = rows["covered_km2_factsheet_300m_reach"].sum() / rows["area_km2"].sum()
 print(f"{len(fields)} cameras within 300 m; "
       f"share seen {100 * mine:.4f} % (table {100 * theirs:.4f} %)")
 assert abs(mine - theirs) / theirs < 1e-3

@@ -61,7 +61,7 @@ def test_notebook_runs_offline(name, bundle, tmp_path, monkeypatch):
 
         table = tmp_path / "national.parquet"
         done = run_cli("batch", "--departement", "75", "92", "37", "--bundle", str(bundle),
-                       "--preset", "sunders", "factsheet-300m", "--engine", "local", "-q",
+                       "--preset", "sunders", "factsheet-300m-reach", "--engine", "local", "-q",
                        "-o", str(table), "--data-dir", str(tmp_path))
         assert done.returncode == 0, done.stderr
         monkeypatch.setenv("GEOCOVER_NATIONAL_TABLE", str(table))
