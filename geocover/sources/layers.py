@@ -19,11 +19,12 @@ from geocover.errors import SourceError, UsageError
 from geocover.io.atomic import replace_atomic
 from geocover.schema.city import City
 from geocover.schema.frames import empty_cameras
+from geocover.schema.provenance import DATE_UNKNOWN, DataDate, SourceRecord
 from geocover.schema.scope import SourceScope, source_key
 from geocover.schema.tags import Problem
 from geocover.schema.text import display_path
 from geocover.sources import citizen, overpass
-from geocover.sources.camera_files import load_cameras_file, load_contributions
+from geocover.sources.camera_files import load_contributions, read_cameras_file
 from geocover.sources.lists import (
     PARIS_BOVP2019,
     PARIS_POLICE2025,
@@ -31,7 +32,8 @@ from geocover.sources.lists import (
     ListDefinition,
     load_list,
 )
-from geocover.sources.osm_elements import from_overpass
+from geocover.sources.osm_elements import from_overpass, osm_date
+from geocover.sources.records import file_source, live_source, no_source
 
 #: Official lists geocover knows how to read, by the name used in city.toml.
 LISTS: dict[str, ListDefinition] = {
@@ -49,13 +51,8 @@ CONTRIB_SCOPE = SourceScope(key="contrib", kind="contributions", label="contribu
                             operator="mixed")
 
 
-@dataclass(frozen=True)
-class LayerSource:
-    layer: str
-    origin: str
-    retrieved: str
-    attribution: str
-    count: int | None = None
+#: The record of a layer's source (kept under its former name).
+LayerSource = SourceRecord
 
 
 @dataclass
@@ -63,7 +60,7 @@ class CameraLayers:
     cameras: gpd.GeoDataFrame
     buildings: gpd.GeoDataFrame | None = None
     highways: gpd.GeoDataFrame | None = None
-    sources: list[LayerSource] = field(default_factory=list)
+    sources: list[SourceRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     scopes: dict[str, SourceScope] = field(default_factory=dict)
@@ -72,11 +69,17 @@ class CameraLayers:
     """What the sources read cannot tell (no buildings: no occlusion…), for the report."""
 
 
-def _file_date(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
-
-
 OSM = "© OpenStreetMap contributors, ODbL"
+CONTRIBUTORS = "contributors (CC0 / ODbL when sent to OSM)"
+
+
+def _latest(frame: gpd.GeoDataFrame, column: str, basis: str) -> DataDate | None:
+    """The latest value of a date column as a (weak) date of the data, or None."""
+    if frame.empty or column not in frame:
+        return None
+    dates = frame[column].dropna().astype(str)
+    dates = dates[dates.str.len() > 0]
+    return DataDate(str(dates.max()), basis) if len(dates) else None
 
 
 def _choices() -> str:
@@ -158,18 +161,16 @@ def load_camera_layers(
     frames: list[gpd.GeoDataFrame] = []
     if camera_files:
         for path in camera_files:
-            frame, problems = load_cameras_file(path)
+            frame, problems, record = read_cameras_file(path, bundle)
             frames.append(frame)
             out.problems += problems
-            vintage = str(frame.attrs.get("osm_base") or "")[:10]
+            vintage = str(record.vintage or "")[:10]
             for key in sorted({source_key(i) for i in frame["id"]}):
                 kind = "osm" if key == "osm" else "file"
                 out.scopes.setdefault(key, KNOWN_SOURCES.get(key.removeprefix("list:"))
                                       or SourceScope(key=key, kind=kind, vintage=vintage,
                                                      label=f"file {Path(path).name}"))
-            out.sources.append(LayerSource("cameras", f"file:{display_path(path)}",
-                                           _file_date(Path(path)),
-                                           "as stated by the file's provider", len(frame)))
+            out.sources.append(record)
     else:
         if city.osm:
             _osm(city, bundle, osm_extract, out, frames)
@@ -186,18 +187,21 @@ def load_camera_layers(
             frames.append(frame)
             out.problems += problems
             out.scopes[f"list:{name}"] = definition.scope()
-            out.sources.append(LayerSource(
-                "cameras", f"list:{name} ({definition.source})",
-                _file_date(bundle / definition.path), "Licence Ouverte / ODbL as published",
-                len(frame)))
+            out.sources.append(file_source(
+                "cameras", [bundle / definition.path], origin=f"list:{name} ({definition.source})",
+                bundle=bundle, count=len(frame),
+                fallback=_latest(frame, "installed", "latest installation date in the list")))
         if city.cameras_file is not None and city.cameras_file.is_file():
             frame = load_contributions(city.cameras_file)
             frames.append(frame)
             out.scopes["contrib"] = CONTRIB_SCOPE
-            out.sources.append(LayerSource(
-                "cameras", f"contributions:{display_path(city.cameras_file)}",
-                _file_date(city.cameras_file), "contributors (CC0 / ODbL when sent to OSM)",
-                len(frame)))
+            latest = _latest(frame, "check_date", "latest check_date of the contributions")
+            out.sources.append(file_source(
+                "cameras", [city.cameras_file],
+                origin=f"contributions:{display_path(city.cameras_file)}", bundle=bundle,
+                attribution=CONTRIBUTORS, count=len(frame),
+                own=latest or DataDate(None,
+                                       f"{DATE_UNKNOWN}: no check_date in the contributions")))
     frames = [f for f in frames if not f.empty]
     if frames:
         merged = pd.concat(frames, ignore_index=True)
@@ -214,21 +218,23 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
     if bundle is not None:
         path = _osm_extract(bundle, extract or city.slug, exact=extract is not None)
         if path is None:
-            out.sources.append(LayerSource(
+            out.sources.append(no_source(
                 "cameras", f"OpenStreetMap: no extract for {city.name} in the bundle "
-                f"(looked for {extract or city.slug}-surveillance.overpass.json); run without "
-                "--bundle to query Overpass", "", OSM, None))
+                f"(looked for {extract or city.slug}-surveillance.overpass.json); live sources "
+                "would query Overpass", OSM))
             return
         name = path.name.removesuffix("-surveillance.overpass.json")
         data = overpass._read_bundle_json(path)
         cams, problems = from_overpass(data)
         out.problems += problems
-        date = (overpass._osm_base(data) or _file_date(path))[:10]
+        own = osm_date(data)
         frames.append(cams)
+        record = file_source("cameras", [path], origin=f"OpenStreetMap bundle:osm/{path.name}",
+                             bundle=bundle, attribution=OSM, count=len(cams), own=own)
+        date = str(record.vintage or "")[:10]
         out.scopes["osm"] = SourceScope(key="osm", kind="osm", label=f"OpenStreetMap ({date})",
                                         operator="mixed", vintage=date, family="osm")
-        out.sources.append(LayerSource("cameras", f"OpenStreetMap bundle:osm/{path.name}", date,
-                                       OSM, len(cams)))
+        out.sources.append(record)
         for layer in ("buildings", "highways"):
             other = path.with_name(f"{name}-{layer}.overpass.json")
             if not other.is_file():
@@ -237,8 +243,10 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
             parse = overpass.parse_buildings if layer == "buildings" else overpass.parse_highways
             frame = parse(raw)
             setattr(out, layer, frame)
-            out.sources.append(LayerSource(layer, f"OpenStreetMap bundle:osm/{other.name}", date,
-                                           OSM, len(frame)))
+            out.sources.append(file_source(layer, [other],
+                                           origin=f"OpenStreetMap bundle:osm/{other.name}",
+                                           bundle=bundle, attribution=OSM, count=len(frame),
+                                           own=osm_date(raw)))
         missing = [what for what, layer in (("no occlusion by buildings", "buildings"),
                                             ("no street share", "highways"))
                    if getattr(out, layer) is None]
@@ -250,29 +258,30 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
         cams, problems, answer = overpass.fetch_cameras(city.insee)
     except SourceError as exc:
         out.warnings.append(f"OpenStreetMap cameras unavailable: {exc}")
-        out.sources.append(LayerSource("cameras", "OpenStreetMap (Overpass): unavailable", "",
-                                       OSM, None))
+        out.sources.append(no_source("cameras", "OpenStreetMap (Overpass): unavailable", OSM))
         return
     frames.append(cams)
     out.problems += problems
+    stale = " (cached copy: the network failed)" if answer.stale else ""
+    record = live_source("cameras", origin=f"OpenStreetMap (Overpass){stale}",
+                         url=answer.url, retrieved=answer.retrieved, attribution=OSM,
+                         count=len(cams), own=osm_date(answer.data))
     out.scopes["osm"] = SourceScope(key="osm", kind="osm", label="OpenStreetMap (Overpass)",
                                     operator="mixed", family="osm",
-                                    vintage=str(cams.attrs.get("osm_base")
+                                    vintage=str(record.vintage
                                                 or answer.retrieved.date().isoformat())[:10])
-    stale = " (cached copy: the network failed)" if answer.stale else ""
-    out.sources.append(LayerSource("cameras", f"OpenStreetMap (Overpass){stale}",
-                                   answer.retrieved.date().isoformat(), OSM, len(cams)))
+    out.sources.append(record)
     fetchers = (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways))
     for layer, fetch in fetchers:
         try:
-            frame = fetch(city.insee)
+            frame, answer = fetch(city.insee)
         except SourceError as exc:
             out.warnings.append(f"OpenStreetMap {layer} unavailable: {exc}")
             continue
         setattr(out, layer, frame)
-        retrieved = str(frame.attrs.get("source", {}).get("retrieved", ""))[:10]
-        out.sources.append(LayerSource(layer, "OpenStreetMap (Overpass)", retrieved, OSM,
-                                       len(frame)))
+        out.sources.append(live_source(layer, origin="OpenStreetMap (Overpass)", url=answer.url,
+                                       retrieved=answer.retrieved, attribution=OSM,
+                                       count=len(frame), own=osm_date(answer.data)))
 
 
 def _osm_extract(bundle: Path, name: str, *, exact: bool) -> Path | None:
@@ -294,8 +303,10 @@ def _citizen(bundle: Path | None, area: object | None, out: CameraLayers,
     frame, counts = citizen.load_citizen_map(bundle / citizen.PATH, area=area)  # type: ignore[arg-type]
     frames.append(frame)
     out.scopes[citizen.SCOPE.key] = citizen.SCOPE
-    out.sources.append(LayerSource("cameras", f"list:{citizen.KEY} ({citizen.SCOPE.label})",
-                                   citizen.SCOPE.vintage, "sous-surveillance.net", len(frame)))
+    out.sources.append(file_source("cameras", [bundle / citizen.PATH],
+                                   origin=f"list:{citizen.KEY} ({citizen.SCOPE.label})",
+                                   bundle=bundle, attribution="sous-surveillance.net",
+                                   count=len(frame)))
     if counts["outside"]:
         out.notes.append(f"The citizen map holds {counts['read']:,} cameras; the "
                          f"{counts['outside']:,} outside this area were not read.")

@@ -30,6 +30,9 @@ from geocover.schema.perimeters import (
     status_of,
     to_date,
 )
+from geocover.schema.provenance import DataDate, SourceRecord
+from geocover.schema.text import display_path
+from geocover.sources.records import file_source
 
 
 def load_perimeters(
@@ -70,15 +73,15 @@ def load_perimeters(
     if raw.crs is None:
         if assume_crs is None:
             raise DataError(
-                "the file declares no CRS; re-export it with one, or pass "
-                "--assume-crs EPSG:XXXX if you know it",
-                path,
+                "the file declares no CRS; re-export it with one",
+                path, hint="assume_crs",
             )
         raw = raw.set_crs(assume_crs)
         warnings.append(f"{path}: no CRS declared, assumed {assume_crs}")
     complete, as_of, decrees = _completeness(path)
     if raw.empty:
-        return PerimeterSet(empty_perimeters(), path, warnings, complete, as_of, decrees)
+        return PerimeterSet(empty_perimeters(), path, warnings, _source(path, 0, []),
+                            complete=complete, complete_as_of=as_of, decrees=decrees)
     frame = raw.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
 
     null_geom = frame.geometry.isna() | frame.geometry.is_empty
@@ -130,10 +133,10 @@ def load_perimeters(
         if on_invalid == "raise":
             reason = shapely.is_valid_reason(frame.geometry.values[rows[0]])
             raise DataError(
-                f"invalid polygon ({reason}); fix it in your editor, or pass "
-                "--on-invalid repair to repair it with make_valid",
+                f"invalid polygon ({reason}); fix it in your editor",
                 path,
                 int(rows[0]),
+                hint="on_invalid",
             )
         repaired = shapely.make_valid(frame.geometry.values[rows])
         frame.loc[frame.index[rows], "geometry"] = [  # type: ignore[index,assignment]  # pandas-stubs
@@ -151,8 +154,22 @@ def load_perimeters(
     if unlisted:
         raise DataError(f"completeness.decrees does not list the decree {unlisted[0]!r} of a "
                         "perimeter: a complete set lists every decree it holds", path)
-    return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS),
-                        path, warnings, complete, as_of, decrees)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS)
+    return PerimeterSet(frame, path, warnings, _source(path, len(frame), decree_dates),
+                        complete=complete, complete_as_of=as_of, decrees=decrees)
+
+
+#: How perimeters are attributed.
+ATTRIBUTION = "digitized from prefectoral decrees (see each perimeter's decree_ref)"
+
+
+def _source(path: Path, count: int, decree_dates: list[dt.date | None]) -> SourceRecord:
+    """The perimeters' record: dated by the latest decree they hold."""
+    dates = [d for d in decree_dates if d is not None]
+    own = DataDate(max(dates).isoformat(), "latest decree_date in the file") if dates else \
+        DataDate(None, "date unknown: no decree_date in the file")
+    return file_source("perimeters", [path], origin=display_path(path), attribution=ATTRIBUTION,
+                       count=count, own=own)
 
 
 def _completeness(path: Path) -> tuple[bool, str | None, tuple[str, ...]]:
@@ -181,6 +198,8 @@ def _completeness(path: Path) -> tuple[bool, str | None, tuple[str, ...]]:
             not all(isinstance(d, str) and d.strip() for d in decrees):
         raise DataError("completeness.decrees must list the decrees the complete set holds", path)
     return True, as_of_date.isoformat(), tuple(d.strip() for d in decrees)
+
+
 
 
 def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
