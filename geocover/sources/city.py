@@ -18,6 +18,7 @@ from geocover import settings
 from geocover.errors import ConfigError, DataError, UsageError
 from geocover.io.guard import read_input_bytes
 from geocover.schema.city import CLAIM_KINDS, City, Claim, TimelinePoint
+from geocover.schema.scope import COUNTS, DEFAULT_COUNTS, WHERE, WHOSE, ClaimScope
 from geocover.sources.communes import check_insee
 
 
@@ -234,6 +235,9 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
             raise ConfigError(
                 f"{where}: authorized_share is a fraction (0.5 for 50 %), not {value:g}", path
             )
+        as_of = _when(entry, "as_of", path, where)
+        scope = _scope(entry, kind, None if as_of is None else str(as_of), path, where)
+        tolerance = _number(entry, "tolerance", path, where, required=False)
         claims.append(
             Claim(
                 id=cid,
@@ -242,8 +246,10 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
                 source=_string(entry, "source", path, where),
                 date=_when(entry, "date", path, where) or "",
                 quote=_text(entry, "quote", path, where),
-                as_of=_when(entry, "as_of", path, where),
+                as_of=as_of,
                 note=_text(entry, "note", path, where),
+                scope=scope,
+                tolerance=tolerance,
             )
         )
     timeline = []
@@ -286,6 +292,27 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
         timeline=tuple(timeline),
         factsheet=dict(factsheet),
     )
+
+
+def _scope(entry: dict[str, Any], kind: str, as_of: str | None, path: Path,
+           where: str) -> ClaimScope:
+    """A claim's scope: ``counts``, ``whose``, ``where`` (defaults by kind) and ``as_of``."""
+    values = {}
+    for key, vocabulary, default in (
+        ("counts", COUNTS, DEFAULT_COUNTS[kind]),
+        ("whose", WHOSE, "any"),
+        ("where", WHERE, "commune"),
+    ):
+        value = entry.get(key, default)
+        if value not in vocabulary:
+            raise ConfigError(
+                f"{where}.{key}: {value!r} is not one of {', '.join(vocabulary)}", path
+            )
+        values[key] = value
+    if kind == "camera_count" and values["counts"] not in ("camera_sites", "cameras"):
+        raise ConfigError(f"{where}.counts: a camera_count counts camera_sites or cameras", path)
+    return ClaimScope(counts=values["counts"], whose=values["whose"], where=values["where"],
+                      as_of=as_of or (str(entry["date"]) if entry.get("date") else None))
 
 
 def adhoc_city(insee: str) -> City:
