@@ -65,6 +65,8 @@ class NationalResult:
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per step: cameras, communes, partitions (sum of the tasks), total."""
     engine: str = "local"
+    partition_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds each département's partition took on its worker."""
 
     @property
     def departement(self) -> str:  # what the one-département outputs print
@@ -198,7 +200,8 @@ def run_national(
     record = _provenance(parts, deps, inputs, presets, bundle_path, frame, engine, reach,
                          failures)
     return NationalResult(deps, frame, presets, record, time.perf_counter() - start, warnings,
-                          failures, timings, engine)
+                          failures, timings, engine,
+                          {d: round(p.seconds, 3) for d, p in parts.items()})
 
 
 def _largest_first(deps: Sequence[str], subsets: dict[str, Any], sizes: dict[str, int]
