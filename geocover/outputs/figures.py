@@ -95,9 +95,10 @@ def _scale_length(width_m: float) -> float:
 
 
 def _covered(analysis: Analysis, preset: str) -> BaseGeometry | None:
-    """The area seen under ``preset``, as the report computed it (in ``analysis.crs``)."""
+    """The area seen under ``preset``, as the report computed it (in ``analysis.crs``),
+    dissolved once for drawing (the map reuses the same dissolved union)."""
     figures = analysis.camera_coverage.get(preset)
-    seen = None if figures is None else figures.geometry
+    seen = None if figures is None else figures.dissolved()
     return None if seen is None or seen.is_empty else seen
 
 
@@ -214,7 +215,8 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
     if subtitle:
         fig.text(4, height - 0.6, subtitle, ha="center", va="top", fontsize=8, color="#444444",
                  transform=inches)
-    sources = "; ".join(f"{s.layer}: {s.origin}" + (f" ({s.retrieved})" if s.retrieved else "")
+    sources = "; ".join(f"{s.layer}: {s.origin}" + (f" ({s.dates_text()})" if s.dates_text()
+                                                     else "")
                         for s in analysis.sources)
     _footer(fig, f"Sources: {sources}. Coordinates: {crs}. "
                  f"geocover {_version()}, {analysis.generated}.", ATTRIBUTION)
