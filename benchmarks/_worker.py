@@ -75,17 +75,38 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
+def _cpu() -> float:
+    """CPU seconds of this process (all threads) and of its reaped children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def coverage(folder: Path, reference: bool) -> dict:
+    """The engine call for the workload's output: ``dissolved`` (one MultiPolygon and its
+    area: what the map and figures draw) or ``area`` (the area only: what the batch and
+    the report's figures need)."""
     from geocover.model import union as _union
 
+    meta = json.loads((folder / "meta.json").read_text())
+    output = meta.get("output", "dissolved")
     geoms = load_geoms(folder / "geoms.npz")
     clip = load_geoms(folder / "clip.npz")[0]
     before = _start_peak()
+    c0 = _cpu()
     t0 = time.perf_counter()
-    _, area = _union.union_area_within(geoms, clip)
+    if output == "dissolved":
+        union, area = _union.union_area_within(geoms, clip, dissolve=True)
+    else:
+        area = _union.union_pieces_within(geoms, clip).area
+        union = None
     seconds = time.perf_counter() - t0
-    out = {"seconds": seconds, "area": area, "peak_mb": _maxrss_mb(), "before_mb": before}
-    polys = _union._polygons(geoms)
+    cpu = _cpu() - c0
+    out = {"seconds": seconds, "cpu_s": cpu, "area": area, "peak_mb": _maxrss_mb(),
+           "before_mb": before, "output": output}
+    if union is not None:
+        out["parts"] = int(shapely.get_num_geometries(union))
+    polys = _union.polygons_of(geoms)
     bounds = shapely.bounds(polys)
     density = float(shapely.area(polys).sum()) / clip.area
     out["strategy"] = (
@@ -110,11 +131,13 @@ def occlusion(folder: Path) -> dict:
     cameras = gpd.GeoDataFrame(geometry=gpd.GeoSeries(load_geoms(folder / "cameras.npz"), crs=crs))
     buildings = gpd.GeoSeries(load_geoms(folder / "buildings.npz"), crs=crs)
     before = _start_peak()
+    c0 = _cpu()
     t0 = time.perf_counter()
     visible = visible_fields(fovs, cameras, buildings)
     seconds = time.perf_counter() - t0
     return {
         "seconds": seconds,
+        "cpu_s": _cpu() - c0,
         "area": float(visible.area.sum()),
         "peak_mb": _maxrss_mb(),
         "before_mb": before,

@@ -321,3 +321,79 @@ def occlusion_input(city: str, n_fovs: int) -> OcclusionInput:
     xy = _cameras_outside(area, buildings, n_fovs, rng)
     fovs = wedges(xy, rng.uniform(0, 360, n_fovs))
     return OcclusionInput(shapely.points(xy), fovs, buildings, crs, label, desc)
+
+
+# --------------------------------------------------------------------------- realistic densities
+
+PARIS_POLICE = "cameras/paris-police-2025-06-01.geojson"
+PARIS_OSM = "osm/paris-20250208-surveillance.overpass.json"
+
+
+def metz_cameras_input(n: int, *, per_km2: float | None = None) -> CoverageInput:
+    """``n`` synthetic cameras uniform in the real Metz polygon, 60°/50 m wedges.
+
+    With ``per_km2`` the count is that density times the commune's area (a synthetic
+    network as dense as the densest French ones), and ``n`` is ignored.
+    """
+    clip = metz_polygon()
+    if per_km2 is not None:
+        n = round(per_km2 * clip.area / 1e6)
+    rng = np.random.default_rng([SEED, n, 5])
+    xy = random_points_in(clip, n, rng)
+    geoms = wedges(xy, rng.uniform(0, 360, n))
+    what = f"{per_km2:g} per km²" if per_km2 is not None else f"{n:,}"
+    return CoverageInput(
+        geoms, clip, LAMBERT93, "synthetic",
+        f"{n:,} synthetic cameras ({what}) uniform in the real Metz polygon, 60°/50 m wedges "
+        f"(seed {SEED})",
+    )
+
+
+def _points_of(rel: str) -> np.ndarray:
+    import geopandas as gpd
+
+    gdf = gpd.read_file(_bundle_file(rel), engine="pyogrio").to_crs(LAMBERT93)
+    pts = gdf.geometry.to_numpy()
+    pts = pts[~(shapely.is_missing(pts) | shapely.is_empty(pts))]
+    return shapely.get_coordinates(pts)
+
+
+def paris_list_input(which: str) -> CoverageInput:
+    """A real Paris camera list (``pvpp``: c. 2013 plan; ``police``: 2025-06-01 list) as
+    50 m discs (the lists publish no direction) ∩ Paris."""
+    rel = {"pvpp": PARIS_CAMERAS, "police": PARIS_POLICE}[which]
+    xy = _points_of(rel)
+    geoms = discs(xy)
+    return CoverageInput(geoms, paris_polygon(), LAMBERT93, "real",
+                         f"{len(geoms):,} real camera sites of {rel} as 50 m discs, ∩ Paris")
+
+
+def paris_osm_input() -> CoverageInput:
+    """Paris's OSM surveillance nodes (extract of 2025-02-08): a 60°/50 m wedge where a
+    numeric ``camera:direction`` (or ``direction``) is tagged, else a 50 m disc."""
+    from pyproj import Transformer
+
+    data = json.loads(_bundle_file(PARIS_OSM).read_text())
+    lon, lat, az = [], [], []
+    for el in data.get("elements", []):
+        if el.get("type") != "node" or "lat" not in el:
+            continue
+        tags = el.get("tags") or {}
+        d = tags.get("camera:direction", tags.get("direction"))
+        try:
+            a = float(d) if d is not None else np.nan
+        except ValueError:
+            a = np.nan
+        lon.append(el["lon"])
+        lat.append(el["lat"])
+        az.append(a)
+    tr = Transformer.from_crs("EPSG:4326", LAMBERT93, always_xy=True)
+    x, y = tr.transform(np.asarray(lon), np.asarray(lat))
+    xy, az = np.column_stack([x, y]), np.asarray(az)
+    has = np.isfinite(az)
+    geoms = np.concatenate([wedges(xy[has], az[has]), discs(xy[~has])])
+    return CoverageInput(
+        geoms, paris_polygon(), LAMBERT93, "real",
+        f"{len(geoms):,} real OSM surveillance nodes of Paris (2025-02-08): {int(has.sum()):,} "
+        "60°/50 m wedges (tagged direction), the rest 50 m discs, ∩ Paris",
+    )

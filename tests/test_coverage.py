@@ -49,6 +49,21 @@ def test_two_overlapping_domes_give_the_lens_formula():
     assert len(fields) == 2
 
 
+def test_dissolved_coverage_is_the_union_of_its_pieces_computed_once():
+    rng = np.random.default_rng(3)
+    pts = list(zip(X0 + rng.uniform(0, 3000, 400), Y0 + rng.uniform(0, 3000, 400), strict=False))
+    cams = synthetic_cameras(pts)
+    commune = l93_box(0, 0, 2.5, 2.5)  # some fields of view cross its edge
+    cov, fields = camera_coverage(cams, commune, "sunders")
+    plain = shapely.intersection(shapely.union_all(fields.to_numpy()), commune)
+    got = cov.dissolved()
+    assert got is cov.dissolved()  # the map and the figures share one dissolve
+    assert got.is_valid and shapely.get_type_id(got) in (3, 6)
+    assert got.area == pytest.approx(plain.area, rel=1e-12)
+    assert cov.area_km2 * 1e6 == pytest.approx(plain.area, rel=1e-12)
+    assert shapely.symmetric_difference(got, plain).area <= 1e-9 * plain.area
+
+
 def test_wedge_area_and_clipping_at_the_commune_edge():
     # A fixed camera on the commune's west edge looking west sees nothing inside it;
     # looking east it sees the whole wedge.

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
+from geocover.model import pieces
 from geocover.model import union as _union
 from geocover.model.union import union_area_within, union_within
 
@@ -174,7 +175,7 @@ def test_auto_uses_every_plan(rng):
     clip = _metz_like_clip()
 
     def plan(geoms):
-        polys = _union._polygons(geoms)
+        polys = _union.polygons_of(geoms)
         density = float(shapely.area(polys).sum()) / clip.area
         return _union._choose(polys, shapely.bounds(polys), clip, density)
 
@@ -258,3 +259,70 @@ def test_grid_marks_are_inside_the_union(rng):
     cells = shapely.box(grid.xs(i), grid.ys(j), grid.xs(i + 1), grid.ys(j + 1))
     assert len(cells) > 100
     assert not shapely.intersects(clip, cells).any()
+
+
+def test_pieces_dissolve_once_into_the_union(rng):
+    clip = _metz_like_clip()
+    geoms = wedges(_random_points(clip, 2000, rng), rng.uniform(0, 360, 2000))
+    expected = shapely.intersection(shapely.union_all(geoms), clip)
+    pieces = _union.union_pieces_within(geoms, clip, strategy="tiles")
+    assert pieces.area == pytest.approx(expected.area, rel=1e-12)
+    assert pieces.area == math.fsum(shapely.area(pieces.parts))
+    got = pieces.dissolved()
+    assert got is pieces.dissolved()  # computed once, kept
+    assert got.is_valid and shapely.get_type_id(got) in (3, 6)
+    assert shapely.symmetric_difference(got, expected).area <= 1e-9 * expected.area
+    assert shapely.equals(got, shapely.union_all(pieces.parts))
+
+
+def test_touching_pieces_merge_by_groups():
+    # Three groups: a chain of 5 unit squares sharing edges, two squares meeting at a
+    # corner only, and a lone square; the chain dissolves into one 5 x 1 rectangle.
+    chain = [shapely.box(i, 0, i + 1, 1) for i in range(5)]
+    corner = [shapely.box(10, 10, 11, 11), shapely.box(11, 11, 12, 12)]
+    lone = [shapely.box(20, 0, 21, 1)]
+    parts = np.array(chain + corner + lone, dtype=object)
+    lab = pieces._components(len(parts), np.array([0, 1, 2, 3, 5]), np.array([1, 2, 3, 4, 6]))
+    assert len(set(lab[:5])) == 1 and lab[5] == lab[6] and len(set(lab)) == 3
+    merged = pieces._merge_touching(parts)
+    assert math.fsum(shapely.area(merged)) == pytest.approx(8.0, rel=1e-15)
+    assert any(shapely.equals(m, shapely.box(0, 0, 5, 1)) for m in merged)
+    assert shapely.multipolygons(merged).is_valid
+
+
+@pytest.mark.parametrize("plan", ("auto",) + PLANS)
+def test_area_only_path_is_exact_on_integer_boxes(plan):
+    """Union area of 3,000 overlapping integer boxes inside an integer clip, counted
+    exactly cell by cell with numpy: the area-only path agrees to 1e-12."""
+    rng = np.random.default_rng(2024)
+    x0, y0 = rng.integers(0, 950, 3000), rng.integers(0, 950, 3000)
+    w, h = rng.integers(1, 40, 3000), rng.integers(1, 40, 3000)
+    boxes = shapely.box(x0, y0, x0 + w, y0 + h)
+    clip = shapely.box(100, 50, 900, 980)
+    cells = np.zeros((1000, 1000), dtype=bool)
+    for a, b, c, d in zip(x0, y0, x0 + w, y0 + h, strict=False):
+        cells[a:c, b:d] = True
+    expected = float(cells[100:900, 50:980].sum())
+    area = _union.union_pieces_within(boxes, clip, strategy=plan).area
+    assert abs(area - expected) <= 1e-12 * expected
+    assert abs(float(shapely.intersection(shapely.union_all(boxes), clip).area) - expected) \
+        <= 1e-12 * expected
+
+
+@pytest.mark.parametrize("plan", ("auto",) + PLANS)
+def test_area_only_path_matches_union_all_to_1e12(plan, rng):
+    clip = _metz_like_clip()
+    geoms = wedges(_random_points(clip, 5000, rng), rng.uniform(0, 360, 5000))
+    area = _union.union_pieces_within(geoms, clip, strategy=plan).area
+    assert area == pytest.approx(reference(geoms, clip), rel=1e-12)
+
+
+@pytest.mark.parametrize("plan", ("tiles", "marks"))
+def test_forked_processes_give_the_same_pieces(plan, rng):
+    clip = _metz_like_clip()
+    geoms = shapely.buffer(shapely.points(_random_points(clip, 3000, rng)), 50, quad_segs=16)
+    threads = _union.union_pieces_within(geoms, clip, strategy=plan, workers=2, processes=False)
+    forked = _union.union_pieces_within(geoms, clip, strategy=plan, workers=2, processes=True)
+    assert forked.area == threads.area
+    assert len(forked.parts) == len(threads.parts)
+    assert shapely.equals(forked.dissolved(), threads.dissolved())

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import pyogrio
-import pyogrio.errors
 
 from geocover.errors import DataError
 
@@ -35,6 +33,8 @@ def read_vector(path: str | Path, *, expect: str | None = None) -> gpd.GeoDataFr
         raise DataError("the file is empty", path)
     if path.suffix.lower() in (".geojson", ".json") and _is_empty_collection(path):
         return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="EPSG:4326")
+    import pyogrio.errors  # loaded on the first read, not with geocover
+
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:

@@ -9,6 +9,7 @@ areas once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -159,6 +160,19 @@ class CameraCoverage:
     geometry: BaseGeometry | None = field(default=None, repr=False, compare=False)
     """The area seen inside the commune, in the metric CRS of the computation (pieces of a
     tiled union: overlay-ready, not dissolved)."""
+    pieces: Any = field(default=None, repr=False, compare=False)
+    """The engine's :class:`~geocover.model.union.UnionPieces` behind ``geometry``, which
+    dissolves it once for everyone (see :meth:`dissolved`)."""
+
+    def dissolved(self) -> BaseGeometry | None:
+        """The area seen as one Polygon or MultiPolygon (for drawing: no tile seams),
+        dissolved on the first call and kept, so the map and the figures reuse the
+        report's union instead of recomputing it."""
+        if self.pieces is not None:
+            return self.pieces.dissolved()
+        if self.geometry is None:
+            return None
+        return shapely.union_all(shapely.get_parts(self.geometry))
 
     @property
     def street_share(self) -> float | None:
@@ -182,17 +196,18 @@ def camera_coverage(
     given), in the cameras' CRS.
     """
     from geocover.model import fov, occlusion
-    from geocover.model.union import union_area_within
+    from geocover.model.union import union_pieces_within
 
     p = fov.get_preset(preset)
     fields = fov.fields_of_view(cameras_m, p)
-    seen, area = union_area_within(fields.to_numpy(), commune_m)
-    raw_area = area
+    pieces = union_pieces_within(fields.to_numpy(), commune_m)
+    raw_area = pieces.area
     occluded = buildings_m is not None and not buildings_m.empty and not cameras_m.empty
     if occluded:
         assert buildings_m is not None
         fields = occlusion.visible_fields(fields, cameras_m, buildings_m)
-        seen, area = union_area_within(fields.to_numpy(), commune_m)
+        pieces = union_pieces_within(fields.to_numpy(), commune_m)
+    seen, area = pieces.collection(), pieces.area
     commune_area = commune_m.area
     share_perimeters = None
     if perimeters_m is not None and not perimeters_m.is_empty and perimeters_m.area > 0:
@@ -215,6 +230,7 @@ def camera_coverage(
             streets_km=streets_km,
             streets_seen_km=streets_seen,
             geometry=seen,
+            pieces=pieces,
         ),
         fields,
     )

@@ -43,6 +43,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry as Geometry
 
+from geocover.model.forked import in_processes
+from geocover.model.pieces import UnionPieces, polygons_of
+
 #: The plans :func:`union_area_within` can follow (``"auto"`` chooses).
 STRATEGIES = ("auto", "plain", "tiles", "marks", "groups")
 #: Below this density the ``tiles`` plan is used.
@@ -70,6 +73,12 @@ SMALL_INPUT = 48
 _MARGIN = 1e-6
 
 
+def default_processes() -> bool:
+    """Whether tiles run in forked processes rather than threads: ``$GEOCOVER_POOL``
+    set to ``processes`` (default: threads)."""
+    return os.environ.get("GEOCOVER_POOL", "threads").strip().lower() == "processes"
+
+
 def default_workers() -> int:
     """Worker threads: ``$GEOCOVER_WORKERS``, else the number of usable cores."""
     env = os.environ.get("GEOCOVER_WORKERS")
@@ -81,25 +90,8 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _polygons(geoms) -> np.ndarray:
-    """The non-empty Polygons of ``geoms`` (multi-part geometries and collections
-    exploded; points and lines dropped)."""
-    arr = np.asarray(geoms, dtype=object).ravel()
-    if len(arr) == 0:
-        return np.empty(0, dtype=object)
-    arr = arr[~shapely.is_missing(arr)]
-    for _ in range(16):  # nested collections
-        tid = shapely.get_type_id(arr)
-        multi = (tid == 6) | (tid == 7)
-        if not multi.any():
-            break
-        arr = np.concatenate([arr[~multi], shapely.get_parts(arr[multi])])
-    arr = arr[shapely.get_type_id(arr) == 3]
-    return arr[~shapely.is_empty(arr)]
-
-
 def _run(pool, fn, items) -> list:
-    if pool is None or len(items) < 2:
+    if not isinstance(pool, ThreadPoolExecutor) or len(items) < 2:
         return [fn(x) for x in items]
     return list(pool.map(fn, items))
 
@@ -452,10 +444,14 @@ def _tiles(polys, bounds, clip, pool, workers, leaf_max, grid, k, use_marks):
 
     # Biggest leaves first keeps every worker busy to the end.
     order = np.argsort(-(ends - starts), kind="stable")
-    if pool is not None and nleaf > 1:
+    if pool == "processes" and nleaf > 1:
+        pieces = in_processes(leaf, order, workers)
+    elif pool is not None and nleaf > 1:
         pieces = list(pool.map(leaf, order, chunksize=max(1, nleaf // (workers * 32))))
     else:
         pieces = [leaf(q) for q in order]
+    if pool == "processes":
+        pool = None
     cov = _boxes(grid, ci, cj, ck)
     border = np.flatnonzero(~cin)
     if len(border):
@@ -505,7 +501,7 @@ def _groups(polys, clip, pool, workers, per_worker: int = 4):
     while len(unions) > 1:  # merge pairwise, neighbours first
         pairs = [unions[i:i + 2] for i in range(0, len(unions), 2)]
         unions = _run(pool, shapely.union_all, pairs)
-    return _polygons([shapely.intersection(unions[0], clip)])
+    return polygons_of([shapely.intersection(unions[0], clip)])
 
 
 def _choose(polys, bounds, clip, density: float) -> str:
@@ -524,7 +520,7 @@ def _choose(polys, bounds, clip, density: float) -> str:
     return "marks" if depth >= MARKS_MIN_DEPTH else "groups"
 
 
-def _compute(polys, clip, workers, strategy, leaf_max):
+def _compute(polys, clip, workers, strategy, leaf_max, processes=False):
     bounds = shapely.bounds(polys)
     # A private copy to prepare (the caller's geometry is left as it is); it is only
     # queried from the calling thread.
@@ -534,8 +530,12 @@ def _compute(polys, clip, workers, strategy, leaf_max):
     if strategy == "auto":
         strategy = _choose(polys, bounds, clip, density)
     if strategy == "plain":
-        return _polygons([shapely.intersection(shapely.union_all(polys), clip)]), None
-    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        return polygons_of([shapely.intersection(shapely.union_all(polys), clip)]), None
+    pool: ThreadPoolExecutor | str | None
+    if workers > 1 and processes and strategy in ("tiles", "marks"):
+        pool = "processes"  # the leaves in forked processes, the rest on this thread
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
         if strategy == "groups":
             return _groups(polys, clip, pool, workers), None
@@ -555,11 +555,44 @@ def _compute(polys, clip, workers, strategy, leaf_max):
         lm = leaf_max if strategy == "marks" else 2 * leaf_max
         return _tiles(polys, bounds, clip, pool, workers, lm, grid, k, strategy == "marks")
     finally:
-        if pool is not None:
+        if isinstance(pool, ThreadPoolExecutor):
             pool.shutdown()
 
 
 # --------------------------------------------------------------------------- public
+
+
+def union_pieces_within(
+    geoms,
+    clip: Geometry,
+    *,
+    workers: int | None = None,
+    strategy: str = "auto",
+    leaf_max: int = LEAF_MAX,
+    processes: bool | None = None,
+) -> UnionPieces:
+    """The union of ``geoms`` inside ``clip`` as disjoint pieces (see :class:`UnionPieces`).
+
+    Parameters are those of :func:`union_area_within`, and ``processes``: run the tiles
+    in ``workers`` forked processes instead of threads (default
+    :func:`default_processes`; Linux).
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+    polys = polygons_of(geoms)
+    # seam: None when the parts are already those of one valid (Multi)Polygon, else
+    # which parts touch a tile edge (the others touch nothing but at points).
+    seam = None
+    if clip is None or shapely.is_empty(clip) or len(polys) == 0:
+        parts = np.empty(0, dtype=object)
+    else:
+        workers = default_workers() if workers is None else max(1, int(workers))
+        if strategy == "auto" and len(polys) < SMALL_INPUT:
+            strategy = "plain"
+        if processes is None:
+            processes = default_processes()
+        parts, seam = _compute(polys, clip, workers, strategy, leaf_max, processes)
+    return UnionPieces(parts, seam)
 
 
 def union_area_within(
@@ -615,31 +648,11 @@ def union_area_within(
     >>> bool(abs(area - shapely.area(discs[0])) < 1e-9)
     True
     """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
-    polys = _polygons(geoms)
-    # seam: None when the parts are already those of one valid (Multi)Polygon, else
-    # which parts touch a tile edge (the others touch nothing but at points).
-    seam = None
-    if clip is None or shapely.is_empty(clip) or len(polys) == 0:
-        parts = np.empty(0, dtype=object)
-    else:
-        workers = default_workers() if workers is None else max(1, int(workers))
-        if strategy == "auto" and len(polys) < SMALL_INPUT:
-            strategy = "plain"
-        parts, seam = _compute(polys, clip, workers, strategy, leaf_max)
-    area = math.fsum(shapely.area(parts).tolist())
+    pieces = union_pieces_within(geoms, clip, workers=workers, strategy=strategy,
+                                 leaf_max=leaf_max)
     if dissolve:
-        if len(parts) == 0:
-            return shapely.MultiPolygon(), area
-        if seam is not None and seam.sum() > 1:
-            merged = _polygons([shapely.union_all(parts[seam])])
-            parts = np.concatenate([parts[~seam], merged])
-        geom = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
-        return geom, area  # type: ignore[return-value]  # stubs: one array in, one geometry out
-    if len(parts) == 1:
-        return parts[0], area
-    return shapely.geometrycollections(parts), area  # type: ignore[return-value]  # as above
+        return pieces.dissolved(), pieces.area
+    return pieces.collection(), pieces.area
 
 
 def union_within(geoms, clip: Geometry, *, workers: int | None = None) -> Geometry:

@@ -95,9 +95,10 @@ def _scale_length(width_m: float) -> float:
 
 
 def _covered(analysis: Analysis, preset: str) -> BaseGeometry | None:
-    """The area seen under ``preset``, as the report computed it (in ``analysis.crs``)."""
+    """The area seen under ``preset``, as the report computed it (in ``analysis.crs``),
+    dissolved once for drawing (the map reuses the same dissolved union)."""
     figures = analysis.camera_coverage.get(preset)
-    seen = None if figures is None else figures.geometry
+    seen = None if figures is None else figures.dissolved()
     return None if seen is None or seen.is_empty else seen
 
 

@@ -349,6 +349,30 @@ def _france_file(path: Path) -> gpd.GeoDataFrame:
     return frame[COMMUNE_COLUMNS + [c for c in frame.columns if c not in COMMUNE_COLUMNS]]
 
 
+def _communes_near(path: Path, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """The communes of a département file whose box meets ``bbox`` (code, name, geometry):
+    GDAL reads the file and filters by box in C, instead of building all of its
+    communes in Python (the map needs a dozen of them, not the département's 700)."""
+    import pyogrio.errors
+
+    try:
+        frame = gpd.read_file(path, engine="pyogrio", bbox=bbox, columns=["code", "nom"])
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"not a readable GeoJSON file of communes ({first})", path) from None
+    if frame.crs is None:
+        frame = frame.set_crs(settings.STORAGE_CRS)
+    frame = frame.to_crs(settings.STORAGE_CRS).rename(columns={"nom": "name"})
+    if "code" not in frame or "name" not in frame:
+        raise DataError("expected communes with code and nom properties", path)
+    frame["code"] = frame["code"].astype(str)
+    invalid = ~frame.geometry.is_valid
+    if invalid.any():
+        # pandas-stubs reject a boolean mask with a column label in .loc
+        frame.loc[invalid, "geometry"] = frame.geometry[invalid].make_valid()  # type: ignore[index,operator]
+    return frame[["code", "name", "geometry"]]
+
+
 def neighbours_from_bundle(bundle: str | Path,
                            commune: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
     """The communes bordering ``commune`` that the bundle knows (for the map), or None.
@@ -361,8 +385,9 @@ def neighbours_from_bundle(bundle: str | Path,
     dep = code[:3] if code.startswith("97") else code[:2]
     frames = []
     dep_path = bundle / "geo-api" / f"departements-{dep}-communes-contour.json"
+    around = commune.to_crs(settings.STORAGE_CRS).geometry.iloc[0].buffer(1e-4)
     if dep_path.is_file():
-        frames.append(communes_of_departement_from_file(dep_path)[["code", "name", "geometry"]])
+        frames.append(_communes_near(dep_path, around.bounds))
     for path in sorted((bundle / "communes").glob("*-neighbours-*.geojson")):
         frame = read_vector(path, expect="polygon").to_crs(settings.STORAGE_CRS)
         frame = frame.rename(columns={"nom": "name"})
@@ -376,7 +401,7 @@ def neighbours_from_bundle(bundle: str | Path,
     candidates = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=settings.STORAGE_CRS)
     candidates = candidates.drop_duplicates(subset="code").reset_index(drop=True)
     # 1e-4° (about 10 m): simplified boundaries of two neighbours need not share vertices.
-    near = candidates.intersects(commune.to_crs(settings.STORAGE_CRS).geometry.iloc[0].buffer(1e-4))
+    near = candidates.intersects(around)
     near &= candidates["code"] != code
     found = candidates[near].reset_index(drop=True)
     return found if len(found) else None

@@ -22,17 +22,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.response import BaseHTTPResponse
-from urllib3.util.retry import Retry
 
 from geocover import settings
 from geocover.errors import SourceError
 from geocover.io.atomic import replace_atomic
+
+if TYPE_CHECKING:  # requests and urllib3 are imported only when a request is made
+    import requests
+    from urllib3.response import BaseHTTPResponse
 
 
 @dataclass(frozen=True)
@@ -46,18 +45,23 @@ class Answer:
     stale: bool = False
 
 
-class _CappedRetry(Retry):
-    """urllib3's Retry, with the server's Retry-After capped (a server asking for an hour
-    would otherwise stall the command)."""
-
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        value = super().get_retry_after(response)
-        if value is None:
-            return None
-        return min(value, settings.MAX_RETRY_AFTER)
-
-
 def _session() -> requests.Session:
+    """A session retrying as configured. requests and urllib3 (about 40 ms of imports)
+    are loaded here, on the first live request, not when geocover is imported."""
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    class _CappedRetry(Retry):
+        """urllib3's Retry, with the server's Retry-After capped (a server asking for an
+        hour would otherwise stall the command)."""
+
+        def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+            value = super().get_retry_after(response)
+            if value is None:
+                return None
+            return min(value, settings.MAX_RETRY_AFTER)
+
     retry = _CappedRetry(
         total=settings.RETRIES,
         connect=settings.RETRIES,
@@ -184,6 +188,8 @@ def _request(
     url: str, *, params: dict[str, Any] | None, data: Any, files: dict[str, Any] | None,
     method: str, what: str,
 ) -> requests.Response:
+    import requests
+
     with _session() as session:
         try:
             response = session.request(

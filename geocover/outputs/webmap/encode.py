@@ -44,7 +44,8 @@ def _directions_text(directions: Any) -> str:
 
 def _encode_ring(coords: np.ndarray) -> list[int]:
     """A ring as integers in units of 1e-5°: the first point, then the differences
-    (closing point dropped). Shorter than decimals by about 3x, exact at that precision."""
+    (closing point dropped). Shorter than decimals by about 3x, exact at that precision.
+    The one-ring reference of what :func:`_encode_many` does for all rings at once."""
     q = np.rint(np.asarray(coords)[:, :2] * _SCALE).astype(np.int64)
     if len(q) > 1 and (q[0] == q[-1]).all():
         q = q[:-1]
@@ -60,16 +61,81 @@ def _encode_ring(coords: np.ndarray) -> list[int]:
 def _encode(geom: Any) -> list[list[list[int]]] | None:
     """A (Multi)Polygon as a list of polygons, each a list of encoded rings (outer first);
     None when nothing of it is left at 1e-5° precision."""
-    polygons = []
-    for part in shapely.get_parts(geom):
-        if part.geom_type != "Polygon" or part.is_empty:
-            continue
-        rings = [_encode_ring(np.asarray(part.exterior.coords))]
-        if not rings[0]:
-            continue
-        rings += [r for r in (_encode_ring(np.asarray(i.coords)) for i in part.interiors) if r]
-        polygons.append(rings)
-    return polygons or None
+    return _encode_many(np.array([geom], dtype=object))[0]
+
+
+def _encode_many(geoms: np.ndarray) -> list[Any]:
+    """:func:`_encode` of every geometry, vectorized: the coordinates of all rings of all
+    polygons are read in one ``shapely.get_coordinates`` call, rounded, deduplicated and
+    differenced with numpy; Python only slices the resulting integer list per ring.
+
+    A ring keeps its points that differ from the previous one after rounding (its
+    closing point dropped) and is dropped when fewer than 3 are left; a polygon is dropped
+    when its outer ring is; a geometry with no polygon left is None.
+    """
+    out: list[Any] = [None] * len(geoms)
+    if len(geoms) == 0:
+        return out
+    tid = shapely.get_type_id(geoms)
+    if (tid == 3).all():  # Polygons (fields of view): no copy of the parts
+        parts, part_geom = geoms, np.arange(len(geoms))
+    else:
+        multi = np.flatnonzero(tid != 3)
+        sub, sub_geom = shapely.get_parts(geoms[multi], return_index=True)
+        parts = np.concatenate([geoms[tid == 3], sub])
+        part_geom = np.concatenate([np.flatnonzero(tid == 3), multi[sub_geom]])
+        order = np.argsort(part_geom, kind="stable")  # keep each geometry's parts in order
+        parts, part_geom = parts[order], part_geom[order]
+    poly = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    parts, part_geom = parts[poly], part_geom[poly]
+    if len(parts) == 0:
+        return out
+    rings, ring_part = shapely.get_rings(parts, return_index=True)  # outer ring first
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    q = np.rint(xy * _SCALE).astype(np.int64)
+    n_rings = len(rings)
+    counts = np.bincount(ring_of, minlength=n_rings)
+    first = np.cumsum(counts) - counts
+    last = first + counts - 1
+    keep = np.ones(len(q), dtype=bool)
+    # The closing point, when it equals the first after rounding.
+    x, y = q[:, 0], q[:, 1]  # column compares: much faster than .all(axis=1)
+    closed = (counts > 1) & (x[last] == x[first]) & (y[last] == y[first])
+    keep[last[closed]] = False
+    # Repeated points after rounding, within a ring.
+    same_ring = ring_of[1:] == ring_of[:-1]
+    keep[1:] &= ~(same_ring & (x[1:] == x[:-1]) & (y[1:] == y[:-1]))
+    kq, kr = q[keep], ring_of[keep]
+    kept = np.bincount(kr, minlength=n_rings)
+    d = kq.copy()
+    inner = np.flatnonzero(kr[1:] == kr[:-1]) + 1
+    d[inner] = kq[inner] - kq[inner - 1]
+    flat = d.ravel().tolist()
+    ends = 2 * np.cumsum(kept)
+    starts = (ends - 2 * kept).tolist()
+    ends = ends.tolist()
+    ok = (kept >= 3).tolist()
+    # Is each ring the first (outer) one of its polygon?
+    outer = np.ones(n_rings, dtype=bool)
+    outer[1:] = ring_part[1:] != ring_part[:-1]
+    outer_l = outer.tolist()
+    ring_geom = part_geom[ring_part].tolist()
+    ring_part_l = ring_part.tolist()
+    polygon: list[list[int]] | None = None
+    current_part = -1
+    for r in range(n_rings):
+        if outer_l[r]:
+            current_part = ring_part_l[r]
+            polygon = None
+            if ok[r]:
+                polygon = [flat[starts[r]:ends[r]]]
+                g = ring_geom[r]
+                if out[g] is None:
+                    out[g] = []
+                out[g].append(polygon)
+        elif polygon is not None and ok[r] and ring_part_l[r] == current_part:
+            polygon.append(flat[starts[r]:ends[r]])
+    return out
 
 
 def _encode_all(geoms: Any) -> list[Any]:
@@ -81,10 +147,15 @@ def _encode_all(geoms: Any) -> list[Any]:
     out: list[Any] = [None] * len(geoms)
     if not present.any():
         return out
-    simplified = shapely.simplify(geoms[present], SIMPLIFY_DEGREES, preserve_topology=False)
-    indices = np.flatnonzero(present)
-    for i, original, simple in zip(indices, geoms[present], simplified, strict=True):
-        out[i] = _encode(simple) or _encode(original)
+    where = np.flatnonzero(present)
+    simplified = shapely.simplify(geoms[where], SIMPLIFY_DEGREES, preserve_topology=False)
+    encoded = _encode_many(simplified)
+    lost = [k for k, e in enumerate(encoded) if e is None]
+    if lost:
+        for k, e in zip(lost, _encode_many(geoms[where[lost]]), strict=True):
+            encoded[k] = e
+    for i, e in zip(where.tolist(), encoded, strict=True):
+        out[i] = e
     return out
 
 

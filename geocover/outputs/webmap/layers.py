@@ -178,7 +178,7 @@ def _group_label(group: str, sources: pd.Series) -> str:
 
 
 def _camera_row(
-    cam: pd.Series, layer_source: str | None
+    cam: dict[Any, Any], layer_source: str | None
 ) -> tuple[list[list[Any]], str, list[list[str]]]:
     """A camera's popup rows (field index, text[, link]), its marker classes, its tags."""
     cid = _text(cam["id"])
@@ -241,7 +241,7 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int) -> list[_D
         shape = group if group in (OSM, CONTRIB) else LIST
         classes: list[str] = []
         data = []
-        for (_, cam), y, x in zip(part.iterrows(), lat[mask], lon[mask], strict=True):
+        for cam, y, x in zip(part.to_dict("records"), lat[mask], lon[mask], strict=True):
             rows, cls, extra = _camera_row(cam, layer_source)
             cls = f"{cls} gc-s-{shape}"
             if cls not in classes:
@@ -275,9 +275,10 @@ def _fov_layer(preset: str, fields: gpd.GeoSeries, show: bool) -> _DataLayer | N
 def _figure_rows(figures: Any) -> list[list[str]]:
     """Readable rows from a coverage-figures object (a dataclass or a mapping)."""
     if dataclasses.is_dataclass(figures) and not isinstance(figures, type):
-        items = dataclasses.asdict(figures).items()
+        # Shallow: dataclasses.asdict would deep-copy the union geometry for nothing.
+        items = [(f.name, getattr(figures, f.name)) for f in dataclasses.fields(figures)]
     elif isinstance(figures, dict):
-        items = figures.items()
+        items = list(figures.items())
     else:
         return []
     rows = []
@@ -302,12 +303,12 @@ def _figure_rows(figures: Any) -> list[list[str]]:
 def _cover_layer(preset: str, fields: gpd.GeoSeries, analysis: Analysis) -> _DataLayer | None:
     figures = analysis.camera_coverage.get(preset)
     seen = None if figures is None else figures.geometry
-    if seen is None or seen.is_empty:
+    if figures is None or seen is None or seen.is_empty:
         return None
     geoms = fields.to_numpy()
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    # The area computed for the report, dissolved once for drawing.
-    inside = gpd.GeoSeries([shapely.union_all(shapely.get_parts(seen))], crs=analysis.crs)
+    # The area computed for the report, dissolved once (and kept) for drawing.
+    inside = gpd.GeoSeries(np.array([figures.dissolved()], dtype=object), crs=analysis.crs)
     inside = inside.to_crs(settings.STORAGE_CRS)
     [geometry] = _encode_all(inside.to_numpy())
     if geometry is None:
