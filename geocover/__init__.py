@@ -31,8 +31,8 @@ from geocover.sources.communes import load_commune, load_departement
 from geocover.sources.perimeters import load_perimeters
 from geocover.verdicts.claims import Facts, Verdict, evaluate
 
-# Report sections registered in report.SECTIONS on import: compliance tables and the
-# provenance of every figure belong to every report, whichever entry point made it.
+# analyse() computes the compliance tables and the provenance into the Analysis
+# (analysis.compliance, analysis.provenance); the outputs render them.
 
 #: Public functions whose modules import heavy libraries (folium, matplotlib): loaded
 #: on first use so that ``import geocover`` and ``geocover report`` stay fast.

@@ -74,7 +74,7 @@ def test_layer_tables_map_and_report_agree(analysis):
     layer = dict(zip(frame["id"], frame["status"], strict=True))
     assert layer == {"SYN-2010": "expired", "SYN-recent": "valid", "SYN-undated": "unknown"}
     # the compliance tables (valid authorizations beyond six months are not listed)
-    table = authorization_table(analysis.perimeters.frame, today=TODAY).set_index("id")
+    table = authorization_table(analysis.perimeters.frame, today=TODAY).frame.set_index("id")
     assert dict(table["status"]) == {"SYN-2010": "expired", "SYN-undated": "undated"}
     assert table.loc["SYN-2010", "valid_until"] == "2015-01-01"
     # the map: the status that picks the colour, and the end date in the popup

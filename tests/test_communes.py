@@ -114,8 +114,9 @@ def test_live_unknown_insee(httpserver, monkeypatch):
 
 
 def test_live_without_network_or_cache():
-    with pytest.raises(SourceError, match="use --bundle DIR"):
+    with pytest.raises(SourceError, match="cannot reach") as info:
         load_commune("57463")
+    assert info.value.hint == "bundle"  # the CLI says: use --bundle DIR to work offline
 
 
 def test_bundle_from_environment(monkeypatch, bundle):

@@ -20,8 +20,11 @@ from geocover.sources.perimeters import load_perimeters
 from geocover.verdicts.compliance import (
     EXPIRY_WARNING_MONTHS,
     TABLES,
+    Compliance,
     ComplianceLayers,
+    ComplianceTable,
     authorization_table,
+    compliance,
     compliance_tables,
 )
 from tests.helpers import (
@@ -160,7 +163,7 @@ def _perimeter(**fields) -> gpd.GeoDataFrame:
     ],
 )
 def test_expiry_boundaries(fields, status):
-    table = authorization_table(_perimeter(**fields), today=TODAY)
+    table = authorization_table(_perimeter(**fields), today=TODAY).frame
     assert (table["status"].iloc[0] if len(table) else None) == status
     assert EXPIRY_WARNING_MONTHS == 6
 
@@ -187,16 +190,18 @@ def test_nothing_to_check_is_said_not_silently_empty():
     commune = square_commune(2.0)
     from geocover.schema.perimeters import empty_perimeters
 
-    tables = compliance_tables({"commune": commune, "perimeters": empty_perimeters(),
-                                "cameras": synthetic_cameras()}, today=TODAY)
-    assert all(len(t) == 0 for t in tables.values())
-    assert "no perimeter digitized" in tables["cameras_outside"].attrs["note"]
-    tables = compliance_tables(
-        {"commune": commune, "perimeters": _perimeter(valid_until="2030-01-01"), "cameras": None},
-        today=TODAY,
-    )
-    assert tables["cameras_outside"].attrs["note"] == "no camera source was read"
-    assert list(tables["perimeters_without_camera"]["id"]) == ["SYN"]
+    result = compliance({"commune": commune, "perimeters": empty_perimeters(),
+                         "cameras": synthetic_cameras()}, today=TODAY)
+    assert isinstance(result, Compliance) and result.today == TODAY
+    assert all(len(t) == 0 and isinstance(t, ComplianceTable) for t in result.tables.values())
+    assert "no perimeter digitized" in result.tables["cameras_outside"].note
+    assert all(not t.frame.attrs for t in result.tables.values())  # notes are typed fields
+    result = compliance({"commune": commune, "perimeters": _perimeter(valid_until="2030-01-01"),
+                         "cameras": None}, today=TODAY)
+    assert result.tables["cameras_outside"].note == "no camera source was read"
+    assert list(result.tables["perimeters_without_camera"].frame["id"]) == ["SYN"]
+    assert result.tables["perimeters_without_camera"].note.startswith("no camera source")
+    assert result.tables["perimeters_outside_commune"].note is None
 
 
 def test_bad_input_is_a_usage_error():
@@ -243,7 +248,6 @@ def test_report_section_on_an_analysis(bundle, tmp_path):
         {"id": "SYN-A", "name": "synthetic", "decree_date": "2019-01-01", "geometry": inside},
     ])
     analysis = analyse("metz", bundle=bundle, perimeters=path, today=TODAY)
-    analysis.extra["today"] = TODAY
     data = report.to_dict(analysis)["compliance"]
     assert data["today"] == "2025-06-15"
     assert data["authorizations"]["count"] == 1

@@ -319,8 +319,8 @@ FILE_CASES: list[tuple[str, str, bytes, list[str], str]] = [
         "cams.csv",
         b"address,camera:type\n1 rue Serpenoise,fixed\n",
         [],
-        "row 1: no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x, or name "
-        "them with --lat COL --lon COL (columns: address, camera:type)",
+        "row 1: no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x "
+        "(columns: address, camera:type); name them with --lat COL --lon COL",
     ),
     (
         "named-column-missing",
@@ -425,7 +425,7 @@ def test_missing_file_and_unknown_encoding(city, cli, tmp_path):
                            "(e.g. utf-8, latin-1, cp1252)\n")
     done = cli("contrib", "add", str(source), *city.args, "--lat", "lat")
     assert done.returncode == 2
-    assert "give both --lat COL and --lon COL, or neither" in done.stderr
+    assert "give both --lat and --lon (the coordinate columns), or neither" in done.stderr
     assert digest(city.cameras) == before
 
 
@@ -558,10 +558,10 @@ def test_duplicates_are_reported_not_added(city, cli, tmp_path):
     seed_id = load_contributions(city.cameras).query("source == 'file:seed.csv'")["id"].iloc[0]
     assert [(r["row"], r["reason"]) for r in rejects] == [
         ("3", f"same position and tags as row 2 (id {good_id})"),
-        ("4", f"duplicate: 3.3 m from row 2 ({good_id}) (not added; pass --merge-duplicates to "
-              "merge its tags into it)"),
-        ("6", f"duplicate: 0.0 m from camera {seed_id} (not added; pass --merge-duplicates to "
-              "merge its tags into it)"),
+        ("4", f"duplicate: 3.3 m from row 2 ({good_id}), not added; pass --merge-duplicates to "
+              "merge its tags into it"),
+        ("6", f"duplicate: 0.0 m from camera {seed_id}, not added; pass --merge-duplicates to "
+              "merge its tags into it"),
     ]
 
 

@@ -41,8 +41,11 @@ def write_points(path: Path, points: list[tuple[float, float]], camera_type: str
     return path
 
 
-def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """``python -m geocover ARGS`` in the background, offline, as conftest's run_cli does."""
+def spawn(*args: str, env: dict[str, str] | None = None,
+          slow_write: float | None = None) -> subprocess.Popen[str]:
+    """``python -m geocover ARGS`` in the background, offline, as conftest's run_cli does;
+    with ``slow_write``, through ``tests/slow_write.py``: each atomic rename waits that many
+    seconds first (after the temporary file is written and fsynced)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")}
     full_env.update({
         "GEOCOVER_GEO_API_URL": "http://127.0.0.1:9",
@@ -51,7 +54,9 @@ def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
         "GEOCOVER_CACHE_DIR": tempfile.mkdtemp(prefix="geocover-cache-"),
     })
     full_env.update(env or {})
-    return subprocess.Popen([sys.executable, "-m", "geocover", *args], cwd=ROOT, env=full_env,
+    command = [sys.executable, "-m", "geocover"] if slow_write is None else \
+        [sys.executable, str(ROOT / "tests" / "slow_write.py"), str(slow_write)]
+    return subprocess.Popen([*command, *args], cwd=ROOT, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -73,10 +78,9 @@ def test_two_concurrent_adds_lose_nothing(metz, tmp_path):
     b = write_points(tmp_path / "b.csv", [(49.110 + i * 0.0004, 6.180) for i in range(20)], "dome")
     # a slow write widens the read-modify-write window: without the lock one process would
     # read the file before the other replaced it, and one file's rows would be lost
-    slow = {_lock.SLOW_WRITE_ENV: "1"}
     started = time.monotonic()
-    first = spawn("contrib", "add", str(a), *args, env=slow)
-    second = spawn("contrib", "add", str(b), *args, env=slow)
+    first = spawn("contrib", "add", str(a), *args, slow_write=1)
+    second = spawn("contrib", "add", str(b), *args, slow_write=1)
     outputs = [p.communicate(timeout=120) for p in (first, second)]
     elapsed = time.monotonic() - started
     assert first.returncode == 0 and second.returncode == 0, outputs
@@ -99,7 +103,7 @@ def test_killed_writer_leaves_old_file_and_frees_the_lock(metz, tmp_path):
     before = digest(target)
 
     new = write_points(tmp_path / "new.csv", [(49.12, 6.175), (49.121, 6.175)], "dome")
-    writer = spawn("contrib", "add", str(new), *args, env={_lock.SLOW_WRITE_ENV: "60"})
+    writer = spawn("contrib", "add", str(new), *args, slow_write=60)
     deadline = time.monotonic() + 60
     temps: list[Path] = []
     while time.monotonic() < deadline and not temps:

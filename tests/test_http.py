@@ -131,8 +131,12 @@ def test_stale_cache_serves_when_network_fails(httpserver, monkeypatch, contour)
 
 
 def test_unreachable_host_says_how_to_work_offline():
-    with pytest.raises(SourceError, match="--bundle"):
+    with pytest.raises(SourceError, match=r"cannot reach http://127\.0\.0\.1:9") as info:
         _http.fetch_json("http://127.0.0.1:9/communes/57463")
+    assert info.value.hint == "bundle" and "--" not in str(info.value)  # the library's words
+    from geocover.cli.hints import message
+
+    assert message(info.value).endswith("; use --bundle DIR to work offline")  # the CLI's
 
 
 def test_cache_key_is_canonical():

@@ -26,8 +26,11 @@ from geocover.sources.overpass import (
     fetch_highways,
     highways_query,
     load_osm_bundle,
+    osm_date,
     parse_buildings,
     parse_highways,
+    read_buildings,
+    read_osm_bundle,
     validate_insee,
 )
 
@@ -110,7 +113,7 @@ def test_fetch_cameras_and_cache(overpass: HTTPServer, text: Callable[[str], str
     assert len(cameras) == 16 and problems == []
     assert cameras["id"].str.startswith("osm:node/").all()
     assert answer.from_cache is False and answer.url.startswith(settings.OVERPASS_URL)
-    assert cameras.attrs["source"]["from_cache"] is False
+    assert not cameras.attrs  # where the data came from is in the answer, not in attrs
     (request, _), = overpass.log
     query = _query_of(request)
     assert '"ref:INSEE"="57463"' in query and "out center" in query
@@ -130,10 +133,12 @@ def test_fetch_buildings_and_highways(overpass: HTTPServer, text: Callable[[str]
         return Response(text(name), content_type="application/json")
 
     overpass.expect_request(PATH, method="POST").respond_with_handler(answer)
-    buildings = fetch_buildings("98000")
-    highways = fetch_highways("98000")
+    buildings, answer = fetch_buildings("98000")
+    highways, _ = fetch_highways("98000")
     assert len(buildings) == 4534 and len(highways) == 3926
-    assert buildings.attrs["source"]["url"].startswith(settings.OVERPASS_URL)
+    assert answer.url.startswith(settings.OVERPASS_URL)
+    stamp = json.loads(text("buildings"))["osm3s"]["timestamp_osm_base"]
+    assert osm_date(answer.data).vintage == stamp
     queries = [_query_of(request) for request, _ in overpass.log]
     assert all('"ref:INSEE"="98000"' in q and q.endswith("out geom;") for q in queries)
 
@@ -198,7 +203,8 @@ def test_not_an_overpass_answer(overpass: HTTPServer) -> None:
 
 
 def test_parse_monaco_buildings(buildings_data: dict[str, Any]) -> None:
-    buildings = parse_buildings(buildings_data)
+    buildings, counts = read_buildings(buildings_data)
+    assert not buildings.attrs  # what was left out is in ParseCounts, not in attrs
     # 4,575 buildings in the extract; roofs and underground structures hide nothing.
     hidden = [
         e for e in buildings_data["elements"]
@@ -209,15 +215,15 @@ def test_parse_monaco_buildings(buildings_data: dict[str, Any]) -> None:
         and int((e.get("tags") or {}).get("layer", "0")) < 0)
     ]
     assert len(buildings_data["elements"]) == 4575
-    assert buildings.attrs["not_obstacles"] == len(hidden) == 41
+    assert counts.not_obstacles == len(hidden) == 41
     assert len(buildings) == 4575 - 41
     assert list(buildings.columns) == ["id", "height_m", "geometry"]
     assert buildings.crs == "EPSG:4326"
     assert buildings["id"].is_unique and buildings["id"].str.match(r"^osm:way/\d+$").all()
     assert shapely.is_valid(buildings.geometry.values).all()
     assert (buildings.geom_type == "Polygon").all()
-    assert buildings.attrs["repaired"] == 0 and buildings.attrs["skipped"] == 0
-    assert buildings.attrs["osm_base"] == "2025-02-07T01:02:45Z"
+    assert counts.repaired == 0 and counts.skipped == 0
+    assert osm_date(buildings_data).vintage == "2025-02-07T01:02:45Z"
     height = buildings.set_index("id")["height_m"]
     assert height["osm:way/94452842"] == 45.58  # height wins over building:levels=13
     assert height["osm:way/49209520"] == 12.0  # building:levels=4 × 3 m
@@ -262,9 +268,10 @@ def test_parse_relations_and_repair() -> None:
              "geometry": pts((0, 0), (1, 1), (1, 0))},  # not closed
         ]
     }
-    buildings = parse_buildings(data).set_index("id")
+    frame, counts = read_buildings(data)
+    buildings = frame.set_index("id")
     assert list(buildings.index) == ["osm:way/5", "osm:relation/7"]
-    assert buildings.attrs["repaired"] == 1 and buildings.attrs["skipped"] == 1
+    assert counts.repaired == 1 and counts.skipped == 1
     assert shapely.is_valid(buildings.geometry.values).all()
     relation = buildings.loc["osm:relation/7"]
     assert relation.geometry.area == pytest.approx(1 - 0.02)  # the inner ring is a hole
@@ -296,7 +303,12 @@ def test_parsers_reject_remarks() -> None:
 def test_load_osm_bundle(bundle: Path) -> None:
     cameras, buildings, highways = load_osm_bundle(bundle)
     assert (len(cameras), len(buildings), len(highways)) == (16, 4534, 3926)
-    assert cameras.attrs["problems"] == []
+    osm = read_osm_bundle(bundle)
+    assert osm.problems == []
+    stamp = json.loads((bundle / "osm/monaco-buildings.overpass.json").read_text())["osm3s"]
+    assert [s.vintage for s in osm.sources] == [stamp["timestamp_osm_base"]] * 3
+    assert [s.layer for s in osm.sources] == ["cameras", "buildings", "highways"]
+    assert osm.sources[1].files[0].path == "bundle:osm/monaco-buildings.overpass.json"
     with pytest.raises(DataError, match="missing file") as info:
         load_osm_bundle(bundle, name="metz")
     assert info.value.path is not None and "metz-surveillance" in info.value.path

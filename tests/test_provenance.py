@@ -6,22 +6,22 @@ import hashlib
 import json
 
 import geopandas as gpd
-import pytest
 import shapely
 
 import geocover
 from geocover import analyse
 from geocover.outputs import report
 from geocover.pipeline.provenance import (
+    FileRecord,
     build,
     content_sha256,
     file_record,
-    files_named,
     note_file,
     preset_records,
     provenance,
     sha256_file,
 )
+from geocover.schema.provenance import SourceRecord
 from tests.helpers import l93_box, write_layer
 
 
@@ -84,14 +84,11 @@ def test_file_records_and_build(tmp_path):
     path = bundle / "geo-api" / "synthetic.json"
     path.write_text('{"synthetic": true}')
     record = file_record(path, "commune", bundle=bundle)
-    assert record["path"] == "bundle:geo-api/synthetic.json"
-    assert record["sha256"] == _sha(path) == sha256_file(path)
-    assert files_named("bundle:geo-api/synthetic.json", bundle) == [
-        bundle / "geo-api/synthetic.json"
-    ]
-    assert files_named(f"file:{path}", None) == [path]
-    assert files_named("geo.api.gouv.fr", bundle) == []
-    built = build([record, dict(record)], presets=["sunders"], departement="99")
+    assert isinstance(record, FileRecord)
+    assert record.path == "bundle:geo-api/synthetic.json"
+    assert record.sha256 == _sha(path) == sha256_file(path)
+    assert record.bytes == len('{"synthetic": true}')
+    built = build([record, record], presets=["sunders"], departement="99")
     assert len(built["files"]) == 1 and built["departement"] == "99"
     assert built["presets"][0]["name"] == "sunders"
 
@@ -108,11 +105,56 @@ def test_note_file(bundle, tmp_path):
     analysis = analyse("metz", bundle=bundle)
     extra = tmp_path / "synthetic-cameras.geojson"
     extra.write_text('{"type": "FeatureCollection", "features": []}')
-    note_file(analysis, extra, "cameras")
+    note_file(analysis, extra, "synthetic")
     roles = {f["role"]: f for f in provenance(analysis)["files"]}
-    assert roles["cameras"]["sha256"] == _sha(extra)
+    assert roles["synthetic"]["sha256"] == _sha(extra)
 
 
-@pytest.mark.parametrize("missing", ["geo.api.gouv.fr", "none digitized"])
-def test_live_origins_name_no_file(missing, bundle):
-    assert files_named(missing, bundle) == []
+def test_files_come_from_the_source_records_never_from_their_text(bundle, tmp_path):
+    """The files of the provenance are those each source says it read: an origin that
+    names a file (a display string) adds nothing, and a source that read nothing has no file."""
+    decoy = tmp_path / "synthetic-decoy.geojson"
+    decoy.write_text('{"type": "FeatureCollection", "features": []}')
+    analysis = analyse("metz", bundle=bundle)
+    listed = {f.path for s in analysis.sources for f in s.files}
+    paths = [f["path"] for f in provenance(analysis)["files"]]
+    assert paths == ["data/metz/city.toml", *[f.path for s in analysis.sources for f in s.files]]
+    assert set(paths) == listed | {"data/metz/city.toml"}
+    no_file = [s for s in analysis.sources if not s.files]
+    assert no_file and all(s.retrieved == "" for s in no_file)  # "no extract for Metz…"
+    fake = SourceRecord("cameras", f"file:{decoy} bundle:geo-api/communes-57463-contour.json",
+                        "", "synthetic")
+    record = build([], sources=[fake])
+    assert record["files"] == [] and record["sources"][0]["files"] == []
+
+
+def test_render_does_not_read_the_files_again(bundle, tmp_path, monkeypatch):
+    """Outputs render what analyse() computed: once it has run, the report, the map and
+    the provenance neither hash a file nor compute compliance tables."""
+    from geocover.io import checksum
+    from geocover.verdicts import compliance as compliance_mod
+
+    analysis = analyse("metz", bundle=bundle)
+    def forbidden(*args, **kwargs):
+        raise AssertionError("an output computed something analyse() had computed")
+    monkeypatch.setattr(checksum, "sha256_file", forbidden)
+    monkeypatch.setattr(compliance_mod, "compliance", forbidden)
+    monkeypatch.setattr(compliance_mod, "compliance_tables", forbidden)
+    for fmt in ("text", "markdown", "json"):
+        report.render(analysis, fmt)
+    from geocover.outputs.webmap import render_map
+
+    assert "Sources and dates" in render_map(analysis)
+
+
+def test_no_metadata_rides_in_geodataframe_attrs():
+    """Metadata travels in typed fields (SourceRecord, ComplianceTable, ParseCounts…):
+    ``frame.attrs`` is lost by most pandas operations and invisible to type checkers."""
+    import re
+    from pathlib import Path
+
+    package = Path(geocover.__file__).parent
+    writes = [f"{p.relative_to(package)}:{n}" for p in sorted(package.rglob("*.py"))
+              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+              if re.search(r"\.attrs\s*(\[|\.update|\.get|=)", line)]
+    assert writes == []

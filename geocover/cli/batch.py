@@ -127,11 +127,11 @@ def run(args: argparse.Namespace) -> int:
     if engine == "threads":
         if len(deps) != 1:
             raise UsageError("--engine threads runs one département; use dask for several")
-        from geocover.pipeline.batch import progress_to_stderr, run_batch
+        from geocover.pipeline.batch import run_batch
 
         result: Any = run_batch(deps[0], bundle=bundle, presets=args.preset,
                                 cameras=inputs.cameras, workers=args.workers or 1,
-                                progress=None if args.quiet else progress_to_stderr,
+                                progress=None if args.quiet else _progress_line,
                                 sources=inputs.sources)
         result.warnings[:0] = inputs.warnings
         failures: list[tuple[str, str, str]] = []
@@ -183,3 +183,13 @@ def _run_national(args: argparse.Namespace, deps: list[str], inputs: Any, bundle
                          memory_limit=args.memory_limit) as client:
             return run_national(deps, inputs, bundle=bundle, presets=args.preset,
                                 client=client, retries=args.retries, progress=progress)
+
+
+def _progress_line(done: int, total: int, seconds: float) -> None:
+    """One département on threads: the progress line, rewritten in place on a terminal."""
+    from geocover.pipeline.batch import progress_line
+
+    line = f"geocover batch: {progress_line(done, total, seconds)}"
+    end = ("\n" if done == total else "") if sys.stderr.isatty() else "\n"
+    sys.stderr.write(("\r" if sys.stderr.isatty() else "") + line + end)
+    sys.stderr.flush()

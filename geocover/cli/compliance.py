@@ -17,8 +17,7 @@ from geocover.cli.common import (
 )
 from geocover.io.atomic import replace_atomic
 from geocover.outputs.compliance import export_tables, render, summary
-from geocover.pipeline.provenance import provenance
-from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, compliance_tables
+from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,24 +57,22 @@ def _iso_date(text: str) -> dt.date:
 
 
 def run(args: argparse.Namespace) -> int:
+    args.today = args.today or dt.date.today()
     analysis = analysis_from_args(args)
-    today = args.today or dt.date.today()
-    analysis.extra["today"] = today
-    tables = compliance_tables(analysis, today=today)
+    result, record = analysis.compliance, analysis.provenance
+    assert result is not None and record is not None  # analyse() computes both
 
     prefix = f"{analysis.city.slug}-compliance"
     out = args.output_dir
-    written = export_tables(tables, out, prefix)
-    counts = summary(tables, today)
-    record = provenance(analysis)
-    replace_atomic(out / f"{prefix}.json", _json(counts))
-    replace_atomic(out / f"{prefix}.provenance.json", _json(record))
+    written = export_tables(result, out, prefix)
+    replace_atomic(out / f"{prefix}.json", _json(summary(result)))
+    replace_atomic(out / f"{prefix}.provenance.json", _json(record.to_dict()))
 
-    _, text, _ = render(tables, today)
+    _, text, _ = render(result)
     sys.stdout.write("\n".join(text) + "\n")
     sys.stdout.write(f"Written: {len(written) + 2} files in {out}/ ({prefix}-*.csv, *.geojson, "
                      f"{prefix}.json, {prefix}.provenance.json)\n")
-    if args.fail_on_issues and any(len(t) for t in tables.values()):
+    if args.fail_on_issues and any(len(t) for t in result.tables.values()):
         return 1
     return 0
 

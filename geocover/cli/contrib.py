@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from geocover.cli.common import add_city_options
+from geocover.cli.hints import phrase
 from geocover.errors import UsageError
 from geocover.io.atomic import replace_atomic
 from geocover.outputs.osmfile import osm_export
@@ -128,14 +129,14 @@ def run_add(args: argparse.Namespace) -> int:
         print(f"{len(result.already)} rows were added before (same ids in {result.target.name}): "
               "nothing to do for them")
     for reject in result.rejects[:SHOWN_REJECTS]:
-        print(f"row {reject.row}: {reject.reason}")
+        print(f"row {reject.row}: {phrase(reject.reason, reject.hint)}")
     if len(result.rejects) > SHOWN_REJECTS:
         print(f"… and {len(result.rejects) - SHOWN_REJECTS} more")
     if result.near_boundary:
         print(f"{result.near_boundary} accepted rows lie outside the commune boundary but within "
               f"{BOUNDARY_TOLERANCE_M:g} m of it")
     if result.rejects and not args.dry_run:
-        path = write_rejects(result, args.rejects or default_rejects_path(args.file))
+        path = write_rejects(result, args.rejects or default_rejects_path(args.file), phrase)
         print(f"rejected rows and their reasons: {path}")
     print(("dry run: " if args.dry_run else "") + result.summary())
     if result.written:

@@ -9,11 +9,14 @@ exits with code 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from geocover._version import __version__
+from geocover.cli import hints
 from geocover.errors import GeocoverError
 
 #: Subcommand modules under geocover.cli, in the order of the help text.
@@ -46,7 +49,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Handler(logging.StreamHandler):
+    """The library's log records as ``geocover: …`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr  # follow a redirected stderr (tests, callers)
+        super().emit(record)
+
+
+@contextlib.contextmanager
+def logging_to_stderr(debug: bool = False) -> Iterator[None]:
+    """Show the library's warnings (``--debug``: everything) as ``geocover: …`` lines on
+    stderr while a command runs; the logger is left as it was found."""
+    logger = logging.getLogger("geocover")
+    handler = _Handler(sys.stderr)
+    handler.setFormatter(logging.Formatter("geocover: %(message)s"))
+    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    level = logger.level
+    logger.addHandler(handler)
+    if debug:
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with logging_to_stderr("--debug" in (sys.argv[1:] if argv is None else argv)):
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -57,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeocoverError as exc:
         if args.debug:
             raise
-        print(f"geocover: error: {exc}", file=sys.stderr)
+        print(f"geocover: error: {hints.message(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("geocover: interrupted", file=sys.stderr)

@@ -13,18 +13,15 @@ The guarantees:
   fsyncs it, then ``os.replace``-s it over the target (atomic on POSIX) and fsyncs
   the folder: a reader sees the old file or the new one, never half of one, and a
   crash before the rename leaves the old content intact.
-
-A test-only hook, ``GEOCOVER_TEST_SLOW_WRITE=<seconds>``, sleeps between writing the
-temporary file and the rename, so tests can kill a writer at that moment.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -32,11 +29,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from geocover.errors import GeocoverError
+from geocover.log import log
 
 #: How long a writer waits for another one to finish before giving up (seconds).
 LOCK_TIMEOUT: float = 120.0
-#: Test-only: seconds to sleep between writing the temporary file and the rename.
-SLOW_WRITE_ENV = "GEOCOVER_TEST_SLOW_WRITE"
 _POLL = 0.05
 
 
@@ -81,7 +77,8 @@ def locked(path: str | os.PathLike[str], *, timeout: float | None = None) -> Ite
                     f"(waited {timeout:g} s for {sidecar}); try again when it has finished"
                 )
             if not told and waited > 1.0:
-                print(f"waiting for another geocover process writing {path}…", file=sys.stderr)
+                log(f"waiting for another geocover process writing {path}…", logging.WARNING,
+                    name="io")
                 told = True
             time.sleep(_POLL)
         try:
@@ -146,9 +143,6 @@ def atomic_path(path: str | os.PathLike[str], *, create: bool = True) -> Iterato
         yield tmp
         _fsync_file(tmp)
         os.chmod(tmp, mode)
-        slow = os.environ.get(SLOW_WRITE_ENV)
-        if slow:
-            time.sleep(float(slow))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

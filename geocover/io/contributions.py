@@ -69,8 +69,8 @@ def _decode(path: Path, encoding: str) -> str:
     if codec == "utf-8":
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
             raise DataError(
-                "UTF-16 text, not UTF-8: save it as UTF-8 (\"CSV UTF-8\"), "
-                "or pass --encoding utf-16", path,
+                "UTF-16 text, not UTF-8: save it as UTF-8 (\"CSV UTF-8\")", path,
+                hint="encoding", hint_value="utf-16",
             )
         if b"\x00" in data:
             raise DataError("not a CSV or GeoJSON file (binary content)", path)
@@ -80,8 +80,7 @@ def _decode(path: Path, encoding: str) -> str:
             line = data.count(b"\n", 0, exc.start) + 1
             raise DataError(
                 f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}): save it as "
-                "UTF-8, or pass --encoding latin-1 (or cp1252) if that is its encoding",
-                path,
+                "UTF-8", path, hint="encoding_8bit",
             ) from None
     else:
         try:
@@ -128,7 +127,8 @@ def read_contribution(
     """
     path = Path(path)
     if (lat is None) != (lon is None):
-        raise UsageError("give both --lat COL and --lon COL, or neither")
+        raise UsageError("give both lat and lon (the coordinate columns), or neither",
+                         hint="option", hint_value="lat,lon")
     suffix = path.suffix.lower()
     if suffix and suffix not in _CSV_SUFFIXES + _GEOJSON_SUFFIXES:
         raise DataError(
@@ -176,8 +176,8 @@ def _read_csv(path: Path, text: str, lat: str | None, lon: str | None) -> Contri
         lon_column = _find_column(header, LON_NAMES)
     if lat_column is None or lon_column is None:
         raise DataError(
-            "no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x, or name "
-            f"them with --lat COL --lon COL (columns: {', '.join(header)})", path, 1,
+            "no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x "
+            f"(columns: {', '.join(header)})", path, 1, hint="lat_lon",
         )
     # a rejects file written by geocover, fixed and added back: its first two columns
     # say why the row was refused, they are not tags

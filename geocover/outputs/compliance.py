@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +13,13 @@ import pandas as pd
 
 from geocover import settings
 from geocover.io.atomic import replace_atomic
-from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, TABLES, compliance_tables
+from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS, TABLES, Compliance
+
+Tables = Compliance | Mapping[str, gpd.GeoDataFrame]
+
+
+def _frames(tables: Tables) -> dict[str, gpd.GeoDataFrame]:
+    return tables.frames() if isinstance(tables, Compliance) else dict(tables)
 
 # ----------------------------------------------------------------------------- outputs
 
@@ -36,54 +41,30 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def summary(tables: Mapping[str, gpd.GeoDataFrame], today: dt.date) -> dict[str, Any]:
+def summary(result: Compliance) -> dict[str, Any]:
     """The JSON form of the tables (no geometry): per table, a count, rows and a note."""
-    out: dict[str, Any] = {"today": today.isoformat(),
+    out: dict[str, Any] = {"today": result.today.isoformat(),
                            "authorization_years": settings.AUTHORIZATION_YEARS,
                            "expiry_warning_months": EXPIRY_WARNING_MONTHS}
-    for name, frame in tables.items():
-        out[name] = {"count": len(frame), "rows": _records(frame),
-                     "note": frame.attrs.get("note")}
+    for name, table in result.tables.items():
+        out[name] = {"count": len(table), "rows": _records(table.frame), "note": table.note}
     return out
 
 
-def _report_today(analysis: Any) -> dt.date:
-    extra = getattr(analysis, "extra", {}) or {}
-    if isinstance(extra.get("today"), dt.date):
-        return extra["today"]
-    try:
-        return dt.date.fromisoformat(str(analysis.generated)[:10])
-    except (AttributeError, ValueError):
-        return dt.date.today()
-
-
 def section(analysis: Any) -> tuple[Any, list[str], list[str]] | None:
-    """The ``compliance`` section of the report (listed in ``report.SECTIONS``)."""
-    today = _report_today(analysis)
-    cache = getattr(analysis, "extra", None)
-    # Cached for the three renderings of one report, holding the layers it was computed
-    # from: an analyst who swaps a layer gets fresh tables.
-    cameras, perimeters = getattr(analysis, "cameras", None), getattr(analysis, "perimeters", None)
-    hit = cache.get("compliance") if isinstance(cache, dict) else None
-    if hit is not None and hit[0] == today and hit[1] is cameras and hit[2] is perimeters:
-        tables = hit[3]
-    else:
-        tables = compliance_tables(analysis, today)
-        if isinstance(cache, dict):
-            cache["compliance"] = (today, cameras, perimeters, tables)
-    return render(tables, today)
+    """The ``compliance`` section of the report: ``analysis.compliance`` rendered."""
+    return render(analysis.compliance)
 
 
-def render(
-    tables: Mapping[str, gpd.GeoDataFrame], today: dt.date
-) -> tuple[dict[str, Any], list[str], list[str]]:
+def render(result: Compliance) -> tuple[dict[str, Any], list[str], list[str]]:
     """The tables as (JSON summary, text lines, Markdown lines), as in the report."""
-    data = summary(tables, today)
+    data = summary(result)
+    today = result.today
     text = [f"Compliance (as of {today.isoformat()})"]
     md = [f"## Compliance (as of {today.isoformat()})", ""]
     for name, title in TABLES.items():
-        frame = tables[name]
-        note = frame.attrs.get("note")
+        table = result.tables[name]
+        frame, note = table.frame, table.note
         head = f"{title}: {len(frame)}" + (f" ({note})" if note else "")
         text.append(f"  {head}")
         md.append(f"- **{_md(title)}**: {len(frame)}" + (f" ({_md(note)})" if note else ""))
@@ -118,9 +99,7 @@ def table_lines(name: str, frame: gpd.GeoDataFrame) -> list[str]:
     return out
 
 
-def export_tables(
-    tables: Mapping[str, gpd.GeoDataFrame], folder: str | Path, prefix: str
-) -> list[Path]:
+def export_tables(tables: Tables, folder: str | Path, prefix: str) -> list[Path]:
     """Write each table as ``<prefix>-<table>.geojson`` and ``.csv`` in ``folder``, atomically.
 
     The CSV holds the attributes; point tables add ``lon`` and ``lat`` (the GeoJSON
@@ -133,7 +112,7 @@ def export_tables(
     """
     folder = Path(folder)
     written = []
-    for name, frame in tables.items():
+    for name, frame in _frames(tables).items():
         stem = folder / f"{prefix}-{name.replace('_', '-')}"
         geojson = frame.to_json(drop_id=True, ensure_ascii=False, na="null")
         replace_atomic(stem.with_suffix(".geojson"), geojson.encode("utf-8"))

@@ -215,7 +215,8 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
     if subtitle:
         fig.text(4, height - 0.6, subtitle, ha="center", va="top", fontsize=8, color="#444444",
                  transform=inches)
-    sources = "; ".join(f"{s.layer}: {s.origin}" + (f" ({s.retrieved})" if s.retrieved else "")
+    sources = "; ".join(f"{s.layer}: {s.origin}" + (f" ({s.dates_text()})" if s.dates_text()
+                                                     else "")
                         for s in analysis.sources)
     _footer(fig, f"Sources: {sources}. Coordinates: {crs}. "
                  f"geocover {_version()}, {analysis.generated}.", ATTRIBUTION)

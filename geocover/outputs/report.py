@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 from geocover.outputs import compliance as _compliance
@@ -21,8 +20,9 @@ SCHEMA_VERSION = 1
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 IGN_ATTRIBUTION = "IGN – ADMIN EXPRESS (Licence Ouverte)"
 
-#: Sections added by later stages (cameras, coverage, compliance): name → function
-#: returning (json_fragment, text_lines, markdown_lines) from an analysis, or None.
+#: Sections rendered from the analysis' typed fields (``compliance``, ``provenance``): name →
+#: function returning (json_fragment, text_lines, markdown_lines) from an analysis, or None.
+#: They compute nothing: ``analyse`` did.
 SECTIONS: dict[str, Callable[[Analysis], tuple[Any, list[str], list[str]] | None]] = {
     "compliance": _compliance.section,
     "provenance": _provenance.section,
@@ -39,9 +39,15 @@ def _round(x: float | None, digits: int = 6) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
+def commune_source(analysis: Analysis) -> Any:
+    """The source record of the commune boundary (None for a hand-made analysis)."""
+    return next((s for s in analysis.sources if s.layer == "commune"), None)
+
+
 def to_dict(analysis: Analysis) -> dict[str, Any]:
     """The report as a JSON-ready dict (schema: docs/report-json.md)."""
     c = analysis.commune_figures
+    boundary = commune_source(analysis)
     p = analysis.perimeter_figures
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -60,6 +66,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             "computed_vs_official": _round(c.computed_vs_official, 8),
             "source": str(analysis.commune["source"].iloc[0]),
             "retrieved": str(analysis.commune["retrieved"].iloc[0]),
+            "vintage": None if boundary is None else boundary.vintage,
+            "vintage_basis": None if boundary is None else boundary.vintage_basis,
         },
         "perimeters": {
             "file": str(analysis.perimeters.path) if analysis.perimeters.path else None,
@@ -92,7 +100,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "capacity": _capacity_json(analysis),
         "claims": [v.to_dict() for v in analysis.verdicts],
         "summary": summary(analysis),
-        "sources": [asdict(s) for s in analysis.sources],
+        "sources": [s.to_dict() for s in analysis.sources],
         "warnings": list(analysis.warnings),
         "attribution": [IGN_ATTRIBUTION, OSM_ATTRIBUTION],
     }
@@ -293,10 +301,10 @@ def to_text(analysis: Analysis) -> str:
         )
         if city.official_area_source:
             lines.append(f"    source: {city.official_area_source}")
-    lines.append(
-        f"  boundary: {analysis.commune['source'].iloc[0]}, retrieved "
-        f"{analysis.commune['retrieved'].iloc[0]}"
-    )
+    boundary = commune_source(analysis)
+    when = boundary.dates_text() if boundary is not None else \
+        f"retrieved {analysis.commune['retrieved'].iloc[0]}"
+    lines.append(f"  boundary: {analysis.commune['source'].iloc[0]}, {when}")
     lines[1:1] = ["", "In short"] + [f"  {sentence}" for sentence in summary(analysis)]
     lines += ["", "Authorized perimeters"]
     if p.count == 0:
@@ -332,8 +340,10 @@ def to_text(analysis: Analysis) -> str:
     lines += ["", "Sources"]
     for s in analysis.sources:
         count = f", {s.count} features" if s.count is not None else ""
-        when = f", retrieved {s.retrieved}" if s.retrieved else ""
-        lines.append(f"  - {s.layer}: {s.origin}{when}{count}. {s.attribution}")
+        dates = s.dates_text()
+        when = f", {dates}" if dates else ""
+        licence = f" (licence: {s.licence})" if s.licence else ""
+        lines.append(f"  - {s.layer}: {s.origin}{when}{count}. {s.attribution}{licence}")
     lines.append(f"  Attribution: {IGN_ATTRIBUTION}; {OSM_ATTRIBUTION}.")
     return "\n".join(lines) + "\n"
 
@@ -416,8 +426,11 @@ def to_markdown(analysis: Analysis) -> str:
         out += ["", "## Warnings", ""] + [f"- {_md_escape(w)}" for w in analysis.warnings]
     out += ["", "## Sources", ""]
     for s in analysis.sources:
-        when = f", retrieved {s.retrieved}" if s.retrieved else ""
-        out.append(f"- **{s.layer}**: {_md_escape(s.origin)}{when}. {_md_escape(s.attribution)}")
+        dates = s.dates_text()
+        when = f", {_md_escape(dates)}" if dates else ""
+        licence = f" (licence: {_md_escape(s.licence)})" if s.licence else ""
+        out.append(f"- **{s.layer}**: {_md_escape(s.origin)}{when}. "
+                   f"{_md_escape(s.attribution)}{licence}")
     out.append(f"- Attribution: {IGN_ATTRIBUTION}; {OSM_ATTRIBUTION}.")
     return "\n".join(out) + "\n"
 

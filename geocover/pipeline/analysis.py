@@ -28,16 +28,21 @@ from geocover.model.coverage import (
     perimeter_figures,
 )
 from geocover.model.crs import metric_crs
+from geocover.pipeline import provenance as _provenance
+from geocover.pipeline.provenance import Provenance
 from geocover.schema.city import City
 from geocover.schema.perimeters import PerimeterSet, empty_perimeters
-from geocover.schema.text import display_path
+from geocover.schema.provenance import SourceRecord
 from geocover.sources.city import resolve_city
-from geocover.sources.communes import ATTRIBUTION, load_commune, neighbours_from_bundle
-from geocover.sources.layers import CameraLayers, LayerSource, load_camera_layers
+from geocover.sources.communes import neighbours_from_bundle, read_commune
+from geocover.sources.layers import CameraLayers, load_camera_layers
+from geocover.sources.perimeters import ATTRIBUTION as PERIMETERS_ATTRIBUTION
 from geocover.sources.perimeters import load_perimeters
+from geocover.sources.records import no_source
 from geocover.verdicts.claims import Facts, Verdict, evaluate
+from geocover.verdicts.compliance import Compliance, ComplianceLayers, compliance
 
-Source = LayerSource
+Source = SourceRecord
 
 
 @dataclass
@@ -78,6 +83,10 @@ class Analysis:
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
+    compliance: Compliance | None = None
+    """The four compliance tables, judged as of ``today`` (:mod:`geocover.verdicts.compliance`)."""
+    provenance: Provenance | None = None
+    """Version, software, sources with their dates, sha256 of every file read, layer checksums."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -128,7 +137,8 @@ def analyse(
     """
     cfg = city if isinstance(city, City) else resolve_city(city, insee, data_dir)
     bundle_path = resolve_bundle(bundle)
-    commune = load_commune(cfg.insee, bundle=bundle_path, path=commune_file)
+    generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    commune, commune_source = read_commune(cfg.insee, bundle=bundle_path, path=commune_file)
     if cfg.name == cfg.insee:  # an unconfigured commune: take its name from the boundary
         cfg = replace(cfg, name=str(commune["name"].iloc[0]))
     crs = metric_crs(commune)
@@ -150,19 +160,9 @@ def analyse(
         warnings.append(f"perimeter {pid}: {km2:.3f} km² outside the commune, clipped away")
 
     sources = [
-        Source(
-            "commune",
-            str(commune["source"].iloc[0]),
-            str(commune["retrieved"].iloc[0]),
-            _boundary_attribution(str(commune["source"].iloc[0])),
-        ),
-        Source(
-            "perimeters",
-            display_path(pset.path) if pset.path else "none digitized",
-            _mtime(pset.path),
-            "digitized from prefectoral decrees (see each perimeter's decree_ref)",
-            pset.count,
-        ),
+        commune_source,
+        pset.source or no_source("perimeters", "none digitized", PERIMETERS_ATTRIBUTION,
+                                 pset.count),
     ]
     layers = load_camera_layers(
         cfg,
@@ -188,6 +188,9 @@ def analyse(
     band = _capacity(cfg, chosen, cfigures.area_km2)
     facts.capacity_km2 = {c.preset: c.dome_km2 for c in band}
     verdicts = evaluate(cfg, facts)
+    judged = today or dt.date.fromisoformat(generated[:10])
+    neighbours = None if bundle_path is None else neighbours_from_bundle(bundle_path, commune)
+    toml = Path(cfg.folder) / "city.toml" if Path(cfg.folder) != Path(".") else None
     return Analysis(
         city=cfg,
         bundle=bundle_path,
@@ -199,7 +202,7 @@ def analyse(
         verdicts=verdicts,
         sources=sources,
         warnings=warnings,
-        neighbours=None if bundle_path is None else neighbours_from_bundle(bundle_path, commune),
+        neighbours=neighbours,
         cameras=layers.cameras,
         buildings=layers.buildings,
         highways=layers.highways,
@@ -210,13 +213,14 @@ def analyse(
         cameras_outside_perimeters=outside,
         camera_problems=layers.problems,
         cameras_inside=_inside(layers.cameras, commune),
+        generated=generated,
+        compliance=compliance(ComplianceLayers(commune, pset.frame, layers.cameras, crs), judged),
+        provenance=_provenance.of_analysis(
+            city_toml=toml, sources=sources,
+            layers={"commune": commune, "perimeters": pset.frame, "cameras": layers.cameras,
+                    "buildings": layers.buildings},
+            presets=chosen, generated=generated, bundle=bundle_path),
     )
-
-
-def _boundary_attribution(source: str) -> str:
-    if "geo.api" in source:
-        return ATTRIBUTION["geo.api.gouv.fr"]
-    return ATTRIBUTION["bundle" if source.startswith("bundle") else "file"]
 
 
 def _coverage(
@@ -289,9 +293,3 @@ def _inside(cameras: gpd.GeoDataFrame, commune: gpd.GeoDataFrame) -> int:
     if cameras.empty or cameras.crs is None:
         return 0
     return int(cameras.within(commune.to_crs(cameras.crs).geometry.iloc[0]).sum())
-
-
-def _mtime(path: Path | None) -> str:
-    if path is None or not path.exists():
-        return ""
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()

@@ -22,7 +22,6 @@ bound for the cameras known, and the cameras known are a lower bound of what exi
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -37,6 +36,7 @@ from pyproj import Geod
 
 from geocover import settings
 from geocover.errors import UsageError
+from geocover.log import log
 from geocover.model.crs import metric_crs
 from geocover.pipeline.known import (
     SourceInfo,
@@ -44,9 +44,10 @@ from geocover.pipeline.known import (
     coverage_columns,
     sources_of,
 )
-from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
+from geocover.pipeline.provenance import build, content_sha256, file_record, files_of
 from geocover.schema.ids import camera_source
-from geocover.sources.communes import load_departement
+from geocover.schema.provenance import SourceRecord
+from geocover.sources.communes import read_departement
 
 _GEOD = Geod(ellps="WGS84")
 #: A progress line is printed every this many communes (and at the end).
@@ -238,9 +239,14 @@ def _nearby(cameras_m: gpd.GeoDataFrame, communes_m: gpd.GeoDataFrame,
 # ----------------------------------------------------------------------------- the run
 
 
-def progress_to_stderr(done: int, total: int, seconds: float) -> None:
-    print(f"geocover batch: {done}/{total} communes ({100 * done / total:.0f} %), "
-          f"{seconds:.1f} s", file=sys.stderr, flush=True)
+def progress_line(done: int, total: int, seconds: float) -> str:
+    """``12/727 communes (2 %), 3.4 s``."""
+    return f"{done}/{total} communes ({100 * done / total:.0f} %), {seconds:.1f} s"
+
+
+def log_progress(done: int, total: int, seconds: float) -> None:
+    """The default progress: a line on the ``geocover.batch`` logger (INFO)."""
+    log(progress_line(done, total, seconds), name="batch")
 
 
 def run_batch(
@@ -252,7 +258,7 @@ def run_batch(
     camera_files: Iterable[str | Path] = (),
     data_dir: Path | None = None,
     workers: int = 1,
-    progress: Callable[[int, int, float], None] | None = progress_to_stderr,
+    progress: Callable[[int, int, float], None] | None = log_progress,
     progress_every: int = PROGRESS_EVERY,
     sources: Sequence[SourceInfo] = (),
 ) -> BatchResult:
@@ -274,7 +280,7 @@ def run_batch(
         one after the other.
     progress : callable, optional
         ``progress(done, total, seconds)`` every ``progress_every`` communes and at the
-        end; default a line on stderr; None for silence.
+        end; default a line on the ``geocover.batch`` logger; None for silence.
     sources : SourceInfo, optional
         Where camera sources looked (see :mod:`geocover.pipeline.known`); a source not
         described covers the communes where it has cameras.
@@ -289,12 +295,14 @@ def run_batch(
 
     start = time.perf_counter()
     if workers < 1:
-        raise UsageError(f"--workers must be at least 1, not {workers}")
+        raise UsageError(f"workers must be at least 1, not {workers}", hint="option",
+                         hint_value="workers")
     presets = tuple(fov.DEFAULT_PRESETS if presets is None else presets)
     for name in presets:
         fov.get_preset(name)
     bundle_path = Path(bundle) if bundle is not None else settings.bundle_from_env()
-    communes = load_departement(departement, bundle=bundle_path).reset_index(drop=True)
+    communes, communes_source = read_departement(departement, bundle=bundle_path)
+    communes = communes.reset_index(drop=True)
     departement = str(departement).strip().upper()
     crs = metric_crs(communes)
 
@@ -313,23 +321,17 @@ def run_batch(
         warnings.append(f"{outside} camera(s) lie within no commune of département "
                         f"{departement} (or exactly on a border): not counted")
 
-    source = str(communes["source"].iloc[0])
-    files = [file_record(p, "communes", retrieved=str(communes["retrieved"].iloc[0]),
-                              bundle=bundle_path)
-             for p in files_named(source, bundle_path)]
+    files = files_of([communes_source])
     files += [file_record(p, "city" if p.name == "city.toml" else "cameras",
-                               bundle=bundle_path) for p in files_read if p.is_file()]
+                          bundle=bundle_path) for p in files_read if p.is_file()]
     record = build(
         files,
         presets=presets,
-        sources=[{"layer": "communes", "origin": source,
-                  "retrieved": str(communes["retrieved"].iloc[0]),
-                  "attribution": "IGN – ADMIN EXPRESS (Licence Ouverte), via geo.api.gouv.fr",
-                  "count": len(communes)},
-                 {"layer": "cameras", "origin": "contributions of the configured cities; "
-                  + (", ".join(map(str, camera_files)) or "no camera file"),
-                  "retrieved": "", "attribution": "as stated by each file",
-                  "count": len(cameras)}],
+        sources=[communes_source,
+                 SourceRecord("cameras", "contributions of the configured cities; "
+                              + (", ".join(map(str, camera_files)) or "no camera file"),
+                              "", "as stated by each file", len(cameras),
+                              vintage_basis="each file's own")],
         layers={"communes": content_sha256(communes),
                 "cameras": content_sha256(cameras)},
         bundle=bundle_path,

@@ -41,7 +41,8 @@ from geocover.pipeline.partition import (
     load_communes,
     run_partition,
 )
-from geocover.pipeline.provenance import build, content_sha256, file_record, files_named
+from geocover.pipeline.provenance import build, content_sha256, file_record, files_of
+from geocover.sources.communes import departement_source
 
 #: Times a failed task is tried again before its communes are reported as failed.
 RETRIES: int = 2
@@ -93,7 +94,8 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2,
             client.close()
         return
     if workers < 1:
-        raise UsageError(f"--workers must be at least 1, not {workers}")
+        raise UsageError(f"workers must be at least 1, not {workers}", hint="option",
+                         hint_value="workers")
     # The scheduler serves HTTP (metrics) even without a dashboard, on 8787 unless told:
     # a free port of 127.0.0.1, so two runs (or two test workers) never collide.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -141,7 +143,8 @@ def run_national(
     for name in presets:
         fov.get_preset(name)
     if retries < 0:
-        raise UsageError(f"--retries must be 0 or more, not {retries}")
+        raise UsageError(f"retries must be 0 or more, not {retries}", hint="option",
+                         hint_value="retries")
     deps = list(dict.fromkeys(check_departement(d) for d in departements))
     if not deps:
         raise UsageError("no département to run")
@@ -271,8 +274,9 @@ def _provenance(parts, deps, inputs, presets, bundle_path, frame, engine, reach,
         part = parts.get(dep)
         if part is None:
             continue
-        files += [file_record(p, "communes", retrieved=part.retrieved, bundle=bundle_path)
-                  for p in files_named(part.source, bundle_path)]
+        record = departement_source(dep, bundle_path)
+        if record is not None:
+            files += files_of([record])
     files += [file_record(p, "cameras", bundle=bundle_path) for p in inputs.files if p.is_file()]
     origins = "; ".join(sorted({p.source for p in parts.values()}))
     sources = [{"layer": "communes", "origin": origins,

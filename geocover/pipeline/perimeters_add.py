@@ -60,7 +60,8 @@ def _date_option(value: str | dt.date | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date (write YYYY-MM-DD)") from None
+        raise UsageError(f"{option} {value!r} is not a date (write YYYY-MM-DD)", hint="option",
+                         hint_value=option) from None
 
 
 def perimeter_id(geometry: BaseGeometry, decree_ref: str) -> str:
@@ -112,13 +113,16 @@ def add_perimeters(
         )
     path = Path(path)
     if not decree_ref or not decree_ref.strip():
-        raise UsageError("--decree-ref is required: the decree's reference (arrêté n° …)")
-    start = _date_option(decree_date, "--decree-date")
+        raise UsageError("decree_ref is required: the decree's reference (arrêté n° …)",
+                         hint="option", hint_value="decree_ref")
+    start = _date_option(decree_date, "decree_date")
     if start is None:
-        raise UsageError("--decree-date is required (YYYY-MM-DD)")
-    end = _date_option(valid_until, "--valid-until")
+        raise UsageError("decree_date is required (YYYY-MM-DD)", hint="option",
+                         hint_value="decree_date")
+    end = _date_option(valid_until, "valid_until")
     if end is not None and end < start:
-        raise UsageError(f"--valid-until {end} is before --decree-date {start}")
+        raise UsageError(f"valid_until {end} is before decree_date {start}", hint="option",
+                         hint_value="valid_until,decree_date")
     incoming = load_perimeters(
         path, assume_crs=assume_crs, on_invalid=on_invalid, today=today  # type: ignore[arg-type]
     )

@@ -1,17 +1,19 @@
 """Reproducibility: what produced a figure, from which files, read when, with which settings.
 
-Every report and batch output records (:func:`provenance`, :func:`build`):
+:func:`analyse <geocover.pipeline.analysis.analyse>` and :func:`run_batch
+<geocover.pipeline.batch.run_batch>` record a :class:`Provenance`:
 
 * the geocover version and the versions of the geometry stack (GEOS, PROJ, GDAL);
-* each source layer with its retrieval date, and the sha256 checksum and size of
-  every file read (bundle files, ``city.toml``, perimeters, cameras);
+* each source layer (:class:`~geocover.schema.provenance.SourceRecord`, built where the
+  source was read) with the date of its data and its retrieval time, licence and
+  attribution; the sha256 checksum and size of every file read (bundle files,
+  ``city.toml``, perimeters, cameras), taken from those records: nothing is parsed back
+  from a display string, no file is hashed twice;
 * a checksum of each layer's geometries as loaded (WKB, EPSG:4326), which also
   covers live sources that leave no file behind;
 * the field-of-view presets used, with their parameters when known.
 
-Modules that read a file an :class:`~geocover.pipeline.analysis.Analysis` does not name in
-its ``sources`` declare it with :func:`note_file`. Importing this module registers
-the ``provenance`` section of the report (``report.SECTIONS``).
+The outputs render it (:meth:`Provenance.to_dict` is the report's ``provenance`` key).
 """
 
 from __future__ import annotations
@@ -20,48 +22,84 @@ import dataclasses
 import datetime as dt
 import hashlib
 import platform
-import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import shapely
 
-_HASH_CACHE: dict[tuple[str, int, int], str] = {}
-_CHUNK = 1 << 20
+from geocover.io.checksum import file_read, sha256_file
+from geocover.schema.provenance import SourceRecord
+
+__all__ = ["FileRecord", "Provenance", "build", "content_sha256", "file_record", "note_file",
+           "preset_records", "provenance", "sha256_file", "software"]
 
 
-def sha256_file(path: str | Path) -> str:
-    """The sha256 of a file's bytes, hex (cached while its size and mtime are unchanged)."""
-    path = Path(path)
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _HASH_CACHE:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(_CHUNK), b""):
-                digest.update(chunk)
-        _HASH_CACHE[key] = digest.hexdigest()
-    return _HASH_CACHE[key]
+@dataclass(frozen=True)
+class FileRecord:
+    """One file read, in a role (the JSON form of ``provenance.files[]``).
+
+    ``retrieved`` is the source's retrieval date (a local file: its modification date);
+    ``vintage`` the date of the data (None: unknown).
+    """
+
+    role: str
+    path: str
+    retrieved: str
+    sha256: str
+    bytes: int
+    vintage: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
-def _mtime_date(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
+@dataclass
+class Provenance:
+    """The provenance of one run: version, software, sources, files, layer checksums,
+    presets (see the module docstring)."""
+
+    geocover_version: str
+    generated: str
+    software: dict[str, str]
+    bundle: str | None
+    sources: list[SourceRecord | dict[str, Any]] = field(default_factory=list)
+    """Each layer's record (a plain mapping for a run that describes its inputs itself)."""
+    files: list[FileRecord] = field(default_factory=list)
+    layers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    presets: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Anything else worth recording (``departement``, ``crs``, ``notes``…), at the top
+    level of the JSON form."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: the report's ``provenance`` key (``docs/report-json.md``)."""
+        seen: set[tuple[str, str]] = set()
+        files = []
+        for record in self.files:
+            if (record.path, record.sha256) not in seen:
+                seen.add((record.path, record.sha256))
+                files.append(record.to_dict())
+        return {
+            "geocover_version": self.geocover_version,
+            "generated": self.generated,
+            "software": dict(self.software),
+            "bundle": self.bundle,
+            "sources": [s.to_dict() if isinstance(s, SourceRecord) else dict(s)
+                        for s in self.sources],
+            "files": files,
+            "layers": dict(self.layers),
+            "presets": list(self.presets),
+            **self.extra,
+        }
 
 
-def _display(path: Path, bundle: Path | None) -> str:
-    """A path relative to the bundle (``bundle:…``) or to the working folder when possible."""
-    resolved = path.resolve()
-    if bundle is not None:
-        try:
-            return "bundle:" + resolved.relative_to(Path(bundle).resolve()).as_posix()
-        except ValueError:
-            pass
-    try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(resolved)
+def files_of(sources: Iterable[SourceRecord]) -> list[FileRecord]:
+    """Every file the sources read, in the role of their layer."""
+    return [FileRecord(s.layer, f.path, s.retrieved or f.modified, f.sha256, f.bytes, s.vintage)
+            for s in sources for f in s.files]
 
 
 def file_record(
@@ -70,28 +108,13 @@ def file_record(
     *,
     retrieved: str | None = None,
     bundle: str | Path | None = None,
-) -> dict[str, Any]:
-    """One file read: role, path, retrieval date, sha256 and size.
-
-    Parameters
-    ----------
-    path : path
-        The file (it must exist).
-    role : str
-        What it was read as (``commune``, ``city``, ``perimeters``, ``cameras``…).
-    retrieved : str, optional
-        When its content was retrieved (ISO date); default the file's modification date.
-    bundle : path, optional
-        The offline bundle, so the path is recorded relative to it (``bundle:geo-api/…``).
-    """
-    path = Path(path)
-    return {
-        "role": role,
-        "path": _display(path, Path(bundle) if bundle else None),
-        "retrieved": retrieved or _mtime_date(path),
-        "sha256": sha256_file(path),
-        "bytes": path.stat().st_size,
-    }
+    vintage: str | None = None,
+) -> FileRecord:
+    """One file read: role, path (``bundle:…`` inside the bundle), retrieval date
+    (default the file's modification date), sha256, size, date of the data."""
+    read = file_read(path, bundle)
+    return FileRecord(role, read.path, retrieved or read.modified, read.sha256, read.bytes,
+                      vintage)
 
 
 def content_sha256(frame: gpd.GeoDataFrame | None) -> dict[str, Any] | None:
@@ -132,20 +155,15 @@ def software() -> dict[str, str]:
 
 def preset_records(names: Iterable[str]) -> list[dict[str, Any]]:
     """The presets by name, with their parameters when :mod:`geocover.model.fov` knows them."""
+    from geocover.model import fov
+
     out = []
     for name in names:
         record: dict[str, Any] = {"name": str(name)}
-        try:
-            from geocover.model import fov
-
-            preset = fov.get_preset(name)
-        except Exception:  # fov missing or an unknown name: the name is still recorded
-            preset = None
+        preset = fov.PRESETS.get(str(name))
         if dataclasses.is_dataclass(preset) and not isinstance(preset, type):
             record.update({k: _plain(v) for k, v in dataclasses.asdict(preset).items()
                            if k != "name"})
-        elif isinstance(preset, dict):
-            record.update({k: _plain(v) for k, v in preset.items() if k != "name"})
         out.append(record)
     return out
 
@@ -160,26 +178,26 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def build(
-    files: Sequence[dict[str, Any]],
+def record(
+    files: Sequence[FileRecord],
     *,
     presets: Iterable[str] = (),
-    sources: Sequence[dict[str, Any]] = (),
+    sources: Sequence[SourceRecord | dict[str, Any]] = (),
     layers: dict[str, Any] | None = None,
     generated: str | None = None,
     bundle: str | Path | None = None,
     **extra: Any,
-) -> dict[str, Any]:
-    """Assemble a provenance record (the form :func:`provenance` returns).
+) -> Provenance:
+    """Assemble a :class:`Provenance`.
 
     Parameters
     ----------
-    files : list of dict
-        :func:`file_record` of each file read.
+    files : list of FileRecord
+        Every file read, in order (:func:`files_of` gives those of ``sources``).
     presets : names
         Field-of-view presets used.
-    sources : list of dict
-        Source layers (layer, origin, retrieved, attribution, count).
+    sources : list of SourceRecord
+        The source layers.
     layers : dict, optional
         Layer name → :func:`content_sha256`.
     extra
@@ -187,130 +205,58 @@ def build(
     """
     from geocover._version import __version__
 
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for record in files:
-        key = (record["path"], record["sha256"])
-        if key not in seen:
-            seen.add(key)
-            unique.append(record)
-    return {
-        "geocover_version": __version__,
-        "generated": generated
-        or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "software": software(),
-        "bundle": None if bundle is None else str(bundle),
-        "sources": list(sources),
-        "files": unique,
-        "layers": layers or {},
-        "presets": preset_records(presets),
-        **extra,
-    }
+    return Provenance(
+        geocover_version=__version__,
+        generated=generated or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        software=software(),
+        bundle=None if bundle is None else str(bundle),
+        sources=list(sources),
+        files=list(files),
+        layers={k: v for k, v in (layers or {}).items() if v is not None},
+        presets=preset_records(presets),
+        extra=dict(extra),
+    )
+
+
+def build(files: Sequence[FileRecord], **kwargs: Any) -> dict[str, Any]:
+    """:func:`record` in its JSON form."""
+    return record(files, **kwargs).to_dict()
+
+
+def of_analysis(
+    *,
+    city_toml: Path | None,
+    sources: Sequence[SourceRecord],
+    layers: dict[str, gpd.GeoDataFrame | None],
+    presets: Iterable[str],
+    generated: str,
+    bundle: Path | None,
+) -> Provenance:
+    """The provenance of an analysis, from what it read (called by ``analyse``)."""
+    files = []
+    if city_toml is not None and city_toml.is_file():
+        files.append(file_record(city_toml, "city", bundle=bundle))
+    return record(files + files_of(sources), presets=presets, sources=sources,
+                  layers={name: content_sha256(frame) for name, frame in layers.items()},
+                  generated=generated, bundle=bundle)
 
 
 def note_file(analysis: Any, path: str | Path, role: str, retrieved: str | None = None) -> None:
-    """Declare a file read for ``analysis`` that its ``sources`` do not name."""
-    analysis.extra.setdefault("files_read", []).append((role, str(path), retrieved))
-
-
-_PREFIX = re.compile(r"^(bundle|file|contributions|list):")
-_TOKEN_SPLIT = re.compile(r"[\s,;()\[\]]+")
-
-
-def files_named(origin: str, bundle: Path | None) -> list[Path]:
-    """Files named in a source's ``origin``: ``bundle:rel``, ``file:path``,
-    ``contributions:path``, ``list:<name>`` (an official list of the bundle), a bare
-    path or a path relative to the bundle. URLs and plain words name no file."""
-    found: list[Path] = []
-    for token in dict.fromkeys([origin.strip(), *_TOKEN_SPLIT.split(origin)]):
-        if not token or "://" in token:
-            continue
-        kind = _PREFIX.match(token)
-        rest = _PREFIX.sub("", token)
-        if kind and kind.group(1) == "bundle":
-            candidates = [bundle / rest] if bundle is not None else []
-        elif kind and kind.group(1) == "list":
-            candidates = _list_file(rest, bundle)
-        elif kind:
-            candidates = [Path(rest)]
-        else:
-            candidates = [Path(rest)] + ([bundle / rest] if bundle is not None else [])
-        for candidate in candidates:
-            try:
-                if candidate.is_file():
-                    found.append(candidate)
-                    break
-            except OSError:
-                continue
-    return found
-
-
-def _list_file(name: str, bundle: Path | None) -> list[Path]:
-    """The bundle file of an official camera list known to :mod:`geocover.sources.layers`."""
-    if bundle is None:
-        return []
-    try:
-        from geocover.sources.layers import LISTS
-    except ImportError:  # pragma: no cover - layers is optional here
-        return []
-    definition = LISTS.get(name)
-    return [bundle / definition.path] if definition is not None else []
-
-
-def _analysis_files(analysis: Any) -> list[dict[str, Any]]:
-    bundle = getattr(analysis, "bundle", None)
-    records: list[dict[str, Any]] = []
-    seen: set[Path] = set()
-
-    def add(path: Path, role: str, retrieved: str | None) -> None:
-        resolved = path.resolve()
-        if resolved in seen or not path.is_file():
-            return
-        seen.add(resolved)
-        records.append(file_record(path, role, retrieved=retrieved or None, bundle=bundle))
-
-    city = analysis.city
-    if Path(city.folder) != Path(".") and (Path(city.folder) / "city.toml").is_file():
-        add(Path(city.folder) / "city.toml", "city", None)
-    for source in analysis.sources:
-        for path in files_named(str(source.origin), bundle):
-            add(path, source.layer, str(source.retrieved or "") or None)
-    if getattr(analysis.perimeters, "path", None) is not None:
-        add(Path(analysis.perimeters.path), "perimeters", None)
-    for role, path, retrieved in analysis.extra.get("files_read", []):
-        add(Path(path), role, retrieved)
-    return records
+    """Declare a file read for ``analysis`` that its ``sources`` do not name: it joins
+    ``analysis.provenance.files``."""
+    analysis.provenance.files.append(
+        file_record(path, role, retrieved=retrieved, bundle=getattr(analysis, "bundle", None)))
 
 
 def provenance(analysis: Any) -> dict[str, Any]:
-    """The provenance record of an analysis: version, sources with their retrieval dates,
-    sha256 of every file read, checksums of the layers as measured, presets used.
+    """The JSON form of ``analysis.provenance`` (computed once by ``analyse``).
 
     Examples
     --------
     >>> from geocover import analyse
     >>> record = provenance(analyse("metz", bundle="../shared/data"))
-    >>> [f["path"] for f in record["files"]]
-    ['data/metz/city.toml', 'bundle:geo-api/communes-57463-contour.json',
-     'data/metz/perimeters.geojson', 'data/metz/cameras.geojson']
+    >>> [(f["role"], f["vintage"]) for f in record["files"]][:2]
+    [('city', None), ('commune', '2018')]
     """
-    sources = [
-        dataclasses.asdict(s) if dataclasses.is_dataclass(s) and not isinstance(s, type)
-        else dict(s)
-        for s in analysis.sources
-    ]
-    perimeters = getattr(analysis.perimeters, "frame", analysis.perimeters)
-    layers = {
-        "commune": content_sha256(analysis.commune),
-        "perimeters": content_sha256(perimeters),
-        "cameras": content_sha256(analysis.cameras),
-        "buildings": content_sha256(getattr(analysis, "buildings", None)),
-    }
-    return build(
-        _analysis_files(analysis),
-        presets=tuple(getattr(analysis, "presets", ()) or ()),
-        sources=sources,
-        layers={k: v for k, v in layers.items() if v is not None},
-        generated=getattr(analysis, "generated", None),
-        bundle=getattr(analysis, "bundle", None),
-    )
+    result: dict[str, Any] = analysis.provenance.to_dict()
+    return result

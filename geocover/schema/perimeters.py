@@ -12,6 +12,7 @@ import pandas as pd
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.schema.provenance import SourceRecord
 
 PERIMETER_COLUMNS = [
     "id",
@@ -33,6 +34,8 @@ class PerimeterSet:
     frame: gpd.GeoDataFrame
     path: Path | None
     warnings: list[str] = field(default_factory=list)
+    source: SourceRecord | None = None
+    """Where the perimeters came from (file, sha256, date of the data); None: no file."""
 
     @property
     def count(self) -> int:

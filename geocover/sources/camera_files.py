@@ -18,10 +18,13 @@ from geocover.io.records import _geojson_records, _read_json, _read_records, _Re
 from geocover.schema.blank import is_blank, text_or_none
 from geocover.schema.frames import _frame, _row, empty_cameras
 from geocover.schema.ids import CONTRIB_PREFIX, has_prefix
+from geocover.schema.provenance import SourceRecord
 from geocover.schema.tags import Problem, _default_fields, parse_tags
+from geocover.schema.text import display_path
 from geocover.schema.values import _apply_schema, _check_ids, _tags_value
 from geocover.schema.vocab import CAMERA_COLUMNS, DIRECTION_KEYS
-from geocover.sources.osm_elements import from_overpass
+from geocover.sources.osm_elements import from_overpass, osm_date
+from geocover.sources.records import file_source
 
 # ------------------------------------------------------------------------ files and contributions
 
@@ -130,14 +133,30 @@ def load_cameras_file(path: str | PathLike[str]) -> tuple[gpd.GeoDataFrame, list
         out-of-range coordinates, a duplicate id: naming the file and the row (the
         line number for a CSV, the 1-based feature number for GeoJSON).
     """
+    cameras, problems, _ = read_cameras_file(path)
+    return cameras, problems
+
+
+def read_cameras_file(
+    path: str | PathLike[str], bundle: str | PathLike[str] | None = None
+) -> tuple[gpd.GeoDataFrame, list[Problem], SourceRecord]:
+    """:func:`load_cameras_file`, with the record of the file: its sha256, and the date
+    of its data (an Overpass answer's ``osm3s.timestamp_osm_base``, else the bundle's
+    manifest when the file lies in ``bundle``, else unknown)."""
     path = Path(path)
     records, raw = _read_records(path)
+    own = None
     if raw is not None and isinstance(raw, Mapping) and isinstance(raw.get("elements"), list):
-        return from_overpass(raw)
-    cameras, problems, _ = _normalize_records(
-        records, path, default_source=f"file:{path.name}", id_prefix=f"{CONTRIB_PREFIX}{path.stem}:"
-    )
-    return cameras, problems
+        cameras, problems = from_overpass(raw)
+        own = osm_date(raw)
+    else:
+        cameras, problems, _ = _normalize_records(
+            records, path, default_source=f"file:{path.name}",
+            id_prefix=f"{CONTRIB_PREFIX}{path.stem}:",
+        )
+    record = file_source("cameras", [path], origin=f"file:{display_path(path)}", bundle=bundle,
+                         count=len(cameras), own=own)
+    return cameras, problems, record
 
 
 def cameras_from_geojson(

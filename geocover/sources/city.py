@@ -34,10 +34,8 @@ def find_city_file(city: str, data_dir: Path | None = None) -> Path:
     path = data_dir / city.lower() / "city.toml"
     if not path.is_file():
         known = ", ".join(city_names(data_dir)) or "none"
-        raise UsageError(
-            f"unknown city {city!r}: no {path} (configured cities: {known}); "
-            "use --insee CODE for any French commune"
-        )
+        raise UsageError(f"unknown city {city!r}: no {path} (configured cities: {known})",
+                         hint="insee")
     return path
 
 

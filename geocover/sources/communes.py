@@ -18,8 +18,10 @@ import shapely
 from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
 from geocover.io.files import read_vector
+from geocover.schema.provenance import SourceRecord
 from geocover.schema.text import display_path
 from geocover.sources import http as _http
+from geocover.sources.records import file_source, live_source
 
 COMMUNE_COLUMNS = ["code", "name", "geometry", "source", "retrieved"]
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -119,7 +121,8 @@ def from_file(path: str | Path, code: str | None = None) -> gpd.GeoDataFrame:
                 raise DataError(f"no commune with code {code} in the file", path)
     elif len(frame) != 1:
         raise DataError(
-            f"{len(frame)} features: say which commune with --insee CODE", path
+            f"{len(frame)} features: say which commune", path,
+            hint="insee_select",
         )
     row = frame.iloc[0]
     geometry = _check_area_geometry(row.geometry, str(path), int(frame.index[0]))
@@ -146,6 +149,11 @@ def from_bundle(bundle: str | Path, code: str) -> gpd.GeoDataFrame:
     then ``communes/*-CODE-*.geojson``, then the département file
     ``geo-api/departements-DD-communes-contour.json``. Requests nothing.
     """
+    return _from_bundle(bundle, code)[0]
+
+
+def _from_bundle(bundle: str | Path, code: str) -> tuple[gpd.GeoDataFrame, Path]:
+    """The commune and the bundle file it came from."""
     code = check_insee(code)
     bundle = Path(bundle)
     if not bundle.is_dir():
@@ -156,11 +164,11 @@ def from_bundle(bundle: str | Path, code: str) -> gpd.GeoDataFrame:
         frame = _feature_to_frame(feature, f"bundle:{path.relative_to(bundle)}", _file_date(path),
                                   str(path))
         frame["code"] = frame["code"].replace("", code)
-        return frame
+        return frame, path
     if path is not None:
         frame = from_file(path, code)
         frame["source"] = f"bundle:{path.relative_to(bundle)}"
-        return frame
+        return frame, path
     dep = code[:3] if code.startswith("97") else code[:2]
     dep_path = bundle / "geo-api" / f"departements-{dep}-communes-contour.json"
     if dep_path.is_file():
@@ -169,7 +177,7 @@ def from_bundle(bundle: str | Path, code: str) -> gpd.GeoDataFrame:
         if not match.empty:
             match = match.reset_index(drop=True)
             match["source"] = f"bundle:{dep_path.relative_to(bundle)}"
-            return match
+            return match, dep_path
     raise DataError(
         f"commune {code} is not in this bundle (looked for geo-api/communes-{code}-contour.json, "
         f"communes/*-{code}-*.geojson and geo-api/departements-{dep}-communes-contour.json)",
@@ -194,6 +202,10 @@ def live(code: str) -> gpd.GeoDataFrame:
     Raises SourceError if the API cannot be reached and nothing is cached, and
     DataError (exit 2) for an INSEE code the API does not know.
     """
+    return _live(code)[0]
+
+
+def _live(code: str) -> tuple[gpd.GeoDataFrame, _http.Answer]:
     code = check_insee(code)
     url = f"{settings.GEO_API_URL.rstrip('/')}/communes/{code}"
     params = {"format": "geojson", "geometry": "contour"}
@@ -208,7 +220,7 @@ def live(code: str) -> gpd.GeoDataFrame:
             ) from None
         raise
     source = "geo.api.gouv.fr" + (" (cached copy, the network failed)" if answer.stale else "")
-    return _feature_to_frame(answer.data, source, answer.retrieved, answer.url)
+    return _feature_to_frame(answer.data, source, answer.retrieved, answer.url), answer
 
 
 def _validate_feature(data: Any) -> None:
@@ -231,12 +243,32 @@ def load_commune(
     >>> metz.loc[0, "name"]
     'Metz'
     """
+    return read_commune(code, bundle=bundle, path=path)[0]
+
+
+def read_commune(
+    code: str,
+    *,
+    bundle: str | Path | None = None,
+    path: str | Path | None = None,
+) -> tuple[gpd.GeoDataFrame, SourceRecord]:
+    """:func:`load_commune`, with the record of where the boundary came from (its file
+    and sha256, the date of its data from the bundle's manifest, or the live answer's
+    retrieval time)."""
     if path is not None:
-        return from_file(path, code)
+        frame = from_file(path, code)
+        return frame, file_source("commune", [path], origin=str(frame["source"].iloc[0]),
+                                  attribution=ATTRIBUTION["file"])
     bundle = bundle if bundle is not None else settings.bundle_from_env()
     if bundle is not None:
-        return from_bundle(bundle, code)
-    return live(code)
+        frame, read = _from_bundle(bundle, code)
+        return frame, file_source("commune", [read], origin=str(frame["source"].iloc[0]),
+                                  bundle=bundle, attribution=ATTRIBUTION["bundle"])
+    frame, answer = _live(code)
+    return frame, live_source("commune", origin=str(frame["source"].iloc[0]), url=answer.url,
+                              retrieved=answer.retrieved,
+                              attribution=ATTRIBUTION["geo.api.gouv.fr"],
+                              licence="Licence Ouverte (Etalab)")
 
 
 def communes_of_departement_from_file(path: str | Path) -> gpd.GeoDataFrame:
@@ -281,6 +313,17 @@ def load_departement(
     departement = str(departement).strip().upper()
     if not _DEPARTEMENT.match(departement):
         raise UsageError(f"{departement!r} is not a département code (e.g. 57, 2A, 974)")
+    return read_departement(departement, bundle=bundle)[0]
+
+
+def read_departement(
+    departement: str, *, bundle: str | Path | None = None
+) -> tuple[gpd.GeoDataFrame, SourceRecord]:
+    """:func:`load_departement`, with the record of where the communes came from."""
+    departement = str(departement).strip().upper()
+    if not _DEPARTEMENT.match(departement):
+        raise UsageError(f"{departement!r} is not a département code (e.g. 57, 2A, 974)")
+    attribution = "IGN – ADMIN EXPRESS (Licence Ouverte), via geo.api.gouv.fr"
     bundle = bundle if bundle is not None else settings.bundle_from_env()
     if bundle is not None:
         path = Path(bundle) / "geo-api" / f"departements-{departement}-communes-contour.json"
@@ -296,14 +339,34 @@ def load_departement(
             path = found
             frame = _france_file(path)
         frame["source"] = f"bundle:{path.relative_to(bundle)}"
-        return frame
+        return frame, file_source("communes", [path], origin=frame["source"].iloc[0],
+                                  bundle=bundle, attribution=attribution, count=len(frame))
     url = f"{settings.GEO_API_URL.rstrip('/')}/departements/{departement}/communes"
     answer = _http.fetch_json(
         url,
         params={"format": "geojson", "geometry": "contour"},
         what=f"geo.api.gouv.fr communes of département {departement}",
     )
-    return _collection_to_frame(answer.data, "geo.api.gouv.fr", answer.retrieved, answer.url)
+    frame = _collection_to_frame(answer.data, "geo.api.gouv.fr", answer.retrieved, answer.url)
+    return frame, live_source("communes", origin="geo.api.gouv.fr", url=answer.url,
+                              retrieved=answer.retrieved, attribution=attribution,
+                              count=len(frame), licence="Licence Ouverte (Etalab)")
+
+
+def departement_source(departement: str, bundle: str | Path | None) -> SourceRecord | None:
+    """The record of the bundle file :func:`read_departement` reads for ``departement``
+    (its sha256, the date of its data), for a run whose workers read the communes
+    themselves; None without a bundle (live data leaves no file) or such a file."""
+    if bundle is None:
+        return None
+    departement = str(departement).strip().upper()
+    path = Path(bundle) / "geo-api" / f"departements-{departement}-communes-contour.json"
+    found = path if path.is_file() else departement_file(bundle, departement)
+    if found is None:
+        return None
+    return file_source("communes", [found], origin=f"bundle:{found.relative_to(bundle)}",
+                       bundle=bundle,
+                       attribution="IGN – ADMIN EXPRESS (Licence Ouverte), via geo.api.gouv.fr")
 
 
 def departement_file(bundle: str | Path, departement: str) -> Path | None:

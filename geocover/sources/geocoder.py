@@ -295,9 +295,11 @@ def geocode_list(
     """
     path = Path(path)
     if not columns:
-        raise UsageError("--columns: name the columns that make the address")
+        raise UsageError("columns: name the columns that make the address",
+                         hint="option", hint_value="columns")
     if not 0 <= min_score <= 1:
-        raise UsageError(f"--min-score {min_score:g} is not between 0 and 1")
+        raise UsageError(f"min_score {min_score:g} is not between 0 and 1",
+                         hint="option", hint_value="min_score")
     header, rows = read_list(path, encoding=encoding)
     for column in [*columns, postcode_column, id_column]:
         if column is not None and column not in header:

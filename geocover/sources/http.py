@@ -203,10 +203,7 @@ def _request(
             raise SourceError(f"{what}: {url} kept failing after retries ({exc})") from None
         except requests.exceptions.RequestException as exc:
             reason = type(exc).__name__
-            raise SourceError(
-                f"{what}: cannot reach {url} ({reason}); "
-                "use --bundle DIR to work offline"
-            ) from None
+            raise SourceError(f"{what}: cannot reach {url} ({reason})", hint="bundle") from None
     if response.status_code >= 400:
         retried = " after retries" if response.status_code in settings.RETRY_STATUSES else ""
         raise SourceError(

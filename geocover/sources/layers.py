@@ -19,12 +19,14 @@ from geocover.errors import SourceError, UsageError
 from geocover.io.atomic import replace_atomic
 from geocover.schema.city import City
 from geocover.schema.frames import empty_cameras
+from geocover.schema.provenance import DATE_UNKNOWN, DataDate, SourceRecord
 from geocover.schema.tags import Problem
 from geocover.schema.text import display_path
 from geocover.sources import overpass
-from geocover.sources.camera_files import load_cameras_file, load_contributions
+from geocover.sources.camera_files import load_contributions, read_cameras_file
 from geocover.sources.lists import PARIS_BOVP2019, PARIS_PVPP, ListDefinition, load_list
-from geocover.sources.osm_elements import from_overpass
+from geocover.sources.osm_elements import from_overpass, osm_date
+from geocover.sources.records import file_source, live_source, no_source
 
 #: Official lists geocover knows how to read, by the name used in city.toml.
 LISTS: dict[str, ListDefinition] = {
@@ -33,13 +35,8 @@ LISTS: dict[str, ListDefinition] = {
 }
 
 
-@dataclass(frozen=True)
-class LayerSource:
-    layer: str
-    origin: str
-    retrieved: str
-    attribution: str
-    count: int | None = None
+#: The record of a layer's source (kept under its former name).
+LayerSource = SourceRecord
 
 
 @dataclass
@@ -47,16 +44,22 @@ class CameraLayers:
     cameras: gpd.GeoDataFrame
     buildings: gpd.GeoDataFrame | None = None
     highways: gpd.GeoDataFrame | None = None
-    sources: list[LayerSource] = field(default_factory=list)
+    sources: list[SourceRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
-def _file_date(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
-
-
 OSM = "© OpenStreetMap contributors, ODbL"
+CONTRIBUTORS = "contributors (CC0 / ODbL when sent to OSM)"
+
+
+def _latest(frame: gpd.GeoDataFrame, column: str, basis: str) -> DataDate | None:
+    """The latest value of a date column as a (weak) date of the data, or None."""
+    if frame.empty or column not in frame:
+        return None
+    dates = frame[column].dropna().astype(str)
+    dates = dates[dates.str.len() > 0]
+    return DataDate(str(dates.max()), basis) if len(dates) else None
 
 
 def choose_lists(city: City, wanted: list[str] | None) -> list[str]:
@@ -98,12 +101,10 @@ def load_camera_layers(
     frames: list[gpd.GeoDataFrame] = []
     if camera_files:
         for path in camera_files:
-            frame, problems = load_cameras_file(path)
+            frame, problems, record = read_cameras_file(path, bundle)
             frames.append(frame)
             out.problems += problems
-            out.sources.append(LayerSource("cameras", f"file:{display_path(path)}",
-                                           _file_date(Path(path)),
-                                           "as stated by the file's provider", len(frame)))
+            out.sources.append(record)
     else:
         if city.osm:
             _osm(city, bundle, osm_extract, out, frames)
@@ -118,17 +119,20 @@ def load_camera_layers(
             frame, problems = load_list(definition, bundle)
             frames.append(frame)
             out.problems += problems
-            out.sources.append(LayerSource(
-                "cameras", f"list:{name} ({definition.source})",
-                _file_date(bundle / definition.path), "Licence Ouverte / ODbL as published",
-                len(frame)))
+            out.sources.append(file_source(
+                "cameras", [bundle / definition.path], origin=f"list:{name} ({definition.source})",
+                bundle=bundle, count=len(frame),
+                fallback=_latest(frame, "installed", "latest installation date in the list")))
         if city.cameras_file is not None and city.cameras_file.is_file():
             frame = load_contributions(city.cameras_file)
             frames.append(frame)
-            out.sources.append(LayerSource(
-                "cameras", f"contributions:{display_path(city.cameras_file)}",
-                _file_date(city.cameras_file), "contributors (CC0 / ODbL when sent to OSM)",
-                len(frame)))
+            latest = _latest(frame, "check_date", "latest check_date of the contributions")
+            out.sources.append(file_source(
+                "cameras", [city.cameras_file],
+                origin=f"contributions:{display_path(city.cameras_file)}", bundle=bundle,
+                attribution=CONTRIBUTORS, count=len(frame),
+                own=latest or DataDate(None,
+                                       f"{DATE_UNKNOWN}: no check_date in the contributions")))
     frames = [f for f in frames if not f.empty]
     if frames:
         merged = pd.concat(frames, ignore_index=True)
@@ -146,46 +150,39 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
         name = extract or city.slug
         path = bundle / "osm" / f"{name}-surveillance.overpass.json"
         if not path.is_file():
-            out.sources.append(LayerSource(
+            out.sources.append(no_source(
                 "cameras", f"OpenStreetMap: no extract for {city.name} in the bundle "
-                f"(looked for {path.name}); run without --bundle to query Overpass", "", OSM, None))
+                f"(looked for {path.name}); live sources would query Overpass", OSM))
             return
-        cams, buildings, highways = overpass.load_osm_bundle(bundle, name)
-        out.problems += cams.attrs.get("problems", [])
-        date = (cams.attrs.get("osm_base") or _file_date(path))[:10]
-        frames.append(cams)
-        out.buildings, out.highways = buildings, highways
-        prefix = f"OpenStreetMap bundle:osm/{name}"
-        out.sources += [
-            LayerSource("cameras", f"{prefix}-surveillance.overpass.json", date, OSM, len(cams)),
-            LayerSource("buildings", f"{prefix}-buildings.overpass.json", date, OSM,
-                        len(buildings)),
-            LayerSource("highways", f"{prefix}-highways.overpass.json", date, OSM, len(highways)),
-        ]
+        osm = overpass.read_osm_bundle(bundle, name)
+        out.problems += osm.problems
+        frames.append(osm.cameras)
+        out.buildings, out.highways = osm.buildings, osm.highways
+        out.sources += osm.sources
         return
     try:
         cams, problems, answer = overpass.fetch_cameras(city.insee)
     except SourceError as exc:
         out.warnings.append(f"OpenStreetMap cameras unavailable: {exc}")
-        out.sources.append(LayerSource("cameras", "OpenStreetMap (Overpass): unavailable", "",
-                                       OSM, None))
+        out.sources.append(no_source("cameras", "OpenStreetMap (Overpass): unavailable", OSM))
         return
     frames.append(cams)
     out.problems += problems
     stale = " (cached copy: the network failed)" if answer.stale else ""
-    out.sources.append(LayerSource("cameras", f"OpenStreetMap (Overpass){stale}",
-                                   answer.retrieved.date().isoformat(), OSM, len(cams)))
+    out.sources.append(live_source("cameras", origin=f"OpenStreetMap (Overpass){stale}",
+                                   url=answer.url, retrieved=answer.retrieved, attribution=OSM,
+                                   count=len(cams), own=osm_date(answer.data)))
     fetchers = (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways))
     for layer, fetch in fetchers:
         try:
-            frame = fetch(city.insee)
+            frame, answer = fetch(city.insee)
         except SourceError as exc:
             out.warnings.append(f"OpenStreetMap {layer} unavailable: {exc}")
             continue
         setattr(out, layer, frame)
-        retrieved = str(frame.attrs.get("source", {}).get("retrieved", ""))[:10]
-        out.sources.append(LayerSource(layer, "OpenStreetMap (Overpass)", retrieved, OSM,
-                                       len(frame)))
+        out.sources.append(live_source(layer, origin="OpenStreetMap (Overpass)", url=answer.url,
+                                       retrieved=answer.retrieved, attribution=OSM,
+                                       count=len(frame), own=osm_date(answer.data)))
 
 
 def write_osm_snapshot(city: City, folder: Path | None = None,

@@ -11,6 +11,7 @@ from geocover.errors import DataError
 from geocover.schema.blank import text_or_none
 from geocover.schema.frames import _frame, _row
 from geocover.schema.ids import OSM, osm_id
+from geocover.schema.provenance import DATE_UNKNOWN, DataDate
 from geocover.schema.tags import Problem, is_camera_surveillance_type, parse_tags
 
 # ------------------------------------------------------------------------ Overpass
@@ -82,3 +83,19 @@ def from_overpass(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, list[Probl
         lons.append(float(lon))
         lats.append(float(lat))
     return _frame(rows, lons, lats), problems
+
+
+#: Licence and attribution of OpenStreetMap data.
+LICENCE = "ODbL"
+ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+
+
+def osm_date(data: Any) -> DataDate:
+    """The date of an Overpass answer's data: its ``osm3s.timestamp_osm_base`` (the
+    moment of the OSM database it was answered from), or unknown."""
+    base = (data.get("osm3s") or {}).get("timestamp_osm_base") if isinstance(data, Mapping) \
+        else None
+    if base:
+        return DataDate(str(base), "osm3s.timestamp_osm_base", LICENCE, ATTRIBUTION)
+    return DataDate(None, f"{DATE_UNKNOWN}: no osm3s.timestamp_osm_base in the answer",
+                    LICENCE, ATTRIBUTION)

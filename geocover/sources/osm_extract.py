@@ -130,5 +130,4 @@ def cameras_from_extract(
     normalising it, and the extract's summary (counts, timestamp, header box)."""
     extract = read_extract(path)
     cameras, problems = from_overpass(extract.as_overpass())
-    cameras.attrs["source"] = {"file": str(extract.path), "timestamp": extract.timestamp}
     return cameras, problems, extract

@@ -17,6 +17,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,12 @@ import shapely
 from geocover import settings
 from geocover.errors import DataError
 from geocover.schema.ids import osm_id
+from geocover.schema.provenance import SourceRecord
 from geocover.schema.tags import Problem
 from geocover.sources.communes import check_insee
 from geocover.sources.http import Answer, fetch_json
-from geocover.sources.osm_elements import from_overpass
+from geocover.sources.osm_elements import ATTRIBUTION, from_overpass, osm_date
+from geocover.sources.records import file_source
 
 #: Metres per storey when a building's height comes from ``building:levels``.
 LEVEL_HEIGHT_M: float = 3.0
@@ -99,15 +102,6 @@ def _fetch(query: str, what: str) -> Answer:
     )
 
 
-def _provenance(answer: Answer) -> dict[str, Any]:
-    return {
-        "url": answer.url,
-        "retrieved": answer.retrieved.isoformat(),
-        "from_cache": answer.from_cache,
-        "stale": answer.stale,
-    }
-
-
 def fetch_cameras(insee: str) -> tuple[gpd.GeoDataFrame, list[Problem], Answer]:
     """The OSM cameras of a commune.
 
@@ -135,7 +129,6 @@ def fetch_cameras(insee: str) -> tuple[gpd.GeoDataFrame, list[Problem], Answer]:
     code = validate_insee(insee)
     answer = _fetch(cameras_query(code), what=f"Overpass cameras of commune {code}")
     cameras, problems = from_overpass(answer.data)
-    cameras.attrs["source"] = _provenance(answer)
     return cameras, problems, answer
 
 
@@ -155,12 +148,13 @@ def fetch_departement_cameras(departement: str) -> tuple[gpd.GeoDataFrame, list[
     answer = _fetch(departement_cameras_query(departement),
                     what=f"Overpass cameras of département {departement}")
     cameras, problems = from_overpass(answer.data)
-    cameras.attrs["source"] = _provenance(answer)
     return cameras, problems, answer
 
-def fetch_buildings(insee: str) -> gpd.GeoDataFrame:
+
+def fetch_buildings(insee: str) -> tuple[gpd.GeoDataFrame, Answer]:
     """The OSM buildings of a commune: ``id``, ``height_m``, ``geometry`` (see
-    :func:`parse_buildings`); provenance in ``attrs["source"]``.
+    :func:`parse_buildings`), and the answer they came from (URL, retrieval time,
+    data date through :func:`osm_date`).
 
     Raises
     ------
@@ -169,14 +163,12 @@ def fetch_buildings(insee: str) -> gpd.GeoDataFrame:
     """
     code = validate_insee(insee)
     answer = _fetch(buildings_query(code), what=f"Overpass buildings of commune {code}")
-    buildings = parse_buildings(answer.data)
-    buildings.attrs["source"] = _provenance(answer)
-    return buildings
+    return parse_buildings(answer.data), answer
 
 
-def fetch_highways(insee: str) -> gpd.GeoDataFrame:
+def fetch_highways(insee: str) -> tuple[gpd.GeoDataFrame, Answer]:
     """The OSM highways of a commune: ``id``, ``highway``, ``name``, ``geometry`` (see
-    :func:`parse_highways`); provenance in ``attrs["source"]``.
+    :func:`parse_highways`), and the answer they came from.
 
     Raises
     ------
@@ -185,9 +177,7 @@ def fetch_highways(insee: str) -> gpd.GeoDataFrame:
     """
     code = validate_insee(insee)
     answer = _fetch(highways_query(code), what=f"Overpass highways of commune {code}")
-    highways = parse_highways(answer.data)
-    highways.attrs["source"] = _provenance(answer)
-    return highways
+    return parse_highways(answer.data), answer
 
 
 # ---------------------------------------------------------------------------- parsers
@@ -199,11 +189,6 @@ def _elements(data: Any) -> list[Mapping[str, Any]]:
     except ValueError as exc:
         raise DataError(f"unusable Overpass answer: {exc}") from None
     return [e for e in data["elements"] if isinstance(e, Mapping)]
-
-
-def _osm_base(data: Mapping[str, Any]) -> str | None:
-    base = (data.get("osm3s") or {}).get("timestamp_osm_base")
-    return str(base) if base else None
 
 
 def _coords(points: Any) -> list[tuple[float, float]] | None:
@@ -272,7 +257,37 @@ def is_obstacle(tags: Mapping[str, Any]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class ParseCounts:
+    """What a parser left out or repaired.
+
+    Parameters
+    ----------
+    repaired : int
+        Polygons made valid.
+    skipped : int
+        Elements left out as unusable (unclosed ways, too few points, relations without
+        usable members, nothing polygonal left; for highways: not ways, or under two points).
+    not_obstacles : int
+        Buildings left out because they hide nothing (roofs, underground: :func:`is_obstacle`).
+    """
+
+    repaired: int = 0
+    skipped: int = 0
+    not_obstacles: int = 0
+
+
 def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """The buildings of :func:`read_buildings`."""
+    return read_buildings(data)[0]
+
+
+def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """The highways of :func:`read_highways`."""
+    return read_highways(data)[0]
+
+
+def read_buildings(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, ParseCounts]:
     """Buildings from an Overpass ``out geom;`` answer.
 
     Closed ways become polygons; multipolygon relations are assembled from their
@@ -281,14 +296,12 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
 
     Returns
     -------
-    GeoDataFrame
+    buildings : GeoDataFrame
         ``id`` (``osm:way/…``, ``osm:relation/…``), ``height_m`` (see
         :func:`building_height`), ``geometry`` (Polygon or MultiPolygon), EPSG:4326.
-        ``attrs``: ``repaired`` (polygons made valid), ``skipped`` (unclosed ways, too
-        few points, relations without usable members, nothing polygonal left),
-        ``not_obstacles`` (roofs and underground structures, left out: see
-        :func:`is_obstacle`),
-        ``osm_base`` (the data's timestamp, when given).
+    counts : ParseCounts
+        Polygons repaired, elements skipped, roofs and underground structures left out.
+        The data's date is :func:`osm_date` of the answer.
 
     Raises
     ------
@@ -376,10 +389,7 @@ def parse_buildings(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             geometry=geometry[keep],
             crs=settings.STORAGE_CRS,
         )
-    buildings.attrs.update(
-        repaired=repaired, skipped=skipped, not_obstacles=not_obstacles, osm_base=_osm_base(data)
-    )
-    return buildings
+    return buildings, ParseCounts(repaired, skipped, not_obstacles)
 
 
 def _polygonal(geometries: np.ndarray) -> np.ndarray:
@@ -397,16 +407,16 @@ def _polygonal(geometries: np.ndarray) -> np.ndarray:
     return out
 
 
-def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
+def read_highways(data: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, ParseCounts]:
     """Highways from an Overpass ``out geom;`` answer.
 
     Returns
     -------
-    GeoDataFrame
+    highways : GeoDataFrame
         ``id`` (``osm:way/…``), ``highway``, ``name`` (None when absent), ``geometry``
         (LineString; a closed pedestrian area stays its outline), EPSG:4326.
-        ``attrs``: ``skipped`` (elements that are not ways, or have fewer than two
-        points), ``osm_base``.
+    counts : ParseCounts
+        ``skipped``: elements that are not ways, or have fewer than two points.
 
     Raises
     ------
@@ -442,8 +452,7 @@ def parse_highways(data: Mapping[str, Any]) -> gpd.GeoDataFrame:
             geometry=shapely.linestrings(coords_array, indices=index),
             crs=settings.STORAGE_CRS,
         )
-    highways.attrs.update(skipped=skipped, osm_base=_osm_base(data))
-    return highways
+    return highways, ParseCounts(skipped=skipped)
 
 
 # ---------------------------------------------------------------------------- bundle
@@ -458,18 +467,24 @@ def _read_bundle_json(path: Path) -> Any:
         raise DataError(f"not an Overpass JSON answer ({exc})", path) from None
 
 
-def load_osm_bundle(
-    bundle: str | PathLike[str], name: str = "monaco"
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+@dataclass
+class OsmBundle:
+    """An offline bundle's OSM extract: the three layers, the cameras' tag problems, and
+    one :class:`SourceRecord` per file (dated by its ``osm3s.timestamp_osm_base``, else
+    the bundle's manifest)."""
+
+    cameras: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    highways: gpd.GeoDataFrame
+    problems: list[Problem] = field(default_factory=list)
+    sources: list[SourceRecord] = field(default_factory=list)
+
+
+def read_osm_bundle(bundle: str | PathLike[str], name: str = "monaco") -> OsmBundle:
     """Cameras, buildings and highways from an offline bundle's Overpass answers.
 
     Reads ``osm/<name>-surveillance.overpass.json``, ``osm/<name>-buildings.overpass.json``
     and ``osm/<name>-highways.overpass.json``.
-
-    Returns
-    -------
-    cameras, buildings, highways : GeoDataFrame
-        The cameras' problems are in ``cameras.attrs["problems"]``.
 
     Raises
     ------
@@ -478,19 +493,32 @@ def load_osm_bundle(
     """
     folder = Path(bundle) / "osm"
     frames = []
-    for kind in ("surveillance", "buildings", "highways"):
+    problems: list[Problem] = []
+    sources = []
+    for kind, layer in (("surveillance", "cameras"), ("buildings", "buildings"),
+                        ("highways", "highways")):
         path = folder / f"{name}-{kind}.overpass.json"
         data = _read_bundle_json(path)
         try:
             if kind == "surveillance":
                 cameras, problems = from_overpass(data)
-                cameras.attrs.update(problems=problems, osm_base=_osm_base(data))
                 frames.append(cameras)
             elif kind == "buildings":
                 frames.append(parse_buildings(data))
             else:
                 frames.append(parse_highways(data))
         except DataError as exc:
-            raise DataError(exc.reason, path) from None
-        frames[-1].attrs["file"] = str(path)
-    return frames[0], frames[1], frames[2]
+            raise DataError(exc.reason, path, hint=exc.hint, hint_value=exc.hint_value) from None
+        sources.append(file_source(
+            layer, [path], origin=f"OpenStreetMap bundle:osm/{path.name}", bundle=bundle,
+            attribution=ATTRIBUTION, count=len(frames[-1]), own=osm_date(data)))
+    return OsmBundle(frames[0], frames[1], frames[2], problems, sources)
+
+
+def load_osm_bundle(
+    bundle: str | PathLike[str], name: str = "monaco"
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Cameras, buildings and highways of :func:`read_osm_bundle` (which also gives the
+    cameras' tag problems and the sources)."""
+    osm = read_osm_bundle(bundle, name)
+    return osm.cameras, osm.buildings, osm.highways

@@ -28,6 +28,9 @@ from geocover.schema.perimeters import (
     empty_perimeters,
     status_of,
 )
+from geocover.schema.provenance import DataDate, SourceRecord
+from geocover.schema.text import display_path
+from geocover.sources.records import file_source
 
 
 def load_perimeters(
@@ -68,14 +71,13 @@ def load_perimeters(
     if raw.crs is None:
         if assume_crs is None:
             raise DataError(
-                "the file declares no CRS; re-export it with one, or pass "
-                "--assume-crs EPSG:XXXX if you know it",
-                path,
+                "the file declares no CRS; re-export it with one",
+                path, hint="assume_crs",
             )
         raw = raw.set_crs(assume_crs)
         warnings.append(f"{path}: no CRS declared, assumed {assume_crs}")
     if raw.empty:
-        return PerimeterSet(empty_perimeters(), path, warnings)
+        return PerimeterSet(empty_perimeters(), path, warnings, _source(path, 0, []))
     frame = raw.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
 
     null_geom = frame.geometry.isna() | frame.geometry.is_empty
@@ -127,10 +129,10 @@ def load_perimeters(
         if on_invalid == "raise":
             reason = shapely.is_valid_reason(frame.geometry.values[rows[0]])
             raise DataError(
-                f"invalid polygon ({reason}); fix it in your editor, or pass "
-                "--on-invalid repair to repair it with make_valid",
+                f"invalid polygon ({reason}); fix it in your editor",
                 path,
                 int(rows[0]),
+                hint="on_invalid",
             )
         repaired = shapely.make_valid(frame.geometry.values[rows])
         frame.loc[frame.index[rows], "geometry"] = [  # type: ignore[index,assignment]  # pandas-stubs
@@ -143,8 +145,21 @@ def load_perimeters(
             raise DataError("the polygon has no area once repaired", path,
                             int(empty.to_numpy().nonzero()[0][0]))
     frame = frame[PERIMETER_COLUMNS[:-1] + ["status", "repaired", "geometry"]]
-    return PerimeterSet(gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS),
-                        path, warnings)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS)
+    return PerimeterSet(frame, path, warnings, _source(path, len(frame), decree_dates))
+
+
+#: How perimeters are attributed.
+ATTRIBUTION = "digitized from prefectoral decrees (see each perimeter's decree_ref)"
+
+
+def _source(path: Path, count: int, decree_dates: list[dt.date | None]) -> SourceRecord:
+    """The perimeters' record: dated by the latest decree they hold."""
+    dates = [d for d in decree_dates if d is not None]
+    own = DataDate(max(dates).isoformat(), "latest decree_date in the file") if dates else \
+        DataDate(None, "date unknown: no decree_date in the file")
+    return file_source("perimeters", [path], origin=display_path(path), attribution=ATTRIBUTION,
+                       count=count, own=own)
 
 
 def _polygonal(geometry: BaseGeometry) -> BaseGeometry:

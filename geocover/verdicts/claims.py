@@ -100,7 +100,7 @@ def _perimeters_missing(facts: Facts) -> str:
     return (
         f"No authorized perimeter has been digitized ({where} holds 0), so there is no "
         "measured area to compare: digitize the prefecture's decrees (docs/perimeters.md) "
-        "or pass --perimeters FILE."
+        "or give the analysis a perimeter file."
     )
 
 

@@ -19,11 +19,11 @@ Four tables, each a GeoDataFrame in EPSG:4326 with stable ids
     Perimeters that leave the commune, with the area outside (km², metric CRS);
     the geometry is the part outside.
 
-When there is nothing to check against (no perimeter digitized), a table is empty
-and ``table.attrs["note"]`` says why: an empty table is not a clean bill.
-
-Importing this module registers the ``compliance`` section of the report
-(``report.SECTIONS``).
+Each table is a :class:`ComplianceTable`: the frame and a note. When there is nothing
+to check against (no perimeter digitized), a table is empty and its ``note`` says why:
+an empty table is not a clean bill. :func:`compliance` gives the four as a
+:class:`Compliance` (what :func:`geocover.analyse` stores in ``Analysis.compliance``);
+:func:`compliance_tables` gives the bare frames.
 """
 
 from __future__ import annotations
@@ -83,6 +83,37 @@ _COLUMNS: dict[str, list[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class ComplianceTable:
+    """One compliance table and, when it is empty for want of something to check, why.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        The rows (EPSG:4326, an ``id`` column).
+    note : str, optional
+        Why the table says nothing (``no perimeter digitized``…); None otherwise.
+    """
+
+    frame: gpd.GeoDataFrame
+    note: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """The four compliance tables of a city, judged as of ``today`` (keyed by :data:`TABLES`)."""
+
+    today: dt.date
+    tables: dict[str, ComplianceTable]
+
+    def frames(self) -> dict[str, gpd.GeoDataFrame]:
+        """The tables' frames by name."""
+        return {name: table.frame for name, table in self.tables.items()}
+
+
 @dataclass
 class ComplianceLayers:
     """The layers compliance needs, when there is no :class:`~geocover.pipeline.analysis.Analysis`.
@@ -134,15 +165,12 @@ def _layers(obj: Any) -> ComplianceLayers:
     return ComplianceLayers(layers.commune, perimeters, layers.cameras, crs)
 
 
-def _empty(name: str, geom_crs: str = settings.STORAGE_CRS, note: str = "") -> gpd.GeoDataFrame:
-    frame = gpd.GeoDataFrame(
+def _empty(name: str, geom_crs: str = settings.STORAGE_CRS) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
         {c: pd.Series(dtype="object") for c in _COLUMNS[name]},
         geometry=gpd.GeoSeries([], crs=geom_crs),
         crs=geom_crs,
     )
-    if note:
-        frame.attrs["note"] = note
-    return frame
 
 
 def _frame(name: str, rows: list[dict[str, Any]], geoms: list[Any],
@@ -169,7 +197,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def authorization_table(
     perimeters: gpd.GeoDataFrame, today: dt.date | None = None
-) -> gpd.GeoDataFrame:
+) -> ComplianceTable:
     """Authorizations expired, expiring within :data:`EXPIRY_WARNING_MONTHS` months, or undated.
 
     The end is the one rule of :func:`geocover.schema.perimeters.authorization_end`:
@@ -181,7 +209,7 @@ def authorization_table(
 
     Returns
     -------
-    GeoDataFrame
+    ComplianceTable
         ``id, name, decree_ref, decree_date, valid_until, valid_until_basis, status,
         days_left, geometry`` (EPSG:4326), soonest first.
     """
@@ -217,9 +245,8 @@ def authorization_table(
         order = frame["days_left"].fillna(-math.inf).astype(float).argsort(kind="stable")
         frame = frame.iloc[order].reset_index(drop=True)
         frame["days_left"] = frame["days_left"].astype("Int64")
-    if perimeters.empty:
-        frame.attrs["note"] = "no perimeter digitized: no authorization to check"
-    return frame
+    note = "no perimeter digitized: no authorization to check" if perimeters.empty else None
+    return ComplianceTable(frame, note)
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -231,20 +258,20 @@ def cameras_outside(
     commune: gpd.GeoDataFrame,
     crs: str,
     today: dt.date | None = None,
-) -> gpd.GeoDataFrame:
+) -> ComplianceTable:
     """Cameras outside every perimeter, or inside expired perimeters only.
 
     One spatial join of the cameras with the perimeters (a point on an edge is inside);
     the distance to the nearest perimeter is measured in ``crs``.
     """
     if cameras is None:
-        return _empty("cameras_outside", note="no camera source was read")
+        return ComplianceTable(_empty("cameras_outside"), "no camera source was read")
     if perimeters.empty:
-        return _empty("cameras_outside",
-                      note="no perimeter digitized: every camera would be 'outside', which "
-                      "says nothing; digitize the decrees first")
+        return ComplianceTable(_empty("cameras_outside"),
+                               "no perimeter digitized: every camera would be 'outside', which "
+                               "says nothing; digitize the decrees first")
     if cameras.empty:
-        return _empty("cameras_outside", note="no known camera")
+        return ComplianceTable(_empty("cameras_outside"), "no known camera")
     today = today or dt.date.today()
     cam = cameras[["id", "geometry"]].to_crs(crs).reset_index(drop=True)
     per = perimeters.to_crs(crs).reset_index(drop=True)
@@ -287,15 +314,15 @@ def cameras_outside(
     if len(frame):
         frame["distance_m"] = frame["distance_m"].astype(float)
         frame["in_commune"] = frame["in_commune"].astype(bool)
-    return frame
+    return ComplianceTable(frame)
 
 
 def perimeters_without_camera(
     perimeters: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None, crs: str
-) -> gpd.GeoDataFrame:
+) -> ComplianceTable:
     """Perimeters that hold no known camera (one spatial join)."""
     if perimeters.empty:
-        return _empty("perimeters_without_camera", note="no perimeter digitized")
+        return ComplianceTable(_empty("perimeters_without_camera"), "no perimeter digitized")
     per = perimeters.to_crs(crs).reset_index(drop=True)
     holding: set[int] = set()
     if cameras is not None and not cameras.empty:
@@ -316,17 +343,18 @@ def perimeters_without_camera(
         geoms.append(p.geometry)
     frame = _frame("perimeters_without_camera", rows, geoms, crs)
     if cameras is None:
-        frame.attrs["note"] = "no camera source was read: every perimeter has no known camera"
-    return frame
+        return ComplianceTable(frame, "no camera source was read: every perimeter has no "
+                                      "known camera")
+    return ComplianceTable(frame)
 
 
 def perimeters_outside_commune(
     perimeters: gpd.GeoDataFrame, commune: gpd.GeoDataFrame, crs: str
-) -> gpd.GeoDataFrame:
+) -> ComplianceTable:
     """Perimeters with more than :data:`OUTSIDE_TOLERANCE_M2` outside the commune;
     the geometry is the part outside, ``outside_km2`` its area in ``crs``."""
     if perimeters.empty:
-        return _empty("perimeters_outside_commune", note="no perimeter digitized")
+        return ComplianceTable(_empty("perimeters_outside_commune"), "no perimeter digitized")
     per = perimeters.to_crs(crs).reset_index(drop=True)
     commune_m = commune.to_crs(crs).geometry.union_all()
     shapely.prepare(commune_m)
@@ -346,13 +374,11 @@ def perimeters_outside_commune(
             "outside_share": float(out_area[i]) / area if area else None,
         })
         geoms.append(outside[i])
-    return _frame("perimeters_outside_commune", rows, geoms, crs)
+    return ComplianceTable(_frame("perimeters_outside_commune", rows, geoms, crs))
 
 
-def compliance_tables(
-    analysis_or_layers: Any, today: dt.date | None = None
-) -> dict[str, gpd.GeoDataFrame]:
-    """The four compliance tables of a city (see the module docstring).
+def compliance(analysis_or_layers: Any, today: dt.date | None = None) -> Compliance:
+    """The four compliance tables of a city, with their notes (see the module docstring).
 
     Parameters
     ----------
@@ -361,22 +387,17 @@ def compliance_tables(
     today : date, optional
         The date authorizations are judged against (default: today).
 
-    Returns
-    -------
-    dict of str to GeoDataFrame
-        Keyed by :data:`TABLES`, each in EPSG:4326 with an ``id`` column.
-
     Examples
     --------
     >>> from geocover import analyse
-    >>> tables = compliance_tables(analyse("metz", bundle="../shared/data"))
-    >>> {name: len(t) for name, t in tables.items()}
+    >>> result = compliance(analyse("metz", bundle="../shared/data"))
+    >>> {name: len(t) for name, t in result.tables.items()}
     {'cameras_outside': 0, 'perimeters_without_camera': 0, 'authorizations': 0, ...}
     """
     layers = _layers(analysis_or_layers)
     assert layers.crs is not None
     today = today or dt.date.today()
-    return {
+    return Compliance(today, {
         "cameras_outside": cameras_outside(layers.cameras, layers.perimeters, layers.commune,
                                            layers.crs, today),
         "perimeters_without_camera": perimeters_without_camera(layers.perimeters, layers.cameras,
@@ -384,4 +405,12 @@ def compliance_tables(
         "authorizations": authorization_table(layers.perimeters, today),
         "perimeters_outside_commune": perimeters_outside_commune(layers.perimeters,
                                                                  layers.commune, layers.crs),
-    }
+    })
+
+
+def compliance_tables(
+    analysis_or_layers: Any, today: dt.date | None = None
+) -> dict[str, gpd.GeoDataFrame]:
+    """The frames of :func:`compliance` (without their notes), keyed by :data:`TABLES`,
+    each in EPSG:4326 with an ``id`` column."""
+    return compliance(analysis_or_layers, today).frames()

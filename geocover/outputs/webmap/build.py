@@ -162,9 +162,9 @@ def build_map(
         fmap.add_child(layer)
     # The compliance tables (cameras outside perimeters, expiring decrees…), off by default.
     from geocover.outputs.webmap.layers import add_compliance_layers
-    from geocover.verdicts.compliance import compliance_tables
 
-    add_compliance_layers(fmap, compliance_tables(analysis))
+    if analysis.compliance is not None:
+        add_compliance_layers(fmap, analysis.compliance.frames())
 
     shapes: set[str] = set()
     for layer in camera_layers:

@@ -138,10 +138,12 @@ def _about_html(analysis: Analysis, report_href: str | None, markdown_href: str 
                    f"<a href='{h(report_href)}'>the report</a>{md}.</p>")
     out.append("<ul>")
     for s in analysis.sources:
-        when = f", retrieved {h(s.retrieved)}" if s.retrieved else ""
+        dates = s.dates_text()
+        when = f", {h(dates)}" if dates else ""
         count = f", {s.count:,} features" if s.count is not None else ""
+        licence = f" (licence: {h(s.licence)})" if s.licence else ""
         out.append(f"<li><b>{h(s.layer)}</b>: {h(s.origin)}{when}{count}. "
-                   f"<span class='gc-muted'>{h(s.attribution)}</span></li>")
+                   f"<span class='gc-muted'>{h(s.attribution)}{licence}</span></li>")
     out.append("</ul>")
     if presets:
         out.append("<p>Fields of view are modelled (wedge or disc from each camera's type, "

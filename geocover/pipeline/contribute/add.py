@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,9 +205,8 @@ def add_contributions(
                 else:
                     rejects.append(Reject(
                         cand.row.number,
-                        f"duplicate: {distance:.1f} m from {entry.label} (not added; pass "
-                        "--merge-duplicates to merge its tags into it)",
-                        cand.row.original, True,
+                        f"duplicate: {distance:.1f} m from {entry.label}, not added",
+                        cand.row.original, True, hint="merge_duplicates",
                     ))
                 continue
             known[cand.id] = f"same position and tags as row {cand.row.number} (id {cand.id})"
@@ -264,8 +264,15 @@ def _merge_line(cand: Candidate, entry: _Entry, distance: float, conflicts: list
     return line
 
 
-def write_rejects(result: AddResult, path: str | Path) -> Path:
-    """Write the rejected rows (with ``row`` and ``reason`` first) as CSV, atomically."""
+def write_rejects(
+    result: AddResult,
+    path: str | Path,
+    phrase: Callable[[str, str | None], str] | None = None,
+) -> Path:
+    """Write the rejected rows (with ``row`` and ``reason`` first) as CSV, atomically.
+
+    ``phrase(reason, hint)`` words each reason with its hint (the CLI names the option
+    to use); default the reason alone."""
     path = Path(path)
     columns = list(result.source.columns)
     extra = ["…"] if any("…" in r.original for r in result.rejects) else []
@@ -276,7 +283,8 @@ def write_rejects(result: AddResult, path: str | Path) -> Path:
     writer.writerow([row_col, reason_col, *columns, *extra])
     for reject in result.rejects:
         values = [reject.original.get(c) for c in [*columns, *extra]]
-        writer.writerow([reject.row, reject.reason, *("" if v is None else v for v in values)])
+        reason = reject.reason if phrase is None else phrase(reject.reason, reject.hint)
+        writer.writerow([reject.row, reason, *("" if v is None else v for v in values)])
     replace_atomic(path, buffer.getvalue().encode("utf-8"))
     return path
 

@@ -44,6 +44,8 @@ class Reject:
     reason: str
     original: dict[str, Any]
     duplicate: bool = False
+    hint: str | None = None
+    """A way out by kind (see :data:`geocover.errors.HINTS`), for the interface to phrase."""
 
 
 def contribution_id(lon: float, lat: float, tags: Mapping[str, str]) -> str:
