@@ -503,9 +503,9 @@ BAD_FILES: list[tuple[str, str | bytes, int | None, str]] = [
     ("cams.csv", "lat,lon\n49.1,6.17\n49.2,east\n", 3, "not a number"),
     ("cams.csv", "y,x\n6860000,930000\n", 2, "Lambert-93"),
     ("cams.csv", "lat,lon,id\n49.1,6.17,a\n49.2,6.18,a\n", 3, "duplicate id"),
-    ("cams.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", None, "UTF-8"),
-    ("cams.csv", "", None, "empty file"),
-    ("cams.geojson", "this is not json", None, "invalid JSON"),
+    ("cams.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", None, "binary content"),
+    ("cams.csv", "", None, "the file is empty"),
+    ("cams.geojson", "this is not json", None, "not valid JSON"),
     ("cams.geojson", '{"type": "Topology"}', None, "FeatureCollection"),
     ("cams.geojson", json.dumps({"type": "FeatureCollection", "features": [
         _feature({}), _feature({}, {"type": "Polygon", "coordinates": [[[6, 49], [6.1, 49],
@@ -517,7 +517,7 @@ BAD_FILES: list[tuple[str, str | bytes, int | None, str]] = [
         _feature({}, {"type": "Point", "coordinates": []})]}), 1, "missing coordinates"),
     ("cams.geojson", json.dumps({"type": "FeatureCollection", "features": [
         _feature({"tags": "not json"})]}), 1, "tags"),
-    ("cams.gpkg", b"definitely not a geopackage", None, "not a geospatial file"),
+    ("cams.gpkg", b"definitely not a geopackage", None, "not a readable geospatial file"),
 ]
 
 
@@ -540,7 +540,7 @@ def test_bad_camera_files(
 
 def test_missing_camera_file(tmp_path: Path) -> None:
     for name in ("nope.csv", "nope.geojson", "nope.gpkg"):
-        with pytest.raises(DataError, match="not found"):
+        with pytest.raises(DataError, match="no such file"):
             load_cameras_file(tmp_path / name)
 
 

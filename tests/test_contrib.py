@@ -319,7 +319,7 @@ FILE_CASES: list[tuple[str, str, bytes, list[str], str]] = [
         "cams.csv",
         b"address,camera:type\n1 rue Serpenoise,fixed\n",
         [],
-        "row 1: no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x "
+        "row 1: no coordinate columns: expected lat/latitude/y and lon/lng/long/longitude/x "
         "(columns: address, camera:type); name them with --lat COL --lon COL",
     ),
     (

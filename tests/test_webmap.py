@@ -20,6 +20,7 @@ import shapely
 
 from geocover.errors import UsageError
 from geocover.outputs.escape import html_text, inline_script, js_json, safe_url
+from geocover.outputs.report import shown_verdicts
 from geocover.outputs.webmap import assets as _assets
 from geocover.outputs.webmap.build import build_map, render_map, write_map
 from geocover.outputs.webmap.elements import _DataLayer
@@ -201,7 +202,7 @@ def test_attribution_scale_legend_claims_and_report_link(metz):
     text = " ".join(panels)
     assert "Legend" in text and "metz-report.txt" in text and "metz-report.md" in text
     assert "how this was computed" in text
-    for verdict in metz.verdicts:
+    for verdict in shown_verdicts(metz):  # files shown as the report shows them
         assert html_text(verdict.explanation) in text
     for source in metz.sources:
         if source.retrieved:

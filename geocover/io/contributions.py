@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,13 +11,15 @@ from pyproj import Transformer
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
-from geocover.schema.contrib_vocab import (
-    _CSV_SUFFIXES,
-    _GEOJSON_SUFFIXES,
-    _WGS84_NAMES,
-    InputRow,
+from geocover.io.tables import (
+    CSV_SUFFIXES,
+    GEOJSON_SUFFIXES,
+    coordinate_columns,
+    read_csv,
+    read_geojson,
+    read_text,
 )
-from geocover.schema.vocab import LAT_NAMES, LON_NAMES
+from geocover.schema.contrib_vocab import InputRow
 
 # --------------------------------------------------------------------------- reading files
 
@@ -39,64 +38,6 @@ class ContributionFile:
     """True when the features carry a ``tags`` object (a file written by geocover)."""
 
 
-def _looks_utf16(data: bytes) -> bool:
-    sample = data[:4000]
-    if len(sample) < 4:
-        return False
-    return sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4
-
-
-def _decode(path: Path, encoding: str) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError("no such file", path) from None
-    except IsADirectoryError:
-        raise DataError("a folder, not a file", path) from None
-    except OSError as exc:
-        raise DataError(f"cannot read the file ({exc.strerror})", path) from None
-    if not data.strip():
-        raise DataError("the file is empty", path)
-    if data[:4] == b"PK\x03\x04":
-        raise DataError(
-            "a ZIP archive (an .xlsx or .ods spreadsheet?), not CSV or GeoJSON: "
-            "export it as CSV UTF-8", path,
-        )
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, cp1252)") from None
-    if codec == "utf-8":
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
-            raise DataError(
-                "UTF-16 text, not UTF-8: save it as UTF-8 (\"CSV UTF-8\")", path,
-                hint="encoding", hint_value="utf-16",
-            )
-        if b"\x00" in data:
-            raise DataError("not a CSV or GeoJSON file (binary content)", path)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise DataError(
-                f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}): save it as "
-                "UTF-8", path, hint="encoding_8bit",
-            ) from None
-    else:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                f"not {encoding} text ({exc.reason} at byte {exc.start})", path
-            ) from None
-        text = text.lstrip("\ufeff")
-        if "\x00" in text:
-            raise DataError(f"not a CSV or GeoJSON file (binary content read as {encoding})", path)
-    if not text.strip():
-        raise DataError("the file is empty", path)
-    return text
-
-
 def read_contribution(
     path: str | Path,
     *,
@@ -113,8 +54,8 @@ def read_contribution(
         ``.geojson``/``.json`` (a FeatureCollection of Points, WGS84 unless it names
         another CRS).
     lat, lon : str, optional
-        The coordinate columns of a CSV (default: detected among lat/latitude/y and
-        lon/lng/long/longitude/x, case ignored).
+        The coordinate columns of a CSV (default: detected among
+        :data:`~geocover.schema.vocab.LAT_NAMES` and ``LON_NAMES``, case ignored).
     encoding : str
         The file's text encoding. Default UTF-8 (with or without BOM); anything else
         must be named: a Latin-1 file is refused with a message rather than guessed.
@@ -130,110 +71,56 @@ def read_contribution(
         raise UsageError("give both lat and lon (the coordinate columns), or neither",
                          hint="option", hint_value="lat,lon")
     suffix = path.suffix.lower()
-    if suffix and suffix not in _CSV_SUFFIXES + _GEOJSON_SUFFIXES:
+    if suffix and suffix not in CSV_SUFFIXES + GEOJSON_SUFFIXES:
         raise DataError(
             f"a {suffix} file: cameras are added from CSV or GeoJSON; export it as one of "
             "those (polygons from a decree go through 'geocover perimeters add')", path,
         )
-    text = _decode(path, encoding)
-    if suffix in _GEOJSON_SUFFIXES or (suffix in ("", ".txt") and text.lstrip().startswith("{")):
+    text = read_text(path, encoding, encoding_hint=True)
+    if suffix in GEOJSON_SUFFIXES or (suffix in ("", ".txt") and text.lstrip().startswith("{")):
         return _read_geojson(path, text)
     return _read_csv(path, text, lat, lon)
 
 
-def _find_column(header: list[str], names: tuple[str, ...]) -> str | None:
-    lowered = {column.lower(): column for column in header}
-    return next((lowered[name] for name in names if name in lowered), None)
-
-
 def _read_csv(path: Path, text: str, lat: str | None, lon: str | None) -> ContributionFile:
-    first_line = text.lstrip("\n").split("\n", 1)[0]
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [column.strip() for column in next(reader)]
-        while not any(header):
-            header = [column.strip() for column in next(reader)]
-    except StopIteration:
-        raise DataError("the file is empty", path) from None
-    except csv.Error as exc:
-        raise DataError(f"not a readable CSV file ({exc})", path) from None
-    seen: set[str] = set()
-    for column in header:
-        if column in seen and column:
-            raise DataError(f"column {column!r} appears twice in the header", path, 1)
-        seen.add(column)
-    if lat is not None and lon is not None:
-        for given in (lat, lon):
-            if given not in header:
-                raise DataError(
-                    f"no column {given!r} in the header (columns: {', '.join(header)})", path, 1
-                )
-        lat_column: str | None = lat
-        lon_column: str | None = lon
-    else:
-        lat_column = _find_column(header, LAT_NAMES)
-        lon_column = _find_column(header, LON_NAMES)
-    if lat_column is None or lon_column is None:
-        raise DataError(
-            "no coordinate columns: expected lat/latitude/y and lon/lng/longitude/x "
-            f"(columns: {', '.join(header)})", path, 1, hint="lat_lon",
-        )
+    table = read_csv(text, path)
+    lat_column, lon_column = coordinate_columns(table, path, lat, lon, option_hint=True)
+    header = table.header
     # a rejects file written by geocover, fixed and added back: its first two columns
     # say why the row was refused, they are not tags
     ignored = {"row", "reason"} if [c.lower() for c in header[:2]] == ["row", "reason"] else set()
     rows = []
-    line = reader.line_num
-    try:
-        for values in reader:
-            start, line = line + 1, reader.line_num
-            if not any(value.strip() for value in values):
-                continue
-            original = dict(zip(header, values + [""] * (len(header) - len(values)), strict=False))
-            row = InputRow(number=start, original=original)
-            if len(values) > len(header):
-                row.problem = (
-                    f"{len(values)} values for {len(header)} columns (check the delimiter "
-                    f"{delimiter!r} and the quoting)"
-                )
-                row.original["…"] = delimiter.join(values[len(header):])
-            row.lat = original.get(lat_column)
-            row.lon = original.get(lon_column)
-            row.props = {k: v for k, v in original.items()
-                         if k not in (lat_column, lon_column) and k.lower() not in ignored}
-            rows.append(row)
-    except csv.Error as exc:
-        raise DataError(f"not a readable CSV file ({exc})", path, line + 1) from None
+    for line in table.rows:
+        row = InputRow(number=line.line, original=dict(line.values))
+        if line.extra:
+            row.problem = table.overflow_reason(line)
+            row.original["…"] = table.delimiter.join(line.extra)
+        row.lat = line.values.get(lat_column)
+        row.lon = line.values.get(lon_column)
+        row.props = {k: v for k, v in line.values.items()
+                     if k not in (lat_column, lon_column) and k.lower() not in ignored}
+        rows.append(row)
     if not rows:
         raise DataError("no rows: the file has a header line but no data", path)
     return ContributionFile(path, "csv", header, rows, lat_column, lon_column)
 
 
 def _read_geojson(path: Path, text: str) -> ContributionFile:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"not valid JSON (line {exc.lineno}: {exc.msg})", path) from None
-    if isinstance(data, Mapping) and data.get("type") == "Feature":
-        data = {"type": "FeatureCollection", "features": [data]}
-    if isinstance(data, Mapping) and isinstance(data.get("elements"), list):
+    collection = read_geojson(text, path)
+    if collection.overpass:
         raise DataError(
             "an Overpass answer: those cameras are in OSM already, nothing to contribute", path
         )
-    if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
-        raise DataError("not GeoJSON: expected a FeatureCollection of Point features", path)
-    features = data.get("features")
-    if not isinstance(features, list):
-        raise DataError("not GeoJSON: 'features' is not a list", path)
+    features = collection.features
     if not features:
         raise DataError("no features: the FeatureCollection is empty", path)
-    crs_name = ((data.get("crs") or {}).get("properties") or {}).get("name")
     transformer = None
-    if crs_name and crs_name not in _WGS84_NAMES:
+    if collection.crs is not None:
         try:
-            transformer = Transformer.from_crs(crs_name, settings.STORAGE_CRS, always_xy=True)
+            transformer = Transformer.from_crs(collection.crs, settings.STORAGE_CRS,
+                                               always_xy=True)
         except Exception:  # pyproj raises CRSError, a ValueError subclass, or ProjError
-            raise DataError(f"unknown CRS {crs_name!r}", path) from None
+            raise DataError(f"unknown CRS {collection.crs!r}", path) from None
     rows: list[InputRow] = []
     columns: list[str] = []
     kinds: dict[str, int] = {}

@@ -14,8 +14,16 @@ from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
 from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import camera_source
+from geocover.schema.text import display_path
+from geocover.verdicts.claims import Verdict
 
 FORMATS = ("text", "markdown", "json")
+
+
+def shown_verdicts(analysis: Analysis) -> list[Verdict]:
+    """The verdicts as a reader sees them: the files they name shown relative to the
+    current folder or the checkout (:func:`~geocover.schema.text.display_path`)."""
+    return [v.shown(display_path) for v in analysis.verdicts]
 SCHEMA_VERSION = 1
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 IGN_ATTRIBUTION = "IGN – ADMIN EXPRESS (Licence Ouverte)"
@@ -98,7 +106,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             for name, cov in analysis.camera_coverage.items()
         },
         "capacity": _capacity_json(analysis),
-        "claims": [v.to_dict() for v in analysis.verdicts],
+        "claims": [v.to_dict() for v in shown_verdicts(analysis)],
         "summary": summary(analysis),
         "sources": [s.to_dict() for s in analysis.sources],
         "warnings": list(analysis.warnings),
@@ -326,7 +334,7 @@ def to_text(analysis: Analysis) -> str:
         if out is not None and out[1]:
             lines += [""] + out[1]
     lines += ["", "Claims"]
-    for v in analysis.verdicts:
+    for v in shown_verdicts(analysis):
         lines.append(
             f"  [{v.verdict.upper():^12}] {v.id}: {_claim_value(v)} ({v.source}, {v.date})"
         )
@@ -418,7 +426,7 @@ def to_markdown(analysis: Analysis) -> str:
         if res is not None and res[2]:
             out += [""] + res[2]
     out += ["", "## Claims", "", "| claim | value | verdict | why |", "|---|---|---|---|"]
-    for v in analysis.verdicts:
+    for v in shown_verdicts(analysis):
         out.append(
             f"| {v.id} | {_claim_value(v)} | **{v.verdict}** | {_md_escape(v.explanation)} |"
         )

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geocover.schema.ids import camera_source
+from geocover.schema.ids import LIST_PREFIX, camera_source
 
 __all__ = ["SourceInfo", "annotate", "camera_source", "coverage_columns", "sources_of"]
 
@@ -45,7 +45,7 @@ def coverage_columns(preset: str) -> tuple[str, str]:
 
 def source_column(key: str) -> str:
     """The count column of a source key: ``cameras_osm``, ``cameras_paris_police_2025``."""
-    name = key.split(":", 1)[1] if key.startswith("list:") else key
+    name = key.split(":", 1)[1] if key.startswith(LIST_PREFIX) else key
     return "cameras_" + re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_").lower()
 
 

@@ -20,6 +20,7 @@ import shapely
 
 from geocover import settings
 from geocover.pipeline.known import SourceInfo, camera_source
+from geocover.schema.ids import list_source
 
 #: The columns a partition needs (the rest of the camera layer stays with the driver).
 TASK_COLUMNS = ["id", "camera_type", "directions", "height_m", "tilt_deg", "geometry"]
@@ -94,10 +95,10 @@ def national_cameras(
     if bundle is not None and bundle_layers:
         bundle = Path(bundle)
         police, problems = load_list(PARIS_POLICE_2025, bundle)
-        add(police, SourceInfo(f"list:{PARIS_POLICE_2025.list_id}", PARIS_POLICE_2025.source),
+        add(police, SourceInfo(list_source(PARIS_POLICE_2025.list_id), PARIS_POLICE_2025.source),
             bundle / PARIS_POLICE_2025.path, problems)
         ssn, problems = load_sous_surveillance(bundle)
-        add(ssn, SourceInfo(f"list:{LIST_ID}", SOURCE), bundle / "cameras" /
+        add(ssn, SourceInfo(list_source(LIST_ID), SOURCE), bundle / "cameras" /
             "sous-surveillance-net-2025-06-01.geojson", problems)
         osm, problems = load_cameras_file(bundle / BUNDLE_OSM)
         # Asked by bounding box: the query's box contains its elements' box, so every

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from geocover import settings
 from geocover.errors import DataError, UsageError
 from geocover.io.atomic import locked, remove_stale_temps, replace_atomic
-from geocover.io.files import read_vector
+from geocover.io.tables import read_vector
 from geocover.pipeline.contribute.places import CommuneCheck, _in_range, _metres
 from geocover.schema.blank import text_or_none
 from geocover.schema.city import City

@@ -1,4 +1,4 @@
-"""The vocabulary of contributed cameras: accepted OSM values, column names, file kinds."""
+"""The vocabulary of contributed cameras: accepted OSM values and column names."""
 
 from __future__ import annotations
 
@@ -44,12 +44,6 @@ _OSM_KEYS = (
     "man_made", "camera:type", *DIRECTION_KEYS, "height", "camera:angle", "surveillance",
     "surveillance:type", "surveillance:zone", "camera:mount", "operator", "name", "note",
     "description", "start_date", "check_date", "survey:date", "source",
-)
-_CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-_GEOJSON_SUFFIXES = (".geojson", ".json")
-_WGS84_NAMES = (
-    "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84",
-    "urn:ogc:def:crs:EPSG::4326", "EPSG:4326",
 )
 
 

@@ -29,13 +29,22 @@ def osm_id(element_type: object, number: object) -> str:
     return f"{OSM_PREFIX}{element_type}/{number}"
 
 
+def list_source(list_id: str) -> str:
+    """``list:<list id>``: the source of the cameras of one official list.
+
+    >>> list_source("paris-bovp2019")
+    'list:paris-bovp2019'
+    """
+    return f"{LIST_PREFIX}{list_id}"
+
+
 def list_camera_id(list_id: str, record: object) -> str:
-    """``list:<list id>:<record>``.
+    """``list:<list id>:<record>``; its :func:`camera_source` is :func:`list_source`.
 
     >>> list_camera_id("paris-bovp2019", 1051)
     'list:paris-bovp2019:1051'
     """
-    return f"{LIST_PREFIX}{list_id}:{record}"
+    return f"{list_source(list_id)}:{record}"
 
 
 def has_prefix(camera_id: str) -> bool:

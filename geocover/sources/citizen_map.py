@@ -24,6 +24,7 @@ import geopandas as gpd
 from geocover.errors import DataError
 from geocover.io.records import _read_records
 from geocover.schema.frames import _frame, _row
+from geocover.schema.ids import list_camera_id
 from geocover.schema.tags import Problem, _default_fields
 
 #: Where the bundle keeps the layer.
@@ -81,7 +82,7 @@ def from_sous_surveillance(
         if key in seen:
             raise DataError(f"id_camera {key!r} also on feature {seen[key]}", path, number)
         seen[key] = number
-        cid = f"list:{LIST_ID}:{key}"
+        cid = list_camera_id(LIST_ID, key)
         apparence = str(props.get("apparence") or "").strip().lower()
         camera_type = APPARENCE_TYPES.get(apparence, "unknown")
         if apparence and apparence not in APPARENCE_TYPES:

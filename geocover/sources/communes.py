@@ -17,7 +17,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
-from geocover.io.files import read_vector
+from geocover.io.tables import read_vector
 from geocover.schema.provenance import SourceRecord
 from geocover.schema.text import display_path
 from geocover.sources import http as _http
@@ -416,13 +416,7 @@ def _communes_near(path: Path, bbox: tuple[float, float, float, float]) -> gpd.G
     """The communes of a département file whose box meets ``bbox`` (code, name, geometry):
     GDAL reads the file and filters by box in C, instead of building all of its
     communes in Python (the map needs a dozen of them, not the département's 700)."""
-    import pyogrio.errors
-
-    try:
-        frame = gpd.read_file(path, engine="pyogrio", bbox=bbox, columns=["code", "nom"])
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"not a readable GeoJSON file of communes ({first})", path) from None
+    frame = read_vector(path, bbox=bbox, columns=["code", "nom"])
     if frame.crs is None:
         frame = frame.set_crs(settings.STORAGE_CRS)
     frame = frame.to_crs(settings.STORAGE_CRS).rename(columns={"nom": "name"})

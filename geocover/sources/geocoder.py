@@ -31,7 +31,7 @@ from typing import Any
 from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
 from geocover.io.atomic import replace_atomic
-from geocover.io.contributions import _decode
+from geocover.io.tables import read_csv, read_text
 from geocover.schema.ids import list_camera_id
 from geocover.schema.text import _dump_collection
 from geocover.sources import http as _http
@@ -104,24 +104,11 @@ def read_list(
     """A CSV list (``;``, ``,`` or tab separated, with a header): its columns and its
     rows as (line number, values). Raises DataError for an unusable file."""
     path = Path(path)
-    text = _decode(path, encoding)
-    first_line = text.lstrip("\n").split("\n", 1)[0]
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [column.strip() for column in next(reader)]
-        rows = []
-        line = reader.line_num
-        for values in reader:
-            start, line = line + 1, reader.line_num
-            if any(value.strip() for value in values):
-                padded = values + [""] * (len(header) - len(values))
-                rows.append((start, dict(zip(header, padded, strict=False))))
-    except csv.Error as exc:
-        raise DataError(f"not a readable CSV file ({exc})", path) from None
+    table = read_csv(read_text(path, encoding, encoding_hint=True), path)
+    rows = [(row.line, row.values) for row in table.rows]
     if not rows:
         raise DataError("no rows: the file has a header line but no data", path)
-    return header, rows
+    return table.header, rows
 
 
 # --------------------------------------------------------------------------- the BAN

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
-from geocover.io.files import read_vector
+from geocover.io.tables import read_vector
 from geocover.schema.blank import is_blank
 from geocover.schema.perimeters import (
     PERIMETER_COLUMNS,

@@ -8,13 +8,13 @@ otherwise the verdict of its primary check, the one against measured geometry.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from geocover.model.coverage import CommuneFigures, PerimeterFigures
 from geocover.schema.city import City, Claim
-from geocover.schema.text import display_path
 
 CONSISTENT = "consistent"
 CONTRADICTED = "contradicted"
@@ -36,6 +36,9 @@ class Check:
     explanation: str
     measured: float | None = None
     tolerance: str = ""
+    file: str | None = None
+    """The file the check speaks of, as given to the library; the explanation names it
+    by this text. Outputs choose how to show it (:meth:`Verdict.shown`)."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,26 @@ class Verdict:
     quote: str = ""
     checks: tuple[Check, ...] = ()
 
+    def shown(self, show: Callable[[str], str]) -> Verdict:
+        """The verdict with each file its checks name written as ``show(file)`` (a
+        report shows paths relative to its reader's folder; the library does not)."""
+        files = [c.file for c in self.checks if c.file]
+        if not files:
+            return self
+
+        def text(value: str) -> str:
+            for file in files:
+                value = value.replace(file, show(file))
+            return value
+
+        checks = tuple(replace(c, explanation=text(c.explanation)) for c in self.checks)
+        return replace(self, explanation=text(self.explanation), checks=checks)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["checks"] = [asdict(c) for c in self.checks]
+        data["checks"] = [
+            {k: v for k, v in asdict(c).items() if k != "file"} for c in self.checks
+        ]
         return data
 
 
@@ -95,8 +115,7 @@ def _combine(claim: Claim, checks: list[Check], summary: str = "") -> Verdict:
 
 
 def _perimeters_missing(facts: Facts) -> str:
-    where = (display_path(facts.perimeters_file) if facts.perimeters_file
-             else "the city's perimeters file")
+    where = str(facts.perimeters_file) if facts.perimeters_file else "the city's perimeters file"
     return (
         f"No authorized perimeter has been digitized ({where} holds 0), so there is no "
         "measured area to compare: digitize the prefecture's decrees (docs/perimeters.md) "
@@ -104,11 +123,16 @@ def _perimeters_missing(facts: Facts) -> str:
     )
 
 
+def _file(facts: Facts) -> str | None:
+    return str(facts.perimeters_file) if facts.perimeters_file else None
+
+
 def check_authorized_area(claim: Claim, city: City, facts: Facts) -> Verdict:
     checks: list[Check] = []
     p = facts.perimeters
     if p is None or p.count == 0:
-        checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(facts), 0.0))
+        checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(facts), 0.0,
+                            file=_file(facts)))
     else:
         rel = (p.area_km2 - claim.value) / claim.value
         ok = abs(rel) <= AREA_TOLERANCE
@@ -172,7 +196,8 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
             )
     p = facts.perimeters
     if p is None or p.count == 0:
-        checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(facts)))
+        checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(facts),
+                            file=_file(facts)))
     else:
         assert p.share is not None
         ok = abs(p.share - claim.value) <= max(SHARE_TOLERANCE, AREA_TOLERANCE * claim.value)

@@ -8,6 +8,7 @@ from typing import Any
 
 from geocover import settings
 from geocover.outputs.escape import html_text
+from geocover.outputs.report import shown_verdicts
 from geocover.outputs.webmap import assets as _assets
 from geocover.outputs.webmap.encode import _preset_label
 from geocover.outputs.webmap.style import _STYLES, _VERDICTS
@@ -48,7 +49,7 @@ def _claims_html(analysis: Analysis) -> str:
                    "(data/&lt;city&gt;/city.toml).</p>")
     else:
         out.append("<ol class='gc-verdicts'>")
-        for v in analysis.verdicts:
+        for v in shown_verdicts(analysis):
             verdict = v.verdict if v.verdict in _VERDICTS else "unverifiable"
             out.append(
                 f"<li class='gc-v-{verdict}'><span class='gc-badge'>{h(v.verdict)}</span> "
