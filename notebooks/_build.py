@@ -527,7 +527,7 @@ table_path = os.environ.get("GEOCOVER_NATIONAL_TABLE")
 if not table_path:
     table_path = str(Path(tempfile.mkdtemp()) / "national.parquet")
     subprocess.run([sys.executable, "-m", "geocover", "batch", "--departement", "75", "92", "37",
-                    "--bundle", str(BUNDLE), "--preset", "sunders", "factsheet-300m",
+                    "--bundle", str(BUNDLE), "--preset", "sunders", "factsheet-300m-reach",
                     "--engine", "local", "-q", "-o", table_path], check=True, cwd=ROOT)
 table = gpd.read_parquet(table_path).set_index("code")
 print(len(table), "communes;", table["camera_status"].value_counts().to_dict())
@@ -591,7 +591,8 @@ assert int(table.loc["75056", "cameras_known"]) == max(mine.values())
     md("""
 ## 3. A département's share seen
 
-Indre-et-Loire (37) under `factsheet-300m`: every camera sees a 300 m disc, except a
+Indre-et-Loire (37) under `factsheet-300m-reach` (what the cameras could reach by turning,
+not what they see at once: `docs/fov.md`): every camera gets a 300 m disc, except a
 camera that points one way (a sous-surveillance.net housing other than a dome, with a
 direction other than 0, the site's "unknown") which sees a 3° wedge around its direction
 (see `docs/fov.md`). Only sous-surveillance.net has cameras there. The union of the fields
@@ -623,7 +624,7 @@ fields = [field(x[i], y[i], props[i]) for i in np.flatnonzero(near)]
 seen = shapely.intersection(shapely.union_all(fields), dep).area
 mine = seen / dep.area
 rows = table[table.index.str.startswith("37")]
-theirs = rows["covered_km2_factsheet_300m"].sum() / rows["area_km2"].sum()
+theirs = rows["covered_km2_factsheet_300m_reach"].sum() / rows["area_km2"].sum()
 print(f"{len(fields)} cameras within 300 m; "
       f"share seen {100 * mine:.4f} % (table {100 * theirs:.4f} %)")
 assert abs(mine - theirs) / theirs < 1e-3
@@ -634,6 +635,228 @@ the cameras known are a lower bound of the cameras that exist, a commune shown a
 "no camera known" is one no source looked at, and the coverage ignores buildings.
 """),
 ]
+
+
+# --------------------------------------------------------------------------- sources_paris
+
+SOURCES_PARIS = [
+    md("""
+# Paris: one camera, several sources — the overlap table and capture-recapture
+
+Paris has three independent camera layers in the bundle: the police prefecture's 2025 list,
+OpenStreetMap (2025-02-08) and the citizen map sous-surveillance.net (2025-06-01).
+`geocover report paris` matches their cameras into sites, shows how many sites each pair of
+sources shares, and estimates the total by capture-recapture. This notebook re-derives the
+overlap table and the estimates with its own code — raw JSON reads, `geopandas.sjoin_nearest`
+for the matching, the estimator written out — and asserts they equal the report's JSON.
+"""),
+    code(SETUP),
+    md("""
+## 1. The report
+"""),
+    code('''
+import json
+import subprocess
+
+cli = subprocess.run(
+    [sys.executable, "-m", "geocover", "report", "paris", "--bundle", str(BUNDLE),
+     "--format", "json", "--preset", "sunders"],
+    cwd=ROOT, capture_output=True, text=True, check=True,
+)
+report = json.loads(cli.stdout)
+table = report["sites"]["overlap"]
+print(table["counts"])
+print(table["pairs"])
+'''),
+    md("""
+## 2. Each source's cameras inside Paris, read from the raw files
+
+No geocover parser: the GeoJSON and Overpass files are read with `json`. OpenStreetMap
+elements count when `man_made=surveillance` and `surveillance:type` is camera or ALPR (or
+missing). The citizen map is read around Paris only (the commune's bounding box widened by
+0.01°), as geocover does. Each camera is also marked *public* as the estimate's population
+says: every camera of the police list; an OSM camera of a police or town operator, of a public
+`operator:type`, or filming public space (`surveillance=public`) without a private
+`operator:type`; a citizen-map camera with `op_type=public`.
+"""),
+    code('''
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+def points(rows, source):
+    frame = pd.DataFrame(rows)
+    return gpd.GeoDataFrame(frame.assign(source=source),
+                            geometry=gpd.points_from_xy(frame.pop("lon"), frame.pop("lat")),
+                            crs="EPSG:4326")
+
+boundary = json.loads((BUNDLE / "communes/paris-75056-adminexpress2018.geojson").read_text())
+paris = shapely.from_geojson(json.dumps(boundary["features"][0]["geometry"]))
+
+def read(path):
+    return json.loads((BUNDLE / path).read_text(encoding="utf-8"))
+
+
+police_raw = read("cameras/paris-police-2025-06-01.geojson")["features"]
+police = points([{"lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1],
+                  "public": True} for f in police_raw], "list:paris-police-2025")
+
+osm_raw = read("osm/paris-20250208-surveillance.overpass.json")["elements"]
+POLICE_OR_TOWN = re.compile(
+    r"pr[ée]fecture de police|police nationale|gendarmerie|minist[eè]re de l.int[ée]rieur|"
+    r"police municipale|\\bmairie\\b|\\bville de\\b|\\bcommune de\\b|municipal", re.I)
+PUBLIC_TYPES = {"government", "public", "municipal", "military"}
+PRIVATE_TYPES = {"private", "business", "commercial", "community", "religious"}
+def osm_public(tags):
+    if POLICE_OR_TOWN.search(tags.get("operator", "")):
+        return True
+    kind = tags.get("operator:type", "").strip().lower()
+    if kind in PUBLIC_TYPES:
+        return True
+    return tags.get("surveillance", "").strip().lower() == "public" and kind not in PRIVATE_TYPES
+osm_rows = [e for e in osm_raw if e.get("tags", {}).get("man_made") == "surveillance"
+            and e["tags"].get("surveillance:type", "camera").lower() in ("camera", "alpr")]
+osm = points([{"lon": e["lon"], "lat": e["lat"], "public": osm_public(e["tags"])}
+              for e in osm_rows], "osm")
+
+citizen_raw = read("cameras/sous-surveillance-net-2025-06-01.geojson")["features"]
+# geocover reads the citizen map around the commune only: its bounding box widened by 0.01°
+around = shapely.box(*paris.bounds).buffer(0.01)
+citizen = points([{"lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1],
+                   "public": f["properties"]["op_type"] == "public"} for f in citizen_raw
+                  if shapely.contains_xy(around, *f["geometry"]["coordinates"])],
+                 "list:sous-surveillance-net")
+
+cams = pd.concat([osm, police, citizen], ignore_index=True).to_crs(2154)
+lonlat = cams.to_crs(4326).geometry
+cams["inside"] = shapely.contains_xy(paris, lonlat.x.to_numpy(), lonlat.y.to_numpy())
+counts = cams[cams.inside].groupby("source").size().to_dict()
+print(counts)
+assert counts == table["counts"]
+'''),
+    md("""
+## 3. Matching into sites with `sjoin_nearest`
+
+Two cameras of different sources are one site when each is the other's nearest camera of
+that source, within the documented distance (10 m for cameras mapped at the camera, 20 m for
+the police list's address or crossing; the larger of the pair's two). Pairs are joined into
+sites from the closest up, a site holding at most one camera of each source.
+"""),
+    code('''
+# documented distances: mapped at the camera 10 m (OSM, citizen map), a list's crossing 20 m
+REACH = {"osm": 10.0, "list:sous-surveillance-net": 10.0, "list:paris-police-2025": 20.0}
+names = sorted(REACH)
+pairs = []
+for i, a in enumerate(names):
+    for b in names[i + 1:]:
+        A = cams[cams.source == a][["geometry"]]
+        B = cams[cams.source == b][["geometry"]]
+        limit = max(REACH[a], REACH[b])
+        ab = gpd.sjoin_nearest(A, B, max_distance=limit, distance_col="d")
+        ba = gpd.sjoin_nearest(B, A, max_distance=limit, distance_col="d")
+        ab = ab[~ab.index.duplicated()]  # ties: keep one
+        ba = ba[~ba.index.duplicated()]
+        nearest_of_b = ba["index_right"].to_dict()
+        for left, row in ab.iterrows():
+            if nearest_of_b.get(row["index_right"]) == left:
+                right = row["index_right"]
+                pairs.append((row["d"], min(left, right), max(left, right)))
+pairs.sort()
+parent = list(range(len(cams)))
+members = {i: {s} for i, s in enumerate(cams["source"])}
+def find(i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+for d, i, j in pairs:
+    a, b = find(i), find(j)
+    if a == b or members[a] & members[b]:
+        continue  # a site holds one camera of each source
+    a, b = min(a, b), max(a, b)
+    parent[b] = a
+    members[a] |= members.pop(b)
+cams["site"] = [find(i) for i in range(len(cams))]
+inside = cams[cams.inside]
+seen = inside.groupby("site")["source"].agg(set)
+mine = {(a, b): int(sum(1 for s in seen if a in s and b in s))
+        for i, a in enumerate(names) for b in names[i + 1:]}
+theirs = {(p["a"], p["b"]): p["shared"] for p in table["pairs"]}
+print(mine, theirs, len(seen), table["sites"])
+assert mine == theirs and len(seen) == table["sites"]
+'''),
+    md("""
+## 4. Chapman's estimate, written out
+
+`N = (n1 + 1)(n2 + 1) / (m + 1) − 1`, Seber's variance
+`(n1 + 1)(n2 + 1)(n1 − m)(n2 − m) / ((m + 1)² (m + 2))`, and Chao's log-normal 95 %
+interval `[r + f0 / C, r + f0 C]` with `r = n1 + n2 − m` the sites seen, `f0 = N − r` and
+`C = exp(1.96 √ln(1 + Var / f0²))`.
+"""),
+    code('''
+public = cams[cams.inside & cams.public].groupby("site")["source"].agg(set)
+estimates = {}
+for i, a in enumerate(names):
+    for b in names[i + 1:]:
+        n1 = sum(1 for s in public if a in s)
+        n2 = sum(1 for s in public if b in s)
+        m = sum(1 for s in public if a in s and b in s)
+        N = (n1 + 1) * (n2 + 1) / (m + 1) - 1
+        var = (n1 + 1) * (n2 + 1) * (n1 - m) * (n2 - m) / ((m + 1) ** 2 * (m + 2))
+        seen_ab = n1 + n2 - m
+        f0 = N - seen_ab
+        C = np.exp(1.959963984540054 * np.sqrt(np.log(1 + var / f0 ** 2)))
+        estimates[(a, b)] = (n1, n2, m, N, seen_ab + f0 / C, seen_ab + f0 * C)
+block = report["estimate"]["by_distance"]["per precision"]
+for e in block["chapman"]:
+    n1, n2, m, N, low, high = estimates[tuple(e["sources"])]
+    print(e["sources"], (n1, n2, m), round(N), round(low), round(high))
+    assert (n1, n2, m) == (e["n"][0], e["n"][1], e["shared"])
+    assert np.isclose([N, low, high], [e["estimate"], e["low"], e["high"]]).all()
+assert len(public) == block["observed"]
+'''),
+    md("""
+## 5. Three sources: a log-linear model
+
+Poisson regression of the seven capture-history counts on the three sources (independence)
+and on each single two-way interaction; the model of lowest AIC is kept and the unseen cell is
+`exp(intercept)`.
+"""),
+    code('''
+import itertools
+import statsmodels.api as sm
+histories = [h for r in (1, 2, 3) for h in itertools.combinations(names, r)]
+y = np.array([sum(1 for s in public if s == set(h)) for h in histories], dtype=float)
+X_main = np.array([[float(n in h) for n in names] for h in histories])
+models = {"independence": []}
+for i, j in itertools.combinations(range(3), 2):
+    models[f"{names[i]} x {names[j]}"] = [(i, j)]
+fits = {}
+for label, inter in models.items():
+    X = np.column_stack([np.ones(len(y)), X_main] + [X_main[:, i] * X_main[:, j] for i, j in inter])
+    fits[label] = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+best = min(fits, key=lambda k: fits[k].aic)
+unseen = np.exp(fits[best].params[0])
+print(best, y.sum() + unseen)
+ll = block["loglinear"]
+assert best == ll["model"]
+assert np.isclose(y.sum() + unseen, ll["estimate"])
+'''),
+    md("""
+## Reading it
+
+* The police list and OpenStreetMap share most of the police's cameras: OSM has imported
+  official positions, so the two are not independent, and their Chapman estimate is low.
+* The citizen map and OSM, both mixed-operator maps, overlap much less: their estimate is
+  larger. The log-linear model takes the police × OSM dependence into account.
+* Every estimate assumes one population for the sources; the police list holds only its own
+  operator's cameras. Read the figures as orders of magnitude beside the counted lower bound.
+"""),
+]
+
 
 def write(name: str, cells) -> Path:
     nb = new_notebook(cells=cells)
@@ -651,5 +874,5 @@ def write(name: str, cells) -> Path:
 
 if __name__ == "__main__":
     for name, cells in (("verify_metz", VERIFY_METZ), ("sensitivity", SENSITIVITY),
-                        ("national", NATIONAL)):
+                        ("national", NATIONAL), ("sources_paris", SOURCES_PARIS)):
         print(write(name, cells))

@@ -222,10 +222,10 @@ def test_coverage_reaches_into_the_neighbour(tmp_path):
     d, r = 100.0, 300.0
     point = gpd.GeoSeries([shapely.Point(X0 + 2000 - d, Y0 + 1000)], crs="EPSG:2154").to_crs(4326)
     cameras = synthetic_cameras(list(point))
-    result = run_batch("99", bundle=bundle, cameras=cameras, presets=["factsheet-300m"],
+    result = run_batch("99", bundle=bundle, cameras=cameras, presets=["factsheet-300m-reach"],
                        progress=None, data_dir=tmp_path)
     frame = result.communes.set_index("code")
-    km2, share = coverage_columns("factsheet-300m")
+    km2, share = coverage_columns("factsheet-300m-reach")
     segment = r * r * math.acos(d / r) - d * math.sqrt(r * r - d * d)  # closed form
     assert frame.loc["99002", "cameras"] == 0
     assert frame.loc["99002", km2] * 1e6 == pytest.approx(segment, rel=0.005)
@@ -242,11 +242,11 @@ def test_commune_task_is_independent_and_picklable():
     row = {"code": "99001", "name": "Synthetic", "geometry": square, "crs": "EPSG:2154"}
     centre = gpd.GeoSeries([shapely.Point(X0 + 1000, Y0 + 1000)], crs="EPSG:2154").to_crs(4326)
     cams = synthetic_cameras([centre.iloc[0], centre.iloc[0]])  # two at one spot count once
-    args = pickle.loads(pickle.dumps((row, cams, ("factsheet-300m",))))
+    args = pickle.loads(pickle.dumps((row, cams, ("factsheet-300m-reach",))))
     out = commune_task(*args)
     pickle.dumps(out)
     assert out["cameras"] == 2
-    assert out["covered_km2_factsheet_300m"] == pytest.approx(math.pi * 0.3 ** 2, rel=1e-6)
+    assert out["covered_km2_factsheet_300m_reach"] == pytest.approx(math.pi * 0.3 ** 2, rel=1e-6)
     assert out["area_km2"] == pytest.approx(4.0, rel=1e-9)
     empty = commune_task(row, None, ("sunders",))
     assert empty["cameras"] == 0 and empty["covered_km2_sunders"] == 0.0

@@ -116,7 +116,9 @@ def test_perimeters_option_on_a_synthetic_commune(cli, tmp_path):
 
 
 def test_metz_with_a_digitization_contradicting_the_claim(cli, bundle, tmp_path):
-    """A (synthetic, test-only) perimeter of 1 km² against the claimed 21 km²."""
+    """A (synthetic, test-only) perimeter of 1 km² against the claimed 21 km²: a partial
+    set (not declared complete) is a lower bound and contradicts nothing; declared
+    complete, it contradicts both figures."""
     import geopandas as gpd
 
     metz = gpd.read_file(bundle / "geo-api/communes-57463-contour.json").to_crs(2154)
@@ -124,7 +126,17 @@ def test_metz_with_a_digitization_contradicting_the_claim(cli, bundle, tmp_path)
     import shapely
 
     square = shapely.box(c.x - 500, c.y - 500, c.x + 500, c.y + 500)
-    perimeters = write_layer(tmp_path / "p.geojson", [{"id": "synthetic-1", "geometry": square}])
+    perimeters = write_layer(tmp_path / "p.geojson", [
+        {"id": "synthetic-1", "decree_ref": "arrêté synthétique", "geometry": square}])
+    result = cli("report", "--bundle", str(bundle), "--perimeters", str(perimeters),
+                 "--format", "json", "--fail-on-contradiction")
+    assert result.returncode == 0, result.stderr
+    claims = {c["id"]: c for c in json.loads(result.stdout)["claims"]}
+    assert claims["authorized-area"]["verdict"] == "unverifiable"
+    data = json.loads(perimeters.read_text(encoding="utf-8"))
+    data["completeness"] = {"complete": True, "as_of": "2020-02-01",
+                            "decrees": ["arrêté synthétique"]}
+    perimeters.write_text(json.dumps(data), encoding="utf-8")
     result = cli("report", "--bundle", str(bundle), "--perimeters", str(perimeters),
                  "--format", "json", "--fail-on-contradiction")
     assert result.returncode == 1
@@ -329,7 +341,13 @@ def test_real_process_exit_codes_and_one_line_errors(cli_process, bundle, tmp_pa
     metz = gpd.read_file(bundle / "geo-api/communes-57463-contour.json").to_crs(2154)
     c = metz.geometry.iloc[0].centroid  # a synthetic 1 km² perimeter against the 21 claimed
     square = shapely.box(c.x - 500, c.y - 500, c.x + 500, c.y + 500)
-    perimeters = write_layer(tmp_path / "p.geojson", [{"id": "synthetic-1", "geometry": square}])
+    perimeters = write_layer(tmp_path / "p.geojson", [
+        {"id": "synthetic-1", "decree_ref": "arrêté synthétique", "geometry": square}])
+    # declared complete (a partial set only bounds the area from below: no contradiction)
+    data = json.loads(perimeters.read_text(encoding="utf-8"))
+    data["completeness"] = {"complete": True, "as_of": "2020-02-01",
+                            "decrees": ["arrêté synthétique"]}
+    perimeters.write_text(json.dumps(data), encoding="utf-8")
     failed = cli_process("report", "--bundle", str(bundle), "--perimeters", str(perimeters),
                          "--fail-on-contradiction")
     assert failed.returncode == 1, failed.stderr

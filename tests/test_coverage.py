@@ -97,9 +97,12 @@ def test_capacity_is_n_times_one_field():
     r = fov.get_preset("sunders").range_at(5.0, 15.0)
     assert s.fixed_km2 == pytest.approx(148 * math.pi * r * r * 57 / 360 / 1e6, rel=1e-9)
     assert s.dome_km2 == pytest.approx(148 * math.pi * 35.0**2 / 1e6, rel=1e-9)
-    f = band["factsheet-300m"]
-    assert f.dome_km2 == pytest.approx(148 * math.pi * 0.3**2, rel=1e-9)
-    assert f.dome_share_of_authorized == pytest.approx(f.dome_km2 / 21.0)
+    f = band["factsheet-300m"]  # seen at one moment: a dome's 3° wedge too
+    assert f.dome_km2 == pytest.approx(148 * math.pi * 0.3**2 * 3 / 360, rel=1e-9)
+    assert f.dome_km2 == pytest.approx(f.fixed_km2, rel=1e-9)
+    (reach,) = capacity(148, ["factsheet-300m-reach"], authorized_km2=21.0, commune_km2=41.75)
+    assert reach.dome_km2 == pytest.approx(148 * math.pi * 0.3**2, rel=1e-9)  # the disc
+    assert reach.dome_share_of_authorized == pytest.approx(reach.dome_km2 / 21.0)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +171,8 @@ def test_monaco_fields_see_no_building_and_never_exceed_their_wedge(monaco, bund
 
 
 def test_report_json_has_the_camera_sections(cli, bundle):
-    result = cli("report", "paris", "--bundle", str(bundle), "--format", "json",
+    result = cli("report", "paris", "--bundle", str(bundle), "--format", "json", "--no-osm",
+                 "--list", "paris-pvpp2013",
                  "--preset", "sunders", "--preset", "panopticity-observation")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -192,13 +196,20 @@ def test_report_json_has_the_camera_sections(cli, bundle):
 
 def test_paris_lists_by_choice(cli, bundle):
     result = cli("report", "paris", "--bundle", str(bundle), "--list", "paris-bovp2019",
-                 "--preset", "sunders", "--format", "json")
+                 "--no-osm", "--preset", "sunders", "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["cameras"]["count"] == 707
     claims = {c["id"]: c for c in data["claims"]}
-    assert claims["plan-sites-2019"]["verdict"] == "unverifiable"
-    assert "707 of the 1391" in claims["plan-sites-2019"]["explanation"]
+    claim = claims["plan-sites-2019"]
+    # the 2019 list is of the claim's own date but holds only the 707 sites that could be
+    # geocoded: a lower bound, below the claim, that cannot decide it
+    assert claim["verdict"] == "unverifiable"
+    assert claim["bound"]["kind"] == "lower"
+    [source] = claim["sources"]
+    assert source["source"] == "list:paris-bovp2019" and source["read"] == 707
+    assert source["exhaustive"] is False and source["vintage"] == "2019-02-01"
+    assert claim["bound"]["lower"] == source["in_service"] <= source["inside_commune"] <= 707
 
 
 def test_metz_capacity_for_148_claimed_and_0_mapped(cli, bundle):

@@ -24,7 +24,8 @@ def metz(bundle):
 @pytest.fixture(scope="module")
 def paris_2019(bundle):
     """Paris with the 707 geocoded sites of the 2019 plan, which carry commissioning dates."""
-    return analyse(insee="75056", bundle=bundle, lists=["paris-bovp2019"], presets=["sunders"])
+    return analyse(insee="75056", bundle=bundle, lists=["paris-bovp2019"], osm=False,
+                   presets=["sunders"])
 
 
 def _texts(fig) -> str:

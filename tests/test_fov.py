@@ -240,3 +240,38 @@ def test_geographic_crs_and_bad_arguments_are_usage_errors() -> None:
         fields_of_view(cams, "sunders", arc_segments=2)
     with pytest.raises(UsageError, match="directions"):
         fields_of_view(cams.drop(columns="directions"), "sunders")
+
+
+def test_300m_seen_at_one_moment_versus_reach_by_turning():
+    """Synthetic cameras: what is seen at one moment is one 3° wedge per camera (a dome
+    along its current heading, an undirected camera at an arbitrary heading); what a dome
+    could reach by turning is the 300 m disc. The disc is never the 'seen' preset."""
+    import geopandas as gpd
+    import shapely
+
+    from geocover.model.fov import capacity_km2, disc_area, fields_of_view, wedge_area
+
+    cams = gpd.GeoDataFrame(
+        {"camera_type": ["fixed", "dome", "dome", "panning", "unknown"],
+         "directions": [[(90.0, 90.0)], [(10.0, 50.0)], [], [(0.0, 360.0)], []]},
+        geometry=[shapely.Point(1000.0 * i, 0) for i in range(5)], crs="EPSG:2154")
+    wedge = math.pi * 300 ** 2 * 3 / 360  # hand computation: 2,356.19 m²
+    disc = math.pi * 300 ** 2             # 282,743.34 m²
+    seen = fields_of_view(cams, "factsheet-300m")
+    assert seen.area.to_numpy() == pytest.approx([wedge] * 5, rel=1e-9)
+    # the dome with a 10-50° range looks along its middle, 30°: the wedge's axis
+    axis = seen.iloc[1].centroid
+    assert math.degrees(math.atan2(axis.x - 1000.0, axis.y)) == pytest.approx(30.0, abs=0.5)
+    reach = fields_of_view(cams, "factsheet-300m-reach")
+    assert reach.area.to_numpy() == pytest.approx([wedge, disc, disc, disc, disc], rel=1e-9)
+    assert wedge_area(300.0, 3.0) == pytest.approx(wedge)
+    assert disc_area(300.0) == pytest.approx(disc)
+    # 148 cameras: 0.349 km² at one moment, whatever their type; 41.85 km² by turning
+    for kind in ("dome", "unknown", "fixed"):
+        got = capacity_km2(148, "factsheet-300m", camera_type=kind)
+        assert got == pytest.approx(148 * wedge / 1e6)
+    got = capacity_km2(148, "factsheet-300m-reach", camera_type="dome")
+    assert got == pytest.approx(148 * disc / 1e6)
+    assert PRESETS["factsheet-300m"].moment and not PRESETS["factsheet-300m-reach"].moment
+    assert "one moment" in PRESETS["factsheet-300m"].label
+    assert "reach by turning" in PRESETS["factsheet-300m-reach"].label

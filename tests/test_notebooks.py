@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 from tests.conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["verify_metz", "sensitivity", "national"]
+NAMES = ["verify_metz", "sensitivity", "national", "sources_paris"]
 
 
 def _read(name: str) -> nbformat.NotebookNode:
@@ -38,7 +38,7 @@ def test_notebooks_match_their_generator():
     assert spec.loader is not None
     spec.loader.exec_module(build)
     for name, cells in (("verify_metz", build.VERIFY_METZ), ("sensitivity", build.SENSITIVITY),
-                        ("national", build.NATIONAL)):
+                        ("national", build.NATIONAL), ("sources_paris", build.SOURCES_PARIS)):
         committed = [(c.cell_type, c.source) for c in _read(name).cells]
         assert committed == [(c.cell_type, c.source) for c in cells], \
             f"{name}.ipynb is stale: run python notebooks/_build.py"
@@ -61,7 +61,7 @@ def test_notebook_runs_offline(name, bundle, tmp_path, monkeypatch):
 
         table = tmp_path / "national.parquet"
         done = run_cli("batch", "--departement", "75", "92", "37", "--bundle", str(bundle),
-                       "--preset", "sunders", "factsheet-300m", "--engine", "local", "-q",
+                       "--preset", "sunders", "factsheet-300m-reach", "--engine", "local", "-q",
                        "-o", str(table), "--data-dir", str(tmp_path))
         assert done.returncode == 0, done.stderr
         monkeypatch.setenv("GEOCOVER_NATIONAL_TABLE", str(table))

@@ -94,8 +94,11 @@ def test_cli_report_paris_with_the_osm_file(cli, bundle):
 
 def test_official_lists_are_dated_by_the_manifest(bundle):
     manifest = _manifest(bundle)
-    analysis = analyse("paris", bundle=bundle, lists=["paris-pvpp2013", "paris-bovp2019"])
-    lists = [s for s in analysis.sources if s.origin.startswith("list:")]
+    # two vintages of one source are never read together (issue 11): one run each
+    lists = [s for name in ("paris-pvpp2013", "paris-bovp2019")
+             for s in analyse("paris", bundle=bundle, lists=[name], osm=False,
+                              presets=["sunders"]).sources
+             if s.origin.startswith("list:")]
     assert [s.vintage for s in lists] == [
         manifest["cameras/paris-pvpp-circa2013.geojson"]["vintage"],
         manifest["cameras/paris-bovp2019-geocoded.geojson"]["vintage"],

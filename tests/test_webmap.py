@@ -146,7 +146,7 @@ def metz(bundle):
 
 @pytest.fixture(scope="module")
 def paris(bundle):
-    return analyse(insee="75056", bundle=bundle, lists=["paris-pvpp2013"],
+    return analyse(insee="75056", bundle=bundle, lists=["paris-pvpp2013"], osm=False,
                    presets=["sunders", "panopticity-observation"])
 
 

@@ -68,8 +68,13 @@ def add_camera_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--list", dest="lists", metavar="NAME", action="append",
-        help="official camera list to read (e.g. paris-pvpp2013, paris-bovp2019, or all); "
-        "default: the city's first; repeatable",
+        help="camera list to read instead of the defaults (e.g. paris-police-2025, paris-bovp2019, "
+        "paris-pvpp2013, sous-surveillance-net); repeatable, one vintage per list; default: the "
+        "newest vintage of each of the city's lists",
+    )
+    parser.add_argument(
+        "--no-osm", dest="osm", action="store_false", default=None,
+        help="do not read OpenStreetMap (only the lists and contributions)",
     )
     parser.add_argument(
         "--preset", dest="presets", metavar="NAME", action="append",
@@ -99,5 +104,6 @@ def analysis_from_args(args: argparse.Namespace) -> Analysis:
         lists=args.lists,
         presets=args.presets,
         osm_extract=args.osm_extract,
+        osm=getattr(args, "osm", None),
         today=getattr(args, "today", None),
     )

@@ -78,6 +78,13 @@ class Preset:
         A fixed camera tilted down by ``t`` degrees more than this reference has its
         range multiplied by ``cos(t - reference)`` (the rule of both OSM tools); None
         ignores the tilt.
+    moment : bool
+        True: what is seen *at one moment*. Every camera, dome and panning included,
+        gets one wedge (a dome its ``dome_angle_deg``) centred on its current heading:
+        the middle of its first mapped direction range; a camera without a direction
+        gets the wedge at an arbitrary heading (north): its area is right, its place is
+        not. False (the default): a dome or panning camera gets what it can reach by
+        turning.
     """
 
     name: str
@@ -89,6 +96,7 @@ class Preset:
     dome_angle_deg: float = 360.0
     height_bounds_m: tuple[float, float] | None = None
     tilt_reference_deg: float | None = None
+    moment: bool = False
 
     def __post_init__(self) -> None:
         for what, angle in (("fixed_angle_deg", self.fixed_angle_deg),
@@ -150,6 +158,12 @@ class Preset:
         return np.cos(np.radians(beyond))
 
 
+_FACTSHEET_SOURCE = (
+    "Metz fact sheet 'Le point sur la vidéo surveillance à METZ': faces can be identified "
+    "'avec un zoom à 300m'. Wedge angle: identification needs 250 px/m (EN 62676-4; "
+    "PanoptiCity's identification level); a 3840-px-wide (4K) image at 250 px/m spans "
+    "15.4 m at 300 m, i.e. 2 atan(7.68/300) = 2.9°, rounded to 3°."
+)
 _PANOPTICITY_SOURCE = (
     "PanoptiCity (panopticity.fr; github.com/babastienne/PanoptiCity), "
     "back-end/cameras/constants.py and models.py: range = 0.00026° x (1 + h/10) x level x "
@@ -202,13 +216,22 @@ PRESETS: dict[str, Preset] = {
         _panopticity("observation", "PanoptiCity observation (80°, 157 m at 5 m)", 10.0),
         Preset(
             name="factsheet-300m",
-            label="Metz fact sheet claim (face identification at 300 m, zoomed: 3°)",
-            source=(
-                "Metz fact sheet 'Le point sur la vidéo surveillance à METZ': faces can be "
-                "identified 'avec un zoom à 300m'. Wedge angle: identification needs "
-                "250 px/m (EN 62676-4; PanoptiCity's identification level); a 3840-px-wide "
-                "(4K) image at 250 px/m spans 15.4 m at 300 m, i.e. 2 atan(7.68/300) = 2.9°, "
-                "rounded to 3°. Domes and panning cameras: the disc they can point into."
+            label="Fact sheet's 300 m, seen at one moment (a zoomed 3° wedge, domes too)",
+            source=_FACTSHEET_SOURCE + (
+                " Seen at one moment: a zoomed camera, dome or not, looks in one direction "
+                "at a time, so every camera gets one 3° wedge along its current heading."
+            ),
+            fixed_angle_deg=3.0,
+            dome_angle_deg=3.0,
+            range_m=300.0,
+            moment=True,
+        ),
+        Preset(
+            name="factsheet-300m-reach",
+            label="Fact sheet's 300 m, reach by turning (a dome's disc, never seen at once)",
+            source=_FACTSHEET_SOURCE + (
+                " Reach by turning: the disc a dome or panning camera can point into, one "
+                "3° wedge of it at a time; a fixed camera does not turn (its 3° wedge)."
             ),
             fixed_angle_deg=3.0,
             range_m=300.0,
@@ -223,6 +246,7 @@ DEFAULT_PRESETS: tuple[str, ...] = (
     "panopticity-recognition",
     "panopticity-observation",
     "factsheet-300m",
+    "factsheet-300m-reach",
 )
 
 
@@ -293,7 +317,8 @@ def capacity_km2(n_cameras: int, preset: str | Preset, *, camera_type: str = "fi
         angle = preset.fixed_angle_deg
         reach = preset.range_at(height_m, settings.DEFAULT_TILT_DEG)
     else:
-        angle = preset.dome_angle_deg if camera_type in _ROUND_TYPES else 360.0
+        angle = (preset.dome_angle_deg if camera_type in _ROUND_TYPES
+                 else preset.fixed_angle_deg if preset.moment else 360.0)
         reach = preset.range_at(height_m)
     return float(n_cameras) * wedge_area(reach, angle) / 1e6
 
@@ -433,6 +458,19 @@ def _camera_types(cameras: gpd.GeoDataFrame) -> np.ndarray:
     return cameras["camera_type"].fillna("unknown").astype(str).str.lower().to_numpy()
 
 
+def _current_headings(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each camera's one heading at one moment: the middle of its first direction range
+    (north when it has none)."""
+    _, start, span = _direction_parts(cameras["directions"].to_numpy(dtype=object))
+    first = np.unique(_direction_parts(cameras["directions"].to_numpy(dtype=object))[0],
+                      return_index=True)[1]
+    heading = np.where(span[first] >= 360.0, 0.0, (start[first] + span[first] / 2.0) % 360.0)
+    out = cameras.copy()
+    out["directions"] = pd.Series([[(float(h), float(h))] for h in heading], index=out.index,
+                                  dtype=object)
+    return out
+
+
 def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
                    arc_segments: int = 64) -> gpd.GeoSeries:
     """Each camera's field of view under a preset, ignoring obstacles.
@@ -480,6 +518,8 @@ def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
     if "directions" not in cameras_metric.columns:
         raise UsageError("the cameras have no 'directions' column (lists of (start, end) "
                          "degrees, [] when unknown): build them with geocover.schema.vocab")
+    if preset.moment:
+        cameras_metric = _current_headings(cameras_metric)
     n = len(cameras_metric)
     types = _camera_types(cameras_metric)
     points = cameras_metric.geometry.to_numpy()

@@ -12,6 +12,7 @@ from typing import Any
 
 from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
+from geocover.outputs import sites as _sites
 from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import camera_source
 from geocover.schema.text import display_path
@@ -32,6 +33,8 @@ IGN_ATTRIBUTION = "IGN – ADMIN EXPRESS (Licence Ouverte)"
 #: function returning (json_fragment, text_lines, markdown_lines) from an analysis, or None.
 #: They compute nothing: ``analyse`` did.
 SECTIONS: dict[str, Callable[[Analysis], tuple[Any, list[str], list[str]] | None]] = {
+    "sites": _sites.sites_section,
+    "estimate": _sites.estimate_section,
     "compliance": _compliance.section,
     "provenance": _provenance.section,
 }
@@ -88,6 +91,9 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             "outside_km2": _round(p.outside_km2),
             "outside_by_id": {k: _round(v) for k, v in p.outside_by_id.items()},
             "by_status": p.by_status,
+            "complete": analysis.perimeters.complete,
+            "complete_as_of": analysis.perimeters.complete_as_of,
+            "decrees": list(analysis.perimeters.decrees),
         },
         "cameras": _cameras_json(analysis),
         "coverage": {
@@ -108,6 +114,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "capacity": _capacity_json(analysis),
         "claims": [v.to_dict() for v in shown_verdicts(analysis)],
         "summary": summary(analysis),
+        "verdict_summary": _sites.summary_lines(analysis),
+        "notes": list(analysis.notes),
         "sources": [s.to_dict() for s in analysis.sources],
         "warnings": list(analysis.warnings),
         "attribution": [IGN_ATTRIBUTION, OSM_ATTRIBUTION],
@@ -130,9 +138,10 @@ def _cameras_json(analysis: Analysis) -> dict[str, Any]:
     n = 0 if cams is None else len(cams)
     by_source: dict[str, int] = {}
     by_type: dict[str, int] = {}
+    records = analysis.matching.records if analysis.matching is not None else cams
     if n:
-        assert cams is not None
-        sources = cams["id"].map(camera_source).value_counts().sort_index()
+        assert cams is not None and records is not None
+        sources = records["id"].map(camera_source).value_counts().sort_index()
         types = cams["camera_type"].fillna("unknown").value_counts().sort_index()
         by_source = {str(k): int(v) for k, v in sources.items()}
         by_type = {str(k): int(v) for k, v in types.items()}
@@ -178,8 +187,8 @@ def _camera_lines(analysis: Analysis) -> list[str]:
     lines = ["Cameras (mapped)"]
     sources = ", ".join(f"{v} {k}" for k, v in data["by_source"].items()) or "none"
     if data["count"]:
-        lines.append(f"  {data['count']} mapped ({sources}), "
-                     f"{data['inside_commune']} of them inside the commune")
+        lines.append(f"  {data['count']} sites mapped (cameras read: {sources}; matched across "
+                     f"sources), {data['inside_commune']} of them inside the commune")
     else:
         lines.append("  none mapped in the sources read (see Sources below)")
     if data["by_type"]:
@@ -199,6 +208,8 @@ def _coverage_lines(analysis: Analysis) -> list[str]:
     for cov in analysis.camera_coverage.values():
         occl = (f"by buildings (without: {cov.unoccluded_area_km2:.4f} km²)" if cov.occluded
                 else "no buildings known")
+        if cov.preset.endswith("-reach"):
+            occl += "; REACH BY TURNING, not seen at once"
         lines.append(
             f"  {cov.preset:<28} {cov.area_km2:9.4f} {_fmt_share(cov.share_of_commune):>9} "
             f"{_fmt_share(cov.share_of_perimeters):>10} {_fmt_share(cov.street_share):>8}  {occl}"
@@ -262,10 +273,10 @@ def summary(analysis: Analysis) -> list[str]:
             "mapped cameras are a lower bound of what exists."
         )
     if analysis.capacity and analysis.capacity[0].authorized_km2:
-        band = [c for c in analysis.capacity if c.preset != "factsheet-300m"]
+        band = [c for c in analysis.capacity if not c.preset.startswith("factsheet-300m")]
         if band:
             best = max(band, key=lambda c: c.dome_km2)
-            claim = next((c for c in analysis.capacity if c.preset == "factsheet-300m"), None)
+            claim = next((c for c in analysis.capacity if c.preset == "factsheet-300m-reach"), None)
             if (best.dome_share_of_authorized or 0) < 1:
                 text = (
                     f"Even with no overlap and nothing in the way, {best.n_cameras} cameras would "
@@ -275,8 +286,8 @@ def summary(analysis: Analysis) -> list[str]:
                     f"({best.label})"
                 )
                 if claim is not None and claim.dome_km2 >= (claim.authorized_km2 or 0):
-                    text += (f"; only with the fact sheet's own 300 m range, all round, would they "
-                             f"reach it ({claim.dome_km2:.1f} km²)")
+                    text += (f"; only by turning, with the fact sheet's own 300 m range, could "
+                             f"they reach it ({claim.dome_km2:.1f} km², never seen all at once)")
                 out.append(text + ".")
             else:
                 out.append(f"{best.n_cameras} cameras could see up to {best.dome_km2:.1f} km² "
@@ -313,7 +324,8 @@ def to_text(analysis: Analysis) -> str:
     when = boundary.dates_text() if boundary is not None else \
         f"retrieved {analysis.commune['retrieved'].iloc[0]}"
     lines.append(f"  boundary: {analysis.commune['source'].iloc[0]}, {when}")
-    lines[1:1] = ["", "In short"] + [f"  {sentence}" for sentence in summary(analysis)]
+    lines[1:1] = (["", "Verdicts"] + [f"  {line}" for line in _sites.summary_lines(analysis)]
+                  + ["", "In short"] + [f"  {sentence}" for sentence in summary(analysis)])
     lines += ["", "Authorized perimeters"]
     if p.count == 0:
         lines.append("  0 digitized: no perimeter to measure (see docs/perimeters.md)")
@@ -338,6 +350,12 @@ def to_text(analysis: Analysis) -> str:
         lines.append(
             f"  [{v.verdict.upper():^12}] {v.id}: {_claim_value(v)} ({v.source}, {v.date})"
         )
+        if v.scope is not None:
+            lines.append(f"      claim scope: {v.scope.describe()}")
+        for src in v.sources:
+            lines.append(f"      data scope: {src['scope']}; {src['inside_commune']} inside the "
+                         f"commune, {src['in_operator_scope']} of the claim's operator, "
+                         f"{src['in_service']} known in service")
         for check in v.checks:
             tol = f" [tolerance {check.tolerance}]" if check.tolerance else ""
             lines.append(
@@ -383,6 +401,10 @@ def to_markdown(analysis: Analysis) -> str:
         "",
         f"geocover {_version()}, {analysis.generated}.",
         "",
+        "## Verdicts",
+        "",
+        *[f"- {_md_escape(line)}" for line in _sites.summary_lines(analysis)],
+        "",
         "## In short",
         "",
         *[f"- {_md_escape(sentence)}" for sentence in summary(analysis)],
@@ -425,10 +447,14 @@ def to_markdown(analysis: Analysis) -> str:
         res = section(analysis)
         if res is not None and res[2]:
             out += [""] + res[2]
-    out += ["", "## Claims", "", "| claim | value | verdict | why |", "|---|---|---|---|"]
+    out += ["", "## Claims", "", "| claim | value | verdict | claim scope | data scope | why |",
+            "|---|---|---|---|---|---|"]
     for v in shown_verdicts(analysis):
+        claim_scope = v.scope.describe() if v.scope is not None else ""
+        data_scope = "; ".join(s["scope"] for s in v.sources)
         out.append(
-            f"| {v.id} | {_claim_value(v)} | **{v.verdict}** | {_md_escape(v.explanation)} |"
+            f"| {v.id} | {_claim_value(v)} | **{v.verdict}** | {_md_escape(claim_scope)} | "
+            f"{_md_escape(data_scope)} | {_md_escape(v.explanation)} |"
         )
     if analysis.warnings:
         out += ["", "## Warnings", ""] + [f"- {_md_escape(w)}" for w in analysis.warnings]

@@ -30,6 +30,7 @@ from geocover.model.coverage import (
 from geocover.model.crs import metric_crs
 from geocover.pipeline import provenance as _provenance
 from geocover.pipeline.provenance import Provenance
+from geocover.pipeline.sites import SiteMatching, match_sources
 from geocover.schema.city import City
 from geocover.schema.perimeters import PerimeterSet, empty_perimeters
 from geocover.schema.provenance import SourceRecord
@@ -41,6 +42,7 @@ from geocover.sources.perimeters import load_perimeters
 from geocover.sources.records import no_source
 from geocover.verdicts.claims import Facts, Verdict, evaluate
 from geocover.verdicts.compliance import Compliance, ComplianceLayers, compliance
+from geocover.verdicts.counts import CameraEvidence
 
 Source = SourceRecord
 
@@ -62,7 +64,12 @@ class Analysis:
     neighbours: gpd.GeoDataFrame | None = None
     """Bordering communes (for the map), when the source has them."""
     cameras: gpd.GeoDataFrame | None = None
-    """Camera sites (camera schema, EPSG:4326); None when no camera source was read."""
+    """Camera sites, matched across sources (camera schema with ``site_ids`` and
+    ``site_sources``, EPSG:4326); None when no camera source was read."""
+    matching: SiteMatching | None = None
+    """Every camera read, its site, the overlap table, sensitivity and estimates."""
+    notes: list[str] = field(default_factory=list)
+    """What the sources read cannot tell (cameras-only extracts, maps read in part)."""
     buildings: gpd.GeoDataFrame | None = None
     """Building footprints (EPSG:4326), when known: fields of view are then occluded."""
     highways: gpd.GeoDataFrame | None = None
@@ -112,6 +119,7 @@ def analyse(
     lists: list[str] | None = None,
     presets: tuple[str, ...] | list[str] | None = None,
     osm_extract: str | None = None,
+    osm: bool | None = None,
 ) -> Analysis:
     """Run the coverage check of ``city`` (a slug under ``data/``, or any commune by
     ``insee`` code).
@@ -129,13 +137,17 @@ def analyse(
     cameras : list of paths, optional
         Camera layers (GeoJSON or CSV) used instead of the city's configured sources.
     lists : list of str, optional
-        Official camera lists to read (default: the city's first; ``["all"]``).
+        Camera lists to read (default: the newest vintage of each family of the city's lists).
     presets : sequence of str, optional
         Field-of-view presets to report side by side (default ``fov.DEFAULT_PRESETS``).
     osm_extract : str, optional
         Name of the bundle's OSM extract to use (default: the city's slug).
+    osm : bool, optional
+        False: do not read OpenStreetMap (default: the city's ``sources.osm``).
     """
     cfg = city if isinstance(city, City) else resolve_city(city, insee, data_dir)
+    if osm is not None:
+        cfg = replace(cfg, osm=osm)
     bundle_path = resolve_bundle(bundle)
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     commune, commune_source = read_commune(cfg.insee, bundle=bundle_path, path=commune_file)
@@ -170,9 +182,12 @@ def analyse(
         camera_files=[Path(c) for c in cameras] if cameras else None,
         lists=lists,
         osm_extract=osm_extract,
+        area=shapely.box(*commune.to_crs(settings.STORAGE_CRS).total_bounds).buffer(0.01),
     )
     sources += layers.sources
     warnings += layers.warnings
+    matching = match_sources(layers.cameras, commune, crs, layers.scopes)
+    layers.cameras = matching.sites
     chosen = tuple(presets) if presets else fov.DEFAULT_PRESETS
     for name in chosen:
         fov.get_preset(name)  # an unknown preset is a usage error before any work
@@ -184,6 +199,9 @@ def analyse(
         perimeters_file=perimeter_path,
         cameras_mapped=len(layers.cameras),
         cameras_installed_by=_installed_by(cfg, layers.cameras),
+        cameras=CameraEvidence(matching.records, matching.labels, matching.inside, layers.scopes),
+        perimeters_complete=pset.complete,
+        perimeters_as_of=pset.complete_as_of,
     )
     band = _capacity(cfg, chosen, cfigures.area_km2)
     facts.capacity_km2 = {c.preset: c.dome_km2 for c in band}
@@ -204,6 +222,8 @@ def analyse(
         warnings=warnings,
         neighbours=neighbours,
         cameras=layers.cameras,
+        matching=matching,
+        notes=layers.notes,
         buildings=layers.buildings,
         highways=layers.highways,
         fields=fields,

@@ -98,8 +98,11 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2,
     if workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}", hint="option",
                          hint_value="workers")
+    # The scheduler serves HTTP (metrics) even without a dashboard, on 8787 unless told:
+    # a free port of 127.0.0.1, so two runs (or two test workers) never collide.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           memory_limit=memory_limit, dashboard_address=None,
+                           memory_limit=memory_limit, dashboard_address="127.0.0.1:0",
+                           scheduler_kwargs={"dashboard": False},
                            silence_logs=logging.ERROR if quiet else logging.WARNING)
     try:
         with Client(cluster) as client:

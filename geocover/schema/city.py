@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geocover.schema.scope import ClaimScope
+
 #: Claim kinds geocover knows how to check, with the unit of their value.
 CLAIM_KINDS: dict[str, str] = {
     "authorized_area_km2": "km²",
@@ -28,6 +30,10 @@ class Claim:
     quote: str = ""
     as_of: str | None = None
     note: str = ""
+    scope: ClaimScope | None = None
+    """What the claim counts, whose, where and as of when (``docs/city-toml.md``)."""
+    tolerance: float | None = None
+    """Relative tolerance of the claimed value (None: the kind's default)."""
 
 
 @dataclass(frozen=True)

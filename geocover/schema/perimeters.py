@@ -36,6 +36,12 @@ class PerimeterSet:
     warnings: list[str] = field(default_factory=list)
     source: SourceRecord | None = None
     """Where the perimeters came from (file, sha256, date of the data); None: no file."""
+    complete: bool = False
+    """Whether the set declares itself complete (every decree in force, digitized)."""
+    complete_as_of: str | None = None
+    """The date the declaration of completeness refers to."""
+    decrees: tuple[str, ...] = ()
+    """The decrees a complete set declares it holds."""
 
     @property
     def count(self) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 from geocover import settings
 from geocover.errors import ConfigError, UsageError
 from geocover.schema.city import CLAIM_KINDS, City, Claim, TimelinePoint
+from geocover.schema.scope import COUNTS, DEFAULT_COUNTS, WHERE, WHOSE, ClaimScope
 from geocover.sources.communes import check_insee
 
 
@@ -139,6 +140,8 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
                 f"{where}: authorized_share is a fraction (0.5 for 50 %), not {value:g}", path
             )
         as_of = entry.get("as_of")
+        scope = _scope(entry, kind, None if as_of is None else str(as_of), path, where)
+        tolerance = _number(entry, "tolerance", path, where, required=False)
         claims.append(
             Claim(
                 id=cid,
@@ -149,6 +152,8 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
                 quote=str(entry.get("quote", "")),
                 as_of=None if as_of is None else str(as_of),
                 note=str(entry.get("note", "")),
+                scope=scope,
+                tolerance=tolerance,
             )
         )
     timeline = []
@@ -181,6 +186,27 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
         timeline=tuple(timeline),
         factsheet=dict(raw.get("factsheet", {})),
     )
+
+
+def _scope(entry: dict[str, Any], kind: str, as_of: str | None, path: Path,
+           where: str) -> ClaimScope:
+    """A claim's scope: ``counts``, ``whose``, ``where`` (defaults by kind) and ``as_of``."""
+    values = {}
+    for key, vocabulary, default in (
+        ("counts", COUNTS, DEFAULT_COUNTS[kind]),
+        ("whose", WHOSE, "any"),
+        ("where", WHERE, "commune"),
+    ):
+        value = entry.get(key, default)
+        if value not in vocabulary:
+            raise ConfigError(
+                f"{where}.{key}: {value!r} is not one of {', '.join(vocabulary)}", path
+            )
+        values[key] = value
+    if kind == "camera_count" and values["counts"] not in ("camera_sites", "cameras"):
+        raise ConfigError(f"{where}.counts: a camera_count counts camera_sites or cameras", path)
+    return ClaimScope(counts=values["counts"], whose=values["whose"], where=values["where"],
+                      as_of=as_of or (str(entry["date"]) if entry.get("date") else None))
 
 
 def adhoc_city(insee: str) -> City:

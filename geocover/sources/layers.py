@@ -20,11 +20,18 @@ from geocover.io.atomic import replace_atomic
 from geocover.schema.city import City
 from geocover.schema.frames import empty_cameras
 from geocover.schema.provenance import DATE_UNKNOWN, DataDate, SourceRecord
+from geocover.schema.scope import SourceScope, source_key
 from geocover.schema.tags import Problem
 from geocover.schema.text import display_path
-from geocover.sources import overpass
+from geocover.sources import citizen, overpass
 from geocover.sources.camera_files import load_contributions, read_cameras_file
-from geocover.sources.lists import PARIS_BOVP2019, PARIS_PVPP, ListDefinition, load_list
+from geocover.sources.lists import (
+    PARIS_BOVP2019,
+    PARIS_POLICE2025,
+    PARIS_PVPP,
+    ListDefinition,
+    load_list,
+)
 from geocover.sources.osm_elements import from_overpass, osm_date
 from geocover.sources.records import file_source, live_source, no_source
 
@@ -32,7 +39,16 @@ from geocover.sources.records import file_source, live_source, no_source
 LISTS: dict[str, ListDefinition] = {
     PARIS_PVPP.list_id: PARIS_PVPP,
     PARIS_BOVP2019.list_id: PARIS_BOVP2019,
+    PARIS_POLICE2025.list_id: PARIS_POLICE2025,
 }
+#: Every camera list or map geocover knows, by name: what each holds.
+KNOWN_SOURCES: dict[str, SourceScope] = {
+    **{name: d.scope() for name, d in LISTS.items()},
+    citizen.KEY: citizen.SCOPE,
+}
+OSM_SCOPE = SourceScope(key="osm", kind="osm", label="OpenStreetMap", operator="mixed")
+CONTRIB_SCOPE = SourceScope(key="contrib", kind="contributions", label="contributions",
+                            operator="mixed")
 
 
 #: The record of a layer's source (kept under its former name).
@@ -47,6 +63,10 @@ class CameraLayers:
     sources: list[SourceRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    scopes: dict[str, SourceScope] = field(default_factory=dict)
+    """Source key (``osm``, ``list:<name>``, ``contrib``) → what the source holds."""
+    notes: list[str] = field(default_factory=list)
+    """What the sources read cannot tell (no buildings: no occlusion…), for the report."""
 
 
 OSM = "© OpenStreetMap contributors, ODbL"
@@ -62,18 +82,54 @@ def _latest(frame: gpd.GeoDataFrame, column: str, basis: str) -> DataDate | None
     return DataDate(str(dates.max()), basis) if len(dates) else None
 
 
+def _choices() -> str:
+    return "; ".join(f"{name} ({scope.family}, {scope.vintage or 'undated'})"
+                     for name, scope in KNOWN_SOURCES.items())
+
+
 def choose_lists(city: City, wanted: list[str] | None) -> list[str]:
-    """The official lists to read: ``wanted`` (names, or ``all``), else the city's first."""
+    """The camera lists to read.
+
+    By default, of each family of the city's ``sources.lists`` (versions of one list are
+    vintages of one source), the newest vintage: never two versions of one list, which
+    would count the same cameras twice. ``wanted`` names exactly the lists to read.
+
+    Raises
+    ------
+    UsageError
+        ``all`` (no longer accepted), an unknown name, or two vintages of one family.
+    """
+    for name in city.lists:
+        if name not in KNOWN_SOURCES:
+            raise UsageError(f"{city.folder / 'city.toml'}: unknown camera list {name!r}; "
+                             f"known: {', '.join(KNOWN_SOURCES)}")
     if not wanted:
-        return list(city.lists[:1])
-    if wanted == ["all"]:
-        return list(city.lists)
-    unknown = [w for w in wanted if w not in LISTS]
-    if unknown:
+        newest: dict[str, str] = {}
+        for name in city.lists:
+            family = KNOWN_SOURCES[name].family
+            vintage = KNOWN_SOURCES[name].vintage
+            if family not in newest or vintage > KNOWN_SOURCES[newest[family]].vintage:
+                newest[family] = name
+        return list(newest.values())
+    if "all" in wanted:
         raise UsageError(
-            f"unknown camera list {unknown[0]!r}; known lists: {', '.join(LISTS)}"
+            "--list all is no longer accepted: versions of one list are vintages of one "
+            "source and are never added together. Choose with --list NAME (repeatable, one "
+            f"per family): {_choices()}"
         )
-    return wanted
+    unknown = [w for w in wanted if w not in KNOWN_SOURCES]
+    if unknown:
+        raise UsageError(f"unknown camera list {unknown[0]!r}; choose from: {_choices()}")
+    seen: dict[str, str] = {}
+    for name in wanted:
+        family = KNOWN_SOURCES[name].family
+        if family in seen and seen[family] != name:
+            raise UsageError(
+                f"--list {seen[family]} and --list {name} are two vintages of one source "
+                f"({family}): they would count the same cameras twice; choose one"
+            )
+        seen[family] = name
+    return list(dict.fromkeys(wanted))
 
 
 def load_camera_layers(
@@ -83,6 +139,7 @@ def load_camera_layers(
     camera_files: list[Path] | None = None,
     lists: list[str] | None = None,
     osm_extract: str | None = None,
+    area: object | None = None,
 ) -> CameraLayers:
     """Every camera layer of ``city``, with buildings and streets where OSM provides them.
 
@@ -95,7 +152,10 @@ def load_camera_layers(
         first of the city's ``sources.lists``.
     osm_extract : str, optional
         The bundle's OSM extract name (``osm/<name>-surveillance.overpass.json``);
-        default the city's slug.
+        default the city's slug, else the newest ``osm/<slug>-*-surveillance.overpass.json``.
+    area : shapely geometry, optional
+        Where cameras are wanted (EPSG:4326): a map of many cities (the citizen map) is
+        read only there, the rest counted.
     """
     out = CameraLayers(empty_cameras())
     frames: list[gpd.GeoDataFrame] = []
@@ -104,13 +164,20 @@ def load_camera_layers(
             frame, problems, record = read_cameras_file(path, bundle)
             frames.append(frame)
             out.problems += problems
+            vintage = str(record.vintage or "")[:10]
+            for key in sorted({source_key(i) for i in frame["id"]}):
+                kind = "osm" if key == "osm" else "file"
+                out.scopes.setdefault(key, KNOWN_SOURCES.get(key.removeprefix("list:"))
+                                      or SourceScope(key=key, kind=kind, vintage=vintage,
+                                                     label=f"file {Path(path).name}"))
             out.sources.append(record)
     else:
         if city.osm:
             _osm(city, bundle, osm_extract, out, frames)
         for name in choose_lists(city, lists):
-            if name not in LISTS:
-                raise UsageError(f"{city.folder / 'city.toml'}: unknown camera list {name!r}")
+            if name == citizen.KEY:
+                _citizen(bundle, area, out, frames)
+                continue
             definition = LISTS[name]
             if bundle is None or not (bundle / definition.path).is_file():
                 out.warnings.append(f"official list {name}: not available "
@@ -119,6 +186,7 @@ def load_camera_layers(
             frame, problems = load_list(definition, bundle)
             frames.append(frame)
             out.problems += problems
+            out.scopes[f"list:{name}"] = definition.scope()
             out.sources.append(file_source(
                 "cameras", [bundle / definition.path], origin=f"list:{name} ({definition.source})",
                 bundle=bundle, count=len(frame),
@@ -126,6 +194,7 @@ def load_camera_layers(
         if city.cameras_file is not None and city.cameras_file.is_file():
             frame = load_contributions(city.cameras_file)
             frames.append(frame)
+            out.scopes["contrib"] = CONTRIB_SCOPE
             latest = _latest(frame, "check_date", "latest check_date of the contributions")
             out.sources.append(file_source(
                 "cameras", [city.cameras_file],
@@ -147,18 +216,43 @@ def load_camera_layers(
 def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers,
          frames: list[gpd.GeoDataFrame]) -> None:
     if bundle is not None:
-        name = extract or city.slug
-        path = bundle / "osm" / f"{name}-surveillance.overpass.json"
-        if not path.is_file():
+        path = _osm_extract(bundle, extract or city.slug, exact=extract is not None)
+        if path is None:
             out.sources.append(no_source(
                 "cameras", f"OpenStreetMap: no extract for {city.name} in the bundle "
-                f"(looked for {path.name}); live sources would query Overpass", OSM))
+                f"(looked for {extract or city.slug}-surveillance.overpass.json); live sources "
+                "would query Overpass", OSM))
             return
-        osm = overpass.read_osm_bundle(bundle, name)
-        out.problems += osm.problems
-        frames.append(osm.cameras)
-        out.buildings, out.highways = osm.buildings, osm.highways
-        out.sources += osm.sources
+        name = path.name.removesuffix("-surveillance.overpass.json")
+        data = overpass._read_bundle_json(path)
+        cams, problems = from_overpass(data)
+        out.problems += problems
+        own = osm_date(data)
+        frames.append(cams)
+        record = file_source("cameras", [path], origin=f"OpenStreetMap bundle:osm/{path.name}",
+                             bundle=bundle, attribution=OSM, count=len(cams), own=own)
+        date = str(record.vintage or "")[:10]
+        out.scopes["osm"] = SourceScope(key="osm", kind="osm", label=f"OpenStreetMap ({date})",
+                                        operator="mixed", vintage=date, family="osm")
+        out.sources.append(record)
+        for layer in ("buildings", "highways"):
+            other = path.with_name(f"{name}-{layer}.overpass.json")
+            if not other.is_file():
+                continue
+            raw = overpass._read_bundle_json(other)
+            parse = overpass.parse_buildings if layer == "buildings" else overpass.parse_highways
+            frame = parse(raw)
+            setattr(out, layer, frame)
+            out.sources.append(file_source(layer, [other],
+                                           origin=f"OpenStreetMap bundle:osm/{other.name}",
+                                           bundle=bundle, attribution=OSM, count=len(frame),
+                                           own=osm_date(raw)))
+        missing = [what for what, layer in (("no occlusion by buildings", "buildings"),
+                                            ("no street share", "highways"))
+                   if getattr(out, layer) is None]
+        if missing:
+            out.notes.append(f"The OpenStreetMap extract {path.name} holds cameras only (no "
+                             f"buildings or highways file goes with it): {', '.join(missing)}.")
         return
     try:
         cams, problems, answer = overpass.fetch_cameras(city.insee)
@@ -169,9 +263,14 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
     frames.append(cams)
     out.problems += problems
     stale = " (cached copy: the network failed)" if answer.stale else ""
-    out.sources.append(live_source("cameras", origin=f"OpenStreetMap (Overpass){stale}",
-                                   url=answer.url, retrieved=answer.retrieved, attribution=OSM,
-                                   count=len(cams), own=osm_date(answer.data)))
+    record = live_source("cameras", origin=f"OpenStreetMap (Overpass){stale}",
+                         url=answer.url, retrieved=answer.retrieved, attribution=OSM,
+                         count=len(cams), own=osm_date(answer.data))
+    out.scopes["osm"] = SourceScope(key="osm", kind="osm", label="OpenStreetMap (Overpass)",
+                                    operator="mixed", family="osm",
+                                    vintage=str(record.vintage
+                                                or answer.retrieved.date().isoformat())[:10])
+    out.sources.append(record)
     fetchers = (("buildings", overpass.fetch_buildings), ("highways", overpass.fetch_highways))
     for layer, fetch in fetchers:
         try:
@@ -183,6 +282,34 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
         out.sources.append(live_source(layer, origin="OpenStreetMap (Overpass)", url=answer.url,
                                        retrieved=answer.retrieved, attribution=OSM,
                                        count=len(frame), own=osm_date(answer.data)))
+
+
+def _osm_extract(bundle: Path, name: str, *, exact: bool) -> Path | None:
+    """``osm/<name>-surveillance.overpass.json``, else (unless ``exact``) the newest
+    ``osm/<name>-<date>-surveillance.overpass.json``."""
+    path = bundle / "osm" / f"{name}-surveillance.overpass.json"
+    if path.is_file() or exact:
+        return path if path.is_file() else None
+    dated = sorted((bundle / "osm").glob(f"{name}-*-surveillance.overpass.json"))
+    return dated[-1] if dated else None
+
+
+def _citizen(bundle: Path | None, area: object | None, out: CameraLayers,
+             frames: list[gpd.GeoDataFrame]) -> None:
+    if bundle is None or not (bundle / citizen.PATH).is_file():
+        out.warnings.append(f"citizen map {citizen.KEY}: not available (needs the bundle's "
+                            f"{citizen.PATH})")
+        return
+    frame, counts = citizen.load_citizen_map(bundle / citizen.PATH, area=area)  # type: ignore[arg-type]
+    frames.append(frame)
+    out.scopes[citizen.SCOPE.key] = citizen.SCOPE
+    out.sources.append(file_source("cameras", [bundle / citizen.PATH],
+                                   origin=f"list:{citizen.KEY} ({citizen.SCOPE.label})",
+                                   bundle=bundle, attribution="sous-surveillance.net",
+                                   count=len(frame)))
+    if counts["outside"]:
+        out.notes.append(f"The citizen map holds {counts['read']:,} cameras; the "
+                         f"{counts['outside']:,} outside this area were not read.")
 
 
 def write_osm_snapshot(city: City, folder: Path | None = None,

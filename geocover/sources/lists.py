@@ -17,6 +17,7 @@ from geocover.io.records import _read_records
 from geocover.schema.blank import is_blank, text_or_none
 from geocover.schema.frames import _frame, _row
 from geocover.schema.ids import list_camera_id
+from geocover.schema.scope import SourceScope
 from geocover.schema.tags import Problem, _default_fields, parse_date
 from geocover.schema.values import _apply_schema, _check_ids, _precision_value
 from geocover.schema.vocab import _SERIAL_EPOCH, _SERIAL_RANGE, CAMERA_COLUMNS, UNKNOWN_DATE_WORDS
@@ -44,6 +45,9 @@ class ListDefinition:
         :func:`~datetime.datetime.strptime` format of the installation dates.
     lat, lon : str, optional
         Coordinate columns of a CSV list.
+    family, vintage, operator, exhaustive : optional
+        What the list holds (see :class:`~geocover.schema.scope.SourceScope`): versions
+        of one list share a ``family`` and differ by ``vintage``.
     """
 
     list_id: str
@@ -54,6 +58,18 @@ class ListDefinition:
     installed_format: str | None = None
     lat: str | None = None
     lon: str | None = None
+    family: str = ""
+    vintage: str = ""
+    operator: str = "mixed"
+    exhaustive: bool = False
+
+    def scope(self) -> SourceScope:
+        """What the list holds, for the verdicts."""
+        return SourceScope(
+            key=f"list:{self.list_id}", kind="official_list", label=self.source,
+            operator=self.operator, exhaustive=self.exhaustive, vintage=self.vintage,
+            family=self.family or self.list_id, dated="installed" in self.mapping,
+        )
 
 
 #: The Paris police video-protection plan, c. 2013 (1,389 points, property ``record``).
@@ -66,6 +82,10 @@ PARIS_PVPP = ListDefinition(
     mapping={"id": "record"},
     source="Préfecture de police, Vidéoprotection – implantation des caméras (c. 2013)",
     precision="street",
+    family="paris-police-plan",
+    vintage="2013",
+    operator="national_police",
+    exhaustive=True,
 )
 
 #: The 707 geocoded sites of the plan published in the Bulletin officiel de la Ville de
@@ -82,20 +102,31 @@ PARIS_BOVP2019 = ListDefinition(
     source="BOVP 2019-02-01 (arrêté préfectoral), geocoded at OpenStreetMap street crossings",
     precision={"croisement": "crossing", "rue": "street", "voie": "street", "commune": "commune"},
     installed_format="%d/%m/%y",
+    family="paris-police-plan",
+    vintage="2019-02-01",
+    operator="national_police",
+    exhaustive=False,  # 707 of the arrêté's 1,391 sites could be geocoded
 )
 
-
-#: The Paris police prefecture's public layer of video-protection cameras, 2025-06-01
-#: (1,689 points): ``numero_pub`` the camera number, ``adresse`` the street or crossing,
-#: ``date_mes_iso`` the date put in service. Points are the prefecture's placing of each
-#: camera at an address, not surveyed positions: ``street``.
-PARIS_POLICE_2025 = ListDefinition(
+#: The Paris police prefecture's public ArcGIS layer of its video-protection cameras, as
+#: of 2025-06-01 (1,689 cameras, some outside Paris: motorways, Seine-Saint-Denis), with
+#: the date each camera was put in service (``date_mes_iso``). Points are the
+#: prefecture's placing at an address or crossing: ``crossing`` precision.
+PARIS_POLICE2025 = ListDefinition(
     list_id="paris-police-2025",
     path="cameras/paris-police-2025-06-01.geojson",
     mapping={"id": "numero_pub", "name": "adresse", "installed": "date_mes_iso"},
-    source="Préfecture de police de Paris, public ArcGIS layer (2025-06-01)",
-    precision="street",
+    source="Préfecture de police de Paris, ArcGIS layer of video-protection cameras (2025-06-01)",
+    precision="crossing",
+    family="paris-police-plan",
+    vintage="2025-06-01",
+    operator="national_police",
+    exhaustive=True,
 )
+
+
+#: The same list under the name the national run imports (one definition, one list id).
+PARIS_POLICE_2025 = PARIS_POLICE2025
 
 def _list_date(value: Any, fmt: str | None) -> tuple[str | None, str | None]:
     """An official list's date → (ISO date or None, a reason to report or None)."""

@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geocover import settings
 from geocover.errors import DataError, UsageError
+from geocover.io.records import _read_json
 from geocover.io.tables import read_vector
 from geocover.schema.blank import is_blank
 from geocover.schema.perimeters import (
@@ -27,6 +28,7 @@ from geocover.schema.perimeters import (
     authorization_end,
     empty_perimeters,
     status_of,
+    to_date,
 )
 from geocover.schema.provenance import DataDate, SourceRecord
 from geocover.schema.text import display_path
@@ -76,8 +78,10 @@ def load_perimeters(
             )
         raw = raw.set_crs(assume_crs)
         warnings.append(f"{path}: no CRS declared, assumed {assume_crs}")
+    complete, as_of, decrees = _completeness(path)
     if raw.empty:
-        return PerimeterSet(empty_perimeters(), path, warnings, _source(path, 0, []))
+        return PerimeterSet(empty_perimeters(), path, warnings, _source(path, 0, []),
+                            complete=complete, complete_as_of=as_of, decrees=decrees)
     frame = raw.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
 
     null_geom = frame.geometry.isna() | frame.geometry.is_empty
@@ -145,8 +149,14 @@ def load_perimeters(
             raise DataError("the polygon has no area once repaired", path,
                             int(empty.to_numpy().nonzero()[0][0]))
     frame = frame[PERIMETER_COLUMNS[:-1] + ["status", "repaired", "geometry"]]
+    known = {str(d).strip() for d in frame["decree_ref"] if isinstance(d, str) and d.strip()}
+    unlisted = sorted(known - set(decrees)) if complete else []
+    if unlisted:
+        raise DataError(f"completeness.decrees does not list the decree {unlisted[0]!r} of a "
+                        "perimeter: a complete set lists every decree it holds", path)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=settings.STORAGE_CRS)
-    return PerimeterSet(frame, path, warnings, _source(path, len(frame), decree_dates))
+    return PerimeterSet(frame, path, warnings, _source(path, len(frame), decree_dates),
+                        complete=complete, complete_as_of=as_of, decrees=decrees)
 
 
 #: How perimeters are attributed.
@@ -160,6 +170,36 @@ def _source(path: Path, count: int, decree_dates: list[dt.date | None]) -> Sourc
         DataDate(None, "date unknown: no decree_date in the file")
     return file_source("perimeters", [path], origin=display_path(path), attribution=ATTRIBUTION,
                        count=count, own=own)
+
+
+def _completeness(path: Path) -> tuple[bool, str | None, tuple[str, ...]]:
+    """The GeoJSON top-level ``completeness`` member (docs/perimeters.md): a set is partial
+    unless it says ``{"complete": true, "as_of": "YYYY-MM-DD", "decrees": [...]}``."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return False, None, ()
+    data = _read_json(path)
+    member = data.get("completeness") if isinstance(data, dict) else None
+    if member is None:
+        return False, None, ()
+    if not isinstance(member, dict) or not isinstance(member.get("complete"), bool):
+        raise DataError('completeness must be {"complete": true or false, "as_of": '
+                        '"YYYY-MM-DD", "decrees": [...]}', path)
+    if not member["complete"]:
+        return False, None, ()
+    as_of, decrees = member.get("as_of"), member.get("decrees")
+    try:
+        as_of_date = to_date(as_of)
+    except ValueError:
+        as_of_date = None
+    if as_of_date is None:
+        raise DataError("completeness.as_of must be the date (YYYY-MM-DD) the set is complete "
+                        "as of", path)
+    if not isinstance(decrees, list) or not decrees or \
+            not all(isinstance(d, str) and d.strip() for d in decrees):
+        raise DataError("completeness.decrees must list the decrees the complete set holds", path)
+    return True, as_of_date.isoformat(), tuple(d.strip() for d in decrees)
+
+
 
 
 def _polygonal(geometry: BaseGeometry) -> BaseGeometry:

@@ -15,10 +15,9 @@ from typing import Any
 
 from geocover.model.coverage import CommuneFigures, PerimeterFigures
 from geocover.schema.city import City, Claim
-
-CONSISTENT = "consistent"
-CONTRADICTED = "contradicted"
-UNVERIFIABLE = "unverifiable"
+from geocover.schema.scope import DEFAULT_COUNTS, ClaimScope
+from geocover.verdicts.bounds import CONSISTENT, CONTRADICTED, UNVERIFIABLE, Bound, decide
+from geocover.verdicts.counts import CameraEvidence, count_finding
 
 #: A share stated as a whole percent ("50 %") is read as ±0.5 percentage point.
 SHARE_TOLERANCE = 0.005
@@ -54,6 +53,16 @@ class Verdict:
     date: str
     quote: str = ""
     checks: tuple[Check, ...] = ()
+    scope: ClaimScope | None = None
+    """What the claim counts, whose, where, as of when."""
+    bound: Bound | None = None
+    """What the data says of the figure (at least / at most), for the claim's scope."""
+    sources: tuple[dict[str, Any], ...] = ()
+    """Each source's contribution: its scope and what it gives for this claim."""
+    decisive: str = ""
+    """The decisive figure and its scope, in one phrase."""
+    settle: str = ""
+    """What would settle the claim, when unverifiable."""
 
     def shown(self, show: Callable[[str], str]) -> Verdict:
         """The verdict with each file its checks name written as ``show(file)`` (a
@@ -75,6 +84,9 @@ class Verdict:
         data["checks"] = [
             {k: v for k, v in asdict(c).items() if k != "file"} for c in self.checks
         ]
+        data["scope"] = None if self.scope is None else self.scope.to_dict()
+        data["bound"] = None if self.bound is None else self.bound.to_dict()
+        data["sources"] = [dict(s) for s in self.sources]
         return data
 
 
@@ -91,17 +103,33 @@ class Facts:
     """For a claim's ``as_of`` date: mapped cameras known to be installed by then."""
     capacity_km2: dict[str, float] = field(default_factory=dict)
     """Preset name → the most the claimed cameras could see (no overlap, no occlusion)."""
+    cameras: CameraEvidence | None = None
+    """Every camera read, with its site and whether it is inside the commune."""
+    perimeters_complete: bool = False
+    """Whether the perimeter set declares itself complete (docs/perimeters.md)."""
+    perimeters_as_of: str | None = None
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.2f} %"
 
 
-def _combine(claim: Claim, checks: list[Check], summary: str = "") -> Verdict:
+def _combine(claim: Claim, checks: list[Check], summary: str = "", *,
+             bound: Bound | None = None, sources: tuple[dict[str, Any], ...] = (),
+             decisive: str = "", settle: str = "") -> Verdict:
     contradicted = any(c.verdict == CONTRADICTED for c in checks)
     verdict = CONTRADICTED if contradicted else checks[0].verdict
     explanation = " ".join(c.explanation for c in checks)
+    if not decisive:
+        first = next((c for c in checks if c.verdict == verdict), checks[0])
+        decisive = first.explanation
+    scope = claim.scope or ClaimScope(counts=DEFAULT_COUNTS[claim.kind], as_of=claim.as_of)
     return Verdict(
+        scope=scope,
+        bound=bound,
+        sources=sources,
+        decisive=decisive,
+        settle=settle if verdict == UNVERIFIABLE else "",
         id=claim.id,
         kind=claim.kind,
         value=claim.value,
@@ -123,30 +151,52 @@ def _perimeters_missing(facts: Facts) -> str:
     )
 
 
+def _completeness(facts: Facts) -> str:
+    if facts.perimeters_complete:
+        return f"declared complete as of {facts.perimeters_as_of}"
+    return "partial (not declared complete: a lower bound)"
+
+
+def _perimeter_check(claimed: float, measured: float, facts: Facts, tolerance: float,
+                     what: str, show: Callable[[float], str]) -> tuple[Check, Bound]:
+    """A partial set is a lower bound (it contradicts only by exceeding the claim); a set
+    declared complete gives the figure itself (both bounds)."""
+    bound = Bound(lower=measured, upper=measured if facts.perimeters_complete else None)
+    verdict, why = decide(claimed, bound, tolerance)
+    return Check(
+        "digitized perimeters", verdict,
+        f"{what} ({_completeness(facts)}): {bound.describe(show)} against "
+        f"{show(claimed)} claimed; {why}.",
+        measured, f"±{tolerance:.1%} relative",
+    ), bound
+
+
+def _settle_perimeters(facts: Facts) -> str:
+    if facts.perimeters is None or facts.perimeters.count == 0:
+        return "digitize the prefecture's decrees (docs/perimeters.md)"
+    return ("digitize the remaining decrees and declare the set complete "
+            "(docs/perimeters.md, 'completeness')")
+
+
 def _file(facts: Facts) -> str | None:
     return str(facts.perimeters_file) if facts.perimeters_file else None
 
 
 def check_authorized_area(claim: Claim, city: City, facts: Facts) -> Verdict:
     checks: list[Check] = []
+    bound = None
     p = facts.perimeters
     if p is None or p.count == 0:
         checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(facts), 0.0,
                             file=_file(facts)))
     else:
         rel = (p.area_km2 - claim.value) / claim.value
-        ok = abs(rel) <= AREA_TOLERANCE
-        checks.append(
-            Check(
-                "digitized perimeters",
-                CONSISTENT if ok else CONTRADICTED,
-                f"The {p.count} digitized perimeter(s) cover {p.area_km2:.2f} km² inside the "
-                f"commune (union, overlaps counted once, {p.crs}) against {claim.value:g} km² "
-                f"claimed: {rel:+.1%}.",
-                p.area_km2,
-                f"±{AREA_TOLERANCE:.0%} relative",
-            )
-        )
+        check, bound = _perimeter_check(
+            claim.value, p.area_km2, facts, claim.tolerance or AREA_TOLERANCE,
+            f"The {p.count} digitized perimeter(s) cover {p.area_km2:.2f} km² inside the "
+            f"commune (union, overlaps counted once, {p.crs}; {rel:+.1%} against the claim)",
+            lambda x: f"{x:.2f} km²")
+        checks.append(check)
     official = city.official_area_km2 or facts.commune.official_area_km2
     if official:
         share = claim.value / official
@@ -159,11 +209,12 @@ def check_authorized_area(claim: Claim, city: City, facts: Facts) -> Verdict:
                 "must not exceed the commune",
             )
         )
-    return _combine(claim, checks)
+    return _combine(claim, checks, bound=bound, settle=_settle_perimeters(facts))
 
 
 def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
     checks: list[Check] = []
+    bound = None
     area_claims = city.claims_of("authorized_area_km2")
     tol = f"±{100 * SHARE_TOLERANCE:.1f} percentage point (a whole percent)"
     if area_claims:
@@ -200,16 +251,12 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
                             file=_file(facts)))
     else:
         assert p.share is not None
-        ok = abs(p.share - claim.value) <= max(SHARE_TOLERANCE, AREA_TOLERANCE * claim.value)
-        checks.append(
-            Check(
-                "digitized perimeters",
-                CONSISTENT if ok else CONTRADICTED,
-                f"The digitized perimeters cover {_pct(p.share)} of the commune.",
-                p.share,
-                f"±{AREA_TOLERANCE:.0%} relative",
-            )
-        )
+        rel_tol = claim.tolerance or max(SHARE_TOLERANCE / claim.value if claim.value else 0,
+                                         AREA_TOLERANCE)
+        check, bound = _perimeter_check(
+            claim.value, p.share, facts, rel_tol,
+            f"The digitized perimeters cover {_pct(p.share)} of the commune", _pct)
+        checks.append(check)
     if not checks:
         checks.append(Check("commune area", UNVERIFIABLE,
                             "No claimed area to relate the share to."))
@@ -219,48 +266,55 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
         if all(c.verdict == CONSISTENT for c in checks[:-1]) and len(checks) > 1
         else ""
     )
-    return _combine(claim, checks, summary)
+    return _combine(claim, checks, summary, bound=bound, settle=_settle_perimeters(facts))
 
 
 def check_camera_count(claim: Claim, city: City, facts: Facts) -> Verdict:
-    n = facts.cameras_mapped
-    latest = max(city.claims_of("camera_count"), key=lambda c: c.as_of or "", default=None)
-    if claim.as_of and latest is not None and claim.id != latest.id:
-        n = facts.cameras_installed_by.get(claim.as_of)
-        if n is None:
-            return _combine(claim, [Check(
-                "mapped cameras with installation dates", UNVERIFIABLE,
-                "No mapped camera has an installation date to count those in service by "
-                f"{claim.as_of}.",
-            )])
-    if n is None:
-        check = Check("mapped cameras", UNVERIFIABLE, "No camera source was read for this report.")
-    elif n >= claim.value:
-        check = Check(
-            "mapped cameras", CONSISTENT,
-            f"{n} camera sites are mapped, at least the {claim.value:g} claimed.", float(n),
-            "mapped ≥ claimed",
-        )
+    scope = claim.scope or ClaimScope(counts="camera_sites", as_of=claim.as_of)
+    evidence = facts.cameras
+    when = f" by {scope.as_of}" if scope.as_of else ""
+    settle = (f"an exhaustive list of these cameras as of {scope.as_of or claim.date} "
+              "(the operator's register, or its list with dates of service and of removal)")
+    if evidence is None or len(evidence.records) == 0:
+        check = Check("mapped cameras", UNVERIFIABLE, "No camera source was read for this report."
+                      if evidence is None else
+                      "No camera is mapped in the sources read, so none is known in "
+                      f"service{when}.")
+        return _combine(claim, [check], bound=Bound(), settle=settle)
+    finding = count_finding(scope, evidence)
+    tolerance = claim.tolerance or 0.0
+    verdict, why = decide(claim.value, finding.bound, tolerance)
+    if finding.bound.kind == "none":
+        text = (f"No camera of the sources read is known to be of this scope "
+                f"({scope.describe()}) and in service{when}: the sources give no bound.")
     else:
-        check = Check(
-            "mapped cameras", UNVERIFIABLE,
-            f"Only {n} of the {claim.value:g} claimed cameras are mapped; mapped cameras are a "
-            "lower bound of what exists, so the count can be neither confirmed nor refuted.",
-            float(n), "mapped ≥ claimed",
-        )
-    return _combine(claim, [check])
+        text = (f"The sources read give {finding.decisive}, against {claim.value:g} claimed: "
+                f"{why}.")
+    if scope.counts == "camera_sites" and any(
+            r["kind"] == "official_list" for r in finding.sources):
+        text += " An official list is read one row per site (a site with two cameras counts twice)."
+    check = Check("mapped cameras, like with like", verdict, text,
+                  finding.bound.lower, f"±{tolerance:.1%} relative" if tolerance else "exact")
+    return _combine(claim, [check], bound=finding.bound, sources=tuple(finding.sources),
+                    decisive=finding.decisive, settle=settle)
 
 
 def check_identification_range(claim: Claim, city: City, facts: Facts) -> Verdict:
     text = (
         f"A {claim.value:g} m identification range depends on each camera's lens, zoom and light, "
         "which no public source gives; geocover uses it as the 'factsheet-300m' field-of-view "
-        "preset to bound what the claimed cameras could see."
+        "preset (what a zoomed camera sees at one moment: a narrow wedge in its current "
+        "direction) and 'factsheet-300m-reach' (what a dome could reach by turning: the disc, "
+        "never seen all at once) to bound what the claimed cameras could see."
     )
-    capacity = facts.capacity_km2.get("factsheet-300m")
-    if capacity is not None:
-        text += f" At that range the claimed cameras could see at most {capacity:.1f} km²."
-    return _combine(claim, [Check("camera specifications", UNVERIFIABLE, text, capacity)])
+    instant = facts.capacity_km2.get("factsheet-300m")
+    reach = facts.capacity_km2.get("factsheet-300m-reach")
+    if instant is not None:
+        text += f" At that range the claimed cameras see at most {instant:.2f} km² at one moment"
+        text += (f", and could reach at most {reach:.1f} km² by turning." if reach is not None
+                 else ".")
+    return _combine(claim, [Check("camera specifications", UNVERIFIABLE, text, instant)],
+                    settle="the cameras' specifications (lens, sensor, zoom) from the operator")
 
 
 def check_retention(claim: Claim, city: City, facts: Facts) -> Verdict:
@@ -268,7 +322,8 @@ def check_retention(claim: Claim, city: City, facts: Facts) -> Verdict:
             "inspection can show it.")
     if claim.note:
         text += f" Later: {claim.note}"
-    return _combine(claim, [Check("operator records", UNVERIFIABLE, text)])
+    return _combine(claim, [Check("operator records", UNVERIFIABLE, text)],
+                    settle="the operator's records or a CNIL inspection")
 
 
 CHECKERS = {

@@ -1,0 +1,131 @@
+"""Cameras of every source → matched sites, the overlap table, capture-recapture.
+
+:func:`match_sources` runs the pure matching (:mod:`geocover.model.matching`) on every
+camera read, keeps the sites for the counts, coverage, map and exports, and measures
+how the sources overlap inside the commune, at the documented distances and at the
+uniform 5 / 10 / 20 m of the sensitivity table. Where two or more sources overlap, it
+estimates the number of public-space sites by capture-recapture
+(:mod:`geocover.model.estimate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geocover import settings
+from geocover.model import estimate as est
+from geocover.model.matching import SENSITIVITY_M, Overlap, match_labels, overlap, sites_from_labels
+from geocover.model.scope import operator_classes
+from geocover.schema.scope import SourceScope, source_key
+
+POPULATION = (
+    "camera sites filming public space inside the commune: of each source, the cameras it "
+    "says are public (an official list: all of them; OpenStreetMap: surveillance=public "
+    "and not of a private operator; the citizen map: op_type=public)"
+)
+CAVEATS = (
+    (
+        "An official list holds only its operator's cameras: a site of another public operator "
+        "cannot be in it, which breaks homogeneity and biases an estimate that uses it "
+        "downwards; OpenStreetMap has imported official positions in places, which breaks "
+        "independence the same way. Read the estimate as an order of magnitude."
+    ),
+)
+
+
+@dataclass
+class SiteMatching:
+    """The matched sites and what they say of the sources."""
+
+    sites: gpd.GeoDataFrame
+    """One row per site (camera schema, EPSG:4326) with ``site_ids`` and ``site_sources``."""
+    records: gpd.GeoDataFrame
+    """Every camera read (before matching), EPSG:4326."""
+    labels: np.ndarray
+    inside: np.ndarray
+    overlap: Overlap
+    sensitivity: dict[float, Overlap] = field(default_factory=dict)
+    estimates: dict[str, Any] = field(default_factory=dict)
+    """``by_distance`` (documented distances, then 5/10/20 m) → the estimates."""
+
+
+def public_space(records: gpd.GeoDataFrame, scopes: dict[str, SourceScope]) -> np.ndarray:
+    """Whether each camera is, by its source's account, a public-space camera."""
+    classes = operator_classes(records, scopes)
+    surveillance = records["surveillance"].astype(str).str.lower().to_numpy()
+    kinds = np.asarray(
+        [
+            (scopes.get(source_key(i)) or SourceScope(key="", kind="file", label="")).kind
+            for i in records["id"]
+        ],
+        dtype=object,
+    )
+    public_class = np.isin(classes, ["municipal_police", "national_police", "public"])
+    osm_public = (kinds == "osm") & (surveillance == "public") & (classes != "private")
+    return public_class | osm_public
+
+
+def _estimates(labels: np.ndarray, keys: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
+    ov = overlap(labels, keys, mask)
+    names = sorted(ov.counts)
+    out: dict[str, Any] = {
+        "counts": ov.counts,
+        "observed": ov.sites,
+        "histories": {"+".join(h): n for h, n in ov.histories.items()},
+    }
+    if len(names) >= 2:
+        out["chapman"] = [e.to_dict() for e in est.pairwise(ov.histories, names)]
+    if len(names) >= 3:
+        out["loglinear"] = est.loglinear(ov.histories, names).to_dict()
+    return out
+
+
+def match_sources(
+    records: gpd.GeoDataFrame, commune: gpd.GeoDataFrame, crs: str, scopes: dict[str, SourceScope]
+) -> SiteMatching:
+    """Match every camera read into sites; overlap table, sensitivity and estimates."""
+    commune_ll = commune.to_crs(settings.STORAGE_CRS).geometry.iloc[0]
+    if records.empty:
+        labels = np.zeros(0, dtype=np.int64)
+        inside = np.zeros(0, dtype=bool)
+        return SiteMatching(
+            sites_from_labels(records, labels), records, labels, inside, overlap(labels, [], inside)
+        )
+    records = records.reset_index(drop=True)
+    metric = records.to_crs(crs)
+    keys = np.asarray([source_key(i) for i in records["id"]], dtype=object)
+    inside = shapely.contains_xy(
+        commune_ll, records.geometry.x.to_numpy(), records.geometry.y.to_numpy()
+    )
+    labels = match_labels(metric, None, sources=keys)
+    table = overlap(labels, keys, inside)
+    sensitivity = {}
+    public = public_space(records, scopes) & inside
+    estimates: dict[str, Any] = {
+        "population": POPULATION,
+        "assumptions": list(est.ASSUMPTIONS),
+        "caveats": list(CAVEATS),
+        "by_distance": {},
+    }
+    if len(table.counts) >= 2:
+        estimates["by_distance"]["per precision"] = _estimates(labels, keys, public)
+    for d in SENSITIVITY_M:
+        lab = match_labels(metric, d, sources=keys)
+        sensitivity[d] = overlap(lab, keys, inside, distance=f"{d:g} m")
+        if len(table.counts) >= 2:
+            estimates["by_distance"][f"{d:g} m"] = _estimates(lab, keys, public)
+    sites = sites_from_labels(records, labels)
+    return SiteMatching(
+        sites=sites,
+        records=records,
+        labels=labels,
+        inside=inside,
+        overlap=table,
+        sensitivity=sensitivity,
+        estimates=estimates if len(table.counts) >= 2 else {},
+    )
