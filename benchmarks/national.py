@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 BUNDLE = Path(os.environ.get("GEOCOVER_BUNDLE", ROOT.parent / "shared" / "data"))
-ENGINES = ("single", "threads2", "pool2", "local", "dask1", "dask2")
+ENGINES = ("dask2", "pool2", "single", "dask1", "threads2", "local")
 GRAND_EST = ["08", "10", "51", "52", "54", "55", "57", "67", "68", "88"]
 
 
@@ -128,12 +128,22 @@ def _pool_init(synthetic: int) -> None:
     _POOL_CAMERAS = _inputs(synthetic)
 
 
-def _pool_task(dep: str, presets: tuple[str, ...]):
+def _pool_task(dep: str, positions, presets: tuple[str, ...]):
     from geocover.pipeline.batch import run_batch
 
     inputs = _POOL_CAMERAS
-    return run_batch(dep, bundle=BUNDLE, presets=presets, cameras=inputs.cameras,
+    return run_batch(dep, bundle=BUNDLE, presets=presets, cameras=inputs.cameras.iloc[positions],
                      sources=inputs.sources, progress=None).communes.drop(columns="geometry")
+
+
+def _halo_subsets(inputs, deps, presets):
+    """Each département's cameras with their halo, as the national driver picks them: the
+    same work for the existing one-département path as for the partitions."""
+    from geocover.pipeline.partition import bounds_of, camera_subsets, largest_reach_m
+    from geocover.sources.communes import load_departement
+
+    boxes = {d: bounds_of(load_departement(d, bundle=BUNDLE)) for d in deps}
+    return camera_subsets(inputs.cameras, boxes, largest_reach_m(inputs.cameras, presets))
 
 
 def _inputs(synthetic: int):
@@ -239,17 +249,24 @@ def one(engine: str, deps: list[str], synthetic: int, presets: tuple[str, ...],
         inputs = _inputs(synthetic)
         t_inputs = time.perf_counter() - t0
         timings: dict = {}
-        if engine == "single" or engine == "threads2":
+        if engine in ("single", "threads2", "pool2"):
+            subsets = _halo_subsets(inputs, deps, presets)
+            timings["halo_s"] = time.perf_counter() - t0 - t_inputs
+        if engine in ("single", "threads2"):
             rows = 0
             for dep in deps:
-                rows += len(run_batch(dep, bundle=BUNDLE, presets=presets, cameras=inputs.cameras,
+                rows += len(run_batch(dep, bundle=BUNDLE, presets=presets,
+                                      cameras=inputs.cameras.iloc[subsets[dep]],
                                       sources=inputs.sources, progress=None,
                                       workers=2 if engine == "threads2" else 1).communes)
         elif engine == "pool2":
             from concurrent.futures import ProcessPoolExecutor
 
+            order = sorted(deps, key=lambda d: -len(subsets[d]))  # Paris first, as Dask does
             with ProcessPoolExecutor(2, initializer=_pool_init, initargs=(synthetic,)) as pool:
-                rows = sum(len(f) for f in pool.map(_pool_task, deps, [presets] * len(deps)))
+                rows = sum(len(f) for f in pool.map(_pool_task, order,
+                                                    [subsets[d] for d in order],
+                                                    [presets] * len(order)))
         elif engine == "local":
             result = run_national(deps, inputs, bundle=BUNDLE, presets=presets)
             rows, timings = len(result.communes), result.timings
@@ -261,6 +278,8 @@ def one(engine: str, deps: list[str], synthetic: int, presets: tuple[str, ...],
                 result = run_national(deps, inputs, bundle=BUNDLE, presets=presets,
                                       client=client)
             rows, timings = len(result.communes), {**timings, **result.timings}
+            slowest = sorted(result.partition_seconds.items(), key=lambda kv: -kv[1])[:5]
+            timings.update({f"partition_{d}_s": v for d, v in slowest})
     page = {}
     if engine == "dask2" and page_check:
         page = _outputs_and_page(result)

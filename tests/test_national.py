@@ -274,3 +274,31 @@ def test_choropleth_of_the_run(in_process, tmp_path):
         assert "Share seen" in page.locator(".gc-ch-legend").inner_text()
         assert not traffic.problems()
         close_page(page)
+
+
+def test_live_sources_one_request_per_departement_cached(bundle, httpserver, monkeypatch):
+    """Without a bundle: the communes of each département from geo.api.gouv.fr and its
+    OSM cameras from Overpass, one request each, then from the cache. The local server
+    answers with the bundle's real files (Alpes-Maritimes, and Monaco's OSM cameras as
+    Overpass gives them)."""
+    from geocover import settings
+
+    source = next((bundle / "communes" / "france").glob("communes-06-*.geojson"))
+    httpserver.expect_request("/departements/06/communes").respond_with_data(
+        source.read_bytes(), content_type="application/json")
+    httpserver.expect_request("/api/interpreter", method="POST").respond_with_data(
+        (bundle / "osm" / "monaco-surveillance.overpass.json").read_bytes(),
+        content_type="application/json")
+    monkeypatch.setattr(settings, "GEO_API_URL", httpserver.url_for("/").rstrip("/"))
+    monkeypatch.setattr(settings, "OVERPASS_URL", httpserver.url_for("/api/interpreter"))
+    for round_ in range(2):
+        inputs = national_cameras(overpass_departements=["06"], contributions=False)
+        result = run_national(["06"], inputs, presets=("sunders",))
+        assert len(httpserver.log) == 2, round_  # the second round came from the cache
+    frame = result.communes
+    assert len(frame) == len(json.loads(source.read_text())["features"])
+    # Overpass looked at the whole département: 0 is a count there, not "no camera known".
+    assert frame["cameras_osm"].notna().all()
+    assert (frame["camera_status"] != STATUS_UNKNOWN).all()
+    osm = next(s for s in result.provenance["sources"] if s.get("key") == "osm")
+    assert "départements 06" in osm["looked_in"]

@@ -66,6 +66,8 @@ class NationalResult:
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per step: cameras, communes, partitions (sum of the tasks), total."""
     engine: str = "local"
+    partition_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds each département's partition took on its worker."""
 
     @property
     def departement(self) -> str:  # what the one-département outputs print
@@ -96,8 +98,11 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2,
     if workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}", hint="option",
                          hint_value="workers")
+    # The scheduler serves HTTP (metrics) even without a dashboard, on 8787 unless told:
+    # a free port of 127.0.0.1, so two runs (or two test workers) never collide.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           memory_limit=memory_limit, dashboard_address=None,
+                           memory_limit=memory_limit, dashboard_address="127.0.0.1:0",
+                           scheduler_kwargs={"dashboard": False},
                            silence_logs=logging.ERROR if quiet else logging.WARNING)
     try:
         with Client(cluster) as client:
@@ -201,7 +206,8 @@ def run_national(
     record = _provenance(parts, deps, inputs, presets, bundle_path, frame, engine, reach,
                          failures)
     return NationalResult(deps, frame, presets, record, time.perf_counter() - start, warnings,
-                          failures, timings, engine)
+                          failures, timings, engine,
+                          {d: round(p.seconds, 3) for d, p in parts.items()})
 
 
 def _largest_first(deps: Sequence[str], subsets: dict[str, Any], sizes: dict[str, int]
