@@ -51,6 +51,8 @@ HINTS: dict[str, str] = {
     "encoding_8bit": "read the file in an 8-bit encoding (latin-1, cp1252)",
     "lat_lon": "name the latitude and longitude columns",
     "merge_duplicates": "merge a duplicate's tags into the camera already known",
+    "assume_crs_value": "declare the file's CRS as ``hint_value`` (the likely one)",
+    "list": "choose official camera lists by name, one vintage per source",
     "option": "a parameter's value (``hint_value``: the parameter's name)",
 }
 

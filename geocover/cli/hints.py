@@ -24,6 +24,9 @@ SUFFIXES: dict[str, str] = {
     "encoding_8bit": ", or pass --encoding latin-1 (or cp1252) if that is its encoding",
     "lat_lon": "; name them with --lat COL --lon COL",
     "merge_duplicates": "; pass --merge-duplicates to merge its tags into it",
+    "assume_crs_value": ": declare it with --assume-crs {value}, or re-export the file in "
+    "EPSG:4326",
+    "list": " (--list NAME, repeatable)",
 }
 
 

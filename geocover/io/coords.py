@@ -150,11 +150,12 @@ def check_coordinates(frame: gpd.GeoDataFrame, path: str | Path, *, declared: bo
             said = (f"the file says {crs.to_string()}" if declared
                     else "a GeoJSON is longitude/latitude (EPSG:4326) unless it says otherwise")
             guess = likely_crs(float(x), float(y))
-            hint = (f"they look like {guess[1]} ({guess[0]}): declare it with "
-                    f"--assume-crs {guess[0]}, or re-export the file in EPSG:4326"
-                    if guess else "re-export the file in EPSG:4326 or pass --assume-crs EPSG:XXXX")
+            hint = (f"they look like {guess[1]} ({guess[0]})" if guess
+                    else "re-export the file in EPSG:4326")
             raise DataError(
-                f"coordinates ({x:.6g}, {y:.6g}) are not degrees ({said}); {hint}", path, row
+                f"coordinates ({x:.6g}, {y:.6g}) are not degrees ({said}); {hint}", path, row,
+                hint="assume_crs_value" if guess else "assume_crs",
+                hint_value=guess[0] if guess else None,
             )
         return
     small = (np.abs(coords[:, 0]) <= 180) & (np.abs(coords[:, 1]) <= 90)
@@ -162,8 +163,8 @@ def check_coordinates(frame: gpd.GeoDataFrame, path: str | Path, *, declared: bo
         x, y = coords[0]
         raise DataError(
             f"coordinates ({x:.6g}, {y:.6g}) look like longitude/latitude degrees, not "
-            f"{crs.to_string()} {_unit(crs)}: declare EPSG:4326 (--assume-crs EPSG:4326)",
-            path, int(index[0]),
+            f"{crs.to_string()} {_unit(crs)}",
+            path, int(index[0]), hint="assume_crs_value", hint_value="EPSG:4326",
         )
 
 

@@ -113,9 +113,9 @@ def choose_lists(city: City, wanted: list[str] | None) -> list[str]:
         return list(newest.values())
     if "all" in wanted:
         raise UsageError(
-            "--list all is no longer accepted: versions of one list are vintages of one "
-            "source and are never added together. Choose with --list NAME (repeatable, one "
-            f"per family): {_choices()}"
+            "the list 'all' is no longer accepted: versions of one list are vintages of one "
+            "source and are never added together. Choose lists by name (one per family): "
+            f"{_choices()}", hint="list",
         )
     unknown = [w for w in wanted if w not in KNOWN_SOURCES]
     if unknown:
@@ -125,8 +125,9 @@ def choose_lists(city: City, wanted: list[str] | None) -> list[str]:
         family = KNOWN_SOURCES[name].family
         if family in seen and seen[family] != name:
             raise UsageError(
-                f"--list {seen[family]} and --list {name} are two vintages of one source "
-                f"({family}): they would count the same cameras twice; choose one"
+                f"the lists {seen[family]} and {name} are two vintages of one source "
+                f"({family}): they would count the same cameras twice; choose one",
+                hint="list",
             )
         seen[family] = name
     return list(dict.fromkeys(wanted))
