@@ -86,13 +86,19 @@ def md_text(value: Any) -> str:
     '&lt;img src=x onerror=alert(1)&gt;'
     >>> md_text("a | b")
     'a \\| b'
+    >>> md_text("osm3s.timestamp_osm_base _emphasis_")
+    'osm3s.timestamp_osm_base \\_emphasis\\_'
     """
     text = "" if value is None else str(value)
     text = re.sub(r"[\r\n\u2028\u2029\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+", " ", text)
     out = []
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch in _MD_ENTITIES:
             out.append(_MD_ENTITIES[ch])
+        elif ch == "_" and 0 < i < len(text) - 1 and (text[i - 1] + text[i + 1]).isalnum():
+            # CommonMark never opens or closes emphasis with an underscore inside a word
+            # (it is both left- and right-flanking there), so timestamp_osm_base stays as is
+            out.append(ch)
         elif ch in _MD_SPECIAL:
             out.append("\\" + ch)
         else:
