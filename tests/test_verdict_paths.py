@@ -30,3 +30,15 @@ def test_the_verdict_carries_the_path_and_the_report_shows_it(bundle, monkeypatc
     assert any(f"({relative} holds 0)" in t for t in texts)
     assert not any(perimeters in t for t in texts)
     assert all("file" not in c for claim in data["claims"] for c in claim["checks"])
+
+
+def test_every_rendering_shows_the_path_relative(bundle, monkeypatch):
+    """The verdict summary at the top of the text and Markdown reports shows
+    the path as the reader sees it, never the library's own."""
+    monkeypatch.chdir(ROOT)
+    metz = analyse("metz", bundle=bundle)
+    perimeters = str(metz.city.perimeters_file)
+    for fmt in ("text", "markdown"):
+        page = report.render(metz, fmt)
+        assert perimeters not in page, fmt
+        assert "data/metz/perimeters.geojson" in page, fmt

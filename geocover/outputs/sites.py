@@ -10,6 +10,7 @@ from typing import Any
 
 from geocover.model.matching import DISTANCE_BY_PRECISION, Overlap
 from geocover.pipeline.analysis import Analysis
+from geocover.schema.text import display_path
 
 
 def _md(text: str) -> str:
@@ -31,9 +32,10 @@ def _value(v: Any) -> str:
 
 def summary_lines(analysis: Analysis) -> list[str]:
     """One line per claim a citizen can read: the claim, the verdict, the decisive figure
-    and its scope, and what would settle it when unverifiable."""
+    and its scope, and what would settle it when unverifiable (files shown relative to
+    the reader's folder, as :func:`~geocover.outputs.report.shown_verdicts` does)."""
     out = []
-    for v in analysis.verdicts:
+    for v in (v.shown(display_path) for v in analysis.verdicts):
         line = f"{v.id}: {_value(v)} — {v.verdict.upper()}. {v.decisive.rstrip('.')}."
         if v.settle:
             line += f" To settle it: {v.settle}."

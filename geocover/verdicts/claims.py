@@ -77,7 +77,8 @@ class Verdict:
             return value
 
         checks = tuple(replace(c, explanation=text(c.explanation)) for c in self.checks)
-        return replace(self, explanation=text(self.explanation), checks=checks)
+        return replace(self, explanation=text(self.explanation), decisive=text(self.decisive),
+                       checks=checks)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
