@@ -13,7 +13,7 @@ SOURCES := $(shell find geocover -name '*.py' 2>/dev/null) $(wildcard data/metz/
 # pytest-xdist workers: every core (2 on the project's machines).
 WORKERS ?= auto
 
-.PHONY: demo test test-fast lint check bench sysdeps venv clean help
+.PHONY: demo test test-fast lint check bench sysdeps venv clean help i18n
 
 help:
 	@echo "make demo       the Metz report (and map) from the bundle or live sources"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-fast  the suite without the browser and PostGIS tests"
 	@echo "make lint       ruff, mypy and import-linter (0 findings is the rule)"
 	@echo "make check      lint and test: what .ci/run runs"
+	@echo "make i18n       extract the messages and update the French catalog (then translate)"
 	@echo "make bench      benchmarks against PostGIS (not part of make test)"
 
 venv: $(STAMP)
@@ -63,6 +64,18 @@ lint: $(STAMP)
 	exit $$rc
 
 check: lint test
+
+# Messages: extracted from the code, merged into geocover/i18n/locale/fr/.../geocover.po
+# (translate the new entries there; tests fail on any left empty or fuzzy). The .mo is
+# compiled into the wheel by setup.py; a checkout reads the .po directly.
+POT := build/geocover.pot
+I18N_FLAGS := -F babel.cfg -k N_ -k pgettext:1c,2 --no-location --sort-output --omit-header
+i18n: $(STAMP)
+	@mkdir -p build
+	$(VENV)/bin/pybabel -q extract $(I18N_FLAGS) --project geocover -o $(POT) geocover
+	$(VENV)/bin/pybabel -q update -i $(POT) -d geocover/i18n/locale -D geocover -l fr \
+	  --no-location --omit-header --ignore-obsolete --no-fuzzy-matching
+	$(PY) -m geocover.i18n.check
 
 bench: $(STAMP)  # installs no system package: it says what is missing
 	$(PY) -m benchmarks.run

@@ -56,9 +56,12 @@ def markdown(rows: list[dict], meta: dict) -> str:
         f"Run {meta['date']} on {meta['machine']}; {meta['pairs']} A/B pairs per workload. "
         f"Load average at start {meta['load_average_at_start']}, at end "
         f"{meta['load_average_at_end']}."
-        + (" **The machine was busy (load above "
-           f"{meta['busy_load']:g}) during some pairs: these figures are flagged and are "
-           "not the committed quiet run.**" if busy else " Quiet run."),
+        + (" **The machine was busy during some pairs (other processes used more than "
+           f"{meta.get('foreign_share', 0.1):.0%} of a core): these figures are flagged and "
+           "are not a quiet run.**" if busy else
+           " Quiet run: in no pair did other processes use more than "
+           f"{meta.get('foreign_share', 0.1):.0%} of a core (CPU time of the machine, "
+           "minus the harness's, its children's and PostgreSQL's)."),
         f"geocover: Python {meta['python']}, shapely {meta['shapely']} (GEOS {meta['geos']}), "
         f"{meta['workers']} worker threads. PostGIS: {meta['postgis']}, parallel settings "
         f"{meta['postgis_settings']}; queries in `benchmarks/postgis_best.sql`, plans in "
