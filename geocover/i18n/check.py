@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from geocover.i18n import DOMAIN, LOCALE_DIR
 
@@ -38,11 +39,11 @@ def problems(lang: str = "fr") -> list[str]:
         catalog = read_po(f, locale=lang)
     code = extracted()
     out: list[str] = []
-    have = {}
+    have: dict[tuple[str, str | None], Any] = {}
     for m in catalog:
         if not m.id:
             continue
-        msgid = m.id[0] if isinstance(m.id, tuple) else m.id
+        msgid: str = m.id[0] if isinstance(m.id, tuple) else str(m.id)
         have[(msgid, m.context)] = m
     for key, where in sorted(code.items(), key=lambda kv: kv[1]):
         if key not in have:
