@@ -46,6 +46,9 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setattr(settings, "BACKOFF", 0.0)
     monkeypatch.setattr(settings, "TIMEOUT", 5.0)
     monkeypatch.delenv(settings.BUNDLE_ENV, raising=False)
+    # The suite reads English unless a test asks for a language (French is the default
+    # for readers: tests of the French output pass lang="fr" or unset this).
+    monkeypatch.setenv("GEOCOVER_LANG", "en")
     # Any live request a test forgets to point at a local server fails fast instead of
     # leaving the machine.
     monkeypatch.setattr(settings, "GEO_API_URL", "http://127.0.0.1:9")
@@ -61,6 +64,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env["GEOCOVER_OVERPASS_URL"] = "http://127.0.0.1:9/api/interpreter"
     full_env["GEOCOVER_BAN_URL"] = "http://127.0.0.1:9"
     full_env["GEOCOVER_CACHE_DIR"] = tempfile.mkdtemp(prefix="geocover-cache-")
+    full_env["GEOCOVER_LANG"] = "en"  # as in _isolated; pass env={"GEOCOVER_LANG": ""} for the default
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "geocover", *args],

@@ -64,6 +64,8 @@ class City:
     claims: tuple[Claim, ...] = ()
     timeline: tuple[TimelinePoint, ...] = ()
     factsheet: dict[str, Any] = field(default_factory=dict)
+    #: The readers' language (``fr`` or ``en``): ``[city] lang``, French by default.
+    lang: str = "fr"
 
     def claims_of(self, kind: str) -> list[Claim]:
         return [c for c in self.claims if c.kind == kind]

@@ -275,7 +275,13 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
     factsheet = raw.get("factsheet", {})
     if not isinstance(factsheet, dict):
         raise ConfigError("factsheet must be a table ([factsheet])", path)
+    lang = _text(meta, "lang", path, "city") or "fr"
+    from geocover.i18n import LANGS
+
+    if lang not in LANGS:
+        raise ConfigError(f"city.lang is {lang!r}: geocover speaks {', '.join(LANGS)}", path)
     return City(
+        lang=lang,
         slug=slug,
         name=name,
         insee=insee,
