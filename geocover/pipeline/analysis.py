@@ -16,6 +16,7 @@ import geopandas as gpd
 import shapely
 
 from geocover import settings
+from geocover.i18n import Translator, check_lang, default_lang, translator
 from geocover.model import fov
 from geocover.model.coverage import (
     CameraCoverage,
@@ -95,6 +96,14 @@ class Analysis:
     provenance: Provenance | None = None
     """Version, software, sources with their dates, sha256 of every file read, layer checksums."""
     extra: dict[str, Any] = field(default_factory=dict)
+    lang: str = "fr"
+    """The readers' language of every text of this analysis (verdicts, report, map):
+    ``analyse(lang=…)``, else ``$GEOCOVER_LANG``, else the city's ``lang``."""
+
+    @property
+    def tr(self) -> Translator:
+        """The :class:`~geocover.i18n.Translator` of :attr:`lang`."""
+        return translator(self.lang)
 
 
 def resolve_bundle(bundle: str | Path | None) -> Path | None:
@@ -120,6 +129,7 @@ def analyse(
     presets: tuple[str, ...] | list[str] | None = None,
     osm_extract: str | None = None,
     osm: bool | None = None,
+    lang: str | None = None,
 ) -> Analysis:
     """Run the coverage check of ``city`` (a slug under ``data/``, or any commune by
     ``insee`` code).
@@ -144,8 +154,11 @@ def analyse(
         Name of the bundle's OSM extract to use (default: the city's slug).
     osm : bool, optional
         False: do not read OpenStreetMap (default: the city's ``sources.osm``).
+    lang : {"fr", "en"}, optional
+        The readers' language (default ``$GEOCOVER_LANG``, else the city's ``lang``).
     """
     cfg = city if isinstance(city, City) else resolve_city(city, insee, data_dir)
+    lang = check_lang(lang) if lang else default_lang(cfg.lang)
     if osm is not None:
         cfg = replace(cfg, osm=osm)
     bundle_path = resolve_bundle(bundle)
@@ -211,6 +224,7 @@ def analyse(
     neighbours = None if bundle_path is None else neighbours_from_bundle(bundle_path, commune)
     toml = Path(cfg.folder) / "city.toml" if Path(cfg.folder) != Path(".") else None
     return Analysis(
+        lang=lang,
         city=cfg,
         bundle=bundle_path,
         crs=crs,
