@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -9,9 +10,10 @@ from typing import Any
 from urllib.parse import quote
 
 import folium
-from folium.map import LayerControl
+from jinja2 import Template
 
 from geocover.errors import UsageError
+from geocover.i18n import Translator
 from geocover.io.atomic import replace_atomic
 from geocover.outputs.escape import html_text
 from geocover.outputs.webmap.elements import GeocoverMap, _Call, page_of
@@ -25,6 +27,7 @@ from geocover.outputs.webmap.layers import (
     _perimeter_layer,
     nearby_neighbours,
 )
+from geocover.outputs.webmap.banner import banner_html
 from geocover.outputs.webmap.panels import _about_html, _claims_html, _legend_html
 from geocover.outputs.webmap.style import (
     _PANES,
@@ -36,6 +39,39 @@ from geocover.outputs.webmap.style import (
     TILES,
 )
 from geocover.pipeline.analysis import Analysis
+
+# ------------------------------------------------------------------ the page
+
+#: branca's page template with the reader's language on ``<html>``.
+_PAGE = (
+    "<!DOCTYPE html>\n"
+    '<html lang="{lang}">\n'
+    "<head>\n"
+    "{{% if this.title %}}<title>{{{{this.title}}}}</title>{{% endif %}}"
+    "    {{{{this.header.render(**kwargs)}}}}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{{{this.html.render(**kwargs)}}}}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{{{this.script.render(**kwargs)}}}}\n"
+    "</script>\n"
+    "</html>\n"
+)
+
+
+def _page_template(lang: str) -> Template:
+    if not re.fullmatch(r"[a-z]{2}", lang):
+        raise ValueError(f"not a language code: {lang!r}")
+    return Template(_PAGE.format(lang=lang))
+
+
+def page_strings(tr: Translator) -> dict[str, str]:
+    """The words the page's script writes (the layer list, the sheets' buttons)."""
+    _ = tr.gettext
+    return {"layers": _("Layers"), "close": _("Close"), "more": _("For analysts"),
+            "showLayers": _("Show or hide layers")}
+
 
 # ------------------------------------------------------------------ public API
 
@@ -118,7 +154,7 @@ def build_map(
     commune = _to_storage(analysis.commune)
     centroid = commune.geometry.iloc[0].representative_point()
     camera_layers = (
-        _camera_layers(analysis.cameras, cluster_threshold)
+        _camera_layers(analysis.cameras, cluster_threshold, analysis.tr)
         if analysis.cameras is not None and len(analysis.cameras) else []
     )
     cluster = any(layer.settings.get("cluster") for layer in camera_layers)
@@ -129,18 +165,22 @@ def build_map(
         control_scale=False,
         cluster=cluster,
     )
-    title = f"{analysis.city.name}: video-surveillance claims and the map"
-    page_of(fmap).title = html_text(title)
+    tr = analysis.tr
+    title = tr.gettext("{city}: video-surveillance claims and the map").format(
+        city=analysis.city.name)
+    page = page_of(fmap)
+    page.title = html_text(title)
+    page._template = _page_template(tr.lang)
     attributions = [OSM_ATTRIBUTION_HTML, IGN_ATTRIBUTION_HTML]
     fmap.add_child(_Call("setup", {"panes": _PANES, "attribution": attributions, "maxZoom": 19,
-                                   "bounds": _bounds(commune)}))
+                                   "bounds": _bounds(commune), "strings": page_strings(tr)}))
     if tiles == "osm":
         folium.TileLayer(OSM_TILES_URL, attr=OSM_ATTRIBUTION_HTML, name="OpenStreetMap",
                          max_zoom=19, control=False).add_to(fmap)
 
     neighbours = nearby_neighbours(analysis)
     if neighbours is not None:
-        fmap.add_child(_neighbours_layer(neighbours))
+        fmap.add_child(_neighbours_layer(neighbours, tr))
     fmap.add_child(_commune_layer(analysis))
     perimeter_layer = _perimeter_layer(analysis)
     if perimeter_layer is not None:
@@ -154,7 +194,7 @@ def build_map(
         fmap.add_child(cover)
     shown = False
     for preset in chosen:
-        fov = _fov_layer(preset, analysis.fields[preset], show=not shown)
+        fov = _fov_layer(preset, analysis.fields[preset], show=not shown, tr=tr)
         if fov is not None:
             fmap.add_child(fov)
             shown = True
@@ -164,21 +204,31 @@ def build_map(
     from geocover.outputs.webmap.layers import add_compliance_layers
 
     if analysis.compliance is not None:
-        add_compliance_layers(fmap, analysis.compliance.frames())
+        add_compliance_layers(fmap, analysis.compliance.frames(), tr)
+    compliance = analysis.compliance is not None and any(
+        not t.empty for t in analysis.compliance.frames().values())
 
-    shapes: set[str] = set()
+    classes: set[str] = set()
     for layer in camera_layers:
-        shapes.update(re.findall(r"gc-s-(\w+)", " ".join(layer.settings["classes"])))
+        classes.update(layer.settings["classes"])
+    statuses = set() if perimeter_layer is None else {
+        f["s"] for f in json.loads(perimeter_layer.data_js)}
     markdown_href = None
     if report_href:
         markdown_href = report_href[:-4] + ".md" if report_href.endswith(".txt") else None
-    fmap.add_child(_Call("panel", "topright", _claims_html(analysis), "gc-claims"))
+    banner = banner_html(analysis)
+    if banner is not None:
+        fmap.add_child(_Call("panel", "topright", banner, "gc-banner",
+                             tr.gettext("Headline")))
+    fmap.add_child(_Call("panel", "topright", _claims_html(analysis), "gc-claims",
+                         tr.gettext("Claims")))
     fmap.add_child(_Call("panel", "bottomright",
-                         _about_html(analysis, report_href, markdown_href, chosen), "gc-about"))
+                         _about_html(analysis, report_href, markdown_href, chosen), "gc-about",
+                         tr.gettext("Method")))
     fmap.add_child(_Call("panel", "bottomleft", _legend_html(
-        perimeters=perimeter_layer is not None, cameras=shapes, fov=shown,
-        cover=bool(covers), neighbours=neighbours is not None), "gc-legend-panel"))
-    fmap.add_child(LayerControl(position="topleft", collapsed=True))
+        analysis, statuses=statuses, classes=classes, clustered=cluster, fov=shown,
+        cover=bool(covers), neighbours=neighbours is not None, compliance=compliance),
+        "gc-legend-panel", tr.gettext("Legend")))
     if propose:
         from geocover.outputs.webmap.propose import add_propose_mode
 

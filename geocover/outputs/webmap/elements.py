@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import folium
@@ -44,6 +45,11 @@ class RawHtml(Element):
         return self.text
 
 
+#: The page's viewport: fitted to the screen, and zoomable with two fingers.
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />'
+_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+
+
 class GeocoverMap(folium.Map):
     """A :class:`folium.Map` whose page links to no CDN: Leaflet (and MarkerCluster when
     used) are inlined from the installed XStatic packages, with geocover's own style and
@@ -72,6 +78,12 @@ class GeocoverMap(folium.Map):
             name="geocover_assets",
         )
         super().render(**kwargs)
+        # folium's header forbids pinch-zoom (user-scalable=no): a reader on a phone must
+        # be able to zoom into a popup or a panel.
+        header = figure.header._children.get(self.get_name())
+        if header is not None:
+            text = _VIEWPORT.sub(VIEWPORT, header.render())
+            figure.header._children[self.get_name()] = RawHtml(text)
 
 
 class _DataLayer(Layer):
@@ -79,7 +91,7 @@ class _DataLayer(Layer):
     goes into the page as :class:`RawHtml`, never through a template."""
 
     def __init__(self, factory: str, data: Any, options: dict[str, Any], *, name: str,
-                 show: bool = True) -> None:
+                 show: bool = True, group: str = "") -> None:
         if factory not in _FACTORIES:
             raise ValueError(f"unknown layer factory {factory!r}")
         # Leaflet's layer control puts the name in with innerHTML: escape it.
@@ -87,8 +99,12 @@ class _DataLayer(Layer):
         self._name = "GeocoverLayer"
         self.factory = factory
         self.settings = options
+        #: The reader's name of the layer and its group in the page's layer list (shown
+        #: with textContent: given as data, not escaped).
+        self.label = name
+        self.group = group
         self.data_js = js_json(data)
-        self.options_js = js_json(options)
+        self.options_js = js_json({**options, "label": name, "group": group})
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as above
         script = page_of(self).script

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +16,7 @@ from geocover import settings
 from geocover.outputs.compliance import table_lines
 from geocover.outputs.escape import safe_url
 from geocover.outputs.webmap.elements import _DataLayer
+from geocover.i18n import N_, Translator, translator
 from geocover.outputs.webmap.encode import (
     _blank,
     _directions_text,
@@ -27,6 +28,7 @@ from geocover.outputs.webmap.encode import (
 from geocover.outputs.webmap.style import (
     _CAMERA_TYPES,
     _OSM_ID,
+    _PRECISION_NAMED,
     _PRECISION_TEXT,
     _PRECISIONS,
     _STATUSES,
@@ -34,34 +36,51 @@ from geocover.outputs.webmap.style import (
     COORDINATE_DECIMALS,
 )
 from geocover.pipeline.analysis import Analysis
-from geocover.schema.ids import CONTRIB, LIST, LIST_PREFIX, OSM, camera_source
+from geocover.outputs.webmap.words import compass
+from geocover.schema.ids import CONTRIB, LIST, LIST_PREFIX, OSM, camera_family, camera_source
 from geocover.schema.perimeters import BASIS_STATED, authorization_basis, authorization_end
 from geocover.verdicts.compliance import TABLES
 
 # ------------------------------------------------------------------ layers
 
+#: The groups of the page's layer list.
+GROUPS = {"cameras": N_("Cameras"), "seen": N_("What cameras see"),
+          "perimeters": N_("Perimeters"), "compliance": N_("Compliance checks"),
+          "boundaries": N_("Boundaries")}
+
+_TYPE_WORDS = {"fixed": N_("fixed"), "dome": N_("dome"), "panning": N_("panning"),
+               "unknown": N_("type unknown")}
+
+
+def _group(key: str, tr: Translator) -> str:
+    return tr.gettext(GROUPS[key])
+
+
+def _tr(tr: Translator | None) -> Translator:
+    return tr if tr is not None else translator("en")
+
 
 def _commune_layer(analysis: Analysis) -> _DataLayer:
     c = analysis.commune_figures
-    row = analysis.commune.iloc[0]
+    tr = analysis.tr
+    _ = tr.gettext
     rows = [
-        ["INSEE code", c.code],
-        [f"area ({c.crs})", f"{c.area_km2:.3f} km²"],
-        ["area (geodesic)", f"{c.geodesic_area_km2:.3f} km²"],
+        [_("INSEE code"), c.code],
+        [_("area"), tr.km2(c.area_km2, 3)],
     ]
     if c.official_area_km2:
-        rows.append(["official area", f"{c.official_area_km2:g} km²"])
-    rows += [["boundary", _text(row["source"])], ["retrieved", _text(row["retrieved"])]]
+        rows.append([_("official area"), tr.km2(c.official_area_km2)])
     geometry = _encode_all(_to_storage(analysis.commune).geometry.to_numpy())
     features = [{"g": g, "t": c.name, "r": rows} for g in geometry if g is not None]
     return _DataLayer(
         "areas", features,
         {"key": "commune", "pane": "gcCommune", "style": _STYLES["commune"], "popup": True},
-        name=f"Commune: {c.name}",
+        name=c.name, group=_group("boundaries", tr),
     )
 
 
-def add_compliance_layers(folium_map: Any, tables: Mapping[str, gpd.GeoDataFrame]) -> None:
+def add_compliance_layers(folium_map: Any, tables: Mapping[str, gpd.GeoDataFrame],
+                          tr: Translator | None = None) -> None:
     """Add each non-empty compliance table to a geocover map
     (:func:`geocover.outputs.webmap.build.build_map`) as a layer, off by default; each
     row's ids and reasons in a popup built with textContent (through the map's own layer
@@ -70,26 +89,37 @@ def add_compliance_layers(folium_map: Any, tables: Mapping[str, gpd.GeoDataFrame
     for name, frame in tables.items():
         if not frame.empty:
             lines = table_lines(name, frame)
-            folium_map.add_child(compliance_layer(name, TABLES[name], frame, lines))
+            folium_map.add_child(compliance_layer(name, TABLES[name], frame, lines, tr=tr))
+
+
+_COMPLIANCE_NAMES = {
+    "cameras_outside": N_("Cameras outside every perimeter"),
+    "perimeters_without_camera": N_("Perimeters with no known camera"),
+    "authorizations": N_("Authorizations expired, expiring or undated"),
+    "perimeters_outside_commune": N_("Perimeters that leave the commune"),
+}
 
 
 def compliance_layer(key: str, title: str, frame: gpd.GeoDataFrame,
-                     lines: list[str]) -> _DataLayer:
+                     lines: list[str], tr: Translator | None = None) -> _DataLayer:
     """One compliance table as a map layer (off by default): its polygons, its points as
     10 m rings, each with the table's line for it in a popup."""
+    tr = _tr(tr)
     frame = _to_storage(frame)
     metric = frame.to_crs(frame.estimate_utm_crs()).geometry.to_numpy()
     points = shapely.get_type_id(metric) == 0
     metric[points] = shapely.buffer(metric[points], 10.0, quad_segs=4)
     drawn = gpd.GeoSeries(metric, crs=frame.estimate_utm_crs()).to_crs(settings.STORAGE_CRS)
     encoded = _encode_all(drawn.to_numpy())
-    features = [{"g": g, "t": title, "r": [["", line]]}
+    name = tr.gettext(_COMPLIANCE_NAMES[key]) if key in _COMPLIANCE_NAMES else title
+    features = [{"g": g, "t": name, "x": [["", line]]}
                 for g, line in zip(encoded, lines, strict=True) if g is not None]
     return _DataLayer(
         "areas", features,
         {"key": f"compliance:{key}", "pane": "gcCover", "style": _STYLES["compliance"],
-         "popup": True},
-        name=f"Compliance: {title} ({len(frame)})", show=False,
+         "popup": True, "extraLabel": tr.gettext("For analysts")},
+        name=f"{name} ({tr.integer(len(frame))})", show=False,
+        group=_group("compliance", tr),
     )
 
 
@@ -101,7 +131,8 @@ def nearby_neighbours(analysis: Analysis) -> gpd.GeoDataFrame | None:
     return _to_storage(neighbours)
 
 
-def _neighbours_layer(neighbours: gpd.GeoDataFrame) -> _DataLayer:
+def _neighbours_layer(neighbours: gpd.GeoDataFrame, tr: Translator | None = None) -> _DataLayer:
+    tr = _tr(tr)
     names = neighbours["name"] if "name" in neighbours else pd.Series([""] * len(neighbours))
     geometry = _encode_all(neighbours.geometry.to_numpy())
     features = [
@@ -113,7 +144,7 @@ def _neighbours_layer(neighbours: gpd.GeoDataFrame) -> _DataLayer:
         "areas", features,
         {"key": "neighbours", "pane": "gcNeighbours", "style": _STYLES["neighbours"],
          "tooltip": True},
-        name=f"Neighbouring communes ({len(features)})",
+        name=tr.gettext("Neighbouring communes"), group=_group("boundaries", tr),
     )
 
 
@@ -121,106 +152,179 @@ def _perimeter_layer(analysis: Analysis) -> _DataLayer | None:
     frame = analysis.perimeters.frame
     if frame is None or len(frame) == 0:
         return None
+    tr = analysis.tr
+    _ = tr.gettext
     frame = _to_storage(frame)
     geometry = _encode_all(frame.geometry.to_numpy())
     features = []
-    labels = {"valid": "valid", "expired": "expired", "unknown": "validity date unknown"}
-    for g, (_, p) in zip(geometry, frame.iterrows(), strict=True):
+    labels = {"valid": _("valid"), "expired": _("expired"),
+              "unknown": _("validity date unknown")}
+    for g, (_i, p) in zip(geometry, frame.iterrows(), strict=True):
         if g is None:
             continue
         status = str(p.get("status")) if p.get("status") in _STATUSES else "unknown"
-        rows: list[list[Any]] = [["id", _text(p["id"])]]
-        for label, column in (("decree", "decree_ref"), ("decree date", "decree_date")):
+        rows: list[list[Any]] = [[_("id"), _text(p["id"])]]
+        for label, column in ((_("decree"), "decree_ref"), (_("decree date"), "decree_date")):
             if not _blank(p.get(column)):
                 rows.append([label, _text(p[column])])
         end = authorization_end(p.get("decree_date"), p.get("valid_until"))
         if end is not None:
             basis = authorization_basis(p.get("decree_date"), p.get("valid_until"))
-            rows.append(["valid until", end.isoformat() if basis == BASIS_STATED else
-                         f"{end.isoformat()} (decree date + {settings.AUTHORIZATION_YEARS} years)"])
-        rows.append(["status", labels[status]])
+            rows.append([_("valid until"), end.isoformat() if basis == BASIS_STATED else
+                         _("{date} (decree date + {years} years)").format(
+                             date=end.isoformat(), years=settings.AUTHORIZATION_YEARS)])
+        rows.append([_("status"), labels[status]])
         url = p.get("source_url")
         if not _blank(url):
             link = safe_url(url)
-            rows.append(["source", _text(url), link] if link else ["source", _text(url)])
+            rows.append([_("source"), _text(url), link] if link else [_("source"), _text(url)])
         if not _blank(p.get("notes")):
-            rows.append(["notes", _text(p["notes"])])
+            rows.append([_("notes"), _text(p["notes"])])
         if bool(p.get("repaired", False)):
-            rows.append(["geometry", "repaired (the digitized polygon was invalid)"])
-        title = _text(p["name"]) if not _blank(p.get("name")) else f"Perimeter {_text(p['id'])}"
+            rows.append([_("geometry"), _("repaired (the digitized polygon was invalid)")])
+        title = (_text(p["name"]) if not _blank(p.get("name"))
+                 else _("Perimeter {id}").format(id=_text(p["id"])))
         features.append({"g": g, "s": status, "t": title, "r": rows})
-    counts = Counter(f["s"] for f in features)
-    detail = ", ".join(f"{counts[s]} {s}" for s in _STATUSES if counts[s])
     return _DataLayer(
         "areas", features,
         {"key": "perimeters", "pane": "gcPerimeters", "popup": True,
          "styles": {s: _STYLES[s] for s in _STATUSES}},
-        name=f"Authorized perimeters ({detail})",
+        name=_("Authorized perimeters ({n})").format(n=tr.integer(len(features))),
+        group=_group("perimeters", tr),
     )
 
 
+#: The popup's field names (translated in the page), by index.
 _CAMERA_FIELDS = [
-    "id", "source", "location", "type", "directions", "height", "tilt", "surveillance",
-    "surveillance type", "zone", "mount", "operator", "installed", "checked", "notes",
+    N_("location"), N_("type"), N_("direction"), N_("height"), N_("tilt"), N_("watches"),
+    N_("surveillance type"), N_("zone"), N_("mount"), N_("operator"), N_("in service since"),
+    N_("checked"), N_("notes"), N_("Edit in OpenStreetMap"), N_("source"),
 ]
 _FIELD = {name: i for i, name in enumerate(_CAMERA_FIELDS)}
 
 
-def _group_label(group: str, sources: pd.Series) -> str:
+def _group_label(group: str, sources: pd.Series, tr: Translator) -> str:
     if group == OSM:
         return "OpenStreetMap"
     if group == CONTRIB:
-        return "contributions"
-    common = sources.dropna().astype(str)
-    if group.startswith(LIST_PREFIX) and len(common):
-        return common.mode().iloc[0]
+        return tr.gettext("Contributions")
+    year = re.search(r"(19|20)\d\d", group)
+    if group.startswith(LIST_PREFIX):
+        return (tr.gettext("Official list, {year}").format(year=year.group(0)) if year
+                else tr.gettext("Official list"))
     return group
 
 
-def _camera_row(
-    cam: dict[Any, Any], layer_source: str | None
-) -> tuple[list[list[Any]], str, list[list[str]]]:
-    """A camera's popup rows (field index, text[, link]), its marker classes, its tags."""
+def _list_number(cid: str) -> str:
+    return cid.rsplit(":", 1)[-1] if cid.startswith(LIST_PREFIX) else cid
+
+
+def _main_direction(directions: Any) -> float | None:
+    if _blank(directions):
+        return None
+    try:
+        start, end = float(directions[0][0]), float(directions[0][1])
+    except (TypeError, ValueError, IndexError):
+        return None
+    if end < start:
+        end += 360
+    return (start + end) / 2 % 360
+
+
+def _camera_title(cam: dict[Any, Any], family: str, camera_type: str, place: str,
+                  tr: Translator) -> str:
+    """A title a person reads: ``Camera no. 475, Rue X`` for a list, ``OSM camera, fixed,
+    facing south-east`` for OpenStreetMap."""
     cid = _text(cam["id"])
+    if family == LIST:
+        number = _list_number(cid)
+        return (tr.gettext("Camera no. {number}, {place}").format(number=number, place=place)
+                if place else tr.gettext("Camera no. {number}").format(number=number))
+    parts = [tr.gettext("OSM camera") if family == OSM else tr.gettext("Contributed camera")]
+    if camera_type != "unknown":
+        parts.append(tr.gettext(_TYPE_WORDS[camera_type]))
+    heading = _main_direction(cam.get("directions"))
+    if heading is not None:
+        parts.append(tr.gettext("facing {point}").format(point=compass(heading, tr)))
+    if family != OSM and place:
+        parts.append(place)
+    return ", ".join(parts)
+
+
+def _camera_row(
+    cam: dict[Any, Any], layer_source: str | None, tr: Translator
+) -> tuple[str, list[list[Any]], str, list[list[str]]]:
+    """A camera's popup: its title, rows (field index, text[, link]), marker classes,
+    and the rows for analysts (ids, sources, tags)."""
+    _ = tr.gettext
+    cid = _text(cam["id"])
+    family = camera_family(cid)
+    family = family if family in (OSM, LIST, CONTRIB) else CONTRIB
     rows: list[list[Any]] = []
-    match = _OSM_ID.match(cid)
-    if match:
-        rows.append([_FIELD["id"], cid, f"https://www.openstreetmap.org/{match[1]}/{match[2]}"])
-    else:
-        rows.append([_FIELD["id"], cid])
-    source = cam.get("source")
-    if not _blank(source) and _text(source) != layer_source:
-        rows.append([_FIELD["source"], _text(source)])
+    place = _text(cam["name"]) if not _blank(cam.get("name")) else ""
     precision = cam.get("location_precision")
     precision = precision if precision in _PRECISIONS else "commune"
-    rows.append([_FIELD["location"], _PRECISION_TEXT[precision]])
     camera_type = cam.get("camera_type")
     camera_type = camera_type if camera_type in _CAMERA_TYPES else "unknown"
-    rows.append([_FIELD["type"], camera_type])
-    rows.append([_FIELD["directions"], _directions_text(cam.get("directions"))])
+    title = _camera_title(cam, family, camera_type, place, tr)
+    if place and precision in _PRECISION_NAMED:
+        rows.append([_FIELD["location"], _(_PRECISION_NAMED[precision]).format(place=place)])
+    else:
+        rows.append([_FIELD["location"], _(_PRECISION_TEXT[precision])])
+    rows.append([_FIELD["type"], _(_TYPE_WORDS[camera_type])])
+    directions = cam.get("directions")
+    if _blank(directions):
+        rows.append([_FIELD["direction"], _("unknown (drawn as a disc)")])
+    else:
+        heading = _main_direction(directions)
+        text = _directions_text(directions)
+        if heading is not None:
+            text = f"{compass(heading, tr)} ({text})"
+        rows.append([_FIELD["direction"], text])
     height: Any = cam.get("height_m")  # a cell: None, NaN, a number or its text
-    rows.append([_FIELD["height"], f"{float(height):g} m" if not _blank(height)
-                 else f"unknown (the model assumes {settings.DEFAULT_HEIGHT_M:g} m)"])
+    if _blank(height):
+        rows.append([_FIELD["height"], _("unknown (the model assumes {height})").format(
+            height=tr.metres(settings.DEFAULT_HEIGHT_M))])
+    else:
+        metres = float(height)
+        rows.append([_FIELD["height"], tr.metres(metres, 0 if metres.is_integer() else 1)])
     tilt: Any = cam.get("tilt_deg")
     if not _blank(tilt):
         rows.append([_FIELD["tilt"], f"{float(tilt):g}°"])
-    for field, column in (("surveillance", "surveillance"),
+    for field, column in (("watches", "surveillance"),
                           ("surveillance type", "surveillance_type"),
                           ("zone", "zone"), ("mount", "mount"), ("operator", "operator"),
-                          ("installed", "installed"), ("checked", "check_date"),
+                          ("in service since", "installed"), ("checked", "check_date"),
                           ("notes", "notes")):
         value = cam.get(column)
         if not _blank(value):
             rows.append([_FIELD[field], _text(value)])
+    source = cam.get("source")
+    if not _blank(source) and _text(source) != layer_source:
+        rows.append([_FIELD["source"], _text(source)])
+    match = _OSM_ID.match(cid)
+    if match:
+        rows.append([_FIELD["Edit in OpenStreetMap"], None,
+                     f"https://www.openstreetmap.org/edit?{match[1]}={match[2]}"])
+    extra: list[list[Any]] = []
+    if match:
+        extra.append([_("id"), cid, f"https://www.openstreetmap.org/{match[1]}/{match[2]}"])
+    else:
+        extra.append([_("id"), cid])
+    ids = cam.get("site_ids")
+    if isinstance(ids, (list, tuple, np.ndarray)) and len(ids) > 1:
+        extra.append([_("site: sources"), ", ".join(map(str, cam.get("site_sources") or []))])
+        extra.append([_("site: ids"), ", ".join(map(str, ids))])
     tags = cam.get("tags")
-    extra = []
     if isinstance(tags, dict):
-        extra = [[str(k), "" if _blank(v) else str(v)]
-                 for k, v in sorted(tags.items(), key=lambda kv: str(kv[0]))]
-    return rows, f"gc-t-{camera_type} gc-p-{precision}", extra
+        extra += [[str(k), "" if _blank(v) else str(v)]
+                  for k, v in sorted(tags.items(), key=lambda kv: str(kv[0]))]
+    return title, rows, f"gc-t-{camera_type} gc-p-{precision}", extra
 
 
-def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int) -> list[_DataLayer]:
+def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int,
+                   tr: Translator | None = None) -> list[_DataLayer]:
+    tr = _tr(tr)
     cameras = _to_storage(cameras)
     points = cameras.geometry.to_numpy()
     ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
@@ -236,39 +340,42 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int) -> list[_D
         mask = (groups == group).to_numpy()
         part = cameras[mask]
         sources = part["source"] if "source" in part else pd.Series([], dtype=object)
-        label = _group_label(group, sources)
-        layer_source = label if group.startswith(LIST_PREFIX) else None
+        label = _group_label(group, sources, tr)
+        common_source = sources.dropna().astype(str)
+        layer_source = (common_source.mode().iloc[0]
+                        if group.startswith(LIST_PREFIX) and len(common_source) else None)
         shape = group if group in (OSM, CONTRIB) else LIST
         classes: list[str] = []
         data = []
         for cam, y, x in zip(part.to_dict("records"), lat[mask], lon[mask], strict=True):
-            rows, cls, extra = _camera_row(cam, layer_source)
+            title, rows, cls, extra = _camera_row(cam, layer_source, tr)
             cls = f"{cls} gc-s-{shape}"
             if cls not in classes:
                 classes.append(cls)
-            title = _text(cam["name"]) if not _blank(cam.get("name")) else _text(cam["id"])
             data.append([float(y), float(x), classes.index(cls), title, rows, extra])
-        common = [["source", layer_source]] if layer_source else []
-        extra_label = {"osm": "OpenStreetMap tags", "contrib": "contributed fields"}.get(
-            group, "original record")
+        common = [[tr.gettext("source"), layer_source]] if layer_source else []
         n = len(data)
         layers.append(_DataLayer(
             "cameras", data,
             {"key": f"cameras:{group}", "cluster": n > cluster_threshold, "classes": classes,
-             "fields": _CAMERA_FIELDS, "rows": common, "extraLabel": extra_label},
-            name=f"Cameras: {label} ({n:,})",
+             "fields": [tr.gettext(f) for f in _CAMERA_FIELDS], "rows": common,
+             "extraLabel": tr.gettext("For analysts")},
+            name=f"{label} ({tr.integer(n)})", group=_group("cameras", tr),
         ))
     return layers
 
 
-def _fov_layer(preset: str, fields: gpd.GeoSeries, show: bool) -> _DataLayer | None:
+def _fov_layer(preset: str, fields: gpd.GeoSeries, show: bool,
+               tr: Translator | None = None) -> _DataLayer | None:
+    tr = _tr(tr)
     geometry = [g for g in _encode_all(_to_storage(fields).to_numpy()) if g is not None]
     if not geometry:
         return None
     return _DataLayer(
         "areas", geometry,
         {"key": f"fov:{preset}", "pane": "gcFov", "style": _STYLES["fov"]},
-        name=f"Fields of view: {_preset_label(preset)} ({len(geometry):,})", show=show,
+        name=tr.gettext("Fields of view, {model}").format(model=_preset_label(preset)),
+        show=show, group=_group("seen", tr),
     )
 
 
@@ -313,12 +420,22 @@ def _cover_layer(preset: str, fields: gpd.GeoSeries, analysis: Analysis) -> _Dat
     [geometry] = _encode_all(inside.to_numpy())
     if geometry is None:
         return None
-    rows = [["preset", _preset_label(preset)], ["cameras", f"{len(geoms):,}"]]
-    rows += _figure_rows(analysis.camera_coverage.get(preset))
-    rows.append(["note", "Mapped cameras are a lower bound of those that exist."])
-    feature = {"g": geometry, "t": "Area seen by the mapped cameras, inside the commune", "r": rows}
+    tr = analysis.tr
+    _ = tr.gettext
+    rows = [[_("model"), _preset_label(preset)], [_("cameras"), tr.integer(len(geoms))],
+            [_("area seen"), tr.km2(figures.area_km2, 3)]]
+    if figures.share_of_commune is not None:
+        rows.append([_("of the commune"), tr.percent(figures.share_of_commune, 2)])
+    if figures.streets_km and figures.streets_seen_km is not None:
+        rows.append([_("of its streets"), tr.percent(figures.streets_seen_km / figures.streets_km,
+                                                      2)])
+    rows.append(["", _("Mapped cameras are a lower bound of those that exist.")])
+    feature = {"g": geometry, "t": _("Area seen by the mapped cameras, inside the commune"),
+               "r": rows, "x": _figure_rows(figures)}
     return _DataLayer(
         "areas", [feature],
-        {"key": f"cover:{preset}", "pane": "gcCover", "style": _STYLES["cover"], "popup": True},
-        name=f"Covered area: {_preset_label(preset)}", show=False,
+        {"key": f"cover:{preset}", "pane": "gcCover", "style": _STYLES["cover"], "popup": True,
+         "extraLabel": _("For analysts")},
+        name=_("Area seen, {model}").format(model=_preset_label(preset)), show=False,
+        group=_group("seen", tr),
     )

@@ -29,6 +29,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from geocover.i18n import N_
 from geocover.schema.vocab import CAMERA_TYPES
 
 #: Values of the ``tiles`` option: OpenStreetMap's standard tiles, or none (a plain
@@ -51,11 +52,17 @@ OSM_ATTRIBUTION_HTML = (
 )
 IGN_ATTRIBUTION_HTML = "IGN – ADMIN EXPRESS"
 
+#: How a camera's position is known, for its popup (translated where shown); the street
+#: (or crossing) is named when the source gives it.
 _PRECISION_TEXT = {
-    "exact": "exact (surveyed position)",
-    "crossing": "at a street crossing (placed there from a list, not surveyed)",
-    "street": "somewhere in this street (approximate)",
-    "commune": "somewhere in the commune (position unknown)",
+    "exact": N_("exact (surveyed position)"),
+    "crossing": N_("at a street crossing (placed there from a list, not surveyed)"),
+    "street": N_("somewhere in this street (approximate)"),
+    "commune": N_("somewhere in the commune (position unknown)"),
+}
+_PRECISION_NAMED = {
+    "crossing": N_("at the crossing {place} (placed there from a list, not surveyed)"),
+    "street": N_("somewhere in {place} (approximate)"),
 }
 _CAMERA_TYPES = CAMERA_TYPES
 _PRECISIONS = ("exact", "crossing", "street", "commune")

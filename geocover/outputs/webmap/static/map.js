@@ -1,8 +1,12 @@
 (function () {
   "use strict";
-  var G = window.geocover = {layers: {}, map: null, ready: false};
+  var G = window.geocover = {layers: {}, meta: {}, order: [], map: null, ready: false,
+                             strings: {}, panels: []};
   var SAFE_URL = /^https?:\/\/[^\s]+$/i;
-  var POPUP = {maxWidth: 340, maxHeight: Math.max(160, Math.min(380, window.innerHeight * 0.55))};
+  // Leaflet's own auto-pan knows nothing of the panels: G.clearPanels places popups.
+  var POPUP = {maxWidth: 320, autoPan: false,
+               maxHeight: Math.max(160, Math.min(360, window.innerHeight * 0.45))};
+  var PHONE = window.matchMedia ? window.matchMedia("(max-width: 640px)") : {matches: false};
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -14,14 +18,15 @@
     var t = el("table", "gc-rows"), body = el("tbody");
     t.appendChild(body);
     rows.forEach(function (r) {
-      var tr = el("tr"), td = el("td");
-      tr.appendChild(el("th", null, r[0]));
+      var tr = el("tr"), td = el("td"), head = r[0], text = r[1];
+      if (text === null && r[2]) { text = head; head = ""; }  // a link named by its field
+      tr.appendChild(el("th", null, head));
       if (r[2] && SAFE_URL.test(r[2])) {
-        var a = el("a", null, r[1]);
+        var a = el("a", null, text);
         a.href = r[2]; a.target = "_blank"; a.rel = "noopener noreferrer";
         td.appendChild(a);
       } else {
-        td.textContent = (r[1] === null || r[1] === undefined) ? "" : String(r[1]);
+        td.textContent = (text === null || text === undefined) ? "" : String(text);
       }
       tr.appendChild(td);
       body.appendChild(tr);
@@ -45,11 +50,13 @@
     G.map = map;
     // MarkerCluster needs a maximum zoom, which a map without tiles does not have.
     map.setMaxZoom(o.maxZoom || 19);
+    G.strings = o.strings || {};
     (o.panes || []).forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
     if (map.attributionControl) {
       (o.attribution || []).forEach(function (a) { map.attributionControl.addAttribution(a); });
     }
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
+    map.on("popupopen", function (e) { G.clearPanels(e.popup); });
     if (o.bounds) { map.fitBounds(o.bounds, {padding: [6, 6], animate: false}); }
   };
   // Geometries come as integers in 1e-5 degrees: per ring, the first point then the
@@ -81,13 +88,20 @@
       }
       group.addLayer(shape);
     });
-    if (o.key) { G.layers[o.key] = group; }
+    register(o, group);
     return group;
   };
+  // Every overlay is known by its key, with its reader's name and group, for the layer list.
+  function register(o, group) {
+    if (!o.key) { return; }
+    G.layers[o.key] = group;
+    G.meta[o.key] = {label: o.label || o.key, group: o.group || ""};
+    G.order.push(o.key);
+  }
   G.cameras = function (data, o) {
     var group = (o.cluster && L.markerClusterGroup)
       ? L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 45,
-                              disableClusteringAtZoom: 18})
+                              disableClusteringAtZoom: 17})
       : L.featureGroup();
     var icons = o.classes.map(function (c) {
       return L.divIcon({className: "gc-cam " + c, html: "<i></i>", iconSize: [12, 12],
@@ -103,26 +117,244 @@
     });
     if (group.addLayers) { group.addLayers(markers); }
     else { markers.forEach(function (m) { group.addLayer(m); }); }
-    if (o.key) { G.layers[o.key] = group; }
+    register(o, group);
     return group;
   };
   // A panel of server-built, escaped HTML (no data from contributors is unescaped in it).
-  G.panel = function (map, position, html, cls) {
+  // On a phone each panel is a bottom sheet, opened from a bar of buttons (its title).
+  G.panel = function (map, position, html, cls, title) {
     var Panel = L.Control.extend({
       onAdd: function () {
         var d = L.DomUtil.create("div", "gc-panel " + (cls || ""));
         d.innerHTML = html;
-        if (window.innerWidth < 640) {
-          d.querySelectorAll("details[data-gc-fold]").forEach(function (x) { x.open = false; });
-        }
         L.DomEvent.disableClickPropagation(d);
         L.DomEvent.disableScrollPropagation(d);
         return d;
       }
     });
-    return new Panel({position: position}).addTo(map);
+    var control = new Panel({position: position}).addTo(map);
+    var box = control.getContainer();
+    G.panels.push({el: box, title: title || "", cls: cls || "", home: box.parentNode});
+    box.addEventListener("toggle", function () { fit(); }, true);
+    return control;
   };
-  G.done = function () {
+  function sheetBar(map) {
+    var bar = el("nav", "gc-sheetbar");
+    bar.setAttribute("aria-label", G.strings.panels || "");
+    G.panels.forEach(function (p) {
+      if (!p.title || p.cls === "gc-banner") { return; }
+      var b = el("button", "gc-sheetbtn", p.title);
+      b.type = "button";
+      b.setAttribute("data-gc-sheet", p.cls);
+      b.addEventListener("click", function () { G.sheet(p.cls); });
+      bar.appendChild(b);
+    });
+    if (G.layerList) {
+      var b = el("button", "gc-sheetbtn", G.strings.layers || "Layers");
+      b.type = "button";
+      b.setAttribute("data-gc-sheet", "gc-layers");
+      b.setAttribute("data-gc-layers-toggle", "");
+      b.addEventListener("click", function () { G.sheet("gc-layers"); });
+      bar.appendChild(b);
+    }
+    L.DomEvent.disableClickPropagation(bar);
+    map.getContainer().appendChild(bar);
+  }
+  // Open the sheet of panel ``cls`` (or close it when open); one sheet at a time.
+  G.sheet = function (cls) {
+    var open = null;
+    G.panels.concat([{el: G.layerList, cls: "gc-layers"}]).forEach(function (p) {
+      if (!p.el || p.cls === "gc-banner") { return; }
+      var show = p.cls === cls && !p.el.classList.contains("gc-sheet-open");
+      p.el.classList.toggle("gc-sheet-open", show);
+      if (show) {
+        open = p;
+        p.el.querySelectorAll("details[data-gc-fold]").forEach(function (x) { x.open = true; });
+      }
+    });
+    document.querySelectorAll(".gc-sheetbtn").forEach(function (b) {
+      b.setAttribute("aria-pressed", open && b.getAttribute("data-gc-sheet") === open.cls
+        ? "true" : "false");
+    });
+    if (open && G.map) { G.map.closePopup(); }
+  };
+  // Desktop: panels in the corners, open. Phone: the banner folded at the top, the other
+  // panels closed until their button opens them as a sheet.
+  function layout() {
+    var phone = PHONE.matches;
+    document.documentElement.classList.toggle("gc-phone", phone);
+    if (!G.sheetHost && G.map) {
+      G.sheetHost = el("div", "gc-sheets");
+      L.DomEvent.disableClickPropagation(G.sheetHost);
+      L.DomEvent.disableScrollPropagation(G.sheetHost);
+      G.map.getContainer().appendChild(G.sheetHost);
+    }
+    var all = G.panels.concat(G.layerList ? [{el: G.layerList, home: G.layerHome}] : []);
+    all.forEach(function (p) {
+      // Sheets sit above Leaflet's corners (each corner is its own stacking context).
+      if (phone && p.el.parentNode !== G.sheetHost) { G.sheetHost.appendChild(p.el); }
+      if (!phone && p.home && p.el.parentNode !== p.home) { p.home.appendChild(p.el); }
+    });
+    G.panels.forEach(function (p) {
+      p.el.classList.remove("gc-sheet-open");
+      var about = p.cls === "gc-about";
+      p.el.querySelectorAll("details[data-gc-fold]").forEach(function (x) {
+        x.open = !phone && !about;
+      });
+    });
+    if (G.layerList) { G.layerList.classList.remove("gc-sheet-open"); }
+    fit();
+  }
+  // Desktop: the panels of the right-hand column share the height of the map. Phone: the
+  // controls at the top start below the banner.
+  function fit() {
+    if (!G.map) { return; }
+    var frame = G.map.getContainer().getBoundingClientRect();
+    var byCls = {};
+    G.panels.forEach(function (p) { byCls[p.cls] = p.el; });
+    var banner = byCls["gc-banner"], claims = byCls["gc-claims"], about = byCls["gc-about"];
+    if (PHONE.matches) {
+      var top = banner ? banner.getBoundingClientRect().bottom - frame.top : 0;
+      G.map.getContainer().style.setProperty("--gc-top", Math.max(0, top) + "px");
+      [banner, claims].forEach(function (e) { if (e) { e.style.maxHeight = ""; } });
+      return;
+    }
+    if (banner) { banner.style.maxHeight = Math.round(frame.height * 0.42) + "px"; }
+    if (claims) {
+      var start = claims.getBoundingClientRect().top - frame.top;
+      var below = about ? about.getBoundingClientRect().height + 40 : 40;
+      claims.style.maxHeight = Math.max(120, Math.round(frame.height - start - below)) + "px";
+    }
+  }
+  // The overlays grouped under short headings, switched with map.addLayer/removeLayer;
+  // "overlayadd"/"overlayremove" are fired as Leaflet's own control does. One tap on the
+  // button only opens the list (Leaflet 1.9.3's control toggles a layer then: #8778).
+  function layerList(map) {
+    var Control = L.Control.extend({
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "gc-layers leaflet-bar");
+        var button = el("button", "gc-layers-button", G.strings.layers || "Layers");
+        button.type = "button";
+        button.setAttribute("data-gc-layers-toggle", "");
+        button.title = G.strings.showLayers || "";
+        button.setAttribute("aria-expanded", "false");
+        var list = el("div", "gc-layer-list");
+        list.hidden = true;
+        var groups = {}, inputs = {};
+        G.order.forEach(function (key) {
+          var meta = G.meta[key];
+          if (!groups[meta.group]) {
+            groups[meta.group] = el("fieldset", "gc-layer-group");
+            if (meta.group) { groups[meta.group].appendChild(el("legend", null, meta.group)); }
+            list.appendChild(groups[meta.group]);
+          }
+          var label = el("label", "gc-layer"), input = el("input");
+          input.type = "checkbox";
+          input.checked = map.hasLayer(G.layers[key]);
+          input.setAttribute("data-gc-layer", key);
+          input.addEventListener("change", function () {
+            var layer = G.layers[key];
+            if (input.checked && !map.hasLayer(layer)) {
+              map.addLayer(layer);
+              map.fire("overlayadd", {layer: layer, name: meta.label});
+            } else if (!input.checked && map.hasLayer(layer)) {
+              map.removeLayer(layer);
+              map.fire("overlayremove", {layer: layer, name: meta.label});
+            }
+          });
+          inputs[key] = input;
+          label.appendChild(input);
+          label.appendChild(el("span", null, meta.label));
+          groups[meta.group].appendChild(label);
+        });
+        function sync() {
+          Object.keys(inputs).forEach(function (k) { inputs[k].checked = map.hasLayer(G.layers[k]); });
+        }
+        map.on("layeradd layerremove", sync);
+        button.addEventListener("click", function () {
+          if (PHONE.matches) { G.sheet("gc-layers"); return; }
+          list.hidden = !list.hidden;
+          button.setAttribute("aria-expanded", list.hidden ? "false" : "true");
+        });
+        box.appendChild(button);
+        box.appendChild(list);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    var control = new Control({position: "topleft"}).addTo(map);
+    G.layerList = control.getContainer();
+    G.layerHome = G.layerList.parentNode;
+    return control;
+  }
+  function intersects(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  // Pan the map so that an open popup is clear of every panel and inside the screen:
+  // the smallest move among those that clear each panel's box on one side.
+  G.clearPanels = function (popup) {
+    var box = popup.getElement && popup.getElement();
+    if (!box || !G.map) { return; }
+    var map = G.map, m = 8, frame = map.getContainer().getBoundingClientRect();
+    var p = box.getBoundingClientRect();
+    var obstacles = [];
+    document.querySelectorAll(".gc-panel, .gc-layers, .gc-sheetbar, .leaflet-control-zoom")
+      .forEach(function (e) {
+        var r = e.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden") {
+          obstacles.push(r);
+        }
+      });
+    function moved(dx, dy) {
+      return {left: p.left + dx, right: p.right + dx, top: p.top + dy, bottom: p.bottom + dy};
+    }
+    function ok(dx, dy) {
+      var q = moved(dx, dy);
+      if (q.left < frame.left + m || q.right > frame.right - m || q.top < frame.top + m ||
+          q.bottom > frame.bottom - m) { return false; }
+      return obstacles.every(function (o) { return !intersects(q, o); });
+    }
+    var xs = [0, frame.left + m - p.left, frame.right - m - p.right];
+    var ys = [0, frame.top + m - p.top, frame.bottom - m - p.bottom];
+    obstacles.forEach(function (o) {
+      xs.push(o.left - m - p.right, o.right + m - p.left);
+      ys.push(o.top - m - p.bottom, o.bottom + m - p.top);
+    });
+    var best = null;
+    xs.forEach(function (dx) {
+      ys.forEach(function (dy) {
+        if (ok(dx, dy) && (!best || Math.abs(dx) + Math.abs(dy) < Math.abs(best[0]) + Math.abs(best[1]))) {
+          best = [dx, dy];
+        }
+      });
+    });
+    if (!best) {  // no room beside the panels: fold them, then place it on the screen
+      G.panels.forEach(function (q) {
+        q.el.classList.remove("gc-sheet-open");
+        q.el.querySelectorAll("details[data-gc-fold]").forEach(function (x) { x.open = false; });
+      });
+      obstacles = [];
+      document.querySelectorAll(".gc-panel, .gc-layers, .gc-sheetbar").forEach(function (e) {
+        obstacles.push(e.getBoundingClientRect());
+      });
+      best = [0, 0];
+      xs.concat(obstacles.map(function (o) { return o.right + m - p.left; })).forEach(function (dx) {
+        ys.concat(obstacles.map(function (o) { return o.bottom + m - p.top; })).forEach(function (dy) {
+          if (ok(dx, dy) && (best[0] === 0 && best[1] === 0 || Math.abs(dx) + Math.abs(dy) < Math.abs(best[0]) + Math.abs(best[1]))) {
+            best = [dx, dy];
+          }
+        });
+      });
+    }
+    if (best[0] || best[1]) { map.panBy([-best[0], -best[1]], {animate: false}); }
+  };
+  G.done = function (map) {
+    if (G.order.length && !G.noLayerList) { layerList(map); }
+    if (G.panels.length) { sheetBar(map); }
+    layout();
+    if (PHONE.addEventListener) { PHONE.addEventListener("change", layout); }
+    window.addEventListener("resize", fit);
     G.readyAt = window.performance ? performance.now() : null;  // ms since navigation
     G.ready = true;
     document.documentElement.setAttribute("data-geocover-ready", "1");
