@@ -297,10 +297,13 @@ def _camera_row(
                           ("in service since", "installed"), ("checked", "check_date"),
                           ("notes", "notes")):
         value = cam.get(column)
+        if column == "surveillance_type" and _text(value).lower() == "camera":
+            continue  # every camera's: says nothing
         if not _blank(value):
             rows.append([_FIELD[field], _text(value)])
     source = cam.get("source")
-    if not _blank(source) and _text(source) != layer_source:
+    if (not _blank(source) and _text(source) != layer_source
+            and _text(source) not in (OSM, CONTRIB)):
         rows.append([_FIELD["source"], _text(source)])
     match = _OSM_ID.match(cid)
     if match:
