@@ -49,7 +49,7 @@ def analysis(bundle, tmp_path_factory):
          "geometry": square(200)},
         {"id": "SYN-undated", "name": "synthetic undated", "geometry": square(400)},
     ])
-    return analyse("metz", bundle=bundle, perimeters=path, today=TODAY)
+    return analyse("metz", bundle=bundle, perimeters=path, today=TODAY, lang="en")
 
 
 def test_the_rule_by_hand():

@@ -44,7 +44,7 @@ def browser():
 def paris_map(bundle, tmp_path_factory):
     """The Paris map: the 1,389 sites of the police plan (c. 2013), two presets, OSM tiles."""
     analysis = analyse(insee="75056", bundle=bundle, lists=["paris-pvpp2013"], osm=False,
-                       presets=["sunders", "panopticity-observation"])
+                       presets=["sunders", "panopticity-observation"], lang="en")
     path = tmp_path_factory.mktemp("paris") / "paris.html"
     write_map(analysis, path, tiles="osm")
     return path, analysis

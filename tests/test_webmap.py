@@ -107,7 +107,7 @@ def hostile_analysis(bundle: Path, folder: Path):
     other place a map shows: city name, claim, warning, source, neighbour, preset name."""
     cameras, perimeters = hostile_files(folder)
     analysis = analyse("metz", bundle=bundle, perimeters=perimeters, cameras=[cameras],
-                       presets=["sunders"])
+                       presets=["sunders"], lang="en")
     analysis.city = dataclasses.replace(analysis.city, name="Metz " + HOSTILE[5])
     analysis.verdicts.append(Verdict(
         id=HOSTILE[0], kind="camera_count", value=1, verdict="contradicted",
@@ -141,13 +141,13 @@ def _tags(page: str) -> list[tuple[str, dict[str, str | None]]]:
 
 @pytest.fixture(scope="module")
 def metz(bundle):
-    return analyse("metz", bundle=bundle)
+    return analyse("metz", bundle=bundle, lang="en")
 
 
 @pytest.fixture(scope="module")
 def paris(bundle):
     return analyse(insee="75056", bundle=bundle, lists=["paris-pvpp2013"], osm=False,
-                   presets=["sunders", "panopticity-observation"])
+                   presets=["sunders", "panopticity-observation"], lang="en")
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +201,7 @@ def test_attribution_scale_legend_claims_and_report_link(metz):
     panels = [json.loads(m) for m in calls]
     text = " ".join(panels)
     assert "Legend" in text and "metz-report.txt" in text and "metz-report.md" in text
-    assert "how this was computed" in text
+    assert "How this was computed" in text
     for verdict in shown_verdicts(metz):  # files shown as the report shows them
         assert html_text(verdict.explanation) in text
     for source in metz.sources:
