@@ -51,12 +51,10 @@ def paris_map(bundle, tmp_path_factory):
 
 
 def _toggle(page, label: str) -> None:
-    """Open the (collapsed) layer control as a reader does, and click a layer's checkbox."""
-    toggle = page.locator(".leaflet-control-layers-toggle").bounding_box()
-    page.mouse.move(toggle["x"] + toggle["width"] / 2, toggle["y"] + toggle["height"] / 2)
-    page.wait_for_selector(".leaflet-control-layers-expanded")
-    page.locator(".leaflet-control-layers-overlays label", has_text=label).locator("input").click()
-    page.mouse.move(900, 700)
+    """Open the layer list as a reader does, click a layer's checkbox, close the list."""
+    page.locator(".gc-layers-button").click()
+    page.locator(".gc-layer-list label", has_text=label).locator("input").click()
+    page.locator(".gc-layers-button").click()
 
 
 def test_metz_map_offline_no_request_no_error(cli, bundle, tmp_path, browser):
@@ -74,8 +72,9 @@ def test_metz_map_offline_no_request_no_error(cli, bundle, tmp_path, browser):
         assert page.locator(".leaflet-control-scale").count() == 1
         attribution = page.locator(".leaflet-control-attribution").text_content()
         assert "OpenStreetMap contributors" in attribution and "IGN – ADMIN EXPRESS" in attribution
-        link = page.locator(".gc-about summary a")
-        assert link.text_content() == "how this was computed"
+        assert page.locator(".gc-about summary").first.text_content() == "How this was computed"
+        assert page.locator(".gc-about summary a").count() == 0  # the header is no link
+        link = page.locator(".gc-report-link a").first
         assert link.get_attribute("href") == "metz-report.txt"
         assert (tmp_path / "maps" / "metz-report.txt").is_file()
         # Toggling a layer hides it.
@@ -112,16 +111,16 @@ def test_paris_map_markers_fields_of_view_and_toggles(paris_map, browser):
         assert counts["fov"] == expected_fov  # the first preset is shown on opening
         assert counts["markers"] + counts["clustered"] == 1389
         assert counts["clustered"] > 0  # 1,389 markers are clustered
-        _toggle(page, "Fields of view: SunderS")
+        _toggle(page, "Fields of view, SunderS")
         assert page.evaluate(_COUNT)["fov"] == 0
-        _toggle(page, "Fields of view: PanoptiCity observation")
+        _toggle(page, "Fields of view, PanoptiCity observation")
         assert page.evaluate(_COUNT)["fov"] == 1389
-        _toggle(page, "Cameras:")
+        _toggle(page, "Official list")
         after = page.evaluate(_COUNT)
         assert after["markers"] == after["clustered"] == 0
         # Zoomed in, single markers open a popup with the site's provenance and precision.
         page.evaluate("() => { geocover.map.setView([48.8584, 2.3470], 17, {animate: false}); }")
-        _toggle(page, "Cameras:")
+        _toggle(page, "Official list")
         page.wait_for_timeout(300)
         point = page.evaluate("""() => {
           for (const e of document.querySelectorAll('.leaflet-marker-icon.gc-cam')) {
@@ -136,6 +135,7 @@ def test_paris_map_markers_fields_of_view_and_toggles(paris_map, browser):
         page.mouse.click(*point)
         popup = page.wait_for_selector(".leaflet-popup-content").text_content()
         assert "list:paris-pvpp2013:" in popup and "somewhere in this street" in popup
+        assert popup.startswith("Camera no. ")
         assert "Préfecture de police" in popup
         assert traffic.problems() == []
     finally:
@@ -170,9 +170,12 @@ def test_hostile_text_is_shown_as_text_and_never_runs(bundle, tmp_path, browser)
           out.push(document.body.textContent);
           return out;
         }""")
-        # A real click too, on a marker, as a reader would.
+        # A real click too, on a marker, as a reader would (the panels folded again).
+        page.evaluate("() => { for (const d of document.querySelectorAll('details')) "
+                      "d.open = false; }")
         page.evaluate(
-            "() => { geocover.map.fitBounds(geocover.layers['cameras:contrib'].getBounds()); }")
+            "() => { geocover.map.fitBounds(geocover.layers['cameras:contrib'].getBounds(), "
+            "{paddingTopLeft: [300, 200], paddingBottomRight: [450, 200]}); }")
         page.locator(".leaflet-marker-icon.gc-cam").first.click()
         texts.append(page.wait_for_selector(".leaflet-popup-content").text_content())
         # Hover everything a payload's onmouseover could sit on (none survives as markup).
@@ -190,7 +193,7 @@ def test_hostile_text_is_shown_as_text_and_never_runs(bundle, tmp_path, browser)
         shown = "\n".join(texts)
         for payload in HOSTILE:
             assert payload in shown, f"not shown as text: {payload!r}"
-        layer_names = page.locator(".leaflet-control-layers-overlays").text_content()
+        layer_names = page.locator(".gc-layer-list").text_content()
         assert HOSTILE[13] in layer_names
         assert page.title().startswith("Metz " + HOSTILE[5])
     finally:
