@@ -101,16 +101,17 @@ def chromium() -> Iterator[Any]:
 
 def open_page(browser: Any, path: str | Path, *, tile_hosts: tuple[str, ...] = (),
               viewport: tuple[int, int] = (1280, 860), wait_ready: bool = True,
-              timeout_ms: float = 60_000) -> tuple[Any, Traffic]:
+              timeout_ms: float = 60_000, touch: bool = False) -> tuple[Any, Traffic]:
     """Open ``path`` (a local HTML file) in a new page with the network shut.
 
     Returns the playwright Page and the :class:`Traffic` it records (still recording
     while the page is used). With ``wait_ready``, waits for the map's
-    ``window.geocover.ready``.
+    ``window.geocover.ready``. With ``touch``, the page is a phone's: touch events and
+    ``locator.tap()`` (a tap is what Leaflet's mobile bugs need to show).
     """
     traffic = Traffic()
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                  service_workers="block")
+                                  service_workers="block", has_touch=touch, is_mobile=touch)
     page = context.new_page()
 
     def route(r: Any) -> None:
