@@ -231,7 +231,8 @@ _OPEN_POPUP_NEAR_A_PANEL = """(phone) => {
   }
 }"""
 
-_ON_MAP = """() => Object.keys(geocover.layers).filter(k => geocover.map.hasLayer(geocover.layers[k]))"""
+_ON_MAP = """() => Object.keys(geocover.layers)
+  .filter(k => geocover.map.hasLayer(geocover.layers[k]))"""
 _TICKED = """() => [...document.querySelectorAll('[data-gc-layer]')]
   .filter(i => i.checked).map(i => i.getAttribute('data-gc-layer'))"""
 
@@ -303,8 +304,8 @@ def test_reader_map_in_a_browser(maps, browser, city, lang, viewport):
             assert claims["width"] == viewport[0]
             assert claims["y"] + claims["height"] <= bar["y"] + 1
         page.evaluate("""() => {
-          for (const d of document.querySelectorAll('details[data-gc-fold], .gc-verdicts > li > details'))
-            d.open = true;
+          const folds = 'details[data-gc-fold], .gc-verdicts > li > details';
+          for (const d of document.querySelectorAll(folds)) d.open = true;
           document.documentElement.classList.remove('gc-phone');  // every panel at once
         }""")
         text = page.evaluate("() => document.body.innerText")

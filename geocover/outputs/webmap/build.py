@@ -16,6 +16,7 @@ from geocover.errors import UsageError
 from geocover.i18n import Translator
 from geocover.io.atomic import replace_atomic
 from geocover.outputs.escape import html_text
+from geocover.outputs.webmap.banner import banner_html
 from geocover.outputs.webmap.elements import GeocoverMap, _Call, page_of
 from geocover.outputs.webmap.encode import _bounds, _to_storage
 from geocover.outputs.webmap.layers import (
@@ -27,7 +28,6 @@ from geocover.outputs.webmap.layers import (
     _perimeter_layer,
     nearby_neighbours,
 )
-from geocover.outputs.webmap.banner import banner_html
 from geocover.outputs.webmap.panels import _about_html, _claims_html, _legend_html
 from geocover.outputs.webmap.style import (
     _PANES,

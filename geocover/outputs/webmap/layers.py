@@ -13,10 +13,10 @@ import pandas as pd
 import shapely
 
 from geocover import settings
+from geocover.i18n import N_, Translator, translator
 from geocover.outputs.compliance import table_lines
 from geocover.outputs.escape import safe_url
 from geocover.outputs.webmap.elements import _DataLayer
-from geocover.i18n import N_, Translator, translator
 from geocover.outputs.webmap.encode import (
     _blank,
     _directions_text,
@@ -35,8 +35,8 @@ from geocover.outputs.webmap.style import (
     _STYLES,
     COORDINATE_DECIMALS,
 )
-from geocover.pipeline.analysis import Analysis
 from geocover.outputs.webmap.words import compass
+from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import CONTRIB, LIST, LIST_PREFIX, OSM, camera_family, camera_source
 from geocover.schema.perimeters import BASIS_STATED, authorization_basis, authorization_end
 from geocover.verdicts.compliance import TABLES
