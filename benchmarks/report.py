@@ -69,7 +69,6 @@ def _quietness(rows: list[dict], meta: dict) -> str:
 
 
 def markdown(rows: list[dict], meta: dict) -> str:
-    busy = any(r.get("busy") for r in rows)
     imp = meta.get("imports") or {}
     lines = [
         f"Run {meta['date']} on {meta['machine']}; {meta['pairs']} A/B pairs per workload. "
