@@ -109,8 +109,8 @@ def test_popup_titles_a_person_reads(bundle):
         title, rows, _cls, extra = _camera_row(cam, "the list", tr)
         number = str(cam["id"]).rsplit(":", 1)[1]
         assert title == f"Camera no. {number}, {addresses[number].strip()}"
-        assert rows[0][1] == (f"at the crossing {addresses[number].strip()} (placed there "
-                              "from a list, not surveyed)")
+        # Where: the title names the crossing; the row says how well it is placed.
+        assert rows[0][1] == "at a street crossing (placed there from a list, not surveyed)"
         assert ["id", cam["id"]] in extra  # the internal id, for analysts only
         assert not any(developer_words(str(r[1])) for r in rows if r[1])
         checked += 1
@@ -129,8 +129,10 @@ def test_popup_titles_a_person_reads(bundle):
     assert fr_title == "Caméra OSM, fixe, orientée sud-est"
     street = {"id": "list:x-2019:8", "name": "Rue Serpenoise", "location_precision": "street"}
     title, rows, _cls, _extra = _camera_row(street, None, tr)
-    assert title == "Camera no. 8, Rue Serpenoise"
-    assert rows[0][1] == "somewhere in Rue Serpenoise (approximate)"
+    assert title == "Camera no. 8, Rue Serpenoise"  # the street named in the title
+    assert rows[0][1] == "somewhere in this street (approximate)"
+    named = {"id": "osm:node/9", "name": "Rue Serpenoise", "location_precision": "street"}
+    assert _camera_row(named, None, tr)[1][0][1] == "somewhere in Rue Serpenoise (approximate)"
 
 
 def test_legend_lists_only_what_the_map_has(bundle):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -267,7 +268,8 @@ def _camera_row(
     camera_type = cam.get("camera_type")
     camera_type = camera_type if camera_type in _CAMERA_TYPES else "unknown"
     title = _camera_title(cam, family, camera_type, place, tr)
-    if place and precision in _PRECISION_NAMED:
+    if place and precision in _PRECISION_NAMED and family == OSM:
+        # A list's or a contribution's title already names the place.
         rows.append([_FIELD["location"], _(_PRECISION_NAMED[precision]).format(place=place)])
     else:
         rows.append([_FIELD["location"], _(_PRECISION_TEXT[precision])])
@@ -325,6 +327,20 @@ def _camera_row(
     return title, rows, f"gc-t-{camera_type} gc-p-{precision}", extra
 
 
+def _intern(data: list[list[Any]]) -> list[str]:
+    """Row texts said by several cameras of a layer (``somewhere in this street…``) given
+    once: each such row holds the text's index in the returned list (rows' texts are
+    otherwise strings, or None for a link named by its field)."""
+    counts = Counter(r[1] for cam in data for r in cam[4] if isinstance(r[1], str))
+    texts = [t for t, k in counts.items() if k > 1 and len(t) > 3]
+    index = {t: i for i, t in enumerate(texts)}
+    for cam in data:
+        for r in cam[4]:
+            if isinstance(r[1], str) and r[1] in index:
+                r[1] = index[r[1]]
+    return texts
+
+
 def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int,
                    tr: Translator | None = None) -> list[_DataLayer]:
     tr = _tr(tr)
@@ -356,13 +372,14 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int,
             if cls not in classes:
                 classes.append(cls)
             data.append([float(y), float(x), classes.index(cls), title, rows, extra])
+        texts = _intern(data)
         common = [[tr.gettext("source"), layer_source]] if layer_source else []
         n = len(data)
         layers.append(_DataLayer(
             "cameras", data,
             {"key": f"cameras:{group}", "cluster": n > cluster_threshold, "classes": classes,
              "fields": [tr.gettext(f) for f in _CAMERA_FIELDS], "rows": common,
-             "extraLabel": tr.gettext("For analysts")},
+             "extraLabel": tr.gettext("For analysts"), "texts": texts},
             name=f"{label} ({tr.integer(n)})", group=_group("cameras", tr),
         ))
     return layers

@@ -110,7 +110,10 @@
     var markers = data.map(function (c) {
       var m = L.marker([c[0], c[1]], {icon: icons[c[2]], title: c[3] || "", riseOnHover: true});
       m.bindPopup(function () {
-        var rows = (c[4] || []).map(function (r) { return [o.fields[r[0]], r[1], r[2]]; });
+        var texts = o.texts || [];
+        var rows = (c[4] || []).map(function (r) {
+          return [o.fields[r[0]], typeof r[1] === "number" ? texts[r[1]] : r[1], r[2]];
+        });
         return G.card(c[3], rows.concat(o.rows || []), c[5], o.extraLabel);
       }, POPUP);
       return m;
