@@ -113,7 +113,7 @@ def test_paris_map_markers_fields_of_view_and_toggles(paris_map, browser):
         assert counts["clustered"] > 0  # 1,389 markers are clustered
         _toggle(page, "Fields of view, SunderS")
         assert page.evaluate(_COUNT)["fov"] == 0
-        _toggle(page, "Fields of view, PanoptiCity observation")
+        _toggle(page, "Fields of view, PanoptiCity, observation")
         assert page.evaluate(_COUNT)["fov"] == 1389
         _toggle(page, "Official list")
         after = page.evaluate(_COUNT)

@@ -15,6 +15,7 @@ from geocover.outputs.escape import html_text
 from geocover.outputs.webmap.words import (
     claim_text,
     decisive_text,
+    preset_name,
     verdict_class,
     verdict_label,
 )
@@ -129,7 +130,8 @@ def _capacity_line(analysis: Analysis) -> str:
         "What {n} cameras could see at most: {area} ({share} of the commune), under the "
         "widest preset ({preset}), each a dome, with no overlap and nothing in the way.",
         cap.n_cameras).format(n=tr.integer(cap.n_cameras), area=tr.km2(cap.dome_km2),
-                              share=tr.percent(cap.dome_km2 / total, 1), preset=cap.label)
+                              share=tr.percent(cap.dome_km2 / total, 1),
+                              preset=preset_name(cap.preset, tr))
     return (f"<div class='gc-bar gc-bar-thin' role='img' aria-label='{h(text)}'>"
             f"<span class='gc-bar-cap' style='width:{_pct(cap.dome_km2 / total)}'></span>"
             f"</div><p class='gc-cap'>{h(text)}</p>")

@@ -36,7 +36,7 @@ from geocover.outputs.webmap.style import (
     _STYLES,
     COORDINATE_DECIMALS,
 )
-from geocover.outputs.webmap.words import compass
+from geocover.outputs.webmap.words import compass, preset_name
 from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import CONTRIB, LIST, LIST_PREFIX, OSM, camera_family, camera_source
 from geocover.schema.perimeters import BASIS_STATED, authorization_basis, authorization_end
@@ -394,7 +394,7 @@ def _fov_layer(preset: str, fields: gpd.GeoSeries, show: bool,
     return _DataLayer(
         "areas", geometry,
         {"key": f"fov:{preset}", "pane": "gcFov", "style": _STYLES["fov"]},
-        name=tr.gettext("Fields of view, {model}").format(model=_preset_label(preset)),
+        name=tr.gettext("Fields of view, {model}").format(model=preset_name(preset, tr)),
         show=show, group=_group("seen", tr),
     )
 
@@ -456,6 +456,6 @@ def _cover_layer(preset: str, fields: gpd.GeoSeries, analysis: Analysis) -> _Dat
         "areas", [feature],
         {"key": f"cover:{preset}", "pane": "gcCover", "style": _STYLES["cover"], "popup": True,
          "extraLabel": _("For analysts")},
-        name=_("Area seen, {model}").format(model=_preset_label(preset)), show=False,
+        name=_("Area seen, {model}").format(model=preset_name(preset, tr)), show=False,
         group=_group("seen", tr),
     )

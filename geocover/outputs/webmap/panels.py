@@ -16,6 +16,7 @@ from geocover.outputs.webmap.style import _STYLES
 from geocover.outputs.webmap.words import (
     claim_text,
     decisive_text,
+    preset_name,
     verdict_class,
     verdict_label,
 )
@@ -112,7 +113,7 @@ def _seen_html(analysis: Analysis) -> str:
             if c.streets_km and c.streets_seen_km is not None:
                 streets = tr.percent(c.streets_seen_km / c.streets_km)
             share = tr.percent(c.share_of_commune) if c.share_of_commune is not None else "—"
-            out.append(f"<tr><td>{h(_preset_label(c.preset))}</td><td>{h(tr.km2(c.area_km2))}"
+            out.append(f"<tr><td>{h(preset_name(c.preset, tr))}</td><td>{h(tr.km2(c.area_km2))}"
                        f"</td><td>{h(share)}</td><td>{h(streets)}</td></tr>")
         out.append("</tbody></table>")
         least = tr.gettext("Mapped cameras are a lower bound of those that exist: this is "
@@ -238,7 +239,7 @@ def _about_html(analysis: Analysis, report_href: str | None, markdown_href: str 
         paragraphs.append(_(
             "What a camera sees is modelled (a wedge or a disc from its type, direction and "
             "height) under several models: {models}. Mapped cameras are a lower bound of "
-            "those that exist.").format(models=", ".join(_preset_label(p) for p in presets)))
+            "those that exist.").format(models=", ".join(preset_name(p, tr) for p in presets)))
     out += [f"<p>{h(t)}</p>" for t in paragraphs]
     t21 = _("Sources and dates")
     out.append(f"<h3 class='gc-h3'>{h(t21)}</h3><ul>")
@@ -256,11 +257,15 @@ def _about_html(analysis: Analysis, report_href: str | None, markdown_href: str 
         out.append(f"<li><b>{h(_layer_name(s.layer, tr))}</b>{dates}{h(count)}. "
                    f"<span class='gc-muted'>{h(s.attribution)}{licence}</span></li>")
     out.append("</ul>")
+    models = "; ".join(_preset_label(p) for p in presets)
     made = _("Made by geocover {version} on {date}.").format(version=__version__,
                                                             date=analysis.generated)
     t24 = _("planar")
     t25 = _("geodesic")
     body = [f"<p>{h(made)}</p>"]
+    if models:
+        t_models = _("Models")
+        body.append(f"<p>{h(t_models)}: {h(models)}</p>")
     t23 = _("Areas computed in")
     body.append(f"<p>{h(t23)} {h(c.crs)}: {h(tr.km2(c.area_km2, 3))} "
                 f"({h(t24)}), {h(tr.km2(c.geodesic_area_km2, 3))} "

@@ -149,3 +149,28 @@ def compass(degrees: float, tr: Translator) -> str:
     ('south-east', 'north')
     """
     return tr.gettext(_COMPASS[int(((float(degrees) % 360) + 22.5) // 45) % 8])
+
+
+_PRESET_NAMES = {
+    "panopticity-identification": N_("PanoptiCity, identification"),
+    "panopticity-recognition": N_("PanoptiCity, recognition"),
+    "panopticity-observation": N_("PanoptiCity, observation"),
+    "factsheet-300m": N_("fact sheet's 300 m, at one moment"),
+    "factsheet-300m-reach": N_("fact sheet's 300 m, by turning"),
+}
+
+
+def preset_name(preset: str, tr: Translator) -> str:
+    """A field-of-view model's short name for readers (its parameters are for analysts).
+
+    >>> from geocover.i18n import translator
+    >>> preset_name("sunders", translator("fr")), preset_name("panopticity-recognition",
+    ...                                                       translator("fr"))
+    ('SunderS', 'PanoptiCity, reconnaissance')
+    """
+    if preset in _PRESET_NAMES:
+        return tr.gettext(_PRESET_NAMES[preset])
+    from geocover.model.fov import PRESETS
+
+    known = PRESETS.get(preset)
+    return known.label.split(" (")[0] if known is not None else preset
