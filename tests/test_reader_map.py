@@ -204,7 +204,7 @@ def maps(bundle, tmp_path_factory):
 _BOXES = """() => {
   const box = e => { const r = e.getBoundingClientRect();
     return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, w: r.width, h: r.height}; };
-  const panels = [...document.querySelectorAll('.gc-panel, .gc-layers, .gc-sheetbar')]
+  const panels = [...document.querySelectorAll('.gc-panel, .gc-sheetbar, .leaflet-control')]
     .map(box).filter(b => b.w > 0 && b.h > 0);
   const popup = document.querySelector('.leaflet-popup');
   return {panels, popup: popup ? box(popup) : null,

@@ -302,7 +302,9 @@
     var map = G.map, m = 8, frame = map.getContainer().getBoundingClientRect();
     var p = box.getBoundingClientRect();
     var obstacles = [];
-    document.querySelectorAll(".gc-panel, .gc-layers, .gc-sheetbar, .leaflet-control-zoom")
+    // Every control counts: panels, the layer list, zoom, scale, attribution, and those
+    // other parts of the page add (the propose mode's button).
+    document.querySelectorAll(".gc-panel, .gc-sheetbar, .leaflet-control")
       .forEach(function (e) {
         var r = e.getBoundingClientRect();
         if (r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden") {
@@ -338,8 +340,9 @@
         q.el.querySelectorAll("details[data-gc-fold]").forEach(function (x) { x.open = false; });
       });
       obstacles = [];
-      document.querySelectorAll(".gc-panel, .gc-layers, .gc-sheetbar").forEach(function (e) {
-        obstacles.push(e.getBoundingClientRect());
+      document.querySelectorAll(".gc-panel, .gc-sheetbar, .leaflet-control").forEach(function (e) {
+        var r = e.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0) { obstacles.push(r); }
       });
       best = [0, 0];
       xs.concat(obstacles.map(function (o) { return o.right + m - p.left; })).forEach(function (dx) {
@@ -353,7 +356,7 @@
     if (best[0] || best[1]) { map.panBy([-best[0], -best[1]], {animate: false}); }
   };
   G.done = function (map) {
-    if (G.order.length && !G.noLayerList) { layerList(map); }
+    if (G.order.length) { layerList(map); }
     if (G.panels.length) { sheetBar(map); }
     layout();
     if (PHONE.addEventListener) { PHONE.addEventListener("change", layout); }
