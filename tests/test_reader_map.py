@@ -131,6 +131,8 @@ def test_popup_titles_a_person_reads(bundle):
     title, rows, _cls, _extra = _camera_row(street, None, tr)
     assert title == "Camera no. 8, Rue Serpenoise"  # the street named in the title
     assert rows[0][1] == "somewhere in this street (approximate)"
+    citizen = {"id": "list:sous-surveillance-net:42", "camera_type": "dome"}
+    assert _camera_row(citizen, None, tr)[0] == "Camera on sous-surveillance.net, dome"
     named = {"id": "osm:node/9", "name": "Rue Serpenoise", "location_precision": "street"}
     assert _camera_row(named, None, tr)[1][0][1] == "somewhere in Rue Serpenoise (approximate)"
 

@@ -204,9 +204,16 @@ _CAMERA_FIELDS = [
 _FIELD = {name: i for i, name in enumerate(_CAMERA_FIELDS)}
 
 
+#: The citizen map's cameras come as a list (``list:sous-surveillance-net:<id>``), but they
+#: are no official list: their layer and their titles say whose they are.
+CITIZEN_MAP = "list:sous-surveillance-net"
+
+
 def _group_label(group: str, sources: pd.Series, tr: Translator) -> str:
     if group == OSM:
         return "OpenStreetMap"
+    if group == CITIZEN_MAP:
+        return "sous-surveillance.net"
     if group == CONTRIB:
         return tr.gettext("Contributions")
     year = re.search(r"(19|20)\d\d", group)
@@ -237,6 +244,11 @@ def _camera_title(cam: dict[Any, Any], family: str, camera_type: str, place: str
     """A title a person reads: ``Camera no. 475, Rue X`` for a list, ``OSM camera, fixed,
     facing south-east`` for OpenStreetMap."""
     cid = _text(cam["id"])
+    if family == LIST and cid.startswith(CITIZEN_MAP + ":"):
+        parts = [tr.gettext("Camera on sous-surveillance.net")]
+        if camera_type != "unknown":
+            parts.append(tr.gettext(_TYPE_WORDS[camera_type]))
+        return ", ".join(parts + ([place] if place else []))
     if family == LIST:
         number = _list_number(cid)
         return (tr.gettext("Camera no. {number}, {place}").format(number=number, place=place)

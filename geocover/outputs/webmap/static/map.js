@@ -244,7 +244,18 @@
         var list = el("div", "gc-layer-list");
         list.hidden = true;
         var groups = {}, inputs = {};
-        G.order.forEach(function (key) {
+        // Cameras first, then what they see, the perimeters, the checks, the boundaries.
+        var rank = function (key) {
+          var order = ["cameras:", "fov:", "cover:", "perimeters", "compliance:"];
+          for (var i = 0; i < order.length; i++) {
+            if (key.indexOf(order[i]) === 0) { return i; }
+          }
+          return order.length;
+        };
+        var keys = G.order.slice().sort(function (a, b) {
+          return rank(a) - rank(b) || G.order.indexOf(a) - G.order.indexOf(b);
+        });
+        keys.forEach(function (key) {
           var meta = G.meta[key];
           if (!groups[meta.group]) {
             groups[meta.group] = el("fieldset", "gc-layer-group");
@@ -278,6 +289,12 @@
           if (PHONE.matches) { G.sheet("gc-layers"); return; }
           list.hidden = !list.hidden;
           button.setAttribute("aria-expanded", list.hidden ? "false" : "true");
+          if (!list.hidden) {  // down to the panels of the bottom left corner, not under them
+            var corner = map.getContainer().querySelector(".leaflet-bottom.leaflet-left");
+            var floor = map.getContainer().getBoundingClientRect().bottom;
+            if (corner && corner.firstChild) { floor = corner.firstChild.getBoundingClientRect().top; }
+            list.style.maxHeight = Math.max(120, floor - list.getBoundingClientRect().top - 12) + "px";
+          }
         });
         box.appendChild(button);
         box.appendChild(list);
