@@ -1,5 +1,6 @@
-"""The map's words for readers: verdict labels, one line per claim, compass points, and
-the developers' words (paths, options, CRS codes, internal ids) kept out of sight.
+"""The map's words for readers: one line per claim, compass points, model names, and
+the developers' words (paths, options, CRS codes, internal ids) kept out of sight. The
+verdicts' labels are :mod:`geocover.outputs.verdict_text`'s, as the report's.
 
 The verdicts' own texts (``Verdict.explanation``, ``decisive``, ``settle``) name files,
 options and CRS codes for analysts: the map shows them only in folded "for analysts"
@@ -12,19 +13,14 @@ import re
 from typing import Any
 
 from geocover.i18n import N_, Translator
-from geocover.verdicts.claims import CONSISTENT, CONTRADICTED, UNVERIFIABLE, Verdict
+from geocover.outputs.verdict_text import ARITHMETIC, KEYS, verdict_key, verdict_label
+from geocover.verdicts.claims import UNVERIFIABLE, Verdict
 
-#: The badge of a consistent verdict that rests on arithmetic only (one claimed figure
-#: against another and the commune's area), never shown as a check on the ground.
-ARITHMETIC = "arithmetic"
-VERDICT_CLASSES: tuple[str, ...] = (CONSISTENT, CONTRADICTED, UNVERIFIABLE, ARITHMETIC)
+__all__ = ["ARITHMETIC", "VERDICT_CLASSES", "claim_text", "compass", "decisive_text",
+           "developer_words", "preset_name", "verdict_class", "verdict_label"]
 
-_LABELS = {
-    CONSISTENT: N_("consistent"),
-    CONTRADICTED: N_("contradicted"),
-    UNVERIFIABLE: N_("unverifiable"),
-    ARITHMETIC: N_("the figures agree with each other"),
-}
+VERDICT_CLASSES: tuple[str, ...] = KEYS
+
 
 #: What a reader should never be shown outside the "for analysts" parts.
 DEVELOPER_WORDS = re.compile(
@@ -48,26 +44,11 @@ def developer_words(text: str) -> list[str]:
     return [m.group(0) for m in DEVELOPER_WORDS.finditer(text or "")]
 
 
-def arithmetic_only(verdict: Verdict) -> bool:
-    """Whether a consistent verdict agrees only by arithmetic: every consistent check
-    relates a claimed figure to another (``claimed area / official commune area``)."""
-    if verdict.verdict != CONSISTENT:
-        return False
-    agreeing = [c for c in verdict.checks if c.verdict == CONSISTENT]
-    return bool(agreeing) and all(c.against.startswith("claimed ") for c in agreeing)
-
-
 def verdict_class(verdict: Verdict) -> str:
     """The badge's class: ``consistent``, ``contradicted``, ``unverifiable`` or
-    ``arithmetic``."""
-    if arithmetic_only(verdict):
-        return ARITHMETIC
-    return verdict.verdict if verdict.verdict in _LABELS else UNVERIFIABLE
-
-
-def verdict_label(verdict: Verdict, tr: Translator) -> str:
-    """The reader's word for a verdict (arithmetic agreement has its own)."""
-    return tr.gettext(_LABELS[verdict_class(verdict)])
+    ``arithmetic`` (:func:`geocover.outputs.verdict_text.verdict_key`)."""
+    key = verdict_key(verdict)
+    return key if key in KEYS else UNVERIFIABLE
 
 
 def claim_text(verdict: Verdict, tr: Translator) -> str:
