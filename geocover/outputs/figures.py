@@ -7,9 +7,15 @@ backend state, no display needed) and written atomically beside the HTML map:
 * :func:`map_figure`: the commune (neighbours dimmed), the authorized perimeters by
   status, the area seen by the mapped cameras under one field-of-view preset, and the
   cameras, in the analysis' metric CRS with a scale bar and the attribution.
-* :func:`cameras_over_time_figure`: the claimed camera counts (``camera_count`` claims
-  and the city's press timeline) and, where mapped cameras have installation dates
-  (e.g. the Paris 2019 list's commissioning dates), their cumulative count.
+* :func:`cameras_over_time_figure`: the claimed camera counts (``camera_count`` claims,
+  a civil-society fact sheet's named as such, and the city's press timeline), figures
+  announced before their date (forecasts) or marked as targets drawn apart from counts,
+  and, where mapped cameras have installation dates (e.g. the Paris 2019 list's
+  commissioning dates), their cumulative count.
+
+Every text is in the analysis' language (:attr:`Analysis.tr`), numbers formatted for it.
+A layer with nothing to draw is said on the map ("no authorized perimeter digitized",
+"no camera mapped"), and the title names only what is drawn.
 """
 
 from __future__ import annotations
@@ -32,15 +38,25 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FuncFormatter
 from shapely.geometry.base import BaseGeometry
 
 from geocover.errors import UsageError
+from geocover.i18n import NBSP, N_, Translator
 from geocover.io.atomic import replace_atomic
 from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import LIST, UNKNOWN, camera_family
+from geocover.schema.scope import announced
 
-ATTRIBUTION = ("Boundaries: IGN – ADMIN EXPRESS (Licence Ouverte). "
-               "Camera and street data: © OpenStreetMap contributors (ODbL) where from OSM.")
+ATTRIBUTION = N_("Boundaries: IGN – ADMIN EXPRESS (Licence Ouverte). "
+                 "Camera and street data: © OpenStreetMap contributors (ODbL) where from OSM.")
+_STATUS_NAMES = {"valid": N_("valid"), "expired": N_("expired"), "unknown": N_("status unknown")}
+_TYPE_NAMES = {"fixed": N_("fixed"), "dome": N_("dome"), "panning": N_("panning"),
+               "unknown": N_("type unknown")}
+#: The fact sheet's author as city.toml states it, when it is the one geocover knows.
+_AUTHORS = {"civil-society fact sheet": N_("civil-society fact sheet")}
+#: Line style of figures announced (forecasts, targets) rather than counted.
+ANNOUNCED_STYLE = ":"
 _TYPE_COLOURS = {"fixed": "#d7301f", "dome": "#6a51a3", "panning": "#2171b5", "unknown": "#525252"}
 _STATUS_STYLE: dict[str, dict[str, Any]] = {
     "valid": {"facecolor": "#1a9641", "edgecolor": "#1a9641", "alpha": 0.25, "linestyle": "-"},
@@ -120,6 +136,8 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
     """
     from geocover.outputs.webmap.layers import nearby_neighbours
 
+    tr = analysis.tr
+    _ = tr.gettext
     crs = analysis.crs
     commune = analysis.commune.to_crs(crs)
     minx, miny, maxx, maxy = commune.total_bounds
@@ -137,11 +155,14 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
         _fill(ax, neighbours.to_crs(crs).geometry, facecolor="#e6e6e6", edgecolor="#a0a0a0",
               linewidth=0.6)
         handles.append(Patch(facecolor="#e6e6e6", edgecolor="#a0a0a0",
-                             label="neighbouring communes"))
+                             label=_("neighbouring communes")))
     _fill(ax, commune.geometry, facecolor="white", edgecolor="none")
 
     frame = analysis.perimeters.frame
+    drawn: list[str] = []
+    empty: list[str] = []
     if frame is not None and len(frame):
+        drawn.append(_("authorized perimeters"))
         perimeters = frame.to_crs(crs)
         status = (perimeters["status"] if "status" in perimeters
                   else pd.Series("unknown", index=perimeters.index))
@@ -152,9 +173,12 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
                       edgecolor="none")
                 _outline(ax, part.geometry, colors=style["edgecolor"], linewidths=1.2,
                          linestyles=style["linestyle"])
+                label = _("authorized perimeter, {status} ({n})").format(
+                    status=_(_STATUS_NAMES[name]), n=tr.integer(len(part)))
                 handles.append(Patch(facecolor=style["facecolor"], edgecolor=style["edgecolor"],
-                                     alpha=0.6, linestyle=style["linestyle"],
-                                     label=f"authorized perimeter, {name} ({len(part)})"))
+                                     alpha=0.6, linestyle=style["linestyle"], label=label))
+    else:
+        empty.append(_("No authorized perimeter digitized."))
 
     chosen = preset or next((p for p in analysis.presets if p in analysis.fields), None)
     if chosen is None and analysis.fields:
@@ -173,10 +197,12 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
             km2 = seen.area / 1e6 if km2 is None else km2
             share = km2 / analysis.commune_figures.area_km2
             handles.append(Patch(facecolor="#41b6c4", alpha=0.7, edgecolor="#2c7fb8",
-                                 label=f"seen by the mapped cameras: {km2:.2f} km² "
-                                       f"({100 * share:.1f} %)"))
-            subtitle = f"Fields of view: {_preset_label(chosen)}. Mapped cameras are a lower bound."
+                                 label=_("seen by the mapped cameras: {area} ({share})").format(
+                                     area=tr.km2(km2), share=tr.percent(share))))
+            subtitle = _("Fields of view: {preset}. Mapped cameras are a lower bound.").format(
+                preset=_preset_label(chosen))
     if cameras is not None and len(cameras):
+        drawn.append(_("mapped cameras"))
         cams = cameras.to_crs(crs)
         cams = cams[cams.geometry.notna() & ~cams.geometry.is_empty]
         kind = cams["id"].map(camera_family).replace(UNKNOWN, LIST)
@@ -192,11 +218,14 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
             n = int((types == camera_type).sum())
             if n:
                 handles.append(Line2D([], [], linestyle="none", marker="o", color=colour,
-                                      label=f"camera, {camera_type} ({n:,})"))
+                                      label=_("camera, {type} ({n})").format(
+                                          type=_(_TYPE_NAMES[camera_type]), n=tr.integer(n))))
+    else:
+        empty.append(_("No camera mapped in the sources read."))
     _outline(ax, commune.geometry, colors="#222222", linewidths=1.6, zorder=4)
     handles.insert(0, Line2D([], [], color="#222222", linewidth=1.6,
                              label=f"{analysis.city.name} "
-                                   f"({analysis.commune_figures.area_km2:.2f} km²)"))
+                                   f"({tr.km2(analysis.commune_figures.area_km2)})"))
 
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
@@ -206,21 +235,48 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
     length = _scale_length(maxx - minx)
     x0, y0 = minx - pad * 0.5, miny - pad * 0.6
     ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
-    scale = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(x0 + length / 2, y0 + pad * 0.2, scale, ha="center", va="bottom", fontsize=8)
+    space = NBSP if tr.lang == "fr" else " "
+    scale = (f"{tr.decimal(length / 1000, 0)}{space}km" if length >= 1000
+             else tr.metres(length))
+    ax.text(x0 + length / 2, y0 + pad * 0.2, scale, ha="center", va="bottom", fontsize=8,
+            gid="scale")
     ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+    if empty:
+        ax.text(0.98, 0.02, "\n".join(empty), transform=ax.transAxes, ha="right",
+                va="bottom", fontsize=9, color="#333333", gid="empty-layers",
+                bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#999999",
+                      "alpha": 0.92})
     inches = fig.dpi_scale_trans
-    fig.text(4, height - 0.3, f"{analysis.city.name}: authorized perimeters and mapped cameras",
-             fontsize=12, ha="center", va="top", transform=inches)
+    fig.text(4, height - 0.3, map_title(analysis.city.name, drawn, tr),
+             fontsize=12, ha="center", va="top", transform=inches, gid="title")
     if subtitle:
         fig.text(4, height - 0.6, subtitle, ha="center", va="top", fontsize=8, color="#444444",
                  transform=inches)
     sources = "; ".join(f"{s.layer}: {s.origin}" + (f" ({s.dates_text()})" if s.dates_text()
                                                      else "")
                         for s in analysis.sources)
-    _footer(fig, f"Sources: {sources}. Coordinates: {crs}. "
-                 f"geocover {_version()}, {analysis.generated}.", ATTRIBUTION)
+    _footer(fig, _("Sources: {sources}. Coordinates: {crs}.").format(sources=sources, crs=crs)
+            + f" geocover {_version()}, {analysis.generated}.", _(ATTRIBUTION))
     return fig
+
+
+def map_title(city: str, drawn: list[str], tr: Translator) -> str:
+    """What the map shows: ``Metz: authorized perimeters and mapped cameras``, or the
+    commune alone when no layer has anything to draw.
+
+    Examples
+    --------
+    >>> from geocover.i18n import translator
+    >>> map_title("Metz", [], translator("en"))
+    'Metz: the commune (no perimeter, no camera to show)'
+    >>> map_title("Metz", ["mapped cameras"], translator("en"))
+    'Metz: mapped cameras'
+    """
+    _ = tr.gettext
+    if not drawn:
+        return _("{city}: the commune (no perimeter, no camera to show)").format(city=city)
+    shown = drawn[0] if len(drawn) == 1 else _("{a} and {b}").format(a=drawn[0], b=drawn[1])
+    return _("{city}: {shown}").format(city=city, shown=shown)
 
 
 def _footer(fig: Figure, notes: str, last: str) -> None:
@@ -274,6 +330,11 @@ class DatedCount:
     value: int
     label: str
     source: str
+    announced: bool = False
+    """A forecast (given before its date) or a target: announced, not counted."""
+    target: bool = False
+    factsheet: bool = False
+    """A claim of the city's fact sheet (``[factsheet]``)."""
 
 
 @dataclass
@@ -296,6 +357,11 @@ class Timeline:
         return self.installed_dates, list(range(1, len(self.installed_dates) + 1))
 
 
+def _from_factsheet(source: str, factsheet: dict[str, Any]) -> bool:
+    """Whether a claim's ``source`` is the city's fact sheet (``source = "fact sheet…"``)."""
+    return bool(factsheet) and source.strip().lower().startswith("fact sheet")
+
+
 def timeline(analysis: Analysis) -> Timeline:
     """The dated camera counts of ``analysis``: claims, press figures, installation dates."""
     city = analysis.city
@@ -303,11 +369,15 @@ def timeline(analysis: Analysis) -> Timeline:
     for claim in city.claims_of("camera_count"):
         day = parse_as_of(claim.as_of) or parse_as_of(claim.date)
         if day is not None:
-            out.claimed.append(DatedCount(day, int(claim.value), claim.id, claim.source))
+            out.claimed.append(DatedCount(
+                day, int(claim.value), claim.id, claim.source,
+                announced=announced(claim.as_of, claim.date),
+                factsheet=_from_factsheet(claim.source, city.factsheet)))
     for point in city.timeline:
         day = parse_as_of(point.as_of)
         if day is not None:
-            out.press.append(DatedCount(day, int(point.value), point.as_of, point.source))
+            out.press.append(DatedCount(day, int(point.value), point.as_of, point.source,
+                                        announced=point.announced, target=point.target))
     cameras = analysis.cameras
     if cameras is not None:
         out.mapped = len(cameras)
@@ -321,41 +391,83 @@ def timeline(analysis: Analysis) -> Timeline:
     return out
 
 
+def _claims_label(points: list[DatedCount], analysis: Analysis) -> str:
+    """Who claims the counts: a civil-society fact sheet named as such, else their source."""
+    _ = analysis.tr.gettext
+    sheet = analysis.city.factsheet
+    if points and all(p.factsheet for p in points):
+        author = str(sheet.get("author") or "")
+        return _("claimed by a {author}: “{title}” ({date})").format(
+            author=_(_AUTHORS.get(author, author)) if author else _("fact sheet"),
+            title=sheet.get("title", ""), date=analysis.tr.date(str(sheet.get("date", ""))))
+    sources = sorted({p.source for p in points})
+    return _("claimed ({sources})").format(sources="; ".join(sources))
+
+
+def _series(ax: Axes, points: list[DatedCount], *, colour: str, marker: str, style: str,
+            label: str, tr: Translator) -> None:
+    """Counts as a line with filled markers; forecasts and targets in dotted line with
+    hollow markers, from the last count before them, never joined to the counts."""
+    counts = [p for p in points if not p.announced]
+    ahead = [p for p in points if p.announced]
+    if counts:
+        # matplotlib converts dates itself; its annotations only name numbers and arrays
+        ax.plot([p.date for p in counts], [p.value for p in counts], marker=marker,  # type: ignore[arg-type]
+                linestyle=style, color=colour, label=label, gid="counts")
+    if ahead:
+        first = [c for c in counts if c.date <= ahead[0].date][-1:]
+        line = first + ahead
+        ax.plot([p.date for p in line], [p.value for p in line], linestyle=ANNOUNCED_STYLE,  # type: ignore[arg-type]
+                color=colour, linewidth=1.2, gid="announced-line")
+        ax.plot([p.date for p in ahead], [p.value for p in ahead], marker=marker,  # type: ignore[arg-type]
+                linestyle="none", markerfacecolor="white", markeredgecolor=colour,
+                markersize=7, gid="announced",
+                label=tr.gettext("{label}: forecasts and targets (announced, not counts)")
+                .format(label=label.split(" (")[0].split(":")[0]))
+    for p in points:
+        text = tr.integer(p.value)
+        if p.target:
+            text = tr.gettext("{n} (target)").format(n=text)
+        elif p.announced:
+            text = tr.gettext("{n} (forecast)").format(n=text)
+        ax.annotate(text, (p.date, p.value), textcoords="offset points",  # type: ignore[arg-type]
+                    xytext=(0, 7), ha="center", fontsize=7, color=colour)
+
+
 def cameras_over_time_figure(analysis: Analysis) -> Figure:
-    """Camera counts over time: claimed, from the press, and mapped cameras by
-    installation date (cumulative), on an Agg canvas."""
+    """Camera counts over time: claimed (a fact sheet's named as such), from the press,
+    forecasts and targets apart, and mapped cameras by installation date (cumulative),
+    on an Agg canvas."""
+    tr = analysis.tr
+    _ = tr.gettext
     data = timeline(analysis)
     fig = _canvas(Figure(figsize=(8, 5.2), dpi=_DPI))
     ax = fig.add_axes((0.09, 1.2 / 5.2, 0.88, 3.55 / 5.2))
     plotted = False
     if data.installed_dates:
         dates, counts = data.cumulative
-        # matplotlib converts dates itself; its annotations only name numbers and arrays
         ax.step(dates, counts, where="post", color="#2c7fb8", linewidth=1.8,  # type: ignore[arg-type]
-                label=f"mapped cameras with an installation date (cumulative, {len(dates):,}; "
-                      f"{data.undated:,} undated)")
+                label=_("mapped cameras with an installation date (cumulative, {n}; "
+                        "{undated} undated)").format(n=tr.integer(len(dates)),
+                                                     undated=tr.integer(data.undated)))
         plotted = True
     if data.claimed:
-        ax.plot([p.date for p in data.claimed], [p.value for p in data.claimed], "o-",  # type: ignore[arg-type]
-                color="#d7301f", label="claimed (the city's statements)")
-        for p in data.claimed:
-            ax.annotate(f"{p.value:,}", (p.date, p.value), textcoords="offset points",
-                        xytext=(0, 7), ha="center", fontsize=7, color="#d7301f")
+        _series(ax, data.claimed, colour="#d7301f", marker="o", style="-",
+                label=_claims_label(data.claimed, analysis), tr=tr)
         plotted = True
     if data.press:
-        ax.plot([p.date for p in data.press], [p.value for p in data.press], "s--",  # type: ignore[arg-type]
-                color="#737373", label="press figures (claims, not measurements)")
-        for p in data.press:
-            ax.annotate(f"{p.value:,}", (p.date, p.value), textcoords="offset points",
-                        xytext=(0, 7), ha="center", fontsize=7, color="#555555")
+        _series(ax, data.press, colour="#737373", marker="s", style="--",
+                label=_("press figures (claims, not measurements)"), tr=tr)
         plotted = True
     if data.mapped and plotted:
-        ax.axhline(data.mapped, color="#2c7fb8", linestyle=":", linewidth=1,
-                   label=f"mapped today, all sources ({data.mapped:,}): a lower bound")
+        ax.axhline(data.mapped, color="#2c7fb8", linestyle=(0, (1, 3)), linewidth=1,
+                   label=_("mapped today, all sources ({n}): a lower bound").format(
+                       n=tr.integer(data.mapped)))
     if not plotted:
-        ax.text(0.5, 0.5, f"No dated camera count for {analysis.city.name}:\nno claim with a date, "
-                "no mapped camera with an installation date.", ha="center", va="center",
-                transform=ax.transAxes, fontsize=10, color="#555555")
+        ax.text(0.5, 0.5, _("No dated camera count for {city}:\nno claim with a date, "
+                            "no mapped camera with an installation date.").format(
+                                city=analysis.city.name),
+                ha="center", va="center", transform=ax.transAxes, fontsize=10, color="#555555")
         ax.set_xticks([])
     else:
         top = max([p.value for p in data.claimed + data.press] + [len(data.installed_dates),
@@ -363,18 +475,24 @@ def cameras_over_time_figure(analysis: Analysis) -> Figure:
         ax.set_ylim(0, top * 1.12)
         ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
         ax.grid(True, linewidth=0.3, alpha=0.6)
-    ax.set_ylabel("cameras")
-    ax.set_title(f"{analysis.city.name}: video-surveillance cameras over time", fontsize=11)
-    notes = "Dates: a year alone is placed on 1 July, a month on its 15th."
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.integer(v)))
+    ax.set_ylabel(_("cameras"))
+    ax.set_title(_("{city}: video-surveillance cameras over time").format(
+        city=analysis.city.name), fontsize=11)
+    notes = _("Dates: a year alone is placed on 1 July, a month on its 15th.")
+    if any(p.announced for p in data.claimed + data.press):
+        notes += " " + _("A forecast (a figure given before its date) or a target is drawn "
+                         "with hollow markers and a dotted line: it was announced, not counted.")
     if data.mapped == 0:
-        notes += " No camera is mapped in the sources read for this figure."
+        notes += " " + _("No camera is mapped in the sources read for this figure.")
     sources = sorted({p.source for p in data.claimed + data.press})
     if sources:
-        notes += " Sources: " + "; ".join(sources) + "."
+        notes += " " + _("Sources: {sources}.").format(sources="; ".join(sources))
     camera_sources = [s.origin for s in analysis.sources if s.layer.startswith("camera")]
     if camera_sources and data.installed_dates:
-        notes += " Installation dates: " + "; ".join(camera_sources) + "."
-    _footer(fig, f"{notes} geocover {_version()}, {analysis.generated}.", ATTRIBUTION)
+        notes += " " + _("Installation dates: {sources}.").format(
+            sources="; ".join(camera_sources))
+    _footer(fig, f"{notes} geocover {_version()}, {analysis.generated}.", _(ATTRIBUTION))
     return fig
 
 
@@ -388,16 +506,31 @@ def figure_paths(analysis: Analysis, directory: str | Path = "maps") -> tuple[Pa
     return directory / f"{slug}-map.png", directory / f"{slug}-cameras-over-time.png"
 
 
-def _png(fig: Figure) -> bytes:
+def _png(fig: Figure, title: str = "", lang: str = "") -> bytes:
+    """The figure as PNG, its title and language in the file's text chunks."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": f"geocover {_version()}"})
+    metadata = {"Software": f"geocover {_version()}"}
+    if title:
+        metadata["Title"] = title
+    if lang:
+        metadata["Language"] = lang
+    fig.savefig(buffer, format="png", dpi=_DPI, metadata=metadata)
     return buffer.getvalue()
+
+
+def figure_title(fig: Figure) -> str:
+    """The title of one of these figures (the map's heading, or the chart's axes title)."""
+    for text in fig.texts:
+        if text.get_gid() == "title":
+            return str(text.get_text())
+    return str(fig.axes[0].get_title()) if fig.axes else ""
 
 
 def write_figures(analysis: Analysis, directory: str | Path = "maps", *,
                   preset: str | None = None) -> list[Path]:
     """Write the map and the timeline PNGs into ``directory`` atomically; returns their paths."""
     map_path, timeline_path = figure_paths(analysis, directory)
-    replace_atomic(map_path, _png(map_figure(analysis, preset=preset)))
-    replace_atomic(timeline_path, _png(cameras_over_time_figure(analysis)))
+    for path, fig in ((map_path, map_figure(analysis, preset=preset)),
+                      (timeline_path, cameras_over_time_figure(analysis))):
+        replace_atomic(path, _png(fig, figure_title(fig), analysis.lang))
     return [map_path, timeline_path]

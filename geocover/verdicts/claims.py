@@ -17,7 +17,7 @@ from geocover.model.coverage import CommuneFigures, PerimeterFigures
 from geocover.schema.city import City, Claim
 from geocover.schema.scope import DEFAULT_COUNTS, ClaimScope
 from geocover.verdicts.bounds import CONSISTENT, CONTRADICTED, UNVERIFIABLE, Bound, decide
-from geocover.verdicts.counts import CameraEvidence, count_finding
+from geocover.verdicts.counts import CameraEvidence, count_finding, perimeter_zone
 
 #: A share stated as a whole percent ("50 %") is read as ±0.5 percentage point.
 SHARE_TOLERANCE = 0.005
@@ -109,6 +109,9 @@ class Facts:
     perimeters_complete: bool = False
     """Whether the perimeter set declares itself complete (docs/perimeters.md)."""
     perimeters_as_of: str | None = None
+    perimeter_layer: Any = None
+    """The perimeters (GeoDataFrame with ``decree_date``, ``valid_until``, ``status``),
+    for claims counted inside them; None when none were read."""
 
 
 def _pct(x: float) -> str:
@@ -276,13 +279,27 @@ def check_camera_count(claim: Claim, city: City, facts: Facts) -> Verdict:
     when = f" by {scope.as_of}" if scope.as_of else ""
     settle = (f"an exhaustive list of these cameras as of {scope.as_of or claim.date} "
               "(the operator's register, or its list with dates of service and of removal)")
+    layer = facts.perimeter_layer
+    if scope.where == "perimeters" and (layer is None or len(layer) == 0):
+        check = Check("digitized perimeters", UNVERIFIABLE,
+                      "The claim counts cameras inside the authorized perimeters, and none is "
+                      "digitized: there is no zone to count them in.", file=_file(facts))
+        return _combine(claim, [check], bound=Bound(), settle=_settle_perimeters(facts))
     if evidence is None or len(evidence.records) == 0:
         check = Check("mapped cameras", UNVERIFIABLE, "No camera source was read for this report."
                       if evidence is None else
                       "No camera is mapped in the sources read, so none is known in "
                       f"service{when}.")
         return _combine(claim, [check], bound=Bound(), settle=settle)
-    finding = count_finding(scope, evidence)
+    zone = None
+    if scope.where == "perimeters":
+        zone = perimeter_zone(evidence.records, layer, scope.as_of,
+                              complete=facts.perimeters_complete,
+                              complete_as_of=facts.perimeters_as_of)
+        if not zone.complete:
+            settle += "; and every authorized perimeter of that date, digitized and declared " \
+                      "complete (docs/perimeters.md)"
+    finding = count_finding(scope, evidence, zone)
     tolerance = claim.tolerance or 0.0
     verdict, why = decide(claim.value, finding.bound, tolerance)
     if finding.bound.kind == "none":
