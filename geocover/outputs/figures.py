@@ -460,7 +460,7 @@ def cameras_over_time_figure(analysis: Analysis) -> Figure:
                 label=_("press figures (claims, not measurements)"), tr=tr)
         plotted = True
     if data.mapped and plotted:
-        ax.axhline(data.mapped, color="#2c7fb8", linestyle=(0, (1, 3)), linewidth=1,
+        ax.axhline(data.mapped, color="#2c7fb8", linestyle="-.", linewidth=1, gid="mapped-today",
                    label=_("mapped today, all sources ({n}): a lower bound").format(
                        n=tr.integer(data.mapped)))
     if not plotted:
@@ -473,6 +473,7 @@ def cameras_over_time_figure(analysis: Analysis) -> Figure:
         top = max([p.value for p in data.claimed + data.press] + [len(data.installed_dates),
                                                                   data.mapped or 0])
         ax.set_ylim(0, top * 1.12)
+        ax.margins(x=0.06)  # room for the last point's label
         ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
         ax.grid(True, linewidth=0.3, alpha=0.6)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.integer(v)))
