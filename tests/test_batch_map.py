@@ -90,7 +90,6 @@ def test_legend_scale_and_language_in_chromium(moselle_with_cameras, tmp_path):
     for lang, path in pages.items():
         path.write_text(choropleth(moselle_with_cameras, lang=lang), encoding="utf-8")
     frame = moselle_with_cameras.communes
-    metz = int(np.flatnonzero(frame["code"].to_numpy() == "57463")[0])
     with chromium() as browser:
         for lang, path in pages.items():
             for viewport in VIEWPORTS:

@@ -219,7 +219,8 @@ def test_a_vintage_is_required_and_two_lists_need_two_names(bundle, tmp_path):
     del entry["vintage"]
     _, message = _error(tmp_path, [entry])
     assert "lists[1] (own-police-2025).vintage is required" in message
-    _, message = _error(tmp_path, [police_2025(bundle), bovp_2019_csv(bundle, name="own-police-2025")])
+    twice = [police_2025(bundle), bovp_2019_csv(bundle, name="own-police-2025")]
+    _, message = _error(tmp_path, twice)
     assert "lists[2] (own-police-2025): two lists are named 'own-police-2025'" in message
 
 

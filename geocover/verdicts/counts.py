@@ -21,10 +21,9 @@ the exhaustive list's count inside the perimeters be the upper bound.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-
-import datetime as dt
 
 import geopandas as gpd
 import numpy as np
@@ -131,8 +130,10 @@ def perimeter_zone(records: gpd.GeoDataFrame, perimeters: gpd.GeoDataFrame | Non
             and status_of(d, u, day) == "valid"
             for d, u in zip(perimeters["decree_date"], perimeters["valid_until"], strict=True)
         ], dtype=bool)
-    union = shapely.union_all(perimeters.geometry.to_crs(records.crs).to_numpy()[keep]) \
-        if keep.any() else None
+    geoms = perimeters.geometry
+    if records.crs is not None:
+        geoms = geoms.to_crs(records.crs)
+    union = shapely.union_all(geoms.to_numpy()[keep]) if keep.any() else None
     inside = np.zeros(n, dtype=bool)
     if union is not None and n:
         inside = np.asarray(shapely.intersects(records.geometry.to_numpy(), union), dtype=bool)
