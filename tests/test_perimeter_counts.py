@@ -115,6 +115,19 @@ def test_a_partial_set_gives_a_lower_bound_inside_and_the_commune_above(tmp_path
     assert (v["in-commune"].bound.lower, v["in-commune"].bound.upper) == (5, 5)
     assert v["in-commune"].verdict == "consistent"
     assert v["in-commune"].sources[0]["inside_perimeters"] is None
+    # the report gives both scopes side by side, and the JSON the count in the perimeters
+    from geocover.outputs.report import render
+
+    text = render(a, "text")
+    assert "claim scope: cameras of the commune" in text
+    assert "inside the authorized perimeters, as of 2020-06-01" in text
+    assert f"{IN_COMMUNE} inside the commune ({INSIDE_VALID_2020} inside the authorized " \
+           "perimeters)" in text
+    data = json.loads(render(a, "json"))
+    claim3 = next(c for c in data["claims"] if c["id"] == "in-perimeters-3")
+    assert claim3["scope"]["where"] == "perimeters"
+    assert claim3["sources"][0]["inside_perimeters"] == INSIDE_VALID_2020
+    assert claim3["bound"] == {"lower": 3.0, "upper": 5.0, "kind": "range"}
 
 
 def test_a_complete_set_decides_both_ways(tmp_path, bundle_synthetic):

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geocover.model.coverage import CommuneFigures, PerimeterFigures
 from geocover.schema.city import City, Claim
 from geocover.schema.scope import DEFAULT_COUNTS, ClaimScope
 from geocover.verdicts.bounds import CONSISTENT, CONTRADICTED, UNVERIFIABLE, Bound, decide
 from geocover.verdicts.counts import CameraEvidence, count_finding, perimeter_zone
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: A share stated as a whole percent ("50 %") is read as ±0.5 percentage point.
 SHARE_TOLERANCE = 0.005
@@ -109,7 +112,7 @@ class Facts:
     perimeters_complete: bool = False
     """Whether the perimeter set declares itself complete (docs/perimeters.md)."""
     perimeters_as_of: str | None = None
-    perimeter_layer: Any = None
+    perimeter_layer: gpd.GeoDataFrame | None = None
     """The perimeters (GeoDataFrame with ``decree_date``, ``valid_until``, ``status``),
     for claims counted inside them; None when none were read."""
 
