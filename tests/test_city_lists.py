@@ -243,3 +243,15 @@ def test_cli_exit_code_2_on_a_bad_declaration(cli, bundle, tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert str(path) in result.stderr and "lists[1] (own-police-2025)" in result.stderr
     assert "no column 'numero'" in result.stderr
+
+
+def test_a_folder_or_a_fifo_is_not_a_list(bundle, tmp_path):
+    import os
+
+    (tmp_path / "a-folder").mkdir()
+    os.mkfifo(tmp_path / "a-fifo")
+    for name, reason in (("a-folder", "a folder, not a file"),
+                         ("a-fifo", "not a regular file")):
+        _, message = _error(tmp_path / name.replace("a-", "t-"),
+                            [police_2025(bundle, file=str(tmp_path / name))])
+        assert f"lists[1] (own-police-2025).file {str(tmp_path / name)!r}: {reason}" in message

@@ -365,7 +365,8 @@ def _own_lists(raw: dict[str, Any], path: Path, *, catalogue: frozenset[str]
         text = _string(entry, "file", path, where)
         file = Path(text) if Path(text).is_absolute() else path.parent / text
         if not file.is_file():
-            what = "a folder, not a file" if file.is_dir() else "no such file"
+            what = ("a folder, not a file" if file.is_dir() else
+                    "not a regular file" if os.path.lexists(file) else "no such file")
             raise ConfigError(f"{where}.file {text!r}: {what} ({file})", path)
         if file.resolve() == path.resolve():
             raise ConfigError(f"{where}.file {text!r} is the configuration itself", path)
