@@ -69,12 +69,14 @@ check: lint test
 # (translate the new entries there; tests fail on any left empty or fuzzy). The .mo is
 # compiled into the wheel by setup.py; a checkout reads the .po directly.
 POT := build/geocover.pot
+# babel.cfg's patterns are relative to the folder extracted (the project), and
+# pybabel 2.19's update has no --no-location (the template has no locations anyway).
 I18N_FLAGS := -F babel.cfg -k N_ -k pgettext:1c,2 --no-location --sort-output --omit-header
 i18n: $(STAMP)
 	@mkdir -p build
-	$(VENV)/bin/pybabel -q extract $(I18N_FLAGS) --project geocover -o $(POT) geocover
+	$(VENV)/bin/pybabel -q extract $(I18N_FLAGS) --project geocover -o $(POT) .
 	$(VENV)/bin/pybabel -q update -i $(POT) -d geocover/i18n/locale -D geocover -l fr \
-	  --no-location --omit-header --ignore-obsolete --no-fuzzy-matching
+	  --omit-header --ignore-obsolete --no-fuzzy-matching
 	$(PY) -m geocover.i18n.check
 
 bench: $(STAMP)  # installs no system package: it says what is missing
