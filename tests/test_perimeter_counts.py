@@ -120,7 +120,7 @@ def test_a_partial_set_gives_a_lower_bound_inside_and_the_commune_above(tmp_path
 
     text = render(a, "text")
     assert "claim scope: cameras of the commune" in text
-    assert "inside the authorized perimeters, as of 2020-06-01" in text
+    assert "inside the authorized perimeters, as of 1 June 2020" in text
     assert f"{IN_COMMUNE} inside the commune ({INSIDE_VALID_2020} inside the authorized " \
            "perimeters)" in text
     data = json.loads(render(a, "json"))
@@ -160,7 +160,7 @@ def test_no_perimeter_digitized_is_unverifiable_with_what_would_settle_it(tmp_pa
     a = analyse(city(tmp_path, perimeters=None), bundle=bundle_synthetic, presets=["sunders"])
     got = _by_id(a)["in-perimeters-3"]
     assert got.verdict == "unverifiable" and got.bound.kind == "none"
-    assert "digitize the prefecture's decrees" in got.settle
+    assert "the prefecture's decrees, digitized" in got.settle
     # a claim about the commune needs no perimeter: the exhaustive list's 5 decide it
     assert _by_id(a)["in-commune"].verdict == "consistent"
 
@@ -191,3 +191,12 @@ def test_the_zone_follows_the_authorization_dates():
     undated = frame.assign(decree_date=[None, None, None], valid_until=[None, None, None])
     assert not perimeter_zone(cams, undated, "2020", complete=False,
                               complete_as_of=None).inside.any()
+
+
+def test_the_zone_in_french(tmp_path, bundle_synthetic):
+    a = analyse(city(tmp_path), bundle=bundle_synthetic, presets=["sunders"], lang="fr")
+    got = _by_id(a)["in-perimeters-3"]
+    assert "dans les 2 périmètres autorisés en vigueur le 1 juin 2020" in got.decisive
+    assert "un ensemble partiel" in got.decisive
+    assert "écarté (pas en vigueur alors, ou sans date)" in got.decisive
+    assert "déclarés complets" in got.settle

@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geocover.i18n import Translator, translator
 from geocover.model.scope import in_operator_scope, in_service_by, operator_classes
 from geocover.schema.perimeters import date_or_none, status_of
 from geocover.schema.scope import WHOSE, ClaimScope, SourceScope, same_date, source_key
@@ -73,12 +74,25 @@ class Zone:
     day: dt.date | None
     """The day the perimeters were judged valid on (None: as loaded, i.e. today)."""
 
-    def describe(self) -> str:
-        when = f" on {self.day.isoformat()}" if self.day else ""
-        state = ("declared complete" if self.complete
-                 else "a partial set: those not digitized are missing, a lower bound")
-        left = f"; {self.left_out} left out (not valid{when} or undated)" if self.left_out else ""
-        return f"inside the {self.used} authorized perimeter(s) valid{when} ({state}{left})"
+    def describe(self, tr: Translator | None = None) -> str:
+        """``the 2 authorized perimeters valid on 1 June 2020 (a partial set: …)``."""
+        tr = tr or translator("en")
+        n = self.used
+        if self.day is not None:
+            zone = tr.ngettext("{n} authorized perimeter valid on {date}",
+                               "the {n} authorized perimeters valid on {date}", n).format(
+                n=tr.integer(n), date=tr.date(self.day))
+        else:
+            zone = tr.ngettext("{n} authorized perimeter valid today",
+                               "the {n} authorized perimeters valid today", n).format(
+                n=tr.integer(n))
+        state = (tr.gettext("declared complete") if self.complete else
+                 tr.gettext("a partial set: those not digitized are missing, a lower bound"))
+        if self.left_out:
+            state += tr.ngettext("; {n} left out (not valid then, or undated)",
+                                 "; {n} left out (not valid then, or undated)",
+                                 self.left_out).format(n=tr.integer(self.left_out))
+        return f"{zone} ({state})"
 
 
 def _last_day(as_of: str) -> dt.date | None:
@@ -141,14 +155,12 @@ def perimeter_zone(records: gpd.GeoDataFrame, perimeters: gpd.GeoDataFrame | Non
     return Zone(inside, whole, int(keep.sum()), int((~keep).sum()), day)
 
 
-def _fmt(n: float) -> str:
-    return f"{n:,.0f}"
-
-
 def count_finding(scope: ClaimScope, evidence: CameraEvidence,
-                  zone: Zone | None = None) -> CountFinding:
-    """The bound the camera sources give on a claim of scope ``scope``, counted in the
-    commune, or in ``zone`` (the authorized perimeters) when the claim counts there."""
+                  tr: Translator | None = None, zone: Zone | None = None) -> CountFinding:
+    """The bound the camera sources give on a claim of scope ``scope`` (its texts in
+    ``tr``'s language, English by default), counted in the commune, or in ``zone`` (the
+    authorized perimeters) when the claim counts there."""
+    tr = tr or translator("en")
     rec = evidence.records
     keys = np.asarray([source_key(i) for i in rec["id"]], dtype=object)
     classes = operator_classes(rec, evidence.scopes)
@@ -181,8 +193,7 @@ def count_finding(scope: ClaimScope, evidence: CameraEvidence,
         if upper is not None and zone is not None and not zone.complete:
             # perimeters not digitized may hold more: at most what the list holds in the
             # whole commune, of the claim's scope and date
-            whole = inside & in_scope & service
-            upper = int(whole.sum())
+            upper = int((inside & in_scope & service).sum())
         if upper is not None:
             uppers.append(upper)
         gives = Bound(lower=int(ok.sum()) if ok.any() else None, upper=upper)
@@ -201,29 +212,52 @@ def count_finding(scope: ClaimScope, evidence: CameraEvidence,
                 "in_operator_scope": int(scoped.sum()),
                 "in_service": int(ok.sum()),
                 "gives": gives.to_dict(),
-                "scope": src.describe(),
+                "scope": src.describe(tr),
             }
         )
     sites = np.unique(evidence.labels[qualifies]).size if qualifies.any() else 0
     bound = Bound(
         lower=float(sites) if sites else None, upper=float(min(uppers)) if uppers else None
     )
-    who = WHOSE.get(scope.whose, scope.whose)
-    when = f" in service by {scope.as_of}" if scope.as_of else ""
+    who = tr.gettext(WHOSE[scope.whose]) if scope.whose in WHOSE else scope.whose
     counted = "inside_commune" if zone is None else "inside_perimeters"
     per = "; ".join(
-        f"{r['source']}: {_fmt(r['in_service'])} of {_fmt(r[counted])} inside"
+        tr.gettext("{source}: {kept} of {inside} inside").format(
+            source=r["label"] or r["source"], kept=tr.integer(r["in_service"]),
+            inside=tr.integer(r[counted]))
         for r in rows
     )
-    place = "the commune" if zone is None else zone.describe().removeprefix("inside ")
-    decisive = (
-        f"{bound.describe('{:,.0f}')} camera sites of {who}{when} inside {place} "
-        f"(matched sites; {per})"
-    )
-    if zone is not None and not zone.complete and bound.upper is not None:
-        decisive += ("; the upper bound is what the exhaustive list holds in the whole "
-                     "commune, since perimeters not digitized may hold more")
+    at_least = bound.describe(tr.integer, tr)
+    if zone is not None:
+        decisive = _in_zone(tr, zone, scope, upper=bound.upper is not None, bound=at_least,
+                            whose=who, per=per)
+    elif scope.as_of:
+        decisive = tr.gettext(
+            "{bound} camera sites of {whose} in service by {date} inside the commune "
+            "(matched sites; {per})").format(bound=at_least, whose=who,
+                                             date=tr.date(scope.as_of), per=per)
+    else:
+        decisive = tr.gettext(
+            "{bound} camera sites of {whose} inside the commune (matched sites; {per})"
+        ).format(bound=at_least, whose=who, per=per)
     return CountFinding(bound=bound, sources=rows, decisive=decisive)
+
+
+def _in_zone(tr: Translator, zone: Zone, scope: ClaimScope, *, upper: bool,
+             **values: str) -> str:
+    """The decisive phrase of a claim counted inside the perimeters."""
+    place = zone.describe(tr)
+    if scope.as_of:
+        text = tr.gettext(
+            "{bound} camera sites of {whose} in service by {date} inside {place} (matched "
+            "sites; {per})").format(date=tr.date(scope.as_of), place=place, **values)
+    else:
+        text = tr.gettext("{bound} camera sites of {whose} inside {place} (matched sites; "
+                          "{per})").format(place=place, **values)
+    if not zone.complete and upper:
+        text += tr.gettext("; the upper bound is what the exhaustive list holds in the whole "
+                           "commune, since perimeters not digitized may hold more")
+    return text
 
 
 def empty_evidence() -> CameraEvidence:
