@@ -151,7 +151,7 @@ def banner_html(analysis: Analysis) -> str | None:
            f"<span class='gc-kicker'>{h(kicker)}</span><br>"
            f"{_badge(head, analysis)} <b>{h(claim_text(head, tr))}</b></summary>"]
     if head.quote:
-        out.append(f"<p class='gc-quote'>“{h(head.quote)}” <small>({h(head.source)}, "
+        out.append(f"<p class='gc-quote'>“{h(head.quote)}” <small>({h(tr.gettext(head.source))}, "
                    f"{h(tr.date(head.date))})</small></p>")
     decisive = decisive_text(head, analysis)
     if decisive:

@@ -61,7 +61,7 @@ def _claims_html(analysis: Analysis) -> str:
                        "</summary>")
             if v.quote:
                 out.append(f"<div class='gc-quote'>“{h(v.quote)}”</div>")
-            source = tr.gettext("Source: {source}, {date}").format(source=v.source,
+            source = tr.gettext("Source: {source}, {date}").format(source=tr.gettext(v.source),
                                                                    date=tr.date(v.date))
             out.append(f"<p class='gc-muted'>{h(source)}</p>")
             t5 = tr.gettext("Claim id")

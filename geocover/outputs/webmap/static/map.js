@@ -374,10 +374,12 @@
   };
   G.done = function (map) {
     if (G.order.length) { layerList(map); }
-    if (G.panels.length) { sheetBar(map); }
-    layout();
-    if (PHONE.addEventListener) { PHONE.addEventListener("change", layout); }
-    window.addEventListener("resize", fit);
+    if (G.panels.length) {  // the readers' map (the batch choropleth lays out its own)
+      sheetBar(map);
+      layout();
+      if (PHONE.addEventListener) { PHONE.addEventListener("change", layout); }
+      window.addEventListener("resize", fit);
+    }
     G.readyAt = window.performance ? performance.now() : null;  // ms since navigation
     G.ready = true;
     document.documentElement.setAttribute("data-geocover-ready", "1");
