@@ -36,16 +36,18 @@ from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any
 
+from geocover.i18n import N_
+
 Z95 = 1.959963984540054
 
 ASSUMPTIONS: tuple[str, ...] = (
-    (
+    N_(
         "independence: one source's listing a site does not make another's more or less likely "
         "(an import of one list into another breaks it and drives the estimate down)"
     ),
-    "homogeneity: every site is as likely to be listed by a source as any other",
-    "closed population: no camera was added or removed between the sources' vintages",
-    "matching: the matching distance pairs the same sites, and only them",
+    N_("homogeneity: every site is as likely to be listed by a source as any other"),
+    N_("closed population: no camera was added or removed between the sources' vintages"),
+    N_("matching: the matching distance pairs the same sites, and only them"),
 )
 
 
