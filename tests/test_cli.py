@@ -78,7 +78,7 @@ def test_metz_text_report_reads_well(cli, bundle):
     n = len(claims)
     assert f"Of {n} claims, 1 consistent, 0 contradicted and {n - 1} unverifiable" in short
     assert "21 km² is 50.07% of the official 41.94 km²" in short
-    assert "0 camera sites are mapped" in short and "148 claimed" in short
+    assert "No camera site is mapped" in short and "148 claimed" in short
     assert "IGN – ADMIN EXPRESS" in out and "© OpenStreetMap contributors" in out
 
 

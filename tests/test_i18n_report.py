@@ -86,7 +86,7 @@ def test_the_report_says_the_same_in_french_and_english(city, fmt, metz, paris):
     assert _numbers(fr, "fr") == _numbers(en, "en")
     assert [v.verdict for v in runs["fr"].verdicts] == [v.verdict for v in runs["en"].verdicts]
     # the verdicts come first, then the figures, then the appendix, in both languages
-    assert fr.index("Verdicts") < fr.index("Les chiffres") < fr.index("Annexe")
+    assert fr.index("Verdicts") < fr.index("Les mesures") < fr.index("Annexe")
     assert en.index("Verdicts") < en.index("Figures") < en.index("Appendix")
 
 
@@ -115,7 +115,7 @@ def test_no_path_flag_or_epsg_before_the_appendix(metz, paris):
 
 def test_the_verdicts_of_metz_fit_on_a_screen(metz):
     """About 15 lines before the figures: one per claim, the counts over time, in short."""
-    for lang, figures in (("fr", "Les chiffres"), ("en", "Figures")):
+    for lang, figures in (("fr", "Les mesures"), ("en", "Figures")):
         text = report.to_text(metz[lang])
         head = text[:text.index(f"\n{figures}\n")].strip().splitlines()
         assert len(head) <= 25, len(head)

@@ -242,7 +242,13 @@ def summary(analysis: Analysis) -> list[str]:
                 claimed=claimed, verdict=vt.verdict_label(area, tr)))
     n = 0 if analysis.cameras is None else len(analysis.cameras)
     counts_claimed = [v for v in analysis.verdicts if v.kind == "camera_count"]
-    if counts_claimed:
+    if counts_claimed and n == 0:
+        latest = max(counts_claimed, key=lambda v: v.value)
+        out.append(tr.gettext(
+            "No camera site is mapped in the sources read, against {claimed} claimed; mapped "
+            "cameras are a lower bound of what exists.").format(
+            claimed=vt.number(latest.value, tr)))
+    elif counts_claimed:
         latest = max(counts_claimed, key=lambda v: v.value)
         out.append(tr.ngettext(
             "{n} camera site is mapped in the sources read, against {claimed} claimed; "

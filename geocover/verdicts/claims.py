@@ -176,8 +176,8 @@ def _signed(x: float, tr: Translator) -> str:
 
 def _perimeters_missing(tr: Translator) -> str:
     return tr.gettext(
-        "No authorized perimeter has been digitized yet, so there is no measured area "
-        "to compare: the prefecture's decrees remain to be digitized.")
+        "No authorized perimeter has been digitized yet: there is no measured area to "
+        "compare.")
 
 
 def _completeness(facts: Facts, tr: Translator) -> str:
