@@ -190,12 +190,18 @@ def _claim_detail(v: Verdict, analysis: Analysis) -> list[str]:
         lines.append(tr.gettext("what the claim counts: {scope}").format(
             scope=v.scope.describe(tr)))
     for src in v.sources:
-        lines.append(tr.gettext(
-            "what the data holds: {scope}; {inside} inside the commune, {scoped} of the "
-            "claim's operator, {service} known in service").format(
-            scope=src["scope"], inside=tr.integer(src["inside_commune"]),
-            scoped=tr.integer(src["in_operator_scope"]),
-            service=tr.integer(src["in_service"])))
+        values = {"scope": src["scope"], "inside": tr.integer(src["inside_commune"]),
+                  "scoped": tr.integer(src["in_operator_scope"]),
+                  "service": tr.integer(src["in_service"])}
+        if src.get("inside_perimeters") is None:
+            lines.append(tr.gettext(
+                "what the data holds: {scope}; {inside} inside the commune, {scoped} of the "
+                "claim's operator, {service} known in service").format(**values))
+        else:
+            lines.append(tr.gettext(
+                "what the data holds: {scope}; {inside} inside the commune ({zone} inside the "
+                "authorized perimeters), {scoped} of the claim's operator, {service} known in "
+                "service").format(zone=tr.integer(src["inside_perimeters"]), **values))
     for check in v.checks:
         tol = (" " + tr.gettext("[tolerance: {tolerance}]").format(tolerance=check.tolerance)
                if check.tolerance else "")
