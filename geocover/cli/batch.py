@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,7 +70,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="auto (default): threads for one département, Dask otherwise; "
                              "local runs the Dask path's tasks in this process")
     parser.add_argument("--retries", metavar="N", type=int, default=2,
-                        help="times a failed Dask task is tried again (default 2)")
+                        help="times a failed partition (an error, or its worker died) is "
+                             "tried again (default 2)")
+    parser.add_argument("--parts", metavar="DIR", type=Path, default=None,
+                        help="folder where the workers write one GeoParquet part per "
+                             "département (default OUT.parts beside -o; on a remote cluster "
+                             "a folder the workers and this machine share)")
     parser.add_argument("--tiles", choices=("osm", "none"), default="osm",
                         help="background of the choropleth (default osm)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -142,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
         failures = result.failures
     for warning in result.warnings:
         print(f"geocover: warning: {warning}", file=sys.stderr)
+    if engine != "threads" and result.failed_departements:
+        return _refuse_partial(result, args.output)
     paths = write_batch(result, args.output, tiles=args.tiles)
     frame = result.communes
     known = frame["cameras_known"]
@@ -154,6 +162,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for key in ("parquet", "gpkg", "csv", "provenance", "map"):
         print(f"  {key}: {paths[key]}")
+    if engine != "threads" and result.parts is not None:
+        print(f"  parts: {result.parts}{os.sep} (one GeoParquet file per département)")
     if failures:
         print(f"geocover: {len(failures)} commune(s) failed (their rows hold no figures):",
               file=sys.stderr)
@@ -167,9 +177,34 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_partial(result: Any, output: Path) -> int:
+    """Partitions failed after every retry: name their communes, write no national file
+    (an earlier one stays as it was), exit 1."""
+    lost = set(result.failed_departements)
+    failed = [f for f in result.failures
+              if f[0] in lost or (f[0][:3] if f[0].startswith("97") else f[0][:2]) in lost]
+    print(f"geocover: error: département(s) {', '.join(result.failed_departements)} failed "
+          f"after {max(result.attempts.get(d, 1) for d in result.failed_departements)} "
+          f"attempt(s); {len(failed)} commune(s) have no figures:", file=sys.stderr)
+    for code, name, reason in failed[:20]:
+        print(f"  {code} {name}: {reason}" if name else f"  {code}: {reason}", file=sys.stderr)
+    if len(failed) > 20:
+        print(f"  … and {len(failed) - 20} more", file=sys.stderr)
+    kept = "" if result.parts is None else (
+        f"; the {len(result.departements) - len(result.failed_departements)} département(s) "
+        f"that completed are in {result.parts}{os.sep}")
+    print(f"geocover: no national table written ({output} and the files beside it are as "
+          f"they were){kept}. Run again, or with more --retries.", file=sys.stderr)
+    return 1
+
+
 def _run_national(args: argparse.Namespace, deps: list[str], inputs: Any, bundle: Any,
                   engine: str) -> Any:
+    from geocover.outputs.batch import output_paths
     from geocover.pipeline.national import dask_client, run_national
+
+    parts = args.parts if args.parts is not None else Path(
+        f"{output_paths(args.output)['parquet'].with_suffix('')}.parts")
 
     with _progress_bar(args.quiet, "départements") as bar:
         task = bar.add_task("batch", total=len(deps), communes=0) if bar is not None else None
@@ -180,11 +215,12 @@ def _run_national(args: argparse.Namespace, deps: list[str], inputs: Any, bundle
 
         if engine == "local":
             return run_national(deps, inputs, bundle=bundle, presets=args.preset,
-                                retries=args.retries, progress=progress)
+                                retries=args.retries, progress=progress, parts=parts)
         with dask_client(args.scheduler, workers=args.workers or 2,
                          memory_limit=args.memory_limit) as client:
             return run_national(deps, inputs, bundle=bundle, presets=args.preset,
-                                client=client, retries=args.retries, progress=progress)
+                                client=client, retries=args.retries, progress=progress,
+                                parts=parts)
 
 
 def _progress_line(done: int, total: int, seconds: float) -> None:
