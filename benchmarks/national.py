@@ -8,6 +8,8 @@ Run from the repository root (not part of the test suite)::
     .venv/bin/python -m benchmarks.national --only engines  # France, each engine once
     .venv/bin/python -m benchmarks.national --only cameras --cameras 100000
     .venv/bin/python -m benchmarks.national --only communes
+    .venv/bin/python -m benchmarks.national --only profile     # the slowest partitions
+    .venv/bin/python -m benchmarks.national --summary          # national.md from the json
 
 Every measurement runs in a fresh process (``python -m benchmarks.national --one …``);
 its peak memory is the largest sum of the resident memory of that process and all its
@@ -15,8 +17,12 @@ children (the Dask workers), sampled every 0.1 s with psutil. The machine is sha
 each figure is recorded with the load average (``/proc/loadavg``) before and after it.
 Synthetic cameras (``--cameras N``) are generated here with a fixed seed, uniformly at
 random inside communes drawn with probability proportional to their area, and labelled
-synthetic in the results; they are never presented as a city's data. Results go to
-``benchmarks/results/national.json`` and ``national.md``.
+synthetic in the results; they are never presented as a city's data. With
+``--one-preset`` a run computes the counts and the first preset only (for 1M cameras,
+where five presets would take far longer than a quarter of an hour). The Dask runs write
+their parts (``part-<code>.parquet``) into a temporary folder, as the command does.
+Results are appended to ``benchmarks/results/national.json``; ``--summary`` writes
+``national.md`` from the newest record of each measurement.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 BUNDLE = Path(os.environ.get("GEOCOVER_BUNDLE", ROOT.parent / "shared" / "data"))
 ENGINES = ("dask2", "pool2", "single", "dask1", "threads2", "local")
+#: The partitions profiled by ``--only profile`` (the slowest with the real cameras).
+PROFILED = ("75", "21", "69")
 GRAND_EST = ["08", "10", "51", "52", "54", "55", "57", "67", "68", "88"]
 
 
@@ -114,7 +122,8 @@ def synthetic_cameras(n: int, seed: int = 13):
                   for t, d in zip(types, rng.uniform(0, 360, n), strict=True)]
     return gpd.GeoDataFrame(
         {"id": [f"contrib:synthetic-benchmark:{i}" for i in range(n)], "camera_type": types,
-         "directions": directions, "height_m": rng.uniform(3, 12, n), "tilt_deg": np.nan},
+         "directions": directions, "height_m": rng.uniform(3, 12, n), "tilt_deg": np.nan,
+         "location_precision": "exact"},
         geometry=gpd.points_from_xy(xs, ys), crs="EPSG:4326")
 
 
@@ -271,15 +280,21 @@ def one(engine: str, deps: list[str], synthetic: int, presets: tuple[str, ...],
             result = run_national(deps, inputs, bundle=BUNDLE, presets=presets)
             rows, timings = len(result.communes), result.timings
         else:
+            import tempfile
+
             workers = int(engine[-1])
             t1 = time.perf_counter()
+            parts = Path(tempfile.mkdtemp(prefix="geocover-bench-parts-"))
             with dask_client(workers=workers, memory_limit="3GB") as client:
                 timings["cluster_start_s"] = time.perf_counter() - t1
                 result = run_national(deps, inputs, bundle=BUNDLE, presets=presets,
-                                      client=client)
+                                      client=client, parts=parts)
             rows, timings = len(result.communes), {**timings, **result.timings}
             slowest = sorted(result.partition_seconds.items(), key=lambda kv: -kv[1])[:5]
             timings.update({f"partition_{d}_s": v for d, v in slowest})
+            timings.update({f"partition_{d}_{k}_s": v for d, _ in slowest[:3]
+                            for k, v in result.partition_steps.get(d, {}).items()})
+            timings["parts_mb"] = sum(f.stat().st_size for f in parts.iterdir()) / 2**20
     page = {}
     if engine == "dask2" and page_check:
         page = _outputs_and_page(result)
@@ -313,7 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     from geocover.schema.regions import DEPARTEMENTS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("engines", "cameras", "communes"))
+    parser.add_argument("--only", choices=("engines", "cameras", "communes", "profile"))
+    parser.add_argument("--one-preset", action="store_true",
+                        help="the counts and the first preset only")
+    parser.add_argument("--summary", action="store_true", help="write national.md and stop")
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--cameras", type=int, default=0, help="synthetic cameras (0: real)")
     parser.add_argument("--deps", default="")
@@ -322,11 +340,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     presets = tuple(p for p in args.presets.split(",") if p)
+    if args.one_preset:
+        presets = presets[:1]
     deps = [d for d in args.deps.split(",") if d] or list(DEPARTEMENTS)
+    if args.summary:
+        write_summary()
+        return 0
     if args.one:
         print(json.dumps(one(args.one, deps, args.cameras, presets, page_check=args.page)))
         return 0
     results: list[dict] = []
+    if args.only == "profile":
+        from benchmarks.national_profile import profile_partitions
+
+        results.append({"study": "profile", **profile_partitions(
+            [d for d in args.deps.split(",") if d] or list(PROFILED), presets, BUNDLE)})
     if args.only in (None, "engines"):
         for engine in args.engines.split(","):
             results.append({"study": "engines", **_spawn(engine, deps, 0, presets,
@@ -344,7 +372,17 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         r["when"] = stamp
     path.write_text(json.dumps(old + results, indent=1) + "\n")
+    write_summary()
     return 0
+
+
+def write_summary() -> Path:
+    """``national.md`` from ``national.json`` (see :mod:`benchmarks.national_profile`)."""
+    from benchmarks.national_profile import summary
+
+    path = RESULTS / "national.md"
+    path.write_text(summary(json.loads((RESULTS / "national.json").read_text())))
+    return path
 
 
 if __name__ == "__main__":

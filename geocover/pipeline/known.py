@@ -98,11 +98,14 @@ def site_labels(cameras: gpd.GeoDataFrame, crs: str) -> np.ndarray:
 
     if cameras.empty:
         return np.zeros(0, dtype=np.int64)
+    keys = [camera_source(i) for i in cameras["id"]]
+    if len(set(keys)) < 2:  # one source lists each of its cameras once: nothing to match
+        return np.arange(len(cameras), dtype=np.int64)
     metric = cameras[["id", "geometry"]].to_crs(crs)
     precision = (cameras["location_precision"] if "location_precision" in cameras
                  else pd.Series("exact", index=cameras.index))
     metric["location_precision"] = precision.fillna("exact").astype(str).to_numpy()
-    return match_labels(metric, None, sources=[camera_source(i) for i in cameras["id"]])
+    return match_labels(metric, None, sources=keys)
 
 
 def annotate(frame: gpd.GeoDataFrame, sources: Sequence[SourceInfo], departement: str,
