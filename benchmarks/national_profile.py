@@ -86,18 +86,22 @@ def _mb(r: dict) -> str:
     return f"{r['peak_mb']:,}" if r.get("peak_mb") is not None else "—"
 
 
-def summary(records: list[dict]) -> str:
-    """The markdown summary (see the module docstring)."""
+def summary(records: list[dict], since: str = "") -> str:
+    """The markdown summary (see the module docstring) of the records made at ``since``
+    (an ISO time) or later."""
+    records = [r for r in records if str(r.get("when", "")) >= since]
     lines = ["# National run (`batch --france`): benchmark", "",
              "Written by `python -m benchmarks.national --summary` from `national.json` "
-             "(the newest record of each measurement). The machine has 2 cores and is "
+             f"(the newest record of each measurement{' made since ' + since if since else ''}"
+             "). The machine has 2 cores and is "
              "**shared with other work**: each figure carries the load average (1, 5, 15 "
              "min) before and after it; a load above 2 means other processes took CPU "
              "during the run, so the times are upper bounds for a quiet machine.", ""]
     engines = [r for r in _newest(records, "engines") if r.get("departements") == 101]
     if engines:
         single = next((r for r in engines if r["engine"] == "single"), None)
-        lines += ["## Engines: France, real cameras, five presets", "",
+        lines += [f"## Engines: France, real cameras, {engines[0]['presets']} presets (the "
+                  "default ones)", "",
                   "| engine | communes | cameras | wall (s) | vs single process | peak memory "
                   "(MB) | load before | load after | when |",
                   "|---|---:|---:|---:|---:|---:|---|---|---|"]
@@ -138,8 +142,8 @@ def summary(records: list[dict]) -> str:
                                                       if r["engine"] == "dask2"],
                       key=lambda r: r["communes"])
     if communes:
-        lines += ["## Time against communes (real cameras, five presets, Dask with 2 "
-                  "workers)", "", "| départements | communes | cameras | wall (s) | peak "
+        lines += [f"## Time against communes (real cameras, {communes[0]['presets']} presets, "
+                  "Dask with 2 workers)", "", "| départements | communes | cameras | wall (s) | peak "
                   "memory (MB) | load before | load after |", "|---:|---:|---:|---:|---:|---|---|"]
         for r in communes:
             lines.append(f"| {r['departements']} | {r['communes']:,} | {r['cameras']:,} | "
@@ -155,8 +159,10 @@ def summary(records: list[dict]) -> str:
         lines += [f"France, dask2: inputs read by the driver {dask2['inputs_s']} s; cluster "
                   f"start {t.get('cluster_start_s')} s; communes loaded by the workers "
                   f"{t.get('communes_s')} s; partitions {t.get('partitions_s')} worker-seconds "
-                  f"in all (on 2 workers); the rest (reading the parts back, provenance) is "
-                  f"total {t.get('total_s')} s minus those.", "",
+                  f"in all (on 2 workers)"
+                  + (f", {t['partitions_wall_s']} s of wall time; the parts read back into "
+                     f"the table {t['assemble_s']} s" if "assemble_s" in t else "")
+                  + f"; the run {t.get('total_s')} s in all.", "",
                   "Slowest partitions (s on their worker): " + ", ".join(
                       f"{k.split('_')[1]} {v}" for k, v in t.items()
                       if k.startswith("partition_") and k.count("_") == 2) + ".", ""]

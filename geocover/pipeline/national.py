@@ -77,7 +77,9 @@ class NationalResult:
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     """(code, name, reason) of each commune (or ``(département, "", reason)``) that failed."""
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per step: cameras, communes, partitions (sum of the tasks), total."""
+    """Seconds per step: communes (loaded), partitions (sum of the tasks), partitions_wall
+    (from the first partition submitted to the last one done), assemble (the parts read
+    back into the table), total."""
     engine: str = "local"
     partition_seconds: dict[str, float] = field(default_factory=dict)
     """Seconds each département's partition took on its worker."""
@@ -224,7 +226,9 @@ def run_national(
     if len(missing) == len(deps):
         reasons = "; ".join(f"{c}: {r}" for c, _, r in failures[:3])
         raise UsageError(f"every partition failed ({reasons})")
+    t_partitions = time.perf_counter()
     frame = _assemble([done_parts[d] for d in deps if d in done_parts])
+    t_assembled = time.perf_counter()
     for part in done_parts.values():
         failures.extend(part.failures)
     warnings = list(inputs.warnings)
@@ -238,6 +242,8 @@ def run_national(
     timings = {
         "communes_s": t_communes,
         "partitions_s": sum(p.seconds for p in done_parts.values()),
+        "partitions_wall_s": t_partitions - t0 - t_communes,
+        "assemble_s": t_assembled - t_partitions,
         "total_s": time.perf_counter() - start,
     }
     record = _provenance(done_parts, deps, inputs, presets, bundle_path, frame, engine, halo,
