@@ -115,6 +115,8 @@ def summary(records: list[dict], since: str = "") -> str:
                   "path (`run_batch`) for each département in turn, in one process, with the "
                   "same cameras and halo; `pool2`: that path on a process pool of 2. The "
                   "ratio is single's wall time over the engine's (above 1: faster).", ""]
+        lines += [f"{r['engine']}: wall time = {r['wall_s_basis']}." for r in engines
+                  if r.get("wall_s_basis")] + [""]
         page = next((r for r in engines if "page_mb" in r), None)
         if page:
             lines += [f"Outputs of the dask2 run: written in {page['write_s']} s; the page "
@@ -134,17 +136,22 @@ def summary(records: list[dict], since: str = "") -> str:
                   "peak memory (MB) | load before | load after |",
                   "|---:|---|---:|---:|---:|---:|---|---|"]
         for r in cams:
+            wall = (f"{r['wall_s']:.1f}" if r.get("wall_s") is not None else
+                    f"stopped after {r.get('stopped_after_s')} s: not measured")
             lines.append(f"| {r['cameras']:,} | {r['cameras_kind']} | {r['presets']} | "
-                         f"{r['wall_s']:.1f} | {r['timings'].get('partitions_s', '—')} | "
+                         f"{wall} | {r['timings'].get('partitions_s', '—')} | "
                          f"{_mb(r)} | {r['load_before']} | {r['load_after']} |")
+        lines.append("")
+        lines += [f"{r['cameras']:,} cameras: {r['note']}." for r in cams if r.get("note")]
         lines.append("")
     communes = sorted(_newest(records, "communes") + [r for r in engines
                                                       if r["engine"] == "dask2"],
                       key=lambda r: r["communes"])
     if communes:
         lines += [f"## Time against communes (real cameras, {communes[0]['presets']} presets, "
-                  "Dask with 2 workers)", "", "| départements | communes | cameras | wall (s) | peak "
-                  "memory (MB) | load before | load after |", "|---:|---:|---:|---:|---:|---|---|"]
+                  "Dask with 2 workers)", "",
+                  "| départements | communes | cameras | wall (s) | peak memory (MB) | "
+                  "load before | load after |", "|---:|---:|---:|---:|---:|---|---|"]
         for r in communes:
             lines.append(f"| {r['departements']} | {r['communes']:,} | {r['cameras']:,} | "
                          f"{r['wall_s']:.1f} | {_mb(r)} | {r['load_before']} | "
