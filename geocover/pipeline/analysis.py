@@ -219,7 +219,7 @@ def analyse(
     )
     band = _capacity(cfg, chosen, cfigures.area_km2)
     facts.capacity_km2 = {c.preset: c.dome_km2 for c in band}
-    verdicts = evaluate(cfg, facts)
+    verdicts = evaluate(cfg, facts, translator(lang))
     judged = today or dt.date.fromisoformat(generated[:10])
     neighbours = None if bundle_path is None else neighbours_from_bundle(bundle_path, commune)
     toml = Path(cfg.folder) / "city.toml" if Path(cfg.folder) != Path(".") else None

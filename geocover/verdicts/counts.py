@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
+from geocover.i18n import Translator, translator
 from geocover.model.scope import in_operator_scope, in_service_by, operator_classes
 from geocover.schema.scope import WHOSE, ClaimScope, SourceScope, same_date, source_key
 from geocover.verdicts.bounds import Bound
@@ -47,12 +48,11 @@ class CountFinding:
     decisive: str
 
 
-def _fmt(n: float) -> str:
-    return f"{n:,.0f}"
-
-
-def count_finding(scope: ClaimScope, evidence: CameraEvidence) -> CountFinding:
-    """The bound the camera sources give on a claim of scope ``scope``."""
+def count_finding(scope: ClaimScope, evidence: CameraEvidence,
+                  tr: Translator | None = None) -> CountFinding:
+    """The bound the camera sources give on a claim of scope ``scope`` (its texts in
+    ``tr``'s language, English by default)."""
+    tr = tr or translator("en")
     rec = evidence.records
     keys = np.asarray([source_key(i) for i in rec["id"]], dtype=object)
     classes = operator_classes(rec, evidence.scopes)
@@ -98,23 +98,30 @@ def count_finding(scope: ClaimScope, evidence: CameraEvidence) -> CountFinding:
                 "in_operator_scope": int(scoped.sum()),
                 "in_service": int(ok.sum()),
                 "gives": gives.to_dict(),
-                "scope": src.describe(),
+                "scope": src.describe(tr),
             }
         )
     sites = np.unique(evidence.labels[qualifies]).size if qualifies.any() else 0
     bound = Bound(
         lower=float(sites) if sites else None, upper=float(min(uppers)) if uppers else None
     )
-    who = WHOSE.get(scope.whose, scope.whose)
-    when = f" in service by {scope.as_of}" if scope.as_of else ""
+    who = tr.gettext(WHOSE[scope.whose]) if scope.whose in WHOSE else scope.whose
     per = "; ".join(
-        f"{r['source']}: {_fmt(r['in_service'])} of {_fmt(r['inside_commune'])} inside"
+        tr.gettext("{source}: {kept} of {inside} inside").format(
+            source=r["label"] or r["source"], kept=tr.integer(r["in_service"]),
+            inside=tr.integer(r["inside_commune"]))
         for r in rows
     )
-    decisive = (
-        f"{bound.describe('{:,.0f}')} camera sites of {who}{when} inside the commune "
-        f"(matched sites; {per})"
-    )
+    at_least = bound.describe(tr.integer, tr)
+    if scope.as_of:
+        decisive = tr.gettext(
+            "{bound} camera sites of {whose} in service by {date} inside the commune "
+            "(matched sites; {per})").format(bound=at_least, whose=who,
+                                             date=tr.date(scope.as_of), per=per)
+    else:
+        decisive = tr.gettext(
+            "{bound} camera sites of {whose} inside the commune (matched sites; {per})"
+        ).format(bound=at_least, whose=who, per=per)
     return CountFinding(bound=bound, sources=rows, decisive=decisive)
 
 
