@@ -216,6 +216,7 @@ def analyse(
         cameras=CameraEvidence(matching.records, matching.labels, matching.inside, layers.scopes),
         perimeters_complete=pset.complete,
         perimeters_as_of=pset.complete_as_of,
+        perimeter_layer=pset.frame if pset.count else None,
     )
     band = _capacity(cfg, chosen, cfigures.area_km2)
     facts.capacity_km2 = {c.preset: c.dome_km2 for c in band}

@@ -65,6 +65,7 @@ SOURCE_KINDS: dict[str, str] = {
     "official_list": "an official list of one operator",
     "osm": "OpenStreetMap (mixed operators, tagged per camera where known)",
     "citizen_map": "a citizen map (mixed operators, public/private per camera where known)",
+    "city_list": "a city's own list of mixed operators (city.toml [[lists]])",
     "contributions": "contributions to this project",
     "file": "a camera file given on the command line",
 }
@@ -165,6 +166,20 @@ def same_date(a: str | None, b: str | None) -> bool:
         return False
     n = min(len(a), len(b))
     return a[:n] == b[:n]
+
+
+def announced(as_of: str | None, said: str | None) -> bool:
+    """Whether a figure for ``as_of`` was given before that time came (``said`` earlier
+    than the period ``as_of`` covers): a forecast, not a count.
+
+    Examples
+    --------
+    >>> announced("2023-12", "2023-09-01"), announced("2020-02", "2020-02"), announced("2018", "")
+    (True, False, False)
+    """
+    if not as_of or not said:
+        return False
+    return end_of(said) < as_of[:10]
 
 
 def end_of(date: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geocover.i18n import NBSP, Translator, translator
 from geocover.model.coverage import CommuneFigures, PerimeterFigures
@@ -25,7 +25,10 @@ from geocover.verdicts.bounds import (
     decide,
     figure,
 )
-from geocover.verdicts.counts import CameraEvidence, count_finding
+from geocover.verdicts.counts import CameraEvidence, count_finding, perimeter_zone
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: A share stated as a whole percent ("50 %") is read as ±0.5 percentage point.
 SHARE_TOLERANCE = 0.005
@@ -132,6 +135,9 @@ class Facts:
     perimeters_complete: bool = False
     """Whether the perimeter set declares itself complete (docs/perimeters.md)."""
     perimeters_as_of: str | None = None
+    perimeter_layer: gpd.GeoDataFrame | None = None
+    """The perimeters (with ``decree_date``, ``valid_until``, ``status``), for claims
+    counted inside them; None when none were read."""
 
 
 def _combine(claim: Claim, checks: list[Check], summary: str = "", *,
@@ -329,6 +335,12 @@ def check_camera_count(claim: Claim, city: City, facts: Facts,
         "an exhaustive list of these cameras as of {date} (the operator's register, or its "
         "list with dates of service and of removal)").format(
         date=tr.date(scope.as_of or claim.date))
+    layer = facts.perimeter_layer
+    if scope.where == "perimeters" and (layer is None or len(layer) == 0):
+        check = Check("digitized perimeters", UNVERIFIABLE, tr.gettext(
+            "The claim counts cameras inside the authorized perimeters, and none is "
+            "digitized: there is no zone to count them in."))
+        return _combine(claim, [check], bound=Bound(), settle=_settle_perimeters(facts, tr))
     if evidence is None or len(evidence.records) == 0:
         if evidence is None:
             text = tr.gettext("No camera source was read for this report.")
@@ -340,7 +352,15 @@ def check_camera_count(claim: Claim, city: City, facts: Facts,
                               "service.")
         check = Check("mapped cameras", UNVERIFIABLE, text)
         return _combine(claim, [check], bound=Bound(), settle=settle)
-    finding = count_finding(scope, evidence, tr)
+    zone = None
+    if scope.where == "perimeters":
+        zone = perimeter_zone(evidence.records, layer, scope.as_of,
+                              complete=facts.perimeters_complete,
+                              complete_as_of=facts.perimeters_as_of)
+        if not zone.complete:
+            settle += tr.gettext("; and every authorized perimeter of that date, digitized "
+                                 "and declared complete")
+    finding = count_finding(scope, evidence, tr, zone)
     tolerance = claim.tolerance or 0.0
     verdict, why = decide(claim.value, finding.bound, tolerance)
     if finding.bound.kind == "none":
