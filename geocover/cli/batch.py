@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,7 +71,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help=_("auto (default): threads for one département, Dask otherwise; "
                              "local runs the Dask path's tasks in this process"))
     parser.add_argument("--retries", metavar="N", type=int, default=2,
-                        help=_("times a failed Dask task is tried again (default 2)"))
+                        help=_("times a failed partition (an error, or its worker died) is "
+                               "tried again (default 2)"))
+    parser.add_argument("--parts", metavar="DIR", type=Path, default=None,
+                        help=_("folder where the workers write one GeoParquet part per "
+                               "département (default OUT.parts beside -o; on a remote cluster "
+                               "a folder the workers and this machine share)"))
     parser.add_argument("--tiles", choices=("osm", "none"), default="osm",
                         help=_("background of the choropleth (default osm)"))
     parser.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar"))
@@ -146,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
     t = tr()
     for warning in result.warnings:
         print(_("geocover: warning: {warning}").format(warning=warning), file=sys.stderr)
+    if engine != "threads" and result.failed_departements:
+        return _refuse_partial(result, args.output)
     paths = write_batch(result, args.output, tiles=args.tiles)
     frame = result.communes
     known = frame["cameras_known"]
@@ -166,6 +174,9 @@ def run(args: argparse.Namespace) -> int:
     print(summary + ".")
     for key in ("parquet", "gpkg", "csv", "provenance", "map"):
         print(f"  {key}: {paths[key]}")
+    if engine != "threads" and result.parts is not None:
+        print(_("  parts: {parts} (one GeoParquet file per département)").format(
+            parts=f"{result.parts}{os.sep}"))
     if failures:
         print(t.ngettext("geocover: {n} commune failed (its row holds no figures):",
                          "geocover: {n} communes failed (their rows hold no figures):",
@@ -181,9 +192,40 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_partial(result: Any, output: Path) -> int:
+    """Partitions failed after every retry: name their communes, write no national file
+    (an earlier one stays as it was), exit 1."""
+    lost = set(result.failed_departements)
+    failed = [f for f in result.failures
+              if f[0] in lost or (f[0][:3] if f[0].startswith("97") else f[0][:2]) in lost]
+    t = tr()
+    print(t.gettext("geocover: error: département(s) {deps} failed after {attempts} "
+                    "attempt(s); {n} commune(s) have no figures:").format(
+        deps=", ".join(result.failed_departements),
+        attempts=max(result.attempts.get(d, 1) for d in result.failed_departements),
+        n=t.integer(len(failed))), file=sys.stderr)
+    for code, name, reason in failed[:20]:
+        print(f"  {code} {name}: {reason}" if name else f"  {code}: {reason}", file=sys.stderr)
+    if len(failed) > 20:
+        print(t.gettext("  … and {n} more").format(n=t.integer(len(failed) - 20)),
+              file=sys.stderr)
+    kept = "" if result.parts is None else t.gettext(
+        "; the {n} département(s) that completed are in {parts}").format(
+        n=len(result.departements) - len(result.failed_departements),
+        parts=f"{result.parts}{os.sep}")
+    print(t.gettext("geocover: no national table written ({output} and the files beside it "
+                    "are as they were){kept}. Run again, or with more --retries.").format(
+        output=output, kept=kept), file=sys.stderr)
+    return 1
+
+
 def _run_national(args: argparse.Namespace, deps: list[str], inputs: Any, bundle: Any,
                   engine: str) -> Any:
+    from geocover.outputs.batch import output_paths
     from geocover.pipeline.national import dask_client, run_national
+
+    parts = args.parts if args.parts is not None else Path(
+        f"{output_paths(args.output)['parquet'].with_suffix('')}.parts")
 
     with _progress_bar(args.quiet, "départements") as bar:
         task = bar.add_task("batch", total=len(deps), communes=0) if bar is not None else None
@@ -194,11 +236,12 @@ def _run_national(args: argparse.Namespace, deps: list[str], inputs: Any, bundle
 
         if engine == "local":
             return run_national(deps, inputs, bundle=bundle, presets=args.preset,
-                                retries=args.retries, progress=progress)
+                                retries=args.retries, progress=progress, parts=parts)
         with dask_client(args.scheduler, workers=args.workers or 2,
                          memory_limit=args.memory_limit) as client:
             return run_national(deps, inputs, bundle=bundle, presets=args.preset,
-                                client=client, retries=args.retries, progress=progress)
+                                client=client, retries=args.retries, progress=progress,
+                                parts=parts)
 
 
 def _progress_line(done: int, total: int, seconds: float) -> None:
