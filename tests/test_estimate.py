@@ -88,3 +88,13 @@ def test_poisson_glm_equals_statsmodels(seed):
     assert np.allclose(ours.bse, ref.bse, rtol=1e-6)
     assert ours.aic == pytest.approx(ref.aic, rel=1e-9)
     assert not ours.warnings
+
+
+def test_loglinear_without_overlap_gives_no_estimate():
+    """Three sources that never see the same site (Boulogne-Billancourt's case, where the
+    fit overflowed): no model gives a finite interval, and the estimate says so instead
+    of raising OverflowError."""
+    from geocover.model.estimate import NoEstimate
+
+    with pytest.raises(NoEstimate, match="finite interval"):
+        loglinear({("a",): 5, ("b",): 3, ("c",): 1}, ["a", "b", "c"])

@@ -125,6 +125,10 @@ def pairwise(histories: Mapping[tuple[str, ...], int], sources: Sequence[str]) -
     return out
 
 
+class NoEstimate(ValueError):
+    """The counts do not support an estimate (said in the report instead)."""
+
+
 @dataclass(frozen=True)
 class PoissonFit:
     """A Poisson GLM with log link, fitted by iteratively reweighted least squares."""
@@ -204,7 +208,16 @@ def loglinear(histories: Mapping[tuple[str, ...], int], sources: Sequence[str]) 
         cols = [np.ones(len(cells)), *main.T, *[main[:, i] * main[:, j] for i, j in inter]]
         x = np.column_stack(cols)
         result = poisson_glm(y, x)
+        u0, se0 = float(result.params[0]), float(result.bse[0])
+        # A model whose unseen cell has no finite interval (a capture history with no
+        # site sends its parameter to -inf, the intercept's error to +inf) estimates
+        # nothing: it is left out of the choice.
+        if not (math.isfinite(u0) and math.isfinite(se0) and u0 + Z95 * se0 < 700):
+            continue
         fits.append((result.aic, label, result, result.warnings))
+    if not fits:
+        raise NoEstimate("no log-linear model gives a finite interval for these capture "
+                         "histories (too few sites seen by several sources)")
     _, label, result, fit_warnings = min(fits, key=lambda f: f[0])
     u, se = float(result.params[0]), float(result.bse[0])
     observed = int(y.sum())
