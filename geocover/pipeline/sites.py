@@ -82,7 +82,10 @@ def _estimates(labels: np.ndarray, keys: np.ndarray, mask: np.ndarray) -> dict[s
     if len(names) >= 2:
         out["chapman"] = [e.to_dict() for e in est.pairwise(ov.histories, names)]
     if len(names) >= 3:
-        out["loglinear"] = est.loglinear(ov.histories, names).to_dict()
+        try:
+            out["loglinear"] = est.loglinear(ov.histories, names).to_dict()
+        except est.NoEstimate as exc:
+            out["loglinear_none"] = str(exc)
     return out
 
 
