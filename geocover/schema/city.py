@@ -46,6 +46,34 @@ class TimelinePoint:
 
 
 @dataclass(frozen=True)
+class RetentionPeriod:
+    """How long a city's camera images are kept, as one source states it, and when."""
+
+    days: int
+    source: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What a city tells its residents they can do (``[rights]`` of ``city.toml``): see
+    the images they appear in, by a written request to ``addressee``."""
+
+    addressee: str
+    text: dict[str, str] = field(default_factory=dict)
+    """Language (``fr``, ``en``) → the city's own statement of the right; a language
+    missing here gets geocover's generic legal text."""
+    retention: tuple[RetentionPeriod, ...] = ()
+    """The retention periods stated, oldest first (none: the law's one month at most)."""
+    source: str = ""
+    date: str = ""
+
+    def text_in(self, lang: str) -> str:
+        """The city's statement in ``lang``, else empty."""
+        return self.text.get(lang, "")
+
+
+@dataclass(frozen=True)
 class City:
     """A city's configuration, as read from its ``city.toml``."""
 
@@ -66,6 +94,8 @@ class City:
     factsheet: dict[str, Any] = field(default_factory=dict)
     #: The readers' language (``fr`` or ``en``): ``[city] lang``, French by default.
     lang: str = "fr"
+    #: The residents' right to see the images (``[rights]``); None: the generic legal text.
+    rights: Rights | None = None
 
     def claims_of(self, kind: str) -> list[Claim]:
         return [c for c in self.claims if c.kind == kind]
