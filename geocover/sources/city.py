@@ -321,7 +321,7 @@ def _rights(raw: dict[str, Any], path: Path) -> Rights | None:
     if not isinstance(text, dict):
         raise ConfigError("rights.text must be text, or a table of languages (fr, en)", path)
     texts = {}
-    for lang, value in text.items():
+    for lang in text:
         if lang not in LANGS:
             raise ConfigError(f"rights.text.{lang}: geocover speaks {', '.join(LANGS)}", path)
         texts[lang] = _string(text, lang, path, "rights.text")

@@ -27,7 +27,7 @@ from branca.element import MacroElement
 
 from geocover.i18n import N_
 from geocover.outputs.escape import js_json
-from geocover.outputs.webmap.elements import RawHtml, page_of, parent_name
+from geocover.outputs.webmap.elements import GeocoverMap, RawHtml, page_of, parent_name
 from geocover.outputs.webmap.encode import _blank, _preset_label, _text, _to_storage
 from geocover.outputs.webmap.reader_text import STRINGS, rights_data
 from geocover.pipeline.analysis import Analysis
@@ -242,7 +242,7 @@ def _places(analysis: Analysis) -> list[list[Any]]:
 def _timeline(analysis: Analysis) -> dict[str, Any]:
     """The claimed counts by date (claims and ``[[timeline]]``), for the chart."""
     tr = analysis.tr
-    claims = []
+    claims: list[dict[str, Any]] = []
     for claim in analysis.city.claims_of("camera_count"):
         when = claim.as_of or claim.date
         if when:
@@ -306,7 +306,9 @@ def add_reader_tools(fmap: folium.Map, analysis: Analysis, *, propose: bool = Tr
     :func:`geocover.outputs.webmap.build.build_map` (after its layers, so that the
     script finds them) and return it. ``reader.js`` and ``reader.css`` are inlined with
     the map's own script (``GeocoverMap.extra_static``)."""
-    extra = tuple(getattr(fmap, "extra_static", ()))
+    if not isinstance(fmap, GeocoverMap):
+        raise TypeError("the readers' tools go on a map of build_map (a GeocoverMap)")
+    extra = fmap.extra_static
     fmap.extra_static = extra + tuple(n for n in ("reader.css", "reader.js") if n not in extra)
     fmap.add_child(_ReaderTools(reader_data(analysis, propose=propose)), name="geocover_reader")
     return fmap

@@ -141,8 +141,9 @@ def rights_data(analysis: Analysis) -> dict[str, Any]:
     if rights is None:
         return {"text": "", "addressee": "", "retention": [], "days": LAW_RETENTION_DAYS,
                 "retentionText": tr.gettext(STRINGS["retentionLaw"]), "source": ""}
-    periods = [{"days": p.days, "text": _retention_text(tr, p.days, p.source, p.date)}
-               for p in rights.retention]
+    periods: list[dict[str, Any]] = [
+        {"days": p.days, "text": _retention_text(tr, p.days, p.source, p.date)}
+        for p in rights.retention]
     if periods:
         retention_text = "; ".join(p["text"] for p in periods)
     else:
