@@ -49,19 +49,32 @@ def _load(row: dict) -> str:
     return f"{lo:.1f}→{hi:.1f}{' busy' if row.get('busy') else ''}"
 
 
+def _quietness(rows: list[dict], meta: dict) -> str:
+    """One sentence: was the machine quiet? Counted per pair (other processes' CPU)."""
+    share = meta.get("foreign_share", 0.1)
+    pairs = [(r["workload"], p) for r in rows for p in (r.get("load") or [])
+             if isinstance(p, dict)]
+    e2e_busy = [r["workload"] for r in rows if r.get("kind") == "e2e" and r.get("busy")]
+    busy = [(w, p) for w, p in pairs if p.get("busy")]
+    rule = (f"other processes used more than {share:.0%} of a core (CPU time of the machine "
+            "minus the harness's, its children's and PostgreSQL's)")
+    if not busy and not e2e_busy:
+        return f" Quiet run: in no pair did {rule}."
+    names = sorted({w for w, _ in busy} | set(e2e_busy))
+    worst = max((p.get("foreign_cpu_s", 0.0) for _, p in busy), default=0.0)
+    return (f" **{len(busy)} of {len(pairs)} pairs were flagged busy** ({rule}; at most "
+            f"{worst:.2f} CPU s of others), in {', '.join(names)}"
+            + (" (end to end)" if e2e_busy else "")
+            + "; every other pair was quiet. Their medians include the flagged pair.")
+
+
 def markdown(rows: list[dict], meta: dict) -> str:
-    busy = any(r.get("busy") for r in rows)
     imp = meta.get("imports") or {}
     lines = [
         f"Run {meta['date']} on {meta['machine']}; {meta['pairs']} A/B pairs per workload. "
         f"Load average at start {meta['load_average_at_start']}, at end "
         f"{meta['load_average_at_end']}."
-        + (" **The machine was busy during some pairs (other processes used more than "
-           f"{meta.get('foreign_share', 0.1):.0%} of a core): these figures are flagged and "
-           "are not a quiet run.**" if busy else
-           " Quiet run: in no pair did other processes use more than "
-           f"{meta.get('foreign_share', 0.1):.0%} of a core (CPU time of the machine, "
-           "minus the harness's, its children's and PostgreSQL's)."),
+        + _quietness(rows, meta),
         f"geocover: Python {meta['python']}, shapely {meta['shapely']} (GEOS {meta['geos']}), "
         f"{meta['workers']} worker threads. PostGIS: {meta['postgis']}, parallel settings "
         f"{meta['postgis_settings']}; queries in `benchmarks/postgis_best.sql`, plans in "

@@ -392,7 +392,7 @@ def run_e2e(w: Workload, a, log) -> dict:
     watch = CpuWatch()
     [row] = E.measure([w.params["command"]], a.pairs, ROOT, log=lambda m: log("  " + m.strip()))
     foreign, wall = watch.foreign()
-    row["foreign_cpu_s"], row["wall_s"] = round(foreign, 3), round(wall, 3)
+    row["foreign_cpu_s"], row["watch_wall_s"] = round(foreign, 3), round(wall, 3)
     row["busy"] = is_busy(foreign, wall)
     return row
 

@@ -64,7 +64,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env["GEOCOVER_OVERPASS_URL"] = "http://127.0.0.1:9/api/interpreter"
     full_env["GEOCOVER_BAN_URL"] = "http://127.0.0.1:9"
     full_env["GEOCOVER_CACHE_DIR"] = tempfile.mkdtemp(prefix="geocover-cache-")
-    full_env["GEOCOVER_LANG"] = "en"  # as in _isolated; pass env={"GEOCOVER_LANG": ""} for the default
+    # As in _isolated; pass env={"GEOCOVER_LANG": ""} for the default language.
+    full_env["GEOCOVER_LANG"] = "en"
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "geocover", *args],
