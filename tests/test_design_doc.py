@@ -14,7 +14,7 @@ def test_every_module_is_in_the_design_doc():
     first_cells = [line.split("|")[1] for line in DOC.read_text(encoding="utf-8").splitlines()
                    if line.startswith("| `")]
     named = {n if n.startswith("geocover/") else f"geocover/{n}"
-             for cell in first_cells for n in re.findall(r"`([a-z_/]+\.py)`", cell)}
+             for cell in first_cells for n in re.findall(r"`([a-z0-9_/]+\.py)`", cell)}
     modules = {
         p.relative_to(ROOT).as_posix()
         for p in (ROOT / "geocover").rglob("*.py")
