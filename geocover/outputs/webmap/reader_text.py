@@ -59,6 +59,7 @@ STRINGS: dict[str, str] = {
     "print": N_("Print"),
     "rights": N_("Your rights"),
     "rightsTitle": N_("Seeing the images you appear in"),
+    "rightsSource": N_("Source: {source}"),
     "legalBasis": N_("Legal basis: Code de la sécurité intérieure, article L253-5 (anyone may "
                      "ask the operator of a video-protection system to see the recordings of "
                      "them, or to check they were destroyed) and article L252-5 (recordings "

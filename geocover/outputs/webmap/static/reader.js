@@ -369,8 +369,11 @@
         years.push(y);
       });
       var claims = d.timeline.claims.map(function (c) {
-        return {year: parseInt(c.when.slice(0, 4), 10), value: c.value, label: c.label,
-                source: c.source};
+        // A claim "as of" a month sits within its year (2014-11: near the end of 2014).
+        var yr = parseInt(c.when.slice(0, 4), 10);
+        var at = c.when.length >= 7 ? yr + (parseInt(c.when.slice(5, 7), 10) - 0.5) / 12
+          : yr + 0.5;
+        return {year: yr, at: at, value: c.value, label: c.label, source: c.source};
       });
       claims.forEach(function (c) { years.push(c.year); });
       section.appendChild(el("p", null, T.inService));
@@ -391,7 +394,7 @@
                               role: "img", "aria-label": T.inService});
       var n = y1 - y0 + 1, step = (W - left - 6) / n;
       function x(yr) { return left + (yr - y0 + 0.5) * step; }
-      function yv(v) { return H - bottom - (H - bottom - 8) * v / top; }
+      function yv(v) { return H - bottom - (H - bottom - 18) * v / top; }
       chart.appendChild(svg("line", {x1: left, y1: H - bottom, x2: W - 4, y2: H - bottom,
                                      "class": "gc-axis"}));
       chart.appendChild(svg("text", {x: left - 4, y: yv(top) + 4, "text-anchor": "end",
@@ -407,16 +410,22 @@
           chart.appendChild(bar);
         });
       }
+      var lastX = -100;
       claims.forEach(function (c) {
-        var dot = svg("circle", {cx: x(c.year), cy: yv(c.value), r: 4, "class": "gc-claim"});
+        var cx = x(c.at - 0.5), below = cx - lastX < 16;  // labels of close claims alternate
+        lastX = below ? -100 : cx;
+        var dot = svg("circle", {cx: cx, cy: yv(c.value), r: 4, "class": "gc-claim"});
         dot.appendChild(svg("title", {}, c.label + ": " + c.value.toLocaleString(locale) +
                                          " (" + c.source + ")"));
         chart.appendChild(dot);
-        chart.appendChild(svg("text", {x: x(c.year), y: yv(c.value) - 7, "text-anchor": "middle",
-                                       "class": "gc-claim-label"}, c.value.toLocaleString(locale)));
+        chart.appendChild(svg("text", {x: cx, y: yv(c.value) + (below ? 15 : -7),
+                                       "text-anchor": "middle", "class": "gc-claim-label"},
+                              c.value.toLocaleString(locale)));
       });
-      [y0, y1].forEach(function (yr, k) {
-        if (k && yr === y0) { return; }
+      var ticks = [y0];
+      for (var t = Math.ceil((y0 + 2) / 5) * 5; t <= y1 - 2; t += 5) { ticks.push(t); }
+      if (y1 !== y0) { ticks.push(y1); }
+      ticks.forEach(function (yr) {
         chart.appendChild(svg("text", {x: x(yr), y: H - 5, "text-anchor": "middle",
                                        "class": "gc-tick"}, yr));
       });
@@ -626,7 +635,9 @@
       }
       section.appendChild(ul);
       section.appendChild(el("p", "gc-muted gc-rights-law", T.legalBasis));
-      if (rights.source) { section.appendChild(el("p", "gc-muted", rights.source)); }
+      if (rights.source) {
+        section.appendChild(el("p", "gc-muted", fmt(T.rightsSource, {source: rights.source})));
+      }
       var details = el("details", "gc-letter");
       details.appendChild(el("summary", null, T.letter));
       details.appendChild(el("p", "gc-muted", T.letterHint));
