@@ -20,6 +20,7 @@ import pytest
 
 from geocover.i18n import translator
 from geocover.outputs.webmap.build import write_map
+from geocover.outputs.webmap.propose import STRINGS as PROPOSE
 from geocover.outputs.webmap.reader import street_names
 from geocover.outputs.webmap.reader_text import STRINGS
 from geocover.pipeline.analysis import analyse
@@ -290,6 +291,14 @@ def test_filters_change_the_markers_shown(maps, browser, lang, viewport):
         # The hostile name is text in the search results, never markup.
         page.locator(".gc-search-input").fill("onerror")
         assert HOSTILE_NAME in page.locator(".gc-search-results").text_content()
+        page.keyboard.press("Escape")
+        # Locate me: the browser's position, shown and kept in the page.
+        page.context.grant_permissions(["geolocation"])
+        page.context.set_geolocation({"latitude": 49.1200, "longitude": 6.1770, "accuracy": 30})
+        page.locator(".gc-tool-btn-locate").click()
+        page.wait_for_function("() => geocover.reader.state.located")
+        assert page.evaluate("() => geocover.reader.state.located") == [49.12, 6.177, 30]
+        assert page.evaluate("() => geocover.map.getZoom()") >= 17
         _clean(page, traffic)
     finally:
         close_page(page)
@@ -311,6 +320,14 @@ def test_timeline_slider_shows_cameras_in_service_by_that_year(maps, bundle, bro
         assert f"{expected:,} of {len(raw):,}" in page.locator(".gc-year-status").text_content()
         page.locator(".gc-year-all").check()
         assert page.evaluate(_VISIBLE) == len(raw)
+        # Printed: the map, then the panels unfolded; no control.
+        page.emulate_media(media="print")
+        page.wait_for_selector("#gc-print-panels .gc-panel", state="attached")
+        assert page.locator(".gc-reader").is_hidden()
+        assert page.locator(".leaflet-control-zoom").is_hidden()
+        assert page.locator("#gc-print-panels").is_visible()
+        assert page.evaluate("() => [...document.querySelectorAll('#gc-print-panels details')]"
+                             ".every(d => d.open)")
         _clean(page, traffic)
     finally:
         close_page(page)
@@ -394,6 +411,12 @@ def test_propose_refuses_a_town_zoom_click_and_records_the_precision(maps, brows
             assert cam["y"] + cam["height"] <= sheet["y"]
             button = download.bounding_box()
             assert sheet["y"] <= button["y"] and button["y"] + button["height"] <= size["height"]
+        if lang == "fr":  # no English text of the mode left in the French page
+            text = page.locator(".gc-prop").inner_text()
+            fr = translator("fr")
+            leaked = [m for m in PROPOSE.values()
+                      if fr.gettext(m) != m and "{" not in m and len(m) > 12 and m in text]
+            assert leaked == []
         with page.expect_download() as info:
             download.click()
         file = tmp_path / "cameras.geojson"

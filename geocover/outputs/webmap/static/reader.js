@@ -161,6 +161,9 @@
     L.DomEvent.on(root, "keydown keyup keypress", L.DomEvent.stopPropagation);
 
     var panels = {}, buttons = {};
+    function reading() {
+      map.getContainer().classList.toggle("gc-reading", !!R.panel || !results.hidden);
+    }
     // On a desktop the panel hangs below the toolbar and ends above the window's bottom
     // (a phone's is a bottom sheet: CSS).
     function fit() {
@@ -188,7 +191,7 @@
       sheet.hidden = !key;
       // An open panel is above the other corners' panels (the legend below it), and
       // takes the place of the propose mode (one form at a time).
-      map.getContainer().classList.toggle("gc-reading", !!key);
+      reading();
       if (key && G.proposal && G.proposal.on && G.proposal.close) { G.proposal.close(); }
       if (!key) { return; }
       var p = panels[key];
@@ -230,6 +233,7 @@
     var highlight = null;
     function go(e) {
       results.hidden = true;
+      reading();
       if (highlight) { map.removeLayer(highlight); highlight = null; }
       if (phone()) { open(null); }
       if (e.kind === "camera") { showCamera(e.cam); return; }
@@ -258,7 +262,7 @@
     }
     function showResults(list) {
       while (results.firstChild) { results.removeChild(results.firstChild); }
-      if (!input.value.trim()) { results.hidden = true; return; }
+      if (!input.value.trim()) { results.hidden = true; reading(); return; }
       if (!list.length) {
         results.appendChild(el("li", "gc-search-none", T.noResult));
       }
@@ -274,13 +278,14 @@
         results.appendChild(li);
       });
       results.hidden = false;
+      reading();
     }
     input.addEventListener("input", function () { showResults(search(input.value)); });
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter") {
         var list = search(input.value);
         if (list.length) { go(list[0]); }
-      } else if (ev.key === "Escape") { results.hidden = true; }
+      } else if (ev.key === "Escape") { results.hidden = true; reading(); }
     });
     G.search = search;  // for tests and the curious
 
