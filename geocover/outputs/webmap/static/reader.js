@@ -280,7 +280,10 @@
       results.hidden = false;
       reading();
     }
-    input.addEventListener("input", function () { showResults(search(input.value)); });
+    input.addEventListener("input", function () {
+      if (!input.value.trim() && highlight) { map.removeLayer(highlight); highlight = null; }
+      showResults(search(input.value));
+    });
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter") {
         var list = search(input.value);
