@@ -69,12 +69,16 @@ check: lint test
 # (translate the new entries there; tests fail on any left empty or fuzzy). The .mo is
 # compiled into the wheel by setup.py; a checkout reads the .po directly.
 POT := build/geocover.pot
+PO_VOLATILE := '/^"POT-Creation-Date:/d;/^"PO-Revision-Date:/d;/^"Generated-By:/d;/^"Report-Msgid-Bugs-To:/d;/^"Last-Translator:/d;/^"Language-Team:/d'
 I18N_FLAGS := -F babel.cfg -k N_ -k pgettext:1c,2 --no-location --sort-output --omit-header
 i18n: $(STAMP)
 	@mkdir -p build
 	$(VENV)/bin/pybabel -q extract $(I18N_FLAGS) --project geocover -o $(POT) geocover
 	$(VENV)/bin/pybabel -q update -i $(POT) -d geocover/i18n/locale -D geocover -l fr \
-	  --no-location --omit-header --ignore-obsolete --no-fuzzy-matching
+	  --ignore-obsolete --no-fuzzy-matching
+	@# keep the header (its Plural-Forms: 2 forms, not CLDR's 3) without the lines that
+	@# change at every run (they would conflict on every merge)
+	sed -i $(PO_VOLATILE) geocover/i18n/locale/fr/LC_MESSAGES/geocover.po
 	$(PY) -m geocover.i18n.check
 
 bench: $(STAMP)  # installs no system package: it says what is missing

@@ -18,14 +18,15 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def metz(bundle):
-    return analyse("metz", bundle=bundle)
+    # a module fixture is set up before the suite's GEOCOVER_LANG=en: say the language
+    return analyse("metz", bundle=bundle, lang="en")
 
 
 @pytest.fixture(scope="module")
 def paris_2019(bundle):
     """Paris with the 707 geocoded sites of the 2019 plan, which carry commissioning dates."""
     return analyse(insee="75056", bundle=bundle, lists=["paris-bovp2019"], osm=False,
-                   presets=["sunders"])
+                   presets=["sunders"], lang="en")
 
 
 def _texts(fig) -> str:

@@ -58,7 +58,7 @@ def test_the_1391_claim_is_judged_from_the_police_lists_own_dates(paris_report, 
     assert claim["verdict"] == "unverifiable"
     assert (
         f"{len(by_claim):,}" in claim["decisive"]
-        and "in service by 2019-02-01" in claim["decisive"]
+        and "in service by 1 February 2019" in claim["decisive"]
     )
     assert claim["settle"]
     assert paris_report["verdict_summary"][0].startswith(

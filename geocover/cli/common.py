@@ -111,8 +111,9 @@ def add_camera_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--list", dest="lists", metavar="NAME", action="append",
         help="camera list to read instead of the defaults (e.g. paris-police-2025, paris-bovp2019, "
-        "paris-pvpp2013, sous-surveillance-net); repeatable, one vintage per list; default: the "
-        "newest vintage of each of the city's lists",
+        "paris-pvpp2013, sous-surveillance-net, or one the city declares in its city.toml); "
+        "repeatable, one vintage per list; default: the newest vintage of each of the city's "
+        "lists",
     )
     parser.add_argument(
         "--no-osm", dest="osm", action="store_false", default=None,

@@ -36,6 +36,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import UsageError
+from geocover.i18n import N_
 from geocover.schema.vocab import CAMERA_TYPES
 
 #: Dome and panning cameras turn: they get discs (:data:`CAMERA_TYPES`, the camera
@@ -197,7 +198,7 @@ PRESETS: dict[str, Preset] = {
     for preset in (
         Preset(
             name="sunders",
-            label="SunderS (57°, 7 m x height)",
+            label=N_("SunderS (57°, 7 m x height)"),
             source=(
                 "Surveillance under Surveillance (sunders.uber.space; github.com/kamba4/sunders), "
                 "whose map code comes from osmcamera (github.com/khris78/osmcamera, "
@@ -211,12 +212,12 @@ PRESETS: dict[str, Preset] = {
             height_bounds_m=(3.0, 12.0),
             tilt_reference_deg=15.0,
         ),
-        _panopticity("identification", "PanoptiCity identification (80°, 15.7 m at 5 m)", 1.0),
-        _panopticity("recognition", "PanoptiCity recognition (80°, 60.5 m at 5 m)", 3.84615),
-        _panopticity("observation", "PanoptiCity observation (80°, 157 m at 5 m)", 10.0),
+        _panopticity("identification", N_("PanoptiCity identification (80°, 15.7 m at 5 m)"), 1.0),
+        _panopticity("recognition", N_("PanoptiCity recognition (80°, 60.5 m at 5 m)"), 3.84615),
+        _panopticity("observation", N_("PanoptiCity observation (80°, 157 m at 5 m)"), 10.0),
         Preset(
             name="factsheet-300m",
-            label="Fact sheet's 300 m, seen at one moment (a zoomed 3° wedge, domes too)",
+            label=N_("Fact sheet's 300 m, seen at one moment (a zoomed 3° wedge, domes too)"),
             source=_FACTSHEET_SOURCE + (
                 " Seen at one moment: a zoomed camera, dome or not, looks in one direction "
                 "at a time, so every camera gets one 3° wedge along its current heading."
@@ -228,7 +229,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             name="factsheet-300m-reach",
-            label="Fact sheet's 300 m, reach by turning (a dome's disc, never seen at once)",
+            label=N_("Fact sheet's 300 m, reach by turning (a dome's disc, never seen at once)"),
             source=_FACTSHEET_SOURCE + (
                 " Reach by turning: the disc a dome or panning camera can point into, one "
                 "3° wedge of it at a time; a fixed camera does not turn (its 3° wedge)."

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pyogrio
 
 from geocover.errors import UsageError
+from geocover.i18n import default_lang, translator
 from geocover.io.atomic import atomic_path, replace_atomic
 from geocover.outputs.choropleth import choropleth_page
 from geocover.outputs.escape import strict_json
@@ -45,7 +46,8 @@ def table(result: Any) -> gpd.GeoDataFrame:
     return frame.drop(columns=[c for c in _INTERNAL if c in frame])
 
 
-def write_batch(result: Any, out: str | Path, *, tiles: str = "osm") -> dict[str, Path]:
+def write_batch(result: Any, out: str | Path, *, tiles: str = "osm",
+                lang: str | None = None) -> dict[str, Path]:
     """Write the run's outputs (see :func:`output_paths`), each atomically.
 
     ``result`` is a :class:`~geocover.pipeline.batch.BatchResult` or a
@@ -76,18 +78,35 @@ def write_batch(result: Any, out: str | Path, *, tiles: str = "osm") -> dict[str
     attrs = pd.DataFrame(frame.drop(columns="geometry"))
     replace_atomic(paths["csv"], attrs.to_csv(index=False, float_format="%.9g").encode("utf-8"))
     replace_atomic(paths["provenance"], record_json.encode("utf-8"))
-    replace_atomic(paths["map"], choropleth(result, tiles=tiles).encode("utf-8"))
+    replace_atomic(paths["map"], choropleth(result, tiles=tiles, lang=lang).encode("utf-8"))
     return paths
 
 
-def choropleth(result: Any, *, tiles: str = "osm") -> str:
+def choropleth_title(departements: list[str], communes: int, version: str,
+                     lang: str | None = None) -> str:
+    """The page's title: what it shows, where, of how many communes.
+
+    Examples
+    --------
+    >>> choropleth_title(["57"], 727, "0.2.0", "en")
+    'Video-surveillance cameras known per km², département 57 (727 communes) – geocover 0.2.0'
+    """
+    tr = translator(lang or default_lang())
+    _ = tr.gettext
+    n = len(departements)
+    where = (_("France") if n >= 101 else
+             _("département {code}").format(code=departements[0]) if n == 1 else
+             _("{n} départements").format(n=tr.integer(n)))
+    return _("Video-surveillance cameras known per km², {where} ({n} communes) – "
+             "geocover {version}").format(where=where, n=tr.integer(communes), version=version)
+
+
+def choropleth(result: Any, *, tiles: str = "osm", lang: str | None = None) -> str:
     """The run's choropleth page (see :func:`geocover.outputs.choropleth.choropleth_page`)."""
     deps = getattr(result, "departements", None) or [result.departement]
-    where = ("France" if len(deps) >= 101 else
-             f"département {deps[0]}" if len(deps) == 1 else f"{len(deps)} départements")
     version = result.provenance.get("geocover_version", "")
-    title = f"geocover {version}: {where}, {len(result.communes)} communes"
+    title = choropleth_title(list(deps), len(result.communes), version, lang)
     sources = [{"column": s["column"], "label": s["origin"]}
                for s in result.provenance.get("sources", []) if s.get("column")]
     return choropleth_page(result.communes, tuple(result.presets), title=title,
-                           sources=sources or None, tiles=tiles)
+                           sources=sources or None, tiles=tiles, lang=lang)

@@ -6,6 +6,12 @@ for all the shapes (``L.canvas``), columns of values rather than one object per 
 Built like the readers' map: Leaflet inlined from XStatic, the data handed to the page's
 own script (``static/choropleth.js``) as escaped JSON through the map's safe layer factory,
 every name put into the page with ``textContent``; nothing is rendered as a template.
+
+The colours say something of surveillance, never of size: the cameras known per km²
+(the largest single source's count over the commune's area) by default, or the share of
+the commune seen under each field-of-view preset. Every text of the page (legend, popups,
+search) is in one language, French by default (:mod:`geocover.i18n`), its numbers
+formatted for it; the scale is metric.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import pandas as pd
 import shapely
 
 from geocover import settings
+from geocover.i18n import N_, Translator, default_lang, translator
 from geocover.outputs.escape import html_text
 from geocover.outputs.webmap.elements import GeocoverMap, _Call, _DataLayer, page_of
 from geocover.outputs.webmap.encode import _preset_label
@@ -43,6 +50,27 @@ COLOURS = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"]
 UNKNOWN_COLOUR = "#c8c8c8"
 ZERO_COLOUR = "#ffffff"
 _STATUS_CODE = {STATUS_UNKNOWN: 0, STATUS_NONE_FOUND: 1, STATUS_KNOWN: 2}
+#: The page's own words, handed to its script (``o.text``), translated.
+PAGE_TEXT: dict[str, str] = {
+    "departement": N_("Département"),
+    "area": N_("Area"),
+    "areaText": N_("{planar} km² (planar, {crs}); {geodesic} km² geodesic"),
+    "known": N_("Cameras known"),
+    "knownText": N_("{n} (largest single source)"),
+    "perKm2": N_("Per km²"),
+    "didNotLook": N_("did not look here"),
+    "seen": N_("Seen, {preset}"),
+    "notComputed": N_("not computed"),
+    "noCamera": N_("no camera known"),
+    "seenText": N_("{km2} km² ({share}%)"),
+    "figureShown": N_("figure shown"),
+    "find": N_("Find a commune (name or INSEE code)"),
+    "findLabel": N_("find a commune"),
+    "range": N_("> {lo} to {hi}"),
+    "above": N_("> {lo}"),
+    "zero": N_("0 ({status})"),
+    "legendTitle": N_("Colour of each commune"),
+}
 
 
 def _encode(geom: Any) -> list[list[list[int]]] | None:
@@ -103,8 +131,14 @@ def _breaks(values: np.ndarray) -> list[float]:
     return out
 
 
+def page_text(tr: Translator) -> dict[str, str]:
+    """:data:`PAGE_TEXT` in ``tr``'s language."""
+    return {key: tr.gettext(text) for key, text in PAGE_TEXT.items()}
+
+
 def choropleth_page(frame: pd.DataFrame, presets: tuple[str, ...], *, title: str,
-                    sources: list[dict[str, Any]] | None = None, tiles: str = "osm") -> str:
+                    sources: list[dict[str, Any]] | None = None, tiles: str = "osm",
+                    lang: str | None = None) -> str:
     """The choropleth page (HTML) of a table of commune figures.
 
     Parameters
@@ -120,7 +154,11 @@ def choropleth_page(frame: pd.DataFrame, presets: tuple[str, ...], *, title: str
         ``{"column", "label"}`` of each camera source (default: every ``cameras_*``
         count column).
     tiles : {"osm", "none"}
+    lang : {"fr", "en"}, optional
+        The page's language (default ``$GEOCOVER_LANG``, else French).
     """
+    tr = translator(lang or default_lang())
+    _ = tr.gettext
     n = len(frame)
     if sources is None:
         skip = {"cameras_known", "cameras_by_source"}
@@ -172,13 +210,15 @@ def choropleth_page(frame: pd.DataFrame, presets: tuple[str, ...], *, title: str
         "geom": [_encode(g) if g is not None else None for g in geoms],
     }
     density_values = pd.to_numeric(density, errors="coerce").to_numpy(dtype=float)
-    figures: list[dict[str, Any]] = [{"key": "density", "column": "density", "unit": "per km²",
-                "label": "Cameras known per km² (largest single source)",
-                "breaks": _breaks(density_values)}]
+    figures: list[dict[str, Any]] = [{"key": "density", "column": "density",
+                                      "unit": _("per km²"),
+                                      "label": _("Cameras known per km² (largest single source)"),
+                                      "breaks": _breaks(density_values)}]
     for k, preset in enumerate(presets):
         share = frame[share_cols[k]].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         figures.append({"key": f"share{k}", "column": "share", "index": k, "unit": "%",
-                        "label": f"Share seen, {_preset_label(preset)} (%)",
+                        "label": _("Share seen, {preset} (%)").format(
+                            preset=_preset_label(preset)),
                         "breaks": _breaks(share * 100)})
     options = {
         "scale": DISPLAY_SCALE,
@@ -186,14 +226,17 @@ def choropleth_page(frame: pd.DataFrame, presets: tuple[str, ...], *, title: str
         "colours": COLOURS,
         "unknownColour": UNKNOWN_COLOUR,
         "zeroColour": ZERO_COLOUR,
-        "statusText": ["no camera known (no source looked here)",
-                       "none in the sources that looked", "cameras known"],
+        "statusText": [_("no camera known (no source looked here)"),
+                       _("none in the sources that looked"), _("cameras known")],
         "sources": [{"label": s["label"]} for s in sources],
         "presets": [{"label": p} for p in presets],
-        "note": ("Coverage: union of the fields of view of the cameras known, not occluded "
-                 "(an upper bound); the cameras known are a lower bound of those that exist. "
-                 "Outlines simplified for display; figures on the full boundaries."),
+        "note": _("Coverage: union of the fields of view of the cameras known, not occluded "
+                  "(an upper bound); the cameras known are a lower bound of those that exist. "
+                  "Outlines simplified for display; figures on the full boundaries."),
         "rows": [],
+        "lang": tr.lang,
+        "locale": "fr-FR" if tr.lang == "fr" else "en-GB",
+        "text": page_text(tr),
     }
     minx, miny, maxx, maxy = frame.total_bounds if n else (-5.0, 41.0, 10.0, 51.5)
     fmap = GeocoverMap(tiles=None, control_scale=False, prefer_canvas=True,

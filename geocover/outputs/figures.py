@@ -7,18 +7,19 @@ backend state, no display needed) and written atomically beside the HTML map:
 * :func:`map_figure`: the commune (neighbours dimmed), the authorized perimeters by
   status, the area seen by the mapped cameras under one field-of-view preset, and the
   cameras, in the analysis' metric CRS with a scale bar and the attribution.
-* :func:`cameras_over_time_figure`: the claimed camera counts (``camera_count`` claims
-  and the city's press timeline) and, where mapped cameras have installation dates
-  (e.g. the Paris 2019 list's commissioning dates), their cumulative count.
+* :func:`cameras_over_time_figure` (:mod:`geocover.outputs.chart`): the claimed camera
+  counts, a civil-society fact sheet's named as such, forecasts and targets drawn apart
+  from counts, and the cumulative count of mapped cameras by installation date.
+
+Every text is in the analysis' language (:attr:`Analysis.tr`), numbers formatted for it.
+A layer with nothing to draw is said on the map ("no authorized perimeter digitized",
+"no camera mapped"), and the title names only what is drawn.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -35,12 +35,31 @@ from matplotlib.path import Path as MplPath
 from shapely.geometry.base import BaseGeometry
 
 from geocover.errors import UsageError
+from geocover.i18n import N_, NBSP, Translator
 from geocover.io.atomic import replace_atomic
+from geocover.outputs.chart import (
+    ANNOUNCED_STYLE,
+    ATTRIBUTION,
+    DPI,
+    DatedCount,
+    Timeline,
+    cameras_over_time_figure,
+    canvas,
+    footer,
+    parse_as_of,
+    timeline,
+    version,
+)
 from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import LIST, UNKNOWN, camera_family
 
-ATTRIBUTION = ("Boundaries: IGN – ADMIN EXPRESS (Licence Ouverte). "
-               "Camera and street data: © OpenStreetMap contributors (ODbL) where from OSM.")
+__all__ = ["ANNOUNCED_STYLE", "DatedCount", "Timeline", "cameras_over_time_figure",
+           "figure_paths", "figure_title", "map_figure", "map_title", "parse_as_of",
+           "timeline", "write_figures"]
+
+_STATUS_NAMES = {"valid": N_("valid"), "expired": N_("expired"), "unknown": N_("status unknown")}
+_TYPE_NAMES = {"fixed": N_("fixed"), "dome": N_("dome"), "panning": N_("panning"),
+               "unknown": N_("type unknown")}
 _TYPE_COLOURS = {"fixed": "#d7301f", "dome": "#6a51a3", "panning": "#2171b5", "unknown": "#525252"}
 _STATUS_STYLE: dict[str, dict[str, Any]] = {
     "valid": {"facecolor": "#1a9641", "edgecolor": "#1a9641", "alpha": 0.25, "linestyle": "-"},
@@ -48,18 +67,6 @@ _STATUS_STYLE: dict[str, dict[str, Any]] = {
     "unknown": {"facecolor": "#fdae61", "edgecolor": "#e66101", "alpha": 0.25, "linestyle": ":"},
 }
 _SOURCE_MARKERS = {"osm": "o", "list": "s", "contrib": "D"}
-_DPI = 150
-
-
-def _version() -> str:
-    from geocover._version import __version__
-
-    return __version__
-
-
-def _canvas(fig: Figure) -> Figure:
-    FigureCanvasAgg(fig)  # attaches the Agg canvas to the figure
-    return fig
 
 
 # ------------------------------------------------------------------ map
@@ -120,6 +127,8 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
     """
     from geocover.outputs.webmap.layers import nearby_neighbours
 
+    tr = analysis.tr
+    _ = tr.gettext
     crs = analysis.crs
     commune = analysis.commune.to_crs(crs)
     minx, miny, maxx, maxy = commune.total_bounds
@@ -128,7 +137,7 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
     # (0.8 in) and the footer (0.9 in).
     map_h = min(max(7.6 * (maxy - miny + 2 * pad) / (maxx - minx + 2 * pad), 3.5), 9.0)
     height = map_h + 1.7
-    fig = _canvas(Figure(figsize=(8, height), dpi=_DPI))
+    fig = canvas(Figure(figsize=(8, height), dpi=DPI))
     ax = fig.add_axes((0.025, 0.9 / height, 0.95, map_h / height))
     handles: list[object] = []
 
@@ -137,11 +146,14 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
         _fill(ax, neighbours.to_crs(crs).geometry, facecolor="#e6e6e6", edgecolor="#a0a0a0",
               linewidth=0.6)
         handles.append(Patch(facecolor="#e6e6e6", edgecolor="#a0a0a0",
-                             label="neighbouring communes"))
+                             label=_("neighbouring communes")))
     _fill(ax, commune.geometry, facecolor="white", edgecolor="none")
 
     frame = analysis.perimeters.frame
+    drawn: list[str] = []
+    empty: list[str] = []
     if frame is not None and len(frame):
+        drawn.append(_("authorized perimeters"))
         perimeters = frame.to_crs(crs)
         status = (perimeters["status"] if "status" in perimeters
                   else pd.Series("unknown", index=perimeters.index))
@@ -152,9 +164,12 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
                       edgecolor="none")
                 _outline(ax, part.geometry, colors=style["edgecolor"], linewidths=1.2,
                          linestyles=style["linestyle"])
+                label = _("authorized perimeter, {status} ({n})").format(
+                    status=_(_STATUS_NAMES[name]), n=tr.integer(len(part)))
                 handles.append(Patch(facecolor=style["facecolor"], edgecolor=style["edgecolor"],
-                                     alpha=0.6, linestyle=style["linestyle"],
-                                     label=f"authorized perimeter, {name} ({len(part)})"))
+                                     alpha=0.6, linestyle=style["linestyle"], label=label))
+    else:
+        empty.append(_("No authorized perimeter digitized."))
 
     chosen = preset or next((p for p in analysis.presets if p in analysis.fields), None)
     if chosen is None and analysis.fields:
@@ -173,10 +188,12 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
             km2 = seen.area / 1e6 if km2 is None else km2
             share = km2 / analysis.commune_figures.area_km2
             handles.append(Patch(facecolor="#41b6c4", alpha=0.7, edgecolor="#2c7fb8",
-                                 label=f"seen by the mapped cameras: {km2:.2f} km² "
-                                       f"({100 * share:.1f} %)"))
-            subtitle = f"Fields of view: {_preset_label(chosen)}. Mapped cameras are a lower bound."
+                                 label=_("seen by the mapped cameras: {area} ({share})").format(
+                                     area=tr.km2(km2), share=tr.percent(share))))
+            subtitle = _("Fields of view: {preset}. Mapped cameras are a lower bound.").format(
+                preset=_preset_label(chosen))
     if cameras is not None and len(cameras):
+        drawn.append(_("mapped cameras"))
         cams = cameras.to_crs(crs)
         cams = cams[cams.geometry.notna() & ~cams.geometry.is_empty]
         kind = cams["id"].map(camera_family).replace(UNKNOWN, LIST)
@@ -192,11 +209,14 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
             n = int((types == camera_type).sum())
             if n:
                 handles.append(Line2D([], [], linestyle="none", marker="o", color=colour,
-                                      label=f"camera, {camera_type} ({n:,})"))
+                                      label=_("camera, {type} ({n})").format(
+                                          type=_(_TYPE_NAMES[camera_type]), n=tr.integer(n))))
+    else:
+        empty.append(_("No camera mapped in the sources read."))
     _outline(ax, commune.geometry, colors="#222222", linewidths=1.6, zorder=4)
     handles.insert(0, Line2D([], [], color="#222222", linewidth=1.6,
                              label=f"{analysis.city.name} "
-                                   f"({analysis.commune_figures.area_km2:.2f} km²)"))
+                                   f"({tr.km2(analysis.commune_figures.area_km2)})"))
 
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
@@ -206,176 +226,48 @@ def map_figure(analysis: Analysis, *, preset: str | None = None) -> Figure:
     length = _scale_length(maxx - minx)
     x0, y0 = minx - pad * 0.5, miny - pad * 0.6
     ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
-    scale = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(x0 + length / 2, y0 + pad * 0.2, scale, ha="center", va="bottom", fontsize=8)
+    space = NBSP if tr.lang == "fr" else " "
+    scale = (f"{tr.decimal(length / 1000, 0)}{space}km" if length >= 1000
+             else tr.metres(length))
+    ax.text(x0 + length / 2, y0 + pad * 0.2, scale, ha="center", va="bottom", fontsize=8,
+            gid="scale")
     ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+    if empty:
+        ax.text(0.98, 0.02, "\n".join(empty), transform=ax.transAxes, ha="right",
+                va="bottom", fontsize=9, color="#333333", gid="empty-layers",
+                bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#999999",
+                      "alpha": 0.92})
     inches = fig.dpi_scale_trans
-    fig.text(4, height - 0.3, f"{analysis.city.name}: authorized perimeters and mapped cameras",
-             fontsize=12, ha="center", va="top", transform=inches)
+    fig.text(4, height - 0.3, map_title(analysis.city.name, drawn, tr),
+             fontsize=12, ha="center", va="top", transform=inches, gid="title")
     if subtitle:
         fig.text(4, height - 0.6, subtitle, ha="center", va="top", fontsize=8, color="#444444",
                  transform=inches)
     sources = "; ".join(f"{s.layer}: {s.origin}" + (f" ({s.dates_text()})" if s.dates_text()
                                                      else "")
                         for s in analysis.sources)
-    _footer(fig, f"Sources: {sources}. Coordinates: {crs}. "
-                 f"geocover {_version()}, {analysis.generated}.", ATTRIBUTION)
+    footer(fig, _("Sources: {sources}. Coordinates: {crs}.").format(sources=sources, crs=crs)
+            + f" geocover {version()}, {analysis.generated}.", _(ATTRIBUTION))
     return fig
 
 
-def _footer(fig: Figure, notes: str, last: str) -> None:
-    """Notes (up to 4 wrapped lines) and a last line, in the bottom 0.85 in."""
-    inches = fig.dpi_scale_trans
-    fig.text(0.15, 0.72, _wrap(notes, 165), fontsize=5.5, color="#333333", va="top",
-             linespacing=1.3, transform=inches)
-    fig.text(0.15, 0.1, last, fontsize=6, color="#333333", va="bottom", transform=inches)
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width)[:4])
-
-
-# ------------------------------------------------------------------ timeline
-
-
-_AS_OF = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-
-
-def parse_as_of(text: str | None) -> dt.date | None:
-    """A claim's date: ``YYYY`` → 1 July, ``YYYY-MM`` → the 15th, ``YYYY-MM-DD`` as is;
-    None when unreadable.
+def map_title(city: str, drawn: list[str], tr: Translator) -> str:
+    """What the map shows: ``Metz: authorized perimeters and mapped cameras``, or the
+    commune alone when no layer has anything to draw.
 
     Examples
     --------
-    >>> parse_as_of("2014-11"), parse_as_of("2008"), parse_as_of("soon")
-    (datetime.date(2014, 11, 15), datetime.date(2008, 7, 1), None)
+    >>> from geocover.i18n import translator
+    >>> map_title("Metz", [], translator("en"))
+    'Metz: the commune (no perimeter, no camera to show)'
+    >>> map_title("Metz", ["mapped cameras"], translator("en"))
+    'Metz: mapped cameras'
     """
-    match = _AS_OF.match((text or "").strip())
-    if not match:
-        return None
-    year, month, day = match.groups()
-    try:
-        if month is None:
-            return dt.date(int(year), 7, 1)
-        if day is None:
-            return dt.date(int(year), int(month), 15)
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class DatedCount:
-    """One point of the chart: a date, a camera count, where it comes from."""
-
-    date: dt.date
-    value: int
-    label: str
-    source: str
-
-
-@dataclass
-class Timeline:
-    """The data of :func:`cameras_over_time_figure`."""
-
-    claimed: list[DatedCount] = field(default_factory=list)
-    """The city's ``camera_count`` claims."""
-    press: list[DatedCount] = field(default_factory=list)
-    """The city's ``[[timeline]]`` counts (claims from the press)."""
-    installed_dates: list[dt.date] = field(default_factory=list)
-    """Installation dates of mapped cameras, sorted."""
-    undated: int = 0
-    """Mapped cameras without a readable installation date."""
-    mapped: int | None = None
-    """Mapped cameras (all sources), None when no camera source was read."""
-
-    @property
-    def cumulative(self) -> tuple[list[dt.date], list[int]]:
-        return self.installed_dates, list(range(1, len(self.installed_dates) + 1))
-
-
-def timeline(analysis: Analysis) -> Timeline:
-    """The dated camera counts of ``analysis``: claims, press figures, installation dates."""
-    city = analysis.city
-    out = Timeline()
-    for claim in city.claims_of("camera_count"):
-        day = parse_as_of(claim.as_of) or parse_as_of(claim.date)
-        if day is not None:
-            out.claimed.append(DatedCount(day, int(claim.value), claim.id, claim.source))
-    for point in city.timeline:
-        day = parse_as_of(point.as_of)
-        if day is not None:
-            out.press.append(DatedCount(day, int(point.value), point.as_of, point.source))
-    cameras = analysis.cameras
-    if cameras is not None:
-        out.mapped = len(cameras)
-        if "installed" in cameras and len(cameras):
-            dates = [parse_as_of(str(v)[:10]) if v is not None and str(v) not in ("", "nan", "None")
-                     else None for v in cameras["installed"]]
-            out.installed_dates = sorted(d for d in dates if d is not None)
-            out.undated = len(dates) - len(out.installed_dates)
-    out.claimed.sort(key=lambda p: p.date)
-    out.press.sort(key=lambda p: p.date)
-    return out
-
-
-def cameras_over_time_figure(analysis: Analysis) -> Figure:
-    """Camera counts over time: claimed, from the press, and mapped cameras by
-    installation date (cumulative), on an Agg canvas."""
-    data = timeline(analysis)
-    fig = _canvas(Figure(figsize=(8, 5.2), dpi=_DPI))
-    ax = fig.add_axes((0.09, 1.2 / 5.2, 0.88, 3.55 / 5.2))
-    plotted = False
-    if data.installed_dates:
-        dates, counts = data.cumulative
-        # matplotlib converts dates itself; its annotations only name numbers and arrays
-        ax.step(dates, counts, where="post", color="#2c7fb8", linewidth=1.8,  # type: ignore[arg-type]
-                label=f"mapped cameras with an installation date (cumulative, {len(dates):,}; "
-                      f"{data.undated:,} undated)")
-        plotted = True
-    if data.claimed:
-        ax.plot([p.date for p in data.claimed], [p.value for p in data.claimed], "o-",  # type: ignore[arg-type]
-                color="#d7301f", label="claimed (the city's statements)")
-        for p in data.claimed:
-            ax.annotate(f"{p.value:,}", (p.date, p.value), textcoords="offset points",
-                        xytext=(0, 7), ha="center", fontsize=7, color="#d7301f")
-        plotted = True
-    if data.press:
-        ax.plot([p.date for p in data.press], [p.value for p in data.press], "s--",  # type: ignore[arg-type]
-                color="#737373", label="press figures (claims, not measurements)")
-        for p in data.press:
-            ax.annotate(f"{p.value:,}", (p.date, p.value), textcoords="offset points",
-                        xytext=(0, 7), ha="center", fontsize=7, color="#555555")
-        plotted = True
-    if data.mapped and plotted:
-        ax.axhline(data.mapped, color="#2c7fb8", linestyle=":", linewidth=1,
-                   label=f"mapped today, all sources ({data.mapped:,}): a lower bound")
-    if not plotted:
-        ax.text(0.5, 0.5, f"No dated camera count for {analysis.city.name}:\nno claim with a date, "
-                "no mapped camera with an installation date.", ha="center", va="center",
-                transform=ax.transAxes, fontsize=10, color="#555555")
-        ax.set_xticks([])
-    else:
-        top = max([p.value for p in data.claimed + data.press] + [len(data.installed_dates),
-                                                                  data.mapped or 0])
-        ax.set_ylim(0, top * 1.12)
-        ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
-        ax.grid(True, linewidth=0.3, alpha=0.6)
-    ax.set_ylabel("cameras")
-    ax.set_title(f"{analysis.city.name}: video-surveillance cameras over time", fontsize=11)
-    notes = "Dates: a year alone is placed on 1 July, a month on its 15th."
-    if data.mapped == 0:
-        notes += " No camera is mapped in the sources read for this figure."
-    sources = sorted({p.source for p in data.claimed + data.press})
-    if sources:
-        notes += " Sources: " + "; ".join(sources) + "."
-    camera_sources = [s.origin for s in analysis.sources if s.layer.startswith("camera")]
-    if camera_sources and data.installed_dates:
-        notes += " Installation dates: " + "; ".join(camera_sources) + "."
-    _footer(fig, f"{notes} geocover {_version()}, {analysis.generated}.", ATTRIBUTION)
-    return fig
+    _ = tr.gettext
+    if not drawn:
+        return _("{city}: the commune (no perimeter, no camera to show)").format(city=city)
+    shown = drawn[0] if len(drawn) == 1 else _("{a} and {b}").format(a=drawn[0], b=drawn[1])
+    return _("{city}: {shown}").format(city=city, shown=shown)
 
 
 # ------------------------------------------------------------------ files
@@ -388,16 +280,31 @@ def figure_paths(analysis: Analysis, directory: str | Path = "maps") -> tuple[Pa
     return directory / f"{slug}-map.png", directory / f"{slug}-cameras-over-time.png"
 
 
-def _png(fig: Figure) -> bytes:
+def _png(fig: Figure, title: str = "", lang: str = "") -> bytes:
+    """The figure as PNG, its title and language in the file's text chunks."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": f"geocover {_version()}"})
+    metadata = {"Software": f"geocover {version()}"}
+    if title:
+        metadata["Title"] = title
+    if lang:
+        metadata["Language"] = lang
+    fig.savefig(buffer, format="png", dpi=DPI, metadata=metadata)
     return buffer.getvalue()
+
+
+def figure_title(fig: Figure) -> str:
+    """The title of one of these figures (the map's heading, or the chart's axes title)."""
+    for text in fig.texts:
+        if text.get_gid() == "title":
+            return str(text.get_text())
+    return str(fig.axes[0].get_title()) if fig.axes else ""
 
 
 def write_figures(analysis: Analysis, directory: str | Path = "maps", *,
                   preset: str | None = None) -> list[Path]:
     """Write the map and the timeline PNGs into ``directory`` atomically; returns their paths."""
     map_path, timeline_path = figure_paths(analysis, directory)
-    replace_atomic(map_path, _png(map_figure(analysis, preset=preset)))
-    replace_atomic(timeline_path, _png(cameras_over_time_figure(analysis)))
+    for path, fig in ((map_path, map_figure(analysis, preset=preset)),
+                      (timeline_path, cameras_over_time_figure(analysis))):
+        replace_atomic(path, _png(fig, figure_title(fig), analysis.lang))
     return [map_path, timeline_path]

@@ -353,8 +353,10 @@ def to_text(analysis: Analysis) -> str:
         if v.scope is not None:
             lines.append(f"      claim scope: {v.scope.describe()}")
         for src in v.sources:
+            zone = ("" if src.get("inside_perimeters") is None
+                    else f" ({src['inside_perimeters']} inside the authorized perimeters)")
             lines.append(f"      data scope: {src['scope']}; {src['inside_commune']} inside the "
-                         f"commune, {src['in_operator_scope']} of the claim's operator, "
+                         f"commune{zone}, {src['in_operator_scope']} of the claim's operator, "
                          f"{src['in_service']} known in service")
         for check in v.checks:
             tol = f" [tolerance {check.tolerance}]" if check.tolerance else ""

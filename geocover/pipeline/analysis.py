@@ -216,10 +216,11 @@ def analyse(
         cameras=CameraEvidence(matching.records, matching.labels, matching.inside, layers.scopes),
         perimeters_complete=pset.complete,
         perimeters_as_of=pset.complete_as_of,
+        perimeter_layer=pset.frame if pset.count else None,
     )
     band = _capacity(cfg, chosen, cfigures.area_km2)
     facts.capacity_km2 = {c.preset: c.dome_km2 for c in band}
-    verdicts = evaluate(cfg, facts)
+    verdicts = evaluate(cfg, facts, translator(lang))
     judged = today or dt.date.fromisoformat(generated[:10])
     neighbours = None if bundle_path is None else neighbours_from_bundle(bundle_path, commune)
     toml = Path(cfg.folder) / "city.toml" if Path(cfg.folder) != Path(".") else None

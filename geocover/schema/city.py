@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,45 @@ class TimelinePoint:
     as_of: str
     value: int
     source: str
+    date: str = ""
+    """When the figure was given; a figure given before its ``as_of`` is a forecast."""
+    target: bool = False
+    """A target (what is aimed at), never a count."""
+
+    @property
+    def announced(self) -> bool:
+        """A forecast or a target: announced, not counted."""
+        from geocover.schema.scope import announced
+
+        return self.target or announced(self.as_of, self.date)
+
+
+@dataclass(frozen=True)
+class CityList:
+    """A camera list a city declares in its ``city.toml`` (``[[lists]]``): a file of its
+    own, read like the lists geocover knows (``docs/city-toml.md``).
+
+    ``entry`` (``lists[2]``) names the declaration in messages; ``file`` is resolved
+    against the city's folder. ``columns`` maps schema columns to the file's columns;
+    ``precision`` is one location precision for every row, or a table translating the
+    values of the column mapped to ``location_precision``.
+    """
+
+    name: str
+    file: Path
+    entry: str
+    vintage: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    precision: str | Mapping[str, str] | None = None
+    lat: str | None = None
+    lon: str | None = None
+    installed_format: str | None = None
+    operator: str = "mixed"
+    exhaustive: bool = False
+    family: str = ""
+    source: str = ""
+    licence: str = ""
+    attribution: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +136,8 @@ class City:
     lang: str = "fr"
     #: The residents' right to see the images (``[rights]``); None: the generic legal text.
     rights: Rights | None = None
+    #: The city's own camera lists (``[[lists]]``), beside the catalogue's ``lists``.
+    own_lists: tuple[CityList, ...] = ()
 
     def claims_of(self, kind: str) -> list[Claim]:
         return [c for c in self.claims if c.kind == kind]

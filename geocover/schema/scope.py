@@ -11,28 +11,29 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from geocover.i18n import N_, Translator, translator
 from geocover.schema.ids import camera_source
 
 #: What a claim counts.
 COUNTS: dict[str, str] = {
-    "camera_sites": "camera sites (one place, one or more cameras)",
-    "cameras": "cameras",
-    "authorized_area": "area authorized by the prefecture",
-    "authorized_share": "share of the commune authorized",
-    "range": "a camera specification (range)",
-    "retention": "an operating rule (retention)",
+    "camera_sites": N_("camera sites (one place, one or more cameras)"),
+    "cameras": N_("cameras"),
+    "authorized_area": N_("area authorized by the prefecture"),
+    "authorized_share": N_("share of the commune authorized"),
+    "range": N_("a camera specification (range)"),
+    "retention": N_("an operating rule (retention)"),
 }
 #: Whose cameras a claim or a source is about (operator scope).
 WHOSE: dict[str, str] = {
-    "municipal_police": "the commune (police municipale, centre de supervision urbain)",
-    "national_police": "the State (Préfecture de police, police nationale, gendarmerie)",
-    "public": "any public operator",
-    "any": "any operator, public or private",
+    "municipal_police": N_("the commune (police municipale, centre de supervision urbain)"),
+    "national_police": N_("the State (Préfecture de police, police nationale, gendarmerie)"),
+    "public": N_("any public operator"),
+    "any": N_("any operator, public or private"),
 }
 #: Where a claim counts.
 WHERE: dict[str, str] = {
-    "commune": "inside the commune",
-    "perimeters": "inside the authorized perimeters",
+    "commune": N_("inside the commune"),
+    "perimeters": N_("inside the authorized perimeters"),
 }
 #: What a claim kind counts, when its city.toml entry does not say.
 DEFAULT_COUNTS: dict[str, str] = {
@@ -45,11 +46,11 @@ DEFAULT_COUNTS: dict[str, str] = {
 
 #: Operator classes of one camera (what a source can tell of it).
 OPERATOR_CLASSES: dict[str, str] = {
-    "municipal_police": "the commune's cameras",
-    "national_police": "the State's police cameras",
-    "public": "a public operator, which one unknown",
-    "private": "a private operator",
-    "unknown": "operator unknown",
+    "municipal_police": N_("the commune's cameras"),
+    "national_police": N_("the State's police cameras"),
+    "public": N_("a public operator, which one unknown"),
+    "private": N_("a private operator"),
+    "unknown": N_("operator unknown"),
 }
 #: For each claim scope (``whose``), the camera operator classes it counts.
 COUNTED_CLASSES: dict[str, frozenset[str]] = {
@@ -64,6 +65,7 @@ SOURCE_KINDS: dict[str, str] = {
     "official_list": "an official list of one operator",
     "osm": "OpenStreetMap (mixed operators, tagged per camera where known)",
     "citizen_map": "a citizen map (mixed operators, public/private per camera where known)",
+    "city_list": "a city's own list of mixed operators (city.toml [[lists]])",
     "contributions": "contributions to this project",
     "file": "a camera file given on the command line",
 }
@@ -81,14 +83,19 @@ class ClaimScope:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def describe(self) -> str:
-        """``camera sites of the State (…), inside the commune, as of 2019-02-01``."""
-        text = f"{COUNTS.get(self.counts, self.counts)}"
+    def describe(self, tr: Translator | None = None) -> str:
+        """``camera sites of the State (…), inside the commune, as of 2019-02-01`` (in
+        ``tr``'s language, English by default)."""
+        tr = tr or translator("en")
+        what = tr.gettext(COUNTS[self.counts]) if self.counts in COUNTS else self.counts
+        where = tr.gettext(WHERE[self.where]) if self.where in WHERE else self.where
         if self.counts in ("camera_sites", "cameras"):
-            text += f" of {WHOSE.get(self.whose, self.whose)}"
-        text += f", {WHERE.get(self.where, self.where)}"
+            who = tr.gettext(WHOSE[self.whose]) if self.whose in WHOSE else self.whose
+            what = tr.gettext("{what} of {whose}").format(what=what, whose=who)
+        text = tr.gettext("{what}, {where}").format(what=what, where=where)
         if self.as_of:
-            text += f", as of {self.as_of}"
+            text = tr.gettext("{scope}, as of {date}").format(scope=text,
+                                                               date=tr.date(self.as_of))
         return text
 
 
@@ -132,15 +139,24 @@ class SourceScope:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def describe(self) -> str:
-        who = (
-            "mixed operators"
-            if self.operator == "mixed"
-            else OPERATOR_CLASSES.get(self.operator, self.operator)
-        )
-        bound = "exhaustive for its operator" if self.exhaustive else "a lower bound"
-        dates = ", with dates of service" if self.dated else ""
-        return f"{self.label}: {who}, {bound}, as of {self.vintage or 'an unknown date'}{dates}"
+    def describe(self, tr: Translator | None = None) -> str:
+        """``OpenStreetMap: mixed operators, a lower bound, as of 2025-02-08`` (in ``tr``'s
+        language, English by default)."""
+        tr = tr or translator("en")
+        if self.operator == "mixed":
+            who = tr.gettext("mixed operators")
+        elif self.operator in OPERATOR_CLASSES:
+            who = tr.gettext(OPERATOR_CLASSES[self.operator])
+        else:
+            who = self.operator
+        bound = (tr.gettext("exhaustive for its operator") if self.exhaustive
+                 else tr.gettext("a lower bound"))
+        when = tr.date(self.vintage) if self.vintage else tr.gettext("an unknown date")
+        text = tr.gettext("{source}: {operator}, {bound}, as of {date}").format(
+            source=self.label, operator=who, bound=bound, date=when)
+        if self.dated:
+            text = tr.gettext("{scope}, with dates of service").format(scope=text)
+        return text
 
 
 def same_date(a: str | None, b: str | None) -> bool:
@@ -150,6 +166,20 @@ def same_date(a: str | None, b: str | None) -> bool:
         return False
     n = min(len(a), len(b))
     return a[:n] == b[:n]
+
+
+def announced(as_of: str | None, said: str | None) -> bool:
+    """Whether a figure for ``as_of`` was given before that time came (``said`` earlier
+    than the period ``as_of`` covers): a forecast, not a count.
+
+    Examples
+    --------
+    >>> announced("2023-12", "2023-09-01"), announced("2020-02", "2020-02"), announced("2018", "")
+    (True, False, False)
+    """
+    if not as_of or not said:
+        return False
+    return end_of(said) < as_of[:10]
 
 
 def end_of(date: str) -> str:

@@ -17,8 +17,24 @@ from typing import Any
 from geocover import settings
 from geocover.errors import ConfigError, DataError, UsageError
 from geocover.io.guard import read_input_bytes
-from geocover.schema.city import CLAIM_KINDS, City, Claim, RetentionPeriod, Rights, TimelinePoint
-from geocover.schema.scope import COUNTS, DEFAULT_COUNTS, WHERE, WHOSE, ClaimScope
+from geocover.schema.city import (
+    CLAIM_KINDS,
+    City,
+    CityList,
+    Claim,
+    RetentionPeriod,
+    Rights,
+    TimelinePoint,
+)
+from geocover.schema.scope import (
+    COUNTS,
+    DEFAULT_COUNTS,
+    OPERATOR_CLASSES,
+    WHERE,
+    WHOSE,
+    ClaimScope,
+)
+from geocover.schema.vocab import CAMERA_COLUMNS, PRECISIONS
 from geocover.sources.communes import check_insee
 
 
@@ -72,7 +88,9 @@ def load_city(city: str = "metz", data_dir: Path | None = None) -> City:
         raise ConfigError("not UTF-8 text", path) from None
     except RecursionError:
         raise ConfigError("nested too deeply to be a city configuration", path) from None
-    return _parse(raw, path)
+    from geocover.sources.layers import KNOWN_SOURCES
+
+    return _parse(raw, path, catalogue=frozenset(KNOWN_SOURCES))
 
 
 #: A city's slug names its outputs (``maps/<slug>.html``): no separator, no "..".
@@ -83,10 +101,12 @@ _WHEN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
 def _when(
-    table: dict[str, Any], key: str, path: Path, where: str, today: dt.date | None = None
+    table: dict[str, Any], key: str, path: Path, where: str, today: dt.date | None = None,
+    *, future: bool = False,
 ) -> str | None:
     """A date of the configuration: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (a TOML date
-    too), real and not in the future; None when absent."""
+    too), real and not in the future (unless ``future``: a forecast's or a target's
+    date); None when absent."""
     value = table.get(key)
     if value is None:
         return None
@@ -109,7 +129,7 @@ def _when(
         raise ConfigError(f"{where}.{key} {text!r} is not a date (YYYY, YYYY-MM or "
                           "YYYY-MM-DD)", path) from None
     today = today or dt.date.today()
-    if first > today:
+    if first > today and not future:
         raise ConfigError(f"{where}.{key} {text!r} is in the future: a claim is dated when "
                           "it was made (today is " + today.isoformat() + ")", path)
     return text
@@ -170,7 +190,7 @@ def _count(table: dict[str, Any], key: str, path: Path, where: str, *,
     return int(value)
 
 
-def _parse(raw: dict[str, Any], path: Path) -> City:
+def _parse(raw: dict[str, Any], path: Path, catalogue: frozenset[str] = frozenset()) -> City:
     meta = _table(raw, "city", path)
     slug = _string(meta, "slug", path, "city", required=False) or path.parent.name
     if not _SLUG.match(slug) or ".." in slug:
@@ -261,11 +281,19 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
         if not isinstance(entry, dict):
             raise ConfigError(f"{where} must be a table", path)
         count_value = _count(entry, "value", path, where)
+        target = entry.get("target", False)
+        if not isinstance(target, bool):
+            raise ConfigError(f"{where}.target must be true or false", path)
+        said = _when(entry, "date", path, where) or ""
+        # a forecast or a target may be for a date still to come
+        as_of = _when(entry, "as_of", path, where, future=target or bool(said)) or ""
         timeline.append(
             TimelinePoint(
-                as_of=_when(entry, "as_of", path, where) or "",
+                as_of=as_of,
                 value=int(count_value or 0),
                 source=_string(entry, "source", path, where),
+                date=said,
+                target=target,
             )
         )
     perimeters_file = _file("perimeters", "perimeters.geojson")
@@ -280,8 +308,14 @@ def _parse(raw: dict[str, Any], path: Path) -> City:
 
     if lang not in LANGS:
         raise ConfigError(f"city.lang is {lang!r}: geocover speaks {', '.join(LANGS)}", path)
+    own = _own_lists(raw, path, catalogue=catalogue)
+    clash = sorted(set(lists) & {o.name for o in own})
+    if clash:
+        raise ConfigError(f"sources.lists names {clash[0]!r}, which [[lists]] declares too: "
+                          "a declared list is read without being named there", path)
     return City(
         rights=_rights(raw, path),
+        own_lists=own,
         lang=lang,
         slug=slug,
         name=name,
@@ -346,6 +380,112 @@ def _rights(raw: dict[str, Any], path: Path) -> Rights | None:
     return Rights(addressee=_string(table, "addressee", path, "rights"), text=texts,
                   retention=tuple(periods), source=_text(table, "source", path, "rights"),
                   date=_when(table, "date", path, "rights") or "")
+
+
+#: A declared list's name names its cameras' ids (``list:<name>:<record>``).
+_LIST_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+#: Operator scopes a declared list may state: one operator's list, or mixed (per camera).
+LIST_OPERATORS: tuple[str, ...] = ("mixed", *(c for c in OPERATOR_CLASSES if c != "unknown"))
+_LIST_KEYS = frozenset({"name", "file", "columns", "precision", "lat", "lon",
+                        "installed_format", "operator", "exhaustive", "vintage", "family",
+                        "source", "licence", "attribution"})
+
+
+def _own_lists(raw: dict[str, Any], path: Path, *, catalogue: frozenset[str]
+               ) -> tuple[CityList, ...]:
+    """The city's own camera lists (``[[lists]]``), each checked whole: its file exists,
+    its columns name schema columns, its precision, operator and vintage are valid."""
+    entries = raw.get("lists", [])
+    if not isinstance(entries, list):
+        raise ConfigError("lists must be an array of tables ([[lists]])", path)
+    out: list[CityList] = []
+    for i, entry in enumerate(entries, start=1):
+        where = f"lists[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a table", path)
+        unknown = sorted(set(entry) - _LIST_KEYS)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: "
+                              f"{', '.join(sorted(_LIST_KEYS))})", path)
+        name = _string(entry, "name", path, where)
+        if not _LIST_NAME.match(name):
+            raise ConfigError(f"{where}.name {name!r} must be a plain lower-case name "
+                              "(letters, digits, '-', '_', '.'): it names the list's camera "
+                              "ids", path)
+        where = f"{where} ({name})"
+        if name in catalogue:
+            raise ConfigError(f"{where}: {name!r} is a list geocover already knows; name "
+                              "the city's own list otherwise", path)
+        if any(o.name == name for o in out):
+            raise ConfigError(f"{where}: two lists are named {name!r}", path)
+        text = _string(entry, "file", path, where)
+        file = Path(text) if Path(text).is_absolute() else path.parent / text
+        if not file.is_file():
+            what = ("a folder, not a file" if file.is_dir() else
+                    "not a regular file" if os.path.lexists(file) else "no such file")
+            raise ConfigError(f"{where}.file {text!r}: {what} ({file})", path)
+        if file.resolve() == path.resolve():
+            raise ConfigError(f"{where}.file {text!r} is the configuration itself", path)
+        columns = entry.get("columns", {})
+        if not isinstance(columns, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v.strip()
+                for k, v in columns.items()):
+            raise ConfigError(f"{where}.columns must be a table of schema column = "
+                              "\"the file's column\"", path)
+        bad = sorted(set(columns) - set(CAMERA_COLUMNS[:-1]))
+        if bad:
+            raise ConfigError(f"{where}.columns: {bad[0]!r} is not a column of the camera "
+                              f"schema (known: {', '.join(CAMERA_COLUMNS[:-1])})", path)
+        precision = entry.get("precision")
+        if isinstance(precision, str):
+            if precision not in PRECISIONS:
+                raise ConfigError(f"{where}.precision {precision!r} is not one of "
+                                  f"{', '.join(PRECISIONS)}", path)
+        elif isinstance(precision, dict):
+            if "location_precision" not in columns:
+                raise ConfigError(f"{where}.precision is a table of the file's values: map "
+                                  "a column to location_precision in columns", path)
+            odd = [v for v in precision.values() if v not in PRECISIONS]
+            if odd:
+                raise ConfigError(f"{where}.precision translates to {odd[0]!r}, not one of "
+                                  f"{', '.join(PRECISIONS)}", path)
+        elif precision is not None or "location_precision" not in columns:
+            raise ConfigError(f"{where}.precision: say how precisely the list places its "
+                              f"cameras ({', '.join(PRECISIONS)}), or map a column to "
+                              "location_precision: it is never guessed", path)
+        operator = entry.get("operator", "mixed")
+        if operator not in LIST_OPERATORS:
+            raise ConfigError(f"{where}.operator: {operator!r} is not one of "
+                              f"{', '.join(LIST_OPERATORS)}", path)
+        exhaustive = entry.get("exhaustive", False)
+        if not isinstance(exhaustive, bool):
+            raise ConfigError(f"{where}.exhaustive must be true or false", path)
+        if exhaustive and operator == "mixed":
+            raise ConfigError(f"{where}: a list of mixed operators cannot be exhaustive "
+                              "(exhaustive for whom?): name its operator", path)
+        vintage = _when(entry, "vintage", path, where)
+        if vintage is None:
+            raise ConfigError(f"{where}.vintage is required: the date of the list's data "
+                              "(YYYY, YYYY-MM or YYYY-MM-DD), not of its file", path)
+        fmt = entry.get("installed_format")
+        if fmt is not None and (not isinstance(fmt, str) or "%" not in fmt):
+            raise ConfigError(f"{where}.installed_format must be a strptime format such "
+                              "as \"%d/%m/%Y\"", path)
+        if fmt is not None and "installed" not in columns:
+            raise ConfigError(f"{where}.installed_format: map a column to installed in "
+                              "columns first", path)
+        out.append(CityList(
+            name=name, file=file, entry=where, vintage=vintage, columns=dict(columns),
+            precision=dict(precision) if isinstance(precision, dict) else precision,
+            lat=_string(entry, "lat", path, where, required=False) or None,
+            lon=_string(entry, "lon", path, where, required=False) or None,
+            installed_format=fmt, operator=operator, exhaustive=exhaustive,
+            family=_string(entry, "family", path, where, required=False) or name,
+            source=_text(entry, "source", path, where) or name,
+            licence=_text(entry, "licence", path, where),
+            attribution=_text(entry, "attribution", path, where),
+        ))
+    return tuple(out)
 
 
 def _scope(entry: dict[str, Any], kind: str, as_of: str | None, path: Path,

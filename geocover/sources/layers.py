@@ -15,9 +15,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geocover.errors import SourceError, UsageError
+from geocover.errors import ConfigError, DataError, SourceError, UsageError
 from geocover.io.atomic import replace_atomic
-from geocover.schema.city import City
+from geocover.schema.city import City, CityList
 from geocover.schema.frames import empty_cameras
 from geocover.schema.provenance import DATE_UNKNOWN, DataDate, SourceRecord
 from geocover.schema.scope import SourceScope, source_key
@@ -30,6 +30,7 @@ from geocover.sources.lists import (
     PARIS_POLICE2025,
     PARIS_PVPP,
     ListDefinition,
+    from_list,
     load_list,
 )
 from geocover.sources.osm_elements import from_overpass, osm_date
@@ -82,47 +83,64 @@ def _latest(frame: gpd.GeoDataFrame, column: str, basis: str) -> DataDate | None
     return DataDate(str(dates.max()), basis) if len(dates) else None
 
 
-def _choices() -> str:
+def own_list_scope(own: CityList) -> SourceScope:
+    """What a city's own list holds, as it declares it (``[[lists]]`` in city.toml)."""
+    return SourceScope(
+        key=f"list:{own.name}", kind="official_list" if own.operator != "mixed" else "city_list",
+        label=own.source, operator=own.operator, exhaustive=own.exhaustive,
+        vintage=own.vintage, family=own.family, dated="installed" in own.columns,
+    )
+
+
+def catalogue(city: City) -> dict[str, SourceScope]:
+    """Every list ``city`` may read, by name: geocover's (:data:`KNOWN_SOURCES`) and the
+    city's own (``[[lists]]``)."""
+    return {**KNOWN_SOURCES, **{o.name: own_list_scope(o) for o in city.own_lists}}
+
+
+def _choices(known: dict[str, SourceScope]) -> str:
     return "; ".join(f"{name} ({scope.family}, {scope.vintage or 'undated'})"
-                     for name, scope in KNOWN_SOURCES.items())
+                     for name, scope in known.items())
 
 
 def choose_lists(city: City, wanted: list[str] | None) -> list[str]:
     """The camera lists to read.
 
-    By default, of each family of the city's ``sources.lists`` (versions of one list are
-    vintages of one source), the newest vintage: never two versions of one list, which
-    would count the same cameras twice. ``wanted`` names exactly the lists to read.
+    By default, of each family among the city's ``sources.lists`` and its own lists
+    (versions of one list are vintages of one source), the newest vintage: never two
+    versions of one list, which would count the same cameras twice. ``wanted`` names
+    exactly the lists to read.
 
     Raises
     ------
     UsageError
         ``all`` (no longer accepted), an unknown name, or two vintages of one family.
     """
+    known = catalogue(city)
     for name in city.lists:
-        if name not in KNOWN_SOURCES:
+        if name not in known:
             raise UsageError(f"{city.folder / 'city.toml'}: unknown camera list {name!r}; "
-                             f"known: {', '.join(KNOWN_SOURCES)}")
+                             f"known: {', '.join(known)}")
     if not wanted:
         newest: dict[str, str] = {}
-        for name in city.lists:
-            family = KNOWN_SOURCES[name].family
-            vintage = KNOWN_SOURCES[name].vintage
-            if family not in newest or vintage > KNOWN_SOURCES[newest[family]].vintage:
+        for name in [*city.lists, *(o.name for o in city.own_lists)]:
+            family = known[name].family
+            vintage = known[name].vintage
+            if family not in newest or vintage > known[newest[family]].vintage:
                 newest[family] = name
         return list(newest.values())
     if "all" in wanted:
         raise UsageError(
             "the list 'all' is no longer accepted: versions of one list are vintages of one "
             "source and are never added together. Choose lists by name (one per family): "
-            f"{_choices()}", hint="list",
+            f"{_choices(known)}", hint="list",
         )
-    unknown = [w for w in wanted if w not in KNOWN_SOURCES]
+    unknown = [w for w in wanted if w not in known]
     if unknown:
-        raise UsageError(f"unknown camera list {unknown[0]!r}; choose from: {_choices()}")
+        raise UsageError(f"unknown camera list {unknown[0]!r}; choose from: {_choices(known)}")
     seen: dict[str, str] = {}
     for name in wanted:
-        family = KNOWN_SOURCES[name].family
+        family = known[name].family
         if family in seen and seen[family] != name:
             raise UsageError(
                 f"the lists {seen[family]} and {name} are two vintages of one source "
@@ -175,9 +193,13 @@ def load_camera_layers(
     else:
         if city.osm:
             _osm(city, bundle, osm_extract, out, frames)
+        own = {o.name: o for o in city.own_lists}
         for name in choose_lists(city, lists):
             if name == citizen.KEY:
                 _citizen(bundle, area, out, frames)
+                continue
+            if name in own:
+                _own_list(city, own[name], bundle, out, frames)
                 continue
             definition = LISTS[name]
             if bundle is None or not (bundle / definition.path).is_file():
@@ -212,6 +234,26 @@ def load_camera_layers(
         out.warnings.append(f"{len(out.problems)} camera tag values could not be read and fell "
                             "back to defaults (geocover cameras check lists them)")
     return out
+
+
+def _own_list(city: City, own: CityList, bundle: Path | None, out: CameraLayers,
+              frames: list[gpd.GeoDataFrame]) -> None:
+    """A list the city declares (``[[lists]]``), read in place; a column the file does
+    not have, or a row it cannot read, is an error of the declaration."""
+    try:
+        frame, problems = from_list(
+            own.file, list_id=own.name, mapping=own.columns, lat=own.lat, lon=own.lon,
+            precision=own.precision, installed_format=own.installed_format, source=own.source)
+    except (DataError, UsageError) as exc:
+        raise ConfigError(f"{own.entry}: {exc}", city.folder / "city.toml") from None
+    frames.append(frame)
+    out.problems += problems
+    out.scopes[f"list:{own.name}"] = own_list_scope(own)
+    out.sources.append(file_source(
+        "cameras", [own.file], origin=f"list:{own.name} ({own.source}; declared in city.toml)",
+        bundle=bundle, attribution=own.attribution or None, count=len(frame),
+        own=DataDate(own.vintage, "declared in city.toml", own.licence or None,
+                     own.attribution or None)))
 
 
 def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers,

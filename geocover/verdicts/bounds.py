@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from geocover.i18n import N_, Translator, translator
+
 CONSISTENT = "consistent"
 CONTRADICTED = "contradicted"
 UNVERIFIABLE = "unverifiable"
@@ -43,18 +45,44 @@ class Bound:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind}
 
-    def describe(self, fmt: str | Callable[[float], str] = "{:g}") -> str:
-        """``at least 1,319``, ``at most 5``, ``exactly 148``, ``between 3 and 5``."""
+    def describe(self, fmt: str | Callable[[float], str] = "{:g}",
+                 tr: Translator | None = None) -> str:
+        """``at least 1,319``, ``at most 5``, ``exactly 148``, ``between 3 and 5`` (in
+        ``tr``'s language, English by default)."""
+        tr = tr or translator("en")
         show = fmt.format if isinstance(fmt, str) else fmt
         lo = None if self.lower is None else show(self.lower)
         hi = None if self.upper is None else show(self.upper)
-        return {
-            "exact": f"exactly {lo}",
-            "range": f"between {lo} and {hi}",
-            "lower": f"at least {lo}",
-            "upper": f"at most {hi}",
-            "none": "no bound",
-        }[self.kind]
+        return tr.gettext(_DESCRIBE[self.kind]).format(lo=lo, hi=hi)
+
+
+_DESCRIBE = {
+    "exact": N_("exactly {lo}"),
+    "range": N_("between {lo} and {hi}"),
+    "lower": N_("at least {lo}"),
+    "upper": N_("at most {hi}"),
+    "none": N_("no bound"),
+}
+#: Why a bound decides or not (:func:`decide`'s second value, English; translate it with
+#: ``tr.gettext``).
+WHY = (
+    N_("the lower bound exceeds the claim"),
+    N_("the upper bound is below the claim"),
+    N_("the bounds hold the claim"),
+    N_("no bound"),
+    N_("a lower bound below the claim cannot decide it"),
+    N_("an upper bound above the claim cannot decide it"),
+    N_("the bounds allow the claim without deciding it"),
+)
+
+
+def figure(x: float, tr: Translator) -> str:
+    """A figure as written, without trailing zeros: ``148``, ``1 391``, ``41,94``."""
+    x = float(x)
+    if x.is_integer():
+        return tr.integer(x)
+    text = f"{x:.3f}".rstrip("0")
+    return tr.decimal(x, len(text.split(".")[1]))
 
 
 def decide(claimed: float, bound: Bound, tolerance: float = 0.0) -> tuple[str, str]:

@@ -11,19 +11,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from geocover.i18n import NBSP, Translator, translator
 from geocover.model.coverage import CommuneFigures, PerimeterFigures
 from geocover.schema.city import City, Claim
 from geocover.schema.scope import DEFAULT_COUNTS, ClaimScope
-from geocover.verdicts.bounds import CONSISTENT, CONTRADICTED, UNVERIFIABLE, Bound, decide
-from geocover.verdicts.counts import CameraEvidence, count_finding
+from geocover.verdicts.bounds import (
+    CONSISTENT,
+    CONTRADICTED,
+    UNVERIFIABLE,
+    Bound,
+    decide,
+    figure,
+)
+from geocover.verdicts.counts import CameraEvidence, count_finding, perimeter_zone
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: A share stated as a whole percent ("50 %") is read as ±0.5 percentage point.
 SHARE_TOLERANCE = 0.005
 #: A measured area matches a claimed one within this relative tolerance (the claim's
 #: rounding to the km² plus digitization error of a few percent).
 AREA_TOLERANCE = 0.05
+#: Checks that compare the claim with other figures (a claimed area against the
+#: commune's), not with anything measured on the ground: their agreement only says the
+#: figures agree with each other.
+ARITHMETIC_CHECKS = frozenset({
+    "claimed area / computed commune area",
+    "claimed area / official commune area",
+    "official commune area",
+})
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,13 @@ class Verdict:
     """The decisive figure and its scope, in one phrase."""
     settle: str = ""
     """What would settle the claim, when unverifiable."""
+
+    @property
+    def arithmetic_only(self) -> bool:
+        """Consistent, but only because the claimed figures agree with each other (e.g.
+        21 km² is 50 % of 41.94 km²): no check against the ground agrees."""
+        return self.verdict == CONSISTENT and not any(
+            c.verdict == CONSISTENT and c.against not in ARITHMETIC_CHECKS for c in self.checks)
 
     def shown(self, show: Callable[[str], str]) -> Verdict:
         """The verdict with each file its checks name written as ``show(file)`` (a
@@ -109,10 +135,9 @@ class Facts:
     perimeters_complete: bool = False
     """Whether the perimeter set declares itself complete (docs/perimeters.md)."""
     perimeters_as_of: str | None = None
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f} %"
+    perimeter_layer: gpd.GeoDataFrame | None = None
+    """The perimeters (with ``decree_date``, ``valid_until``, ``status``), for claims
+    counted inside them; None when none were read."""
 
 
 def _combine(claim: Claim, checks: list[Check], summary: str = "", *,
@@ -125,12 +150,15 @@ def _combine(claim: Claim, checks: list[Check], summary: str = "", *,
         first = next((c for c in checks if c.verdict == verdict), checks[0])
         decisive = first.explanation
     scope = claim.scope or ClaimScope(counts=DEFAULT_COUNTS[claim.kind], as_of=claim.as_of)
+    figures_only = verdict == CONSISTENT and not any(
+        c.verdict == CONSISTENT and c.against not in ARITHMETIC_CHECKS for c in checks)
     return Verdict(
         scope=scope,
         bound=bound,
         sources=sources,
         decisive=decisive,
-        settle=settle if verdict == UNVERIFIABLE else "",
+        # an agreement of figures only is settled on the ground, as an unverifiable claim
+        settle=settle if verdict == UNVERIFIABLE or figures_only else "",
         id=claim.id,
         kind=claim.kind,
         value=claim.value,
@@ -143,60 +171,79 @@ def _combine(claim: Claim, checks: list[Check], summary: str = "", *,
     )
 
 
-def _perimeters_missing(facts: Facts) -> str:
-    where = str(facts.perimeters_file) if facts.perimeters_file else "the city's perimeters file"
-    return (
-        f"No authorized perimeter has been digitized ({where} holds 0), so there is no "
-        "measured area to compare: digitize the prefecture's decrees (docs/perimeters.md) "
-        "or give the analysis a perimeter file."
-    )
+def _pct(x: float, tr: Translator) -> str:
+    return tr.percent(x, 2)
 
 
-def _completeness(facts: Facts) -> str:
+def _signed(x: float, tr: Translator) -> str:
+    """``+3.2%`` / ``−3,2 %``: a relative difference."""
+    return ("+" if x >= 0 else "−") + tr.percent(abs(x), 1)
+
+
+def _perimeters_missing(tr: Translator) -> str:
+    return tr.gettext(
+        "No authorized perimeter has been digitized yet, so there is no measured area "
+        "to compare: the prefecture's decrees remain to be digitized.")
+
+
+def _completeness(facts: Facts, tr: Translator) -> str:
     if facts.perimeters_complete:
-        return f"declared complete as of {facts.perimeters_as_of}"
-    return "partial (not declared complete: a lower bound)"
+        return tr.gettext("declared complete as of {date}").format(
+            date=tr.date(facts.perimeters_as_of))
+    return tr.gettext("partial (not declared complete: a lower bound)")
 
 
 def _perimeter_check(claimed: float, measured: float, facts: Facts, tolerance: float,
-                     what: str, show: Callable[[float], str]) -> tuple[Check, Bound]:
+                     what: str, show: Callable[[float], str],
+                     tr: Translator) -> tuple[Check, Bound]:
     """A partial set is a lower bound (it contradicts only by exceeding the claim); a set
     declared complete gives the figure itself (both bounds)."""
     bound = Bound(lower=measured, upper=measured if facts.perimeters_complete else None)
     verdict, why = decide(claimed, bound, tolerance)
     return Check(
         "digitized perimeters", verdict,
-        f"{what} ({_completeness(facts)}): {bound.describe(show)} against "
-        f"{show(claimed)} claimed; {why}.",
-        measured, f"±{tolerance:.1%} relative",
+        tr.gettext("{what} ({completeness}): {bound} against {claimed} claimed; {why}.").format(
+            what=what, completeness=_completeness(facts, tr), bound=bound.describe(show, tr),
+            claimed=show(claimed), why=tr.gettext(why)),
+        measured, tr.gettext("±{tolerance} relative").format(tolerance=tr.percent(tolerance)),
+        file=_file(facts),
     ), bound
 
 
-def _settle_perimeters(facts: Facts) -> str:
+def _settle_perimeters(facts: Facts, tr: Translator) -> str:
     if facts.perimeters is None or facts.perimeters.count == 0:
-        return "digitize the prefecture's decrees (docs/perimeters.md)"
-    return ("digitize the remaining decrees and declare the set complete "
-            "(docs/perimeters.md, 'completeness')")
+        return tr.gettext("the prefecture's decrees, digitized as perimeters on the map")
+    return tr.gettext("the remaining decrees digitized, and the set declared complete")
 
 
 def _file(facts: Facts) -> str | None:
     return str(facts.perimeters_file) if facts.perimeters_file else None
 
 
-def check_authorized_area(claim: Claim, city: City, facts: Facts) -> Verdict:
+def _km2(x: float, tr: Translator) -> str:
+    return f"{figure(x, tr)}{NBSP if tr.lang == 'fr' else ' '}km²"
+
+
+def check_authorized_area(claim: Claim, city: City, facts: Facts,
+                          tr: Translator | None = None) -> Verdict:
+    tr = tr or translator("en")
     checks: list[Check] = []
     bound = None
     p = facts.perimeters
     if p is None or p.count == 0:
-        checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(facts), 0.0,
+        checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(tr), 0.0,
                             file=_file(facts)))
     else:
         rel = (p.area_km2 - claim.value) / claim.value
+        what = tr.ngettext(
+            "The {n} digitized perimeter covers {area} inside the commune (overlaps counted "
+            "once; {difference} against the claim)",
+            "The {n} digitized perimeters cover {area} inside the commune (overlaps counted "
+            "once; {difference} against the claim)", p.count,
+        ).format(n=tr.integer(p.count), area=tr.km2(p.area_km2), difference=_signed(rel, tr))
         check, bound = _perimeter_check(
-            claim.value, p.area_km2, facts, claim.tolerance or AREA_TOLERANCE,
-            f"The {p.count} digitized perimeter(s) cover {p.area_km2:.2f} km² inside the "
-            f"commune (union, overlaps counted once, {p.crs}; {rel:+.1%} against the claim)",
-            lambda x: f"{x:.2f} km²")
+            claim.value, p.area_km2, facts, claim.tolerance or AREA_TOLERANCE, what,
+            tr.km2, tr)
         checks.append(check)
     official = city.official_area_km2 or facts.commune.official_area_km2
     if official:
@@ -205,19 +252,24 @@ def check_authorized_area(claim: Claim, city: City, facts: Facts) -> Verdict:
             Check(
                 "official commune area",
                 CONSISTENT if share <= 1 else CONTRADICTED,
-                f"{claim.value:g} km² is {_pct(share)} of the official {official:g} km².",
+                tr.gettext("{area} is {share} of the official {official}.").format(
+                    area=_km2(claim.value, tr), share=_pct(share, tr),
+                    official=_km2(official, tr)),
                 share,
-                "must not exceed the commune",
+                tr.gettext("must not exceed the commune"),
             )
         )
-    return _combine(claim, checks, bound=bound, settle=_settle_perimeters(facts))
+    return _combine(claim, checks, bound=bound, settle=_settle_perimeters(facts, tr))
 
 
-def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
+def check_authorized_share(claim: Claim, city: City, facts: Facts,
+                           tr: Translator | None = None) -> Verdict:
+    tr = tr or translator("en")
     checks: list[Check] = []
     bound = None
     area_claims = city.claims_of("authorized_area_km2")
-    tol = f"±{100 * SHARE_TOLERANCE:.1f} percentage point (a whole percent)"
+    tol = tr.gettext("±{points} percentage point (a whole percent)").format(
+        points=tr.decimal(100 * SHARE_TOLERANCE, 1))
     if area_claims:
         area = area_claims[0].value
         computed = area / facts.commune.area_km2
@@ -226,9 +278,10 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
             Check(
                 "claimed area / computed commune area",
                 CONSISTENT if ok else CONTRADICTED,
-                f"The claimed {area:g} km² is {_pct(computed)} of the commune as measured "
-                f"({facts.commune.area_km2:.2f} km², {facts.commune.crs}), against "
-                f"{_pct(claim.value)} claimed.",
+                tr.gettext("The claimed {area} is {share} of the commune as measured "
+                           "({commune}), against {claimed} claimed.").format(
+                    area=_km2(area, tr), share=_pct(computed, tr),
+                    commune=tr.km2(facts.commune.area_km2), claimed=_pct(claim.value, tr)),
                 computed,
                 tol,
             )
@@ -241,14 +294,15 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
                 Check(
                     "claimed area / official commune area",
                     CONSISTENT if ok else CONTRADICTED,
-                    f"Against the official {official:g} km² it is {_pct(share)}.",
+                    tr.gettext("Against the official {official} it is {share}.").format(
+                        official=_km2(official, tr), share=_pct(share, tr)),
                     share,
                     tol,
                 )
             )
     p = facts.perimeters
     if p is None or p.count == 0:
-        checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(facts),
+        checks.append(Check("digitized perimeters", UNVERIFIABLE, _perimeters_missing(tr),
                             file=_file(facts)))
     else:
         assert p.share is not None
@@ -256,78 +310,123 @@ def check_authorized_share(claim: Claim, city: City, facts: Facts) -> Verdict:
                                          AREA_TOLERANCE)
         check, bound = _perimeter_check(
             claim.value, p.share, facts, rel_tol,
-            f"The digitized perimeters cover {_pct(p.share)} of the commune", _pct)
+            tr.gettext("The digitized perimeters cover {share} of the commune").format(
+                share=_pct(p.share, tr)),
+            lambda x: _pct(x, tr), tr)
         checks.append(check)
     if not checks:
         checks.append(Check("commune area", UNVERIFIABLE,
-                            "No claimed area to relate the share to."))
+                            tr.gettext("No claimed area to relate the share to.")))
     summary = (
-        "The share follows from the claimed area: the two figures agree with each other "
-        "and with the commune's area."
+        tr.gettext("The share follows from the claimed area: the two figures agree with each "
+                   "other and with the commune's area.")
         if all(c.verdict == CONSISTENT for c in checks[:-1]) and len(checks) > 1
         else ""
     )
-    return _combine(claim, checks, summary, bound=bound, settle=_settle_perimeters(facts))
+    return _combine(claim, checks, summary, bound=bound, settle=_settle_perimeters(facts, tr))
 
 
-def check_camera_count(claim: Claim, city: City, facts: Facts) -> Verdict:
+def check_camera_count(claim: Claim, city: City, facts: Facts,
+                       tr: Translator | None = None) -> Verdict:
+    tr = tr or translator("en")
     scope = claim.scope or ClaimScope(counts="camera_sites", as_of=claim.as_of)
     evidence = facts.cameras
-    when = f" by {scope.as_of}" if scope.as_of else ""
-    settle = (f"an exhaustive list of these cameras as of {scope.as_of or claim.date} "
-              "(the operator's register, or its list with dates of service and of removal)")
+    settle = tr.gettext(
+        "an exhaustive list of these cameras as of {date} (the operator's register, or its "
+        "list with dates of service and of removal)").format(
+        date=tr.date(scope.as_of or claim.date))
+    layer = facts.perimeter_layer
+    if scope.where == "perimeters" and (layer is None or len(layer) == 0):
+        check = Check("digitized perimeters", UNVERIFIABLE, tr.gettext(
+            "The claim counts cameras inside the authorized perimeters, and none is "
+            "digitized: there is no zone to count them in."))
+        return _combine(claim, [check], bound=Bound(), settle=_settle_perimeters(facts, tr))
     if evidence is None or len(evidence.records) == 0:
-        check = Check("mapped cameras", UNVERIFIABLE, "No camera source was read for this report."
-                      if evidence is None else
-                      "No camera is mapped in the sources read, so none is known in "
-                      f"service{when}.")
+        if evidence is None:
+            text = tr.gettext("No camera source was read for this report.")
+        elif scope.as_of:
+            text = tr.gettext("No camera is mapped in the sources read, so none is known in "
+                              "service by {date}.").format(date=tr.date(scope.as_of))
+        else:
+            text = tr.gettext("No camera is mapped in the sources read, so none is known in "
+                              "service.")
+        check = Check("mapped cameras", UNVERIFIABLE, text)
         return _combine(claim, [check], bound=Bound(), settle=settle)
-    finding = count_finding(scope, evidence)
+    zone = None
+    if scope.where == "perimeters":
+        zone = perimeter_zone(evidence.records, layer, scope.as_of,
+                              complete=facts.perimeters_complete,
+                              complete_as_of=facts.perimeters_as_of)
+        if not zone.complete:
+            settle += tr.gettext("; and every authorized perimeter of that date, digitized "
+                                 "and declared complete")
+    finding = count_finding(scope, evidence, tr, zone)
     tolerance = claim.tolerance or 0.0
     verdict, why = decide(claim.value, finding.bound, tolerance)
     if finding.bound.kind == "none":
-        text = (f"No camera of the sources read is known to be of this scope "
-                f"({scope.describe()}) and in service{when}: the sources give no bound.")
+        if scope.as_of:
+            text = tr.gettext("No camera of the sources read is known to be of this scope "
+                              "({scope}) and in service by {date}: the sources give no "
+                              "bound.").format(scope=scope.describe(tr),
+                                               date=tr.date(scope.as_of))
+        else:
+            text = tr.gettext("No camera of the sources read is known to be of this scope "
+                              "({scope}) and in service: the sources give no bound.").format(
+                scope=scope.describe(tr))
     else:
-        text = (f"The sources read give {finding.decisive}, against {claim.value:g} claimed: "
-                f"{why}.")
+        text = tr.gettext("The sources read give {finding}, against {claimed} claimed: "
+                          "{why}.").format(finding=finding.decisive,
+                                           claimed=figure(claim.value, tr), why=tr.gettext(why))
     if scope.counts == "camera_sites" and any(
             r["kind"] == "official_list" for r in finding.sources):
-        text += " An official list is read one row per site (a site with two cameras counts twice)."
+        text += " " + tr.gettext("An official list is read one row per site (a site with two "
+                                 "cameras counts twice).")
     check = Check("mapped cameras, like with like", verdict, text,
-                  finding.bound.lower, f"±{tolerance:.1%} relative" if tolerance else "exact")
+                  finding.bound.lower,
+                  tr.gettext("±{tolerance} relative").format(tolerance=tr.percent(tolerance))
+                  if tolerance else tr.gettext("exact"))
     return _combine(claim, [check], bound=finding.bound, sources=tuple(finding.sources),
                     decisive=finding.decisive, settle=settle)
 
 
-def check_identification_range(claim: Claim, city: City, facts: Facts) -> Verdict:
-    text = (
-        f"A {claim.value:g} m identification range depends on each camera's lens, zoom and light, "
+def check_identification_range(claim: Claim, city: City, facts: Facts,
+                               tr: Translator | None = None) -> Verdict:
+    tr = tr or translator("en")
+    text = tr.gettext(
+        "A {range} identification range depends on each camera's lens, zoom and light, "
         "which no public source gives; geocover uses it as the 'factsheet-300m' field-of-view "
         "preset (what a zoomed camera sees at one moment: a narrow wedge in its current "
         "direction) and 'factsheet-300m-reach' (what a dome could reach by turning: the disc, "
         "never seen all at once) to bound what the claimed cameras could see."
-    )
+    ).format(range=tr.metres(claim.value))
     instant = facts.capacity_km2.get("factsheet-300m")
     reach = facts.capacity_km2.get("factsheet-300m-reach")
-    if instant is not None:
-        text += f" At that range the claimed cameras see at most {instant:.2f} km² at one moment"
-        text += (f", and could reach at most {reach:.1f} km² by turning." if reach is not None
-                 else ".")
+    if instant is not None and reach is not None:
+        text += " " + tr.gettext(
+            "At that range the claimed cameras see at most {instant} at one moment, and could "
+            "reach at most {reach} by turning.").format(instant=tr.km2(instant),
+                                                        reach=tr.km2(reach, 1))
+    elif instant is not None:
+        text += " " + tr.gettext(
+            "At that range the claimed cameras see at most {instant} at one moment.").format(
+            instant=tr.km2(instant))
     return _combine(claim, [Check("camera specifications", UNVERIFIABLE, text, instant)],
-                    settle="the cameras' specifications (lens, sensor, zoom) from the operator")
+                    settle=tr.gettext("the cameras' specifications (lens, sensor, zoom) from "
+                                      "the operator"))
 
 
-def check_retention(claim: Claim, city: City, facts: Facts) -> Verdict:
-    text = ("Image retention is not a map figure; only the operator's records or a CNIL "
-            "inspection can show it.")
+def check_retention(claim: Claim, city: City, facts: Facts,
+                    tr: Translator | None = None) -> Verdict:
+    tr = tr or translator("en")
+    text = tr.gettext("Image retention is not a map figure; only the operator's records or a "
+                      "CNIL inspection can show it.")
     if claim.note:
-        text += f" Later: {claim.note}"
+        text += " " + tr.gettext("Later: {note}").format(note=claim.note)
     return _combine(claim, [Check("operator records", UNVERIFIABLE, text)],
-                    settle="the operator's records or a CNIL inspection")
+                    settle=tr.gettext("the operator's records or a CNIL inspection"))
 
 
-CHECKERS = {
+CHECKERS: dict[str, Callable[[Claim, City, Facts, Translator | None], Verdict]] = {
     "authorized_area_km2": check_authorized_area,
     "authorized_share": check_authorized_share,
     "camera_count": check_camera_count,
@@ -336,6 +435,7 @@ CHECKERS = {
 }
 
 
-def evaluate(city: City, facts: Facts) -> list[Verdict]:
-    """A verdict for each claim of ``city``, in the order of its city.toml."""
-    return [CHECKERS[claim.kind](claim, city, facts) for claim in city.claims]
+def evaluate(city: City, facts: Facts, tr: Translator | None = None) -> list[Verdict]:
+    """A verdict for each claim of ``city``, in the order of its city.toml, its texts in
+    ``tr``'s language (English by default; :func:`geocover.analyse` passes the analysis')."""
+    return [CHECKERS[claim.kind](claim, city, facts, tr) for claim in city.claims]

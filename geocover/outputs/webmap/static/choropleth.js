@@ -23,12 +23,20 @@
     }
     return out;
   }
-  function fmt(v, digits) {
-    if (v === null || v === undefined) { return null; }
-    return Number(v).toLocaleString("en-GB", {maximumFractionDigits: digits,
-                                               minimumFractionDigits: 0});
+  // Text of the page, in its language: "{name}" fields filled from values.
+  function say(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (m, k) {
+      return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
+    });
   }
   G.choropleth = function (d, o) {
+    var t = o.text || {};
+    if (o.lang) { document.documentElement.lang = o.lang; }
+    function fmt(v, digits) {
+      if (v === null || v === undefined) { return null; }
+      return Number(v).toLocaleString(o.locale || "en-GB", {maximumFractionDigits: digits,
+                                                            minimumFractionDigits: 0});
+    }
     var renderer = L.canvas({padding: 0.3, tolerance: 3});
     var group = L.featureGroup();
     var shapes = new Array(d.code.length);
@@ -55,22 +63,21 @@
       return o.colours[o.colours.length - 1];
     }
     function rows(i) {
-      var r = [["Département", d.dep[i]],
-               ["Area", fmt(d.area[i], 3) + " km² (planar, " + d.crsNames[d.crs[i]] + "); " +
-                        fmt(d.geod[i], 3) + " km² geodesic"]];
+      var r = [[t.departement, d.dep[i]],
+               [t.area, say(t.areaText, {planar: fmt(d.area[i], 3), crs: d.crsNames[d.crs[i]],
+                                         geodesic: fmt(d.geod[i], 3)})]];
       var status = o.statusText[d.status[i]];
-      r.push(["Cameras known", d.known[i] === null ? status : fmt(d.known[i], 0) +
-              " (largest single source)"]);
-      if (d.density[i] !== null) { r.push(["Per km²", fmt(d.density[i], 2)]); }
+      r.push([t.known, d.known[i] === null ? status : say(t.knownText, {n: fmt(d.known[i], 0)})]);
+      if (d.density[i] !== null) { r.push([t.perKm2, fmt(d.density[i], 2)]); }
       o.sources.forEach(function (s, k) {
         var n = src(i, k);
-        r.push([s.label, n === null ? "did not look here" : fmt(n, 0)]);
+        r.push([s.label, n === null ? t.didNotLook : fmt(n, 0)]);
       });
       o.presets.forEach(function (p, k) {
         var km2 = cov(i, k, "covered"), sh = cov(i, k, "share");
-        r.push(["Seen, " + p.label, km2 === null ? "not computed" :
-                (km2 === 0 && d.status[i] === 0) ? "no camera known" :
-                fmt(km2, 3) + " km² (" + fmt(100 * sh, 2) + " %)"]);
+        r.push([say(t.seen, {preset: p.label}), km2 === null ? t.notComputed :
+                (km2 === 0 && d.status[i] === 0) ? t.noCamera :
+                say(t.seenText, {km2: fmt(km2, 3), share: fmt(100 * sh, 2)})]);
       });
       return r;
     }
@@ -87,7 +94,8 @@
     group.on("click", function (e) { open(e.layer._gcIndex, e.latlng); });
     function open(i, where) {
       var title = d.name[i] + " (" + d.code[i] + ")";
-      L.popup({maxWidth: 360, autoPanPadding: [20, 20]})
+      L.popup({maxWidth: Math.min(360, (window.innerWidth || 400) - 70),
+               autoPanPadding: [20, 20]})
         .setLatLng(where || shapes[i].getBounds().getCenter())
         .setContent(G.card(title, rows(i).concat(o.rows || [])))
         .openOn(group._map);
@@ -101,8 +109,9 @@
       if (!legendBox) { return; }
       legendBox.textContent = "";
       var f = o.figures.filter(function (x) { return x.key === figure; })[0];
+      legendBox.appendChild(el("div", "gc-ch-title", t.legendTitle));
       var pick = el("select", "gc-ch-figure");
-      pick.setAttribute("aria-label", "figure shown");
+      pick.setAttribute("aria-label", t.figureShown);
       o.figures.forEach(function (x) {
         var opt = el("option", null, x.label); opt.value = x.key;
         if (x.key === figure) { opt.selected = true; }
@@ -117,13 +126,13 @@
         list.appendChild(row);
       }
       key(o.unknownColour, o.statusText[0]);
-      key(o.zeroColour, "0 (" + o.statusText[1] + ")");
-      var lo = 0;
+      key(o.zeroColour, say(t.zero, {status: o.statusText[1]}));
+      var lo = 0, unit = f.unit ? "\u00a0" + f.unit : "";
       f.breaks.forEach(function (b, k) {
-        key(o.colours[k], "> " + fmt(lo, 3) + " to " + fmt(b, 3) + (f.unit ? " " + f.unit : ""));
+        key(o.colours[k], say(t.range, {lo: fmt(lo, 3), hi: fmt(b, 3)}) + unit);
         lo = b;
       });
-      key(o.colours[o.colours.length - 1], "> " + fmt(lo, 3) + (f.unit ? " " + f.unit : ""));
+      key(o.colours[o.colours.length - 1], say(t.above, {lo: fmt(lo, 3)}) + unit);
       legendBox.appendChild(list);
       legendBox.appendChild(el("div", "gc-muted", o.note));
     }
@@ -134,12 +143,15 @@
         L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
         legendBox = box; legend(); return box;
       }});
-      new Legend({position: "topright"}).addTo(map);
+      // On a narrow screen the legend sits at the bottom right, above the attribution,
+      // clear of the search box (top left) and of the scale (bottom left).
+      var narrow = (window.innerWidth || 1024) < 700;
+      new Legend({position: narrow ? "bottomright" : "topright"}).addTo(map);
       var Search = L.Control.extend({onAdd: function () {
         var box = L.DomUtil.create("div", "gc-panel gc-ch-search");
         var input = el("input"); input.type = "search";
-        input.placeholder = "Find a commune (name or INSEE code)";
-        input.setAttribute("aria-label", "find a commune");
+        input.placeholder = t.find;
+        input.setAttribute("aria-label", t.findLabel);
         var results = el("ol", "gc-ch-results");
         box.appendChild(input); box.appendChild(results);
         L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
