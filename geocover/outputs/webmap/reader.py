@@ -251,7 +251,8 @@ def _timeline(analysis: Analysis) -> dict[str, Any]:
     for point in analysis.city.timeline:
         if point.as_of:
             claims.append({"when": point.as_of, "value": int(point.value),
-                           "label": tr.date(point.as_of), "source": point.source})
+                           "label": tr.date(point.as_of), "source": point.source,
+                           "announced": bool(getattr(point, "announced", False))})
     claims.sort(key=lambda c: c["when"])
     return {"claims": claims}
 

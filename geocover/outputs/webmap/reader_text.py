@@ -41,6 +41,7 @@ STRINGS: dict[str, str] = {
     "timeline": N_("Timeline"),
     "inService": N_("Cameras of this map in service by year (date of putting in service)"),
     "claimed": N_("claimed count"),
+    "announced": N_("announced: a forecast or a target"),
     "dated": N_("cameras of the map with a date of service, in service at the end of the year"),
     "undated": N_("{n} camera(s) without a date of service are not counted."),
     "noDates": N_("No camera of this map has a date of putting in service: only the "

@@ -381,7 +381,8 @@
         var yr = parseInt(c.when.slice(0, 4), 10);
         var at = c.when.length >= 7 ? yr + (parseInt(c.when.slice(5, 7), 10) - 0.5) / 12
           : yr + 0.5;
-        return {year: yr, at: at, value: c.value, label: c.label, source: c.source};
+        return {year: yr, at: at, value: c.value, label: c.label, source: c.source,
+                announced: !!c.announced};
       });
       claims.forEach(function (c) { years.push(c.year); });
       section.appendChild(el("p", null, T.inService));
@@ -422,7 +423,9 @@
       claims.forEach(function (c) {
         var cx = x(c.at - 0.5), below = cx - lastX < 16;  // labels of close claims alternate
         lastX = below ? -100 : cx;
-        var dot = svg("circle", {cx: cx, cy: yv(c.value), r: 4, "class": "gc-claim"});
+        // A forecast or a target (announced, not counted) is drawn hollow.
+        var dot = svg("circle", {cx: cx, cy: yv(c.value), r: 4,
+                                 "class": c.announced ? "gc-claim gc-announced" : "gc-claim"});
         dot.appendChild(svg("title", {}, c.label + ": " + c.value.toLocaleString(locale) +
                                          " (" + c.source + ")"));
         chart.appendChild(dot);
@@ -445,7 +448,11 @@
       }
       if (claims.length) {
         key.appendChild(el("span", "gc-key-claim"));
-        key.appendChild(document.createTextNode(" " + T.claimed));
+        key.appendChild(document.createTextNode(" " + T.claimed + " "));
+      }
+      if (claims.some(function (c) { return c.announced; })) {
+        key.appendChild(el("span", "gc-key-claim gc-key-announced"));
+        key.appendChild(document.createTextNode(" " + T.announced));
       }
       section.appendChild(key);
       if (years.length === claims.length) {
