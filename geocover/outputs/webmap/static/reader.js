@@ -254,10 +254,16 @@
       }
       if (!map.hasLayer(m.layer)) { map.addLayer(m.layer); }
       map.setView(latlng, Math.max(map.getZoom(), CAMERA_ZOOM), {animate: false});
-      if (m.layer.zoomToShowLayer) {
-        m.layer.zoomToShowLayer(m.marker, function () { m.marker.openPopup(); });
-      } else {
-        m.marker.openPopup();
+      var popup = function () { m.marker.openPopup(); clearOfTools(); };
+      if (m.layer.zoomToShowLayer) { m.layer.zoomToShowLayer(m.marker, popup); } else { popup(); }
+    }
+    // A popup opened from the search is moved clear of the search box and the tools.
+    function clearOfTools() {
+      var p = map.getContainer().querySelector(".leaflet-popup");
+      if (!p) { return; }
+      var a = p.getBoundingClientRect(), b = root.getBoundingClientRect();
+      if (a.top < b.bottom && a.left < b.right && a.right > b.left) {
+        map.panBy([0, a.top - b.bottom - 8], {animate: false});
       }
     }
     function showResults(list) {
