@@ -254,7 +254,8 @@
       }
       if (!map.hasLayer(m.layer)) { map.addLayer(m.layer); }
       map.setView(latlng, Math.max(map.getZoom(), CAMERA_ZOOM), {animate: false});
-      var popup = function () { m.marker.openPopup(); clearOfTools(); };
+      // After Leaflet's own pan that brings the popup into view (animated).
+      var popup = function () { m.marker.openPopup(); setTimeout(clearOfTools, 400); };
       if (m.layer.zoomToShowLayer) { m.layer.zoomToShowLayer(m.marker, popup); } else { popup(); }
     }
     // A popup opened from the search is moved clear of the search box and the tools.
