@@ -408,7 +408,7 @@
       }
       var chart = svg("svg", {viewBox: "0 0 " + W + " " + H, "class": "gc-timeline-chart",
                               role: "img", "aria-label": T.inService});
-      var n = y1 - y0 + 1, step = (W - left - 6) / n;
+      var n = y1 - y0 + 1, step = (W - left - 16) / n;
       function x(yr) { return left + (yr - y0 + 0.5) * step; }
       function yv(v) { return H - bottom - (H - bottom - 18) * v / top; }
       chart.appendChild(svg("line", {x1: left, y1: H - bottom, x2: W - 4, y2: H - bottom,
@@ -441,7 +441,7 @@
                               c.value.toLocaleString(locale)));
       });
       var ticks = [y0];
-      for (var t = Math.ceil((y0 + 2) / 5) * 5; t <= y1 - 2; t += 5) { ticks.push(t); }
+      for (var t = Math.ceil((y0 + 3) / 5) * 5; t <= y1 - 3; t += 5) { ticks.push(t); }
       if (y1 !== y0) { ticks.push(y1); }
       ticks.forEach(function (yr) {
         chart.appendChild(svg("text", {x: x(yr), y: H - 5, "text-anchor": "middle",
