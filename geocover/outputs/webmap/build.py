@@ -179,10 +179,13 @@ def build_map(
         perimeters=perimeter_layer is not None, cameras=shapes, fov=shown,
         cover=bool(covers), neighbours=neighbours is not None), "gc-legend-panel"))
     fmap.add_child(LayerControl(position="topleft", collapsed=True))
+    from geocover.outputs.webmap.reader import add_reader_tools
+
+    add_reader_tools(fmap, analysis, propose=propose)
     if propose:
         from geocover.outputs.webmap.propose import add_propose_mode
 
-        add_propose_mode(fmap, city=analysis.city)
+        add_propose_mode(fmap, city=analysis.city, lang=analysis.lang)
     fmap.add_child(_Call("done"))
     return fmap
 
