@@ -241,10 +241,13 @@ def test_cameras_placed_in_the_map_are_accepted_by_contrib_add(city, cli, browse
         # A bad value blocks the download and says why.
         first.locator(".gc-f-height").fill("150")
         page.locator(".gc-prop-download-cameras").click()
-        page.wait_for_timeout(300)
+        # the status is written after the click's handler ran: wait for it (a loaded
+        # machine can take longer than any fixed pause)
+        from playwright.sync_api import expect
+
+        expect(page.locator(".gc-prop-cameras .gc-prop-status")).to_contain_text(
+            "camera 1: the height is metres, more than 0 and at most 100", timeout=10_000)
         assert downloads == []
-        status = page.locator(".gc-prop-cameras .gc-prop-status").text_content()
-        assert "camera 1: the height is metres, more than 0 and at most 100" in status
         first.locator(".gc-f-height").fill("6")
 
         with page.expect_download() as info:
