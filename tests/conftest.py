@@ -14,6 +14,9 @@ import pytest
 from geocover import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# The suite reads English, module- and session-scoped fixtures included (they run before
+# the per-test _isolated); a test of the French output asks for it.
+os.environ["GEOCOVER_LANG"] = "en"
 BUNDLE = Path(os.environ.get("GEOCOVER_TEST_BUNDLE", ROOT.parent / "shared" / "data"))
 
 

@@ -146,7 +146,7 @@ def test_cli_batch(cli, bundle, tmp_path):
                  "--preset", "sunders", "factsheet-300m", "--workers", "2")
     assert result.returncode == 0, result.stderr
     assert "727/727 communes" in result.stderr
-    assert "727 communes of 1 département(s)" in result.stdout
+    assert "727 communes of 1 département:" in result.stdout
     for suffix in (".gpkg", ".csv", ".html", ".parquet"):
         assert out.with_suffix(suffix).is_file()
     csv_text = out.with_suffix(".csv").read_text()

@@ -67,7 +67,7 @@ def test_metz_text_report_reads_well(cli, bundle):
     x, y = Transformer.from_crs(4326, 2154, always_xy=True).transform(lon, lat)
     planar_km2 = shapely.Polygon(zip(x, y, strict=True)).area / 1e6
     assert f"{planar_km2:.3f} km²" in out and "41.940 km²" in out
-    assert "50.07 %" in out  # 21 / 41.94
+    assert "50.07%" in out  # 21 / 41.94, formatted by Babel for English
     assert "0 digitized" in out
     short = out.split("In short", 1)[1].split("\n\n", 1)[0]
     # Of the claims of data/metz/city.toml, offline, only the share (21 km² of the 41.94
@@ -77,8 +77,8 @@ def test_metz_text_report_reads_well(cli, bundle):
     assert json.loads((ROOT / "data/metz/cameras.geojson").read_text())["features"] == []
     n = len(claims)
     assert f"Of {n} claims, 1 consistent, 0 contradicted and {n - 1} unverifiable" in short
-    assert "21 km² is 50.07 % of the official 41.94 km²" in short
-    assert "0 camera site(s) are mapped" in short and "148 claimed" in short
+    assert "21 km² is 50.07% of the official 41.94 km²" in short
+    assert "No camera site is mapped" in short and "148 claimed" in short
     assert "IGN – ADMIN EXPRESS" in out and "© OpenStreetMap contributors" in out
 
 
@@ -89,7 +89,8 @@ def test_markdown_report(cli, bundle, tmp_path):
     text = out.read_text()
     assert text.startswith("# Video-surveillance claims of Metz")
     assert "## In short" in text
-    assert "| authorized-share | 50 % | **consistent** |" in text
+    # one line per claim, the arithmetic agreement said as such (issue 14)
+    assert "- 50% of the commune authorized: the figures agree with each other." in text
 
 
 def test_bundle_from_environment(cli, bundle):
@@ -377,7 +378,7 @@ def test_ctrl_c_exits_130_and_writes_nothing(httpserver, tmp_path):
     output = tmp_path / "out.geojson"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")}
     env.update(GEOCOVER_BAN_URL=httpserver.url_for("/").rstrip("/"),
-               GEOCOVER_CACHE_DIR=str(tmp_path / "cache"))
+               GEOCOVER_CACHE_DIR=str(tmp_path / "cache"), GEOCOVER_LANG="en")
     process = subprocess.Popen(
         [sys.executable, "-m", "geocover", "cameras", "geocode", str(source),
          "--columns", "adresse", "-o", str(output)],

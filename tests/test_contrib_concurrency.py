@@ -52,6 +52,7 @@ def spawn(*args: str, env: dict[str, str] | None = None,
         "GEOCOVER_OVERPASS_URL": "http://127.0.0.1:9/api/interpreter",
         "GEOCOVER_BAN_URL": "http://127.0.0.1:9",
         "GEOCOVER_CACHE_DIR": tempfile.mkdtemp(prefix="geocover-cache-"),
+        "GEOCOVER_LANG": "en",  # the suite reads English (conftest)
     })
     full_env.update(env or {})
     command = [sys.executable, "-m", "geocover"] if slow_write is None else \

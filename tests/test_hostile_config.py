@@ -162,6 +162,7 @@ def test_malformed_settings_are_one_line(variable, value):
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")},
             "PYTHONPATH": str(ROOT),
+            "GEOCOVER_LANG": "en",  # the suite reads English (conftest)
             variable: value,
         },
     )
@@ -193,6 +194,7 @@ def test_ctrl_c_during_start_up_is_one_line_and_130():
         **{k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")},
         "PYTHONPATH": str(ROOT),
         "GEOCOVER_GEO_API_URL": "http://127.0.0.1:9",
+        "GEOCOVER_LANG": "en",
     }
     for library in ("shapely", "pyproj"):
         proc = subprocess.Popen(

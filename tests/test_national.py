@@ -30,8 +30,9 @@ from tests.conftest import ROOT, run_cli
 DEPS = ["75", "92"]
 PRESETS = ("sunders", "factsheet-300m")
 FIGURES = ["area_km2", "geodesic_area_km2"] + [c for p in PRESETS for c in coverage_columns(p)]
-COUNTS = ["cameras", "cameras_known", "cameras_paris_police_2025",
+COUNTS = ["cameras", "cameras_known", "camera_sites", "cameras_paris_police_2025",
           "cameras_sous_surveillance_net", "cameras_osm"]
+SOURCES = ["cameras_paris_police_2025", "cameras_sous_surveillance_net", "cameras_osm"]
 
 
 @pytest.fixture(scope="module")
@@ -71,15 +72,38 @@ def test_in_process_equals_the_one_departement_path(in_process, inputs, bundle):
     assert (borders[coverage_columns("factsheet-300m")[0]] > 0).any()
 
 
+def assert_parts(folder: Path, deps: list[str], expected: pd.DataFrame | None = None) -> None:
+    """One whole GeoParquet part per département, nothing else (no temporary file)."""
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"part-{d}.parquet" for d in deps)
+    for dep in deps:
+        part = gpd.read_parquet(folder / f"part-{dep}.parquet")
+        assert (part["departement"] == dep).all() and part.crs.to_epsg() == 4326
+        if expected is not None:
+            assert_same(part, expected[expected["departement"] == dep])
+
+
 @pytest.mark.slow
-def test_local_cluster_of_two_processes(in_process, inputs, bundle):
+def test_local_cluster_of_two_processes(in_process, inputs, bundle, tmp_path):
+    """The workers write their parts; the driver reads them back: the same table."""
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "part-13.parquet").write_bytes(b"a part of an earlier run")  # removed first
     with dask_client(workers=2, memory_limit="1GB") as client:
         assert len(client.scheduler_info()["workers"]) == 2
         pids = set(client.run(os.getpid).values())
         assert len(pids) == 2 and os.getpid() not in pids
-        result = run_national(DEPS, inputs, bundle=bundle, presets=PRESETS, client=client)
+        result = run_national(DEPS, inputs, bundle=bundle, presets=PRESETS, client=client,
+                              parts=parts)
     assert result.engine.startswith("dask.distributed")
+    assert result.parts == parts and result.attempts == dict.fromkeys(DEPS, 1)
     assert_same(result.communes, in_process.communes)
+    assert_parts(parts, DEPS, in_process.communes)
+    # the parts were written by the worker processes, not by this one
+    assert {int(p.split(":")[-1]) for p in _workers_of(result)} <= pids
+
+
+def _workers_of(result) -> set[str]:
+    return {step.get("worker", "") for step in result.provenance["partitions"]}
 
 
 def _wait_for(predicate, seconds: float, what: str) -> None:
@@ -120,6 +144,7 @@ def test_separate_scheduler_and_workers(in_process, bundle, tmp_path):
                        "--data-dir", str(tmp_path), timeout=240)
         assert done.returncode == 0, done.stderr
         assert f"on dask.distributed at {address} (2 workers" in done.stdout
+        assert f"parts: {tmp_path / 'two.parts'}" in done.stdout
     finally:
         for proc in reversed(procs):
             proc.terminate()
@@ -129,6 +154,7 @@ def test_separate_scheduler_and_workers(in_process, bundle, tmp_path):
             except subprocess.TimeoutExpired:
                 proc.kill()
     assert_same(gpd.read_parquet(out), in_process.communes)
+    assert_parts(tmp_path / "two.parts", DEPS, in_process.communes)
 
 
 def _independent_communes(bundle: Path, dep: str) -> dict[str, shapely.Geometry]:
@@ -302,3 +328,95 @@ def test_live_sources_one_request_per_departement_cached(bundle, httpserver, mon
     assert (frame["camera_status"] != STATUS_UNKNOWN).all()
     osm = next(s for s in result.provenance["sources"] if s.get("key") == "osm")
     assert "départements 06" in osm["looked_in"]
+
+
+#: Communes with cameras of several sources (their counts: police 2025 / citizen map / OSM):
+#: Paris (1,573 / 3,623 / 3,010), Levallois-Perret (- / 45 / 94), Saint-Denis (71 / 29 / -),
+#: Gentilly (2 / 1 / 7).
+MATCHED = {"75056": "75", "92044": "92", "93066": "93", "94037": "94"}
+
+
+def test_matched_sites_equal_the_single_commune_report(inputs, bundle, tmp_path):
+    """Each commune's ``camera_sites`` in the national table (cameras matched across
+    sources inside the partitions, halo included) equals the matched sites of
+    ``analyse()`` for that commune alone (the report's path), given the same boundary."""
+    from geocover.pipeline.analysis import analyse
+
+    national = run_national(sorted(set(MATCHED.values())), inputs, bundle=bundle, presets=())
+    table = national.communes.set_index("code")
+    for code, dep in MATCHED.items():
+        row = table.loc[code]
+        per_source = [int(row[c]) for c in SOURCES if not pd.isna(row[c])]
+        assert sum(1 for n in per_source if n > 0) >= 2, code
+        # the same boundary as the national table: the commune's feature of its file
+        path = next((bundle / "communes" / "france").glob(f"communes-{dep}-*.geojson"))
+        features = [f for f in json.loads(path.read_text(encoding="utf-8"))["features"]
+                    if f["properties"]["code"] == code]
+        boundary = tmp_path / f"{code}.geojson"
+        boundary.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        alone = analyse(insee=code, bundle=bundle, commune_file=boundary, osm=True,
+                        lists=["paris-police-2025", "sous-surveillance-net"],
+                        osm_extract="paris-20250208", presets=("sunders",))
+        overlap = alone.matching.overlap
+        assert {k: v for k, v in overlap.counts.items() if v} == {
+            k: n for k, n in zip(["list:paris-police-2025", "list:sous-surveillance-net", "osm"],
+                                 [row[c] for c in SOURCES], strict=True)
+            if not pd.isna(n) and n}, code
+        assert int(row["camera_sites"]) == overlap.sites, code
+        # matched: fewer than listed where sources share sites, at least the largest one
+        assert max(per_source) <= overlap.sites <= sum(per_source)
+    assert table.loc["75056", "camera_sites"] < table.loc["75056", "cameras"]
+    assert table["camera_sites"].isna().equals(table["cameras_known"].isna())
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_partition_is_retried(in_process, inputs, bundle, tmp_path):
+    """A real LocalCluster of 2 processes; the worker running Paris's partition is
+    SIGKILLed 0.5 s into it (tests/dask_kill.py). The partition is submitted again and the
+    run ends with the same figures; no temporary file is left among the parts."""
+    from tests.dask_kill import KillWhileRunning
+
+    kills = tmp_path / "kills"
+    kills.mkdir()
+    parts = tmp_path / "parts"
+    with dask_client(workers=2, memory_limit="1GB") as client:
+        client.register_plugin(KillWhileRunning("geocover-partition-75-", str(kills), 1, 0.5))
+        result = run_national(DEPS, inputs, bundle=bundle, presets=PRESETS, client=client,
+                              retries=2, parts=parts)
+    assert len(list(kills.iterdir())) == 1  # the worker was killed while Paris ran
+    assert result.attempts == {"75": 2, "92": 1} and not result.failed_departements
+    assert not result.failures
+    assert_same(result.communes, in_process.communes)
+    assert_parts(parts, DEPS, in_process.communes)
+
+
+@pytest.mark.slow
+def test_retries_exhausted_name_the_communes_and_write_nothing(bundle, tmp_path):
+    """Killed on each of its 2 attempts (--retries 1), département 92 fails: the command
+    names its communes by code and name, exits 1, leaves the earlier output untouched,
+    writes no national file and keeps only Paris's whole part."""
+    from tests.dask_kill import KillWhileRunning
+
+    kills = tmp_path / "kills"
+    kills.mkdir()
+    out = tmp_path / "idf.parquet"
+    out.write_bytes(b"an earlier run's table")
+    communes = _independent_communes(bundle, "92")
+    path = next((bundle / "communes" / "france").glob("communes-92-*.geojson"))
+    first = json.loads(path.read_text(encoding="utf-8"))["features"][0]["properties"]
+    with dask_client(workers=2, memory_limit="1GB") as client:
+        client.register_plugin(KillWhileRunning("geocover-partition-92-", str(kills), 2, 0.0))
+        done = run_cli("batch", "--departement", *DEPS, "--bundle", str(bundle),
+                       "--preset", "sunders", "--scheduler", client.scheduler.address,
+                       "--retries", "1", "-o", str(out), "-q", "--data-dir", str(tmp_path),
+                       timeout=240)
+    assert done.returncode == 1, done.stderr
+    assert len(list(kills.iterdir())) == 2
+    assert "département(s) 92 failed after 2 attempt(s)" in done.stderr
+    assert f"{len(communes)} commune(s) have no figures" in done.stderr
+    assert f"  {first['code']} {first['nom']}: failed 2 time(s) (1 retries): the worker " \
+           "running it died" in done.stderr
+    assert "no national table written" in done.stderr and "Traceback" not in done.stderr
+    assert out.read_bytes() == b"an earlier run's table"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idf.parquet", "idf.parts", "kills"]
+    assert_parts(tmp_path / "idf.parts", ["75"])

@@ -62,7 +62,8 @@ def test_the_1391_claim_is_judged_from_the_police_lists_own_dates(paris_report, 
     )
     assert claim["settle"]
     assert paris_report["verdict_summary"][0].startswith(
-        "plan-sites-2019: 1391 camera sites — UNVERIFIABLE"
+        f"1,391 camera sites on 1 February 2019: unverifiable. At least {len(by_claim):,} "
+        "camera sites"
     )
 
 

@@ -119,7 +119,7 @@ def test_a_partial_set_gives_a_lower_bound_inside_and_the_commune_above(tmp_path
     from geocover.outputs.report import render
 
     text = render(a, "text")
-    assert "claim scope: cameras of the commune" in text
+    assert "what the claim counts: cameras of the commune" in text
     assert "inside the authorized perimeters, as of 1 June 2020" in text
     assert f"{IN_COMMUNE} inside the commune ({INSIDE_VALID_2020} inside the authorized " \
            "perimeters)" in text

@@ -20,7 +20,7 @@ from pyproj import Geod
 
 from geocover.outputs.escape import inline_script
 from geocover.outputs.webmap.build import render_map
-from geocover.outputs.webmap.propose import propose_css, propose_js
+from geocover.outputs.webmap.propose import CLICK_PX, propose_css, propose_js
 from geocover.pipeline.analysis import analyse
 from geocover.sources.camera_files import load_contributions
 from geocover.sources.perimeters import load_perimeters
@@ -94,13 +94,30 @@ def _heading(start: tuple[float, float], end: tuple[float, float]) -> float:
     return math.degrees(math.atan2(end[0] - start[0], start[1] - end[1])) % 360
 
 
+#: The zoom the tests place cameras at (about 0.4 m a pixel at 49° N): cameras are placed
+#: at street zoom only (``MIN_PLACE_ZOOM``, 17).
+ZOOM = 18
+
+
+def _zoom_in(page, zoom: int = ZOOM) -> None:
+    # Retried, as the opening zoom may still be animating.
+    page.wait_for_function("""(zoom) => {
+      geocover.map.setView(geocover.map.getCenter(), zoom, {animate: false});
+      return geocover.map.getZoom() === zoom;
+    }""", arg=zoom)
+
+
+def _precision_m(lat: float, zoom: int = ZOOM, px: int = CLICK_PX) -> str:
+    """What the page records: ``px`` pixels on the ground at ``zoom`` (Web Mercator)."""
+    metres_per_px = 2 * math.pi * 6378137 * math.cos(math.radians(lat)) / 2 ** (zoom + 8)
+    return str(max(1, math.ceil(px * metres_per_px)))
+
+
 def _open_propose(browser, path: Path, tool: str | None = None):
     page, traffic = open_page(browser, path)
-    # Zoomed in (about 1.5 m a pixel); retried, as the opening zoom may still be animating.
-    page.wait_for_function("""() => {
-      geocover.map.setView(geocover.map.getCenter(), 16, {animate: false});
-      return geocover.map.getZoom() === 16;
-    }""")
+    # Perimeters are drawn at any zoom: 16 (about 1.5 m a pixel) for an outline of some
+    # 0.2 km² on the screen.
+    _zoom_in(page, 16 if tool == "Perimeter" else ZOOM)
     page.locator(".gc-prop-toggle").click()
     assert page.locator(".gc-propose").is_visible()
     if tool:
@@ -148,6 +165,7 @@ def test_propose_mode_is_off_until_opened(city, cli, browser):
         page.mouse.click(640, 420)  # a reader's click places nothing
         assert page.locator(".gc-prop-cam-icon").count() == 0
         # Opened, a click places a camera; closed, it is hidden and clicks place nothing.
+        _zoom_in(page)
         toggle.click()
         page.mouse.click(640, 420)
         assert page.locator(".gc-prop-cam-icon").count() == 1
@@ -223,10 +241,13 @@ def test_cameras_placed_in_the_map_are_accepted_by_contrib_add(city, cli, browse
         # A bad value blocks the download and says why.
         first.locator(".gc-f-height").fill("150")
         page.locator(".gc-prop-download-cameras").click()
-        page.wait_for_timeout(300)
+        # the status is written after the click's handler ran: wait for it (a loaded
+        # machine can take longer than any fixed pause)
+        from playwright.sync_api import expect
+
+        expect(page.locator(".gc-prop-cameras .gc-prop-status")).to_contain_text(
+            "camera 1: the height is metres, more than 0 and at most 100", timeout=10_000)
         assert downloads == []
-        status = page.locator(".gc-prop-cameras .gc-prop-status").text_content()
-        assert "camera 1: the height is metres, more than 0 and at most 100" in status
         first.locator(".gc-f-height").fill("6")
 
         with page.expect_download() as info:
@@ -248,10 +269,12 @@ def test_cameras_placed_in_the_map_are_accepted_by_contrib_add(city, cli, browse
     assert one["properties"] == {
         "man_made": "surveillance", "surveillance:type": "camera", "camera:type": "fixed",
         "camera:direction": "135", "height": "6", "surveillance": "public", "name": NAME,
+        "geocover:position_precision_m": _precision_m(expected[0][0]),
     }
     assert two["properties"] == {
         "man_made": "surveillance", "surveillance:type": "camera", "camera:type": "dome",
         "camera:direction": direction, "note": HOSTILE_NOTE,
+        "geocover:position_precision_m": _precision_m(expected[1][0]),
     }
     for feature, (lat, lon) in zip((one, two), expected, strict=True):
         x, y = feature["geometry"]["coordinates"]

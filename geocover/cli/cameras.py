@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from geocover.cli.cameras_extract import register_extract
-from geocover.cli.common import check_outputs
+from geocover.cli.common import check_outputs, tr
 from geocover.errors import UsageError
 from geocover.pipeline.contribute.add import default_rejects_path
 from geocover.sources.city import load_city
@@ -31,10 +31,11 @@ ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = sub.add_parser(
         "cameras",
-        help="camera lists: geocode an official list",
-        description="Camera sites from official lists and OpenStreetMap.",
+        help=_("camera lists: geocode an official list"),
+        description=_("Camera sites from official lists and OpenStreetMap."),
     )
     actions = parser.add_subparsers(dest="cameras_command", metavar="ACTION")
     parser.set_defaults(run=lambda args: _usage(parser))
@@ -48,9 +49,10 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def register_geocode(actions: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = actions.add_parser(
         "geocode",
-        help="geocode an address list with the national address API (BAN)",
+        help=_("geocode an address list with the national address API (BAN)"),
         description=(
             "Geocode the addresses or street crossings of a CSV camera list with "
             "api-adresse.data.gouv.fr. Records each match's location precision (exact for "
@@ -60,29 +62,31 @@ def register_geocode(actions: argparse._SubParsersAction) -> None:
             "a failing geocoder."
         ),
     )
-    parser.add_argument("list", type=Path, metavar="LIST.csv", help="the list (CSV with a header)")
+    parser.add_argument("list", type=Path, metavar="LIST.csv",
+                        help=_("the list (CSV with a header)"))
     parser.add_argument("--columns", nargs="+", required=True, metavar="COL",
-                        help="the columns that make the address, joined with spaces")
-    parser.add_argument("--postcode-column", metavar="COL", help="a column of postcodes (filter)")
+                        help=_("the columns that make the address, joined with spaces"))
+    parser.add_argument("--postcode-column", metavar="COL",
+                        help=_("a column of postcodes (filter)"))
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--city", help="a configured city: its INSEE code filters the results")
-    where.add_argument("--citycode", metavar="INSEE", help="filter the results to this commune")
+    where.add_argument("--city", help=_("a configured city: its INSEE code filters the results"))
+    where.add_argument("--citycode", metavar="INSEE", help=_("filter the results to this commune"))
     parser.add_argument("--data-dir", metavar="DIR", type=Path, default=None,
-                        help="folder of the city configurations (default: the checkout's data/)")
+                        help=_("folder of the city configurations (default: the checkout's data/)"))
     parser.add_argument("--id-column", metavar="COL",
-                        help="a column of stable ids (camera ids list:<list-id>:<id>)")
+                        help=_("a column of stable ids (camera ids list:<list-id>:<id>)"))
     parser.add_argument("--list-id", metavar="NAME",
-                        help="short name of the list (default: file name)")
+                        help=_("short name of the list (default: file name)"))
     parser.add_argument("--min-score", type=float, default=MIN_SCORE,
                         help=f"reject matches scoring below this (default {MIN_SCORE:g})")
     parser.add_argument("--batch", action="store_true",
-                        help="one request to the BAN's CSV endpoint instead of one per row")
+                        help=_("one request to the BAN's CSV endpoint instead of one per row"))
     parser.add_argument("--encoding", default="utf-8",
-                        help="text encoding of the list (default utf-8)")
+                        help=_("text encoding of the list (default utf-8)"))
     parser.add_argument("-o", "--output", metavar="OUT.geojson", type=Path,
-                        help="the geocoded cameras (default: <list>.geocoded.geojson beside it)")
+                        help=_("the geocoded cameras (default: <list>.geocoded.geojson beside it)"))
     parser.add_argument("--rejects", metavar="PATH", type=Path,
-                        help="rows not geocoded (default: <list>.rejects.csv beside it)")
+                        help=_("rows not geocoded (default: <list>.rejects.csv beside it)"))
     parser.set_defaults(run=run_geocode)
 
 
@@ -121,21 +125,22 @@ def run_geocode(args: argparse.Namespace) -> int:
 
 
 def register_fetch(actions: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = actions.add_parser(
         "fetch",
-        help="keep a dated snapshot of the city's OSM cameras, buildings and streets",
-        description=(
+        help=_("keep a dated snapshot of the city's OSM cameras, buildings and streets"),
+        description=_(
             "Query Overpass for the commune's cameras (man_made=surveillance), buildings and "
             "highways and write the answers as received, dated, with a provenance file "
             "(query, URL, retrieval time, sha256, counts), under data/<city>/osm/."
         ),
     )
-    parser.add_argument("city", nargs="?", default=None, help="a configured city (default metz)")
-    parser.add_argument("--insee", metavar="CODE", help="any French commune by INSEE code")
+    parser.add_argument("city", nargs="?", default=None, help=_("a configured city (default metz)"))
+    parser.add_argument("--insee", metavar="CODE", help=_("any French commune by INSEE code"))
     parser.add_argument("--data-dir", metavar="DIR", type=Path, default=None,
-                        help="folder of the city configurations (default: the checkout's data/)")
+                        help=_("folder of the city configurations (default: the checkout's data/)"))
     parser.add_argument("-o", "--output-dir", metavar="DIR", type=Path,
-                        help="where to write the snapshot (default data/<city>/osm/)")
+                        help=_("where to write the snapshot (default data/<city>/osm/)"))
     parser.set_defaults(run=run_fetch)
 
 

@@ -7,21 +7,24 @@ import json
 import sys
 from pathlib import Path
 
+from geocover.cli.common import tr
+
 
 def register_extract(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _ = tr().gettext
     parser = actions.add_parser(
         "extract",
-        help="read every man_made=surveillance node and way of an OSM extract (.osm.pbf)",
-        description=(
+        help=_("read every man_made=surveillance node and way of an OSM extract (.osm.pbf)"),
+        description=_(
             "Read an OpenStreetMap extract (.osm.pbf, .osm…) with pyosmium and keep every "
             "man_made=surveillance node and way (ways at the centre of their bounding box), "
             "normalised like an Overpass answer. Prints the counts; with -o writes the cameras "
             "as GeoJSON (what --cameras and contrib add read)."
         ),
     )
-    parser.add_argument("extract", type=Path, metavar="FILE.osm.pbf", help="the OSM extract")
+    parser.add_argument("extract", type=Path, metavar="FILE.osm.pbf", help=_("the OSM extract"))
     parser.add_argument("-o", "--output", type=Path, metavar="OUT.geojson",
-                        help="write the cameras to this GeoJSON file")
+                        help=_("write the cameras to this GeoJSON file"))
     parser.set_defaults(run=run_extract)
 
 

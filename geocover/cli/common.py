@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from geocover import settings
 from geocover.errors import GeocoverError
+from geocover.i18n import LANGS, Translator, check_lang, default_lang, translator
 from geocover.io.atomic import replace_atomic
 from geocover.io.guard import check_output_path, protected_files
 
@@ -17,40 +18,82 @@ if TYPE_CHECKING:
     from geocover.pipeline.analysis import Analysis
 
 
+_LANG: list[str] = []
+
+
+def language_of(argv: list[str]) -> str:
+    """The language of the command's own words: ``--lang`` if ``argv`` gives a known one,
+    else ``$GEOCOVER_LANG``, else French (the readers' default). The outputs follow the
+    same ``--lang``, else the city's ``lang`` (``analyse``)."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else (
+            argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        if value is not None:
+            try:
+                return check_lang(value)
+            except ValueError:
+                break  # argparse says what is wrong with it
+    return default_lang()
+
+
+def set_language(lang: str) -> None:
+    """The language of the command's messages (help, what it prints, errors)."""
+    _LANG[:] = [check_lang(lang)]
+
+
+def tr() -> Translator:
+    """The translator of the command's messages."""
+    return translator(_LANG[0] if _LANG else default_lang())
+
+
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    """--lang fr|en: the language of the outputs and of the command's messages."""
+    _ = tr().gettext
+    parser.add_argument(
+        "--lang", choices=LANGS, default=None,
+        help=_("language of the report, map and figures, and of these messages: fr or en "
+               "(default $GEOCOVER_LANG, else the city's lang, French for French communes)"),
+    )
+
+
 def add_city_options(parser: argparse.ArgumentParser) -> None:
-    """CITY, --insee, --bundle, --data-dir: which commune, from where."""
+    """CITY, --insee, --bundle, --data-dir, --lang: which commune, from where, in which
+    language."""
+    _ = tr().gettext
+    add_lang_option(parser)
     parser.add_argument(
         "city", nargs="?", default=None,
-        help="a configured city (a folder of data/ with a city.toml, e.g. metz, paris); "
-        "default metz",
+        help=_("a configured city (a folder of data/ with a city.toml, e.g. metz, paris); "
+        "default metz"),
     )
     parser.add_argument("--insee", metavar="CODE",
-                        help="any French commune by INSEE code (e.g. 57463)")
+                        help=_("any French commune by INSEE code (e.g. 57463)"))
     parser.add_argument(
         "--bundle", metavar="DIR", type=Path,
-        help="offline bundle folder laid out like ../shared/data (default $GEOCOVER_BUNDLE); "
-        "with it nothing is requested from the network",
+        help=_("offline bundle folder laid out like ../shared/data (default $GEOCOVER_BUNDLE); "
+        "with it nothing is requested from the network"),
     )
     parser.add_argument(
         "--data-dir", metavar="DIR", type=Path, default=None,
-        help="folder of the city configurations (default: the checkout's data/)",
+        help=_("folder of the city configurations (default: the checkout's data/)"),
     )
 
 
 def add_perimeter_options(parser: argparse.ArgumentParser) -> None:
+    _ = tr().gettext
     parser.add_argument(
         "--perimeters", metavar="FILE", type=Path,
-        help="a perimeter file to use instead of the city's "
-        "(test a digitization before committing it)",
+        help=_("a perimeter file to use instead of the city's "
+        "(test a digitization before committing it)"),
     )
     parser.add_argument(
         "--assume-crs", metavar="CRS",
-        help="CRS to assume for a perimeter file that declares none (e.g. EPSG:2154)",
+        help=_("CRS to assume for a perimeter file that declares none (e.g. EPSG:2154)"),
     )
     parser.add_argument(
         "--on-invalid", choices=("raise", "repair"), default="raise",
-        help="an invalid perimeter polygon is an error (raise, default) or repaired with "
-        "make_valid and reported (repair)",
+        help=_("an invalid perimeter polygon is an error (raise, default) or repaired with "
+        "make_valid and reported (repair)"),
     )
 
 
@@ -103,31 +146,33 @@ def check_outputs(
 
 def add_camera_options(parser: argparse.ArgumentParser) -> None:
     """--cameras, --list, --preset: which cameras, which field-of-view models."""
+    _ = tr().gettext
     parser.add_argument(
         "--cameras", metavar="FILE", type=Path, action="append",
-        help="a camera layer (GeoJSON, or CSV with lat/lon columns) used instead of the city's "
-        "configured sources; repeatable",
+        help=_("a camera layer (GeoJSON, or CSV with lat/lon columns) used instead of the city's "
+        "configured sources; repeatable"),
     )
     parser.add_argument(
         "--list", dest="lists", metavar="NAME", action="append",
-        help="camera list to read instead of the defaults (e.g. paris-police-2025, paris-bovp2019, "
-        "paris-pvpp2013, sous-surveillance-net, or one the city declares in its city.toml); "
-        "repeatable, one vintage per list; default: the newest vintage of each of the city's "
-        "lists",
+        help=_("camera list to read instead of the defaults (e.g. paris-police-2025, "
+        "paris-bovp2019, paris-pvpp2013, sous-surveillance-net, or one the city declares in "
+        "its city.toml); repeatable, one vintage per list; default: the newest vintage of each "
+        "of the city's lists"),
     )
     parser.add_argument(
         "--no-osm", dest="osm", action="store_false", default=None,
-        help="do not read OpenStreetMap (only the lists and contributions)",
+        help=_("do not read OpenStreetMap (only the lists and contributions)"),
     )
     parser.add_argument(
         "--preset", dest="presets", metavar="NAME", action="append",
-        help="field-of-view preset (sunders, panopticity-identification, panopticity-recognition, "
-        "panopticity-observation, factsheet-300m); repeatable; default: all of them",
+        help=_("field-of-view preset (sunders, panopticity-identification, "
+        "panopticity-recognition, panopticity-observation, factsheet-300m); repeatable; "
+        "default: all of them"),
     )
     parser.add_argument(
         "--osm-extract", metavar="NAME",
-        help="with --bundle: the OSM extract to read (osm/NAME-*.overpass.json); "
-        "default the city's name",
+        help=_("with --bundle: the OSM extract to read (osm/NAME-*.overpass.json); "
+        "default the city's name"),
     )
 
 
@@ -149,4 +194,5 @@ def analysis_from_args(args: argparse.Namespace) -> Analysis:
         osm_extract=args.osm_extract,
         osm=getattr(args, "osm", None),
         today=getattr(args, "today", None),
+        lang=getattr(args, "lang", None),
     )

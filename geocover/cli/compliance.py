@@ -14,6 +14,7 @@ from geocover.cli.common import (
     add_perimeter_options,
     analysis_from_args,
     check_outputs,
+    tr,
 )
 from geocover.io.atomic import replace_atomic
 from geocover.outputs.compliance import export_tables, render, summary
@@ -22,9 +23,10 @@ from geocover.verdicts.compliance import EXPIRY_WARNING_MONTHS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = sub.add_parser(
         "compliance",
-        help="authorization checks: cameras outside perimeters, expired decrees…",
+        help=_("authorization checks: cameras outside perimeters, expired decrees…"),
         description=(
             "Check the authorizations themselves: cameras outside every authorized perimeter, "
             "perimeters with no known camera, authorizations expired or expiring within "
@@ -37,15 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_camera_options(parser)
     parser.add_argument(
         "-o", "--output-dir", metavar="DIR", type=Path, default=Path("maps"),
-        help="folder for <city>-compliance-<table>.csv/.geojson (default maps/)",
+        help=_("folder for <city>-compliance-<table>.csv/.geojson (default maps/)"),
     )
     parser.add_argument(
         "--today", metavar="YYYY-MM-DD", type=_iso_date, default=None,
-        help="judge expiry against this date instead of today (reproducible runs)",
+        help=_("judge expiry against this date instead of today (reproducible runs)"),
     )
     parser.add_argument(
         "--fail-on-issues", action="store_true",
-        help="exit with code 1 when any table is not empty",
+        help=_("exit with code 1 when any table is not empty"),
     )
     parser.set_defaults(run=run)
 

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from geocover.cli.common import add_city_options, check_outputs
+from geocover.cli.common import add_city_options, check_outputs, tr
 from geocover.cli.hints import phrase
 from geocover.errors import UsageError
 from geocover.io.atomic import replace_atomic
@@ -32,10 +32,11 @@ SHOWN_REJECTS = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = sub.add_parser(
         "contrib",
-        help="add contributed cameras; export them for OSM; list cameras to survey",
-        description=(
+        help=_("add contributed cameras; export them for OSM; list cameras to survey"),
+        description=_(
             "Contributions of camera sites to data/<city>/cameras.geojson: add a CSV or "
             "GeoJSON file (validated row by row), export the cameras OSM lacks as a JOSM "
             "file, and list the cameras that need a visit. See docs/contributing.md."
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     add = actions.add_parser(
         "add",
-        help="validate a CSV/GeoJSON of cameras and add its rows to the city",
+        help=_("validate a CSV/GeoJSON of cameras and add its rows to the city"),
         description=(
             "Validate every row (coordinates, commune, OSM tag values, direction grammar, "
             f"duplicates within {DUPLICATE_DISTANCE_M:g} m) and append the accepted rows to "
@@ -55,27 +56,28 @@ def register(sub: argparse._SubParsersAction) -> None:
             "2 when the file itself is unusable."
         ),
     )
-    add.add_argument("file", type=Path, help="CSV (lat/lon columns) or GeoJSON of Points")
+    add.add_argument("file", type=Path, help=_("CSV (lat/lon columns) or GeoJSON of Points"))
     add_city_options(add)
     add.add_argument("--contributor", metavar="NAME",
-                     help="who contributes (stored with each camera)")
-    add.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+                     help=_("who contributes (stored with each camera)"))
+    add.add_argument("--dry-run", action="store_true", help=_("validate and report; write nothing"))
     add.add_argument(
         "--merge-duplicates", action="store_true",
-        help="merge a duplicate into the camera it duplicates (fill its missing tags, never "
-        "overwrite) instead of only reporting it",
+        help=_("merge a duplicate into the camera it duplicates (fill its missing tags, never "
+        "overwrite) instead of only reporting it"),
     )
-    add.add_argument("--lat", metavar="COL", help="latitude column of a CSV (default: detected)")
-    add.add_argument("--lon", metavar="COL", help="longitude column of a CSV (default: detected)")
+    add.add_argument("--lat", metavar="COL", help=_("latitude column of a CSV (default: detected)"))
+    add.add_argument("--lon", metavar="COL",
+                     help=_("longitude column of a CSV (default: detected)"))
     add.add_argument("--rejects", metavar="PATH", type=Path,
-                     help="where to write rejected rows (default: <file>.rejects.csv beside it)")
+                     help=_("where to write rejected rows (default: <file>.rejects.csv beside it)"))
     add.add_argument("--encoding", default="utf-8",
-                     help="text encoding of the file (default utf-8; e.g. latin-1, cp1252)")
+                     help=_("text encoding of the file (default utf-8; e.g. latin-1, cp1252)"))
     add.set_defaults(run=run_add)
 
     export = actions.add_parser(
         "export-osm",
-        help="write the contributed cameras OSM lacks as a JOSM file (nothing is uploaded)",
+        help=_("write the contributed cameras OSM lacks as a JOSM file (nothing is uploaded)"),
         description=(
             "Write contributed cameras with no osm: id, at exact precision, and not within "
             f"{DUPLICATE_DISTANCE_M:g} m of an OSM camera (with --osm) as new nodes of an "
@@ -85,13 +87,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_city_options(export)
     export.add_argument("-o", "--output", metavar="FILE.osm", type=Path, required=True)
     export.add_argument("--osm", metavar="FILE", type=Path,
-                        help="OSM cameras to compare with (an Overpass JSON answer or a "
-                        "camera file)")
+                        help=_("OSM cameras to compare with (an Overpass JSON answer or a "
+                        "camera file)"))
     export.set_defaults(run=run_export)
 
     todo = actions.add_parser(
         "worklist",
-        help="cameras missing type, direction or height, or checked long ago",
+        help=_("cameras missing type, direction or height, or checked long ago"),
         description=(
             "List the cameras a mapper should visit: missing camera:type, camera:direction "
             f"(fixed cameras), height, or a check_date older than {STALE_CHECK_YEARS} years. "
@@ -100,9 +102,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_city_options(todo)
     todo.add_argument("-o", "--output", metavar="PREFIX", type=Path,
-                      help="output prefix (default: <city>-worklist in the current folder)")
+                      help=_("output prefix (default: <city>-worklist in the current folder)"))
     todo.add_argument("--osm", metavar="FILE", type=Path,
-                      help="also list OSM cameras from this file (Overpass JSON or camera file)")
+                      help=_("also list OSM cameras from this file (Overpass JSON or camera file)"))
     todo.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     todo.set_defaults(run=run_worklist)
 

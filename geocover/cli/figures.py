@@ -11,14 +11,16 @@ from geocover.cli.common import (
     add_perimeter_options,
     analysis_from_args,
     check_outputs,
+    tr,
 )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = sub.add_parser(
         "figures",
-        help="static PNG figures: the map and the camera count over time",
-        description=(
+        help=_("static PNG figures: the map and the camera count over time"),
+        description=_(
             "Write <city>-map.png (commune, authorized perimeters, mapped cameras and the area "
             "they see under the first --preset) and <city>-cameras-over-time.png (claimed "
             "counts, press figures, mapped cameras by installation date) into --output-dir."
@@ -28,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_perimeter_options(parser)
     add_camera_options(parser)
     parser.add_argument("--output-dir", metavar="DIR", type=Path, default=Path("maps"),
-                        help="folder to write into (default maps/, beside the HTML map)")
+                        help=_("folder to write into (default maps/, beside the HTML map)"))
     parser.set_defaults(run=run)
 
 

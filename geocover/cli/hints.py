@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import re
 
+from geocover.cli.common import tr
 from geocover.errors import GeocoverError
+from geocover.i18n import N_, Translator
 
 #: Hint kind → what to add to the message (``{value}``: the error's ``hint_value``).
 SUFFIXES: dict[str, str] = {
-    "bundle": "; use --bundle DIR to work offline",
-    "no_bundle": "; run without --bundle to query the live services",
-    "insee": "; use --insee CODE for any French commune",
-    "insee_select": " with --insee CODE",
-    "assume_crs": ", or pass --assume-crs EPSG:XXXX if you know it",
-    "on_invalid": ", or pass --on-invalid repair to repair it with make_valid",
-    "perimeters": " (--perimeters FILE)",
-    "encoding": ", or pass --encoding {value}",
-    "encoding_8bit": ", or pass --encoding latin-1 (or cp1252) if that is its encoding",
-    "lat_lon": "; name them with --lat COL --lon COL",
-    "merge_duplicates": "; pass --merge-duplicates to merge its tags into it",
-    "assume_crs_value": ": declare it with --assume-crs {value}, or re-export the file in "
-    "EPSG:4326",
-    "list": " (--list NAME, repeatable)",
+    "bundle": N_("; use --bundle DIR to work offline"),
+    "no_bundle": N_("; run without --bundle to query the live services"),
+    "insee": N_("; use --insee CODE for any French commune"),
+    "insee_select": N_(" with --insee CODE"),
+    "assume_crs": N_(", or pass --assume-crs EPSG:XXXX if you know it"),
+    "on_invalid": N_(", or pass --on-invalid repair to repair it with make_valid"),
+    "perimeters": N_(" (--perimeters FILE)"),
+    "encoding": N_(", or pass --encoding {value}"),
+    "encoding_8bit": N_(", or pass --encoding latin-1 (or cp1252) if that is its encoding"),
+    "lat_lon": N_("; name them with --lat COL --lon COL"),
+    "merge_duplicates": N_("; pass --merge-duplicates to merge its tags into it"),
+    "assume_crs_value": N_(": declare it with --assume-crs {value}, or re-export the file in "
+                           "EPSG:4326"),
+    "list": N_(" (--list NAME, repeatable)"),
 }
 
 
@@ -35,8 +37,10 @@ def flag(parameter: str) -> str:
     return "--" + parameter.strip().replace("_", "-")
 
 
-def phrase(message: str, hint: str | None, value: str | None = None) -> str:
-    """``message`` with its hint said as the option to use.
+def phrase(message: str, hint: str | None, value: str | None = None,
+           translator: Translator | None = None) -> str:
+    """``message`` with its hint said as the option to use (in ``translator``'s language,
+    the command's by default).
 
     A hint ``option`` names parameters (``hint_value``, comma-separated) that the
     message calls by their library names: they become their options.
@@ -53,7 +57,9 @@ def phrase(message: str, hint: str | None, value: str | None = None) -> str:
             message = re.sub(rf"(?<![\w-]){re.escape(name.strip())}(?!\w)", flag(name), message)
         return message
     suffix = SUFFIXES.get(hint or "")
-    return message + suffix.format(value=value or "") if suffix else message
+    if not suffix:
+        return message
+    return message + (translator or tr()).gettext(suffix).format(value=value or "")
 
 
 def message(exc: GeocoverError) -> str:

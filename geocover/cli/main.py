@@ -17,7 +17,9 @@ from collections.abc import Iterator, Sequence
 
 from geocover._version import __version__
 from geocover.cli import hints
+from geocover.cli.common import language_of, set_language, tr
 from geocover.errors import GeocoverError
+from geocover.i18n import UnknownLanguage
 
 #: Subcommand modules under geocover.cli, in the order of the help text.
 COMMANDS = ("report", "compliance", "batch", "contrib", "perimeters", "cameras", "map", "figures")
@@ -32,17 +34,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _ = tr().gettext
     parser = _Parser(
         prog="geocover",
-        description=(
+        description=_(
             "Check official video-surveillance claims (camera counts, authorized perimeters, "
             "coverage) against the map. Metz by default; any French commune with --insee."
         ),
-        epilog="Offline: --bundle DIR or GEOCOVER_BUNDLE=DIR "
-        "(a folder laid out like ../shared/data).",
+        epilog=_("Offline: --bundle DIR or GEOCOVER_BUNDLE=DIR "
+        "(a folder laid out like ../shared/data)."),
     )
     parser.add_argument("--version", action="version", version=f"geocover {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("--debug", action="store_true", help=_("show tracebacks of errors"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f"geocover.cli.{name}").register(sub)
@@ -50,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"geocover: error: {message}", file=sys.stderr)
+    print(tr().gettext("geocover: error: {message}").format(message=message), file=sys.stderr)
     return code
 
 
@@ -89,12 +92,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None = None) -> int:
     """Run the command: 0 on success, 1 for a requested failure (``--fail-on-…``), 2 for
     a user's or a source's mistake (one line on stderr), 130 when interrupted."""
-    debug = "--debug" in (sys.argv[1:] if argv is None else list(argv))
+    args_list = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args_list
+    try:
+        set_language(language_of(args_list))
+    except UnknownLanguage as exc:  # $GEOCOVER_LANG names a language geocover does not speak
+        set_language("en")
+        return _fail(str(exc) + " (GEOCOVER_LANG)")
+    _ = tr().gettext
     try:
         from geocover import settings
 
         if settings.problems():
-            return _fail("; ".join(settings.problems()) + " (fix or unset the variable)")
+            return _fail(_("{problems} (fix or unset the variable)").format(
+                problems="; ".join(settings.problems())))
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "run", None):
@@ -106,21 +117,21 @@ def _main(argv: Sequence[str] | None = None) -> int:
             raise
         return _fail(hints.message(exc), exc.exit_code)
     except KeyboardInterrupt:
-        print("geocover: interrupted", file=sys.stderr)
+        print(_("geocover: interrupted"), file=sys.stderr)
         return 130
     except RecursionError:
         if debug:
             raise
-        return _fail("an input is nested too deeply to be read (thousands of levels of "
-                     "brackets): not a plausible GeoJSON, JSON or TOML file")
+        return _fail(_("an input is nested too deeply to be read (thousands of levels of "
+                       "brackets): not a plausible GeoJSON, JSON or TOML file"))
     except OSError as exc:
         # Every store is written to a temporary file and renamed over the old one, so a
         # failed write (disk full, read-only folder) leaves what was saved intact.
         if debug:
             raise
-        where = f" {exc.filename}" if exc.filename else ""
-        return _fail(f"cannot write or read{where} ({exc.strerror or exc}); every file already "
-                     "saved (stores, outputs) is intact, the new one was not written")
+        return _fail(_("cannot write or read{where} ({reason}); every file already saved "
+                       "(stores, outputs) is intact, the new one was not written").format(
+            where=f" {exc.filename}" if exc.filename else "", reason=exc.strerror or exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,14 +12,16 @@ from geocover.cli.common import (
     add_perimeter_options,
     analysis_from_args,
     check_outputs,
+    tr,
 )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = sub.add_parser(
         "map",
-        help="the interactive HTML map (self-contained) and the report beside it",
-        description=(
+        help=_("the interactive HTML map (self-contained) and the report beside it"),
+        description=_(
             "Write a self-contained HTML map of the commune, its authorized perimeters, the "
             "mapped cameras, their fields of view and the covered area, with the claims and "
             "their verdicts; the report it links to is written beside it "
@@ -31,13 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_perimeter_options(parser)
     add_camera_options(parser)
     parser.add_argument("-o", "--output", metavar="PATH", type=Path,
-                        help="the HTML file to write (default maps/<city>.html)")
+                        help=_("the HTML file to write (default maps/<city>.html)"))
     parser.add_argument("--tiles", choices=("osm", "none"), default="osm",
-                        help="background: OpenStreetMap tiles (osm, default) or none (the page "
-                        "then contacts no server at all)")
+                        help=_("background: OpenStreetMap tiles (osm, default) or none (the page "
+                        "then contacts no server at all)"))
     parser.add_argument("--no-propose", dest="propose", action="store_false",
-                        help="leave out the map's \"propose\" mode (placing cameras and drawing "
-                        "perimeters to download for contrib add / perimeters add)")
+                        help=_("leave out the map's \"propose\" mode (placing cameras and drawing "
+                        "perimeters to download for contrib add / perimeters add)"))
     parser.set_defaults(run=run)
 
 
@@ -58,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         check_outputs(args, path, *report_paths(path))
     written = write_map(analysis, path, tiles=args.tiles, presets=args.presets,
                         propose=args.propose)
+    t = tr()
     for file in written:
-        print(f"{file} ({file.stat().st_size / 1e6:.2f} MB)" if file.suffix == ".html" else file,
-              file=sys.stdout)
+        print(t.gettext("{file} ({size} MB)").format(
+            file=file, size=t.decimal(file.stat().st_size / 1e6, 2))
+              if file.suffix == ".html" else file, file=sys.stdout)
     return 0

@@ -7,24 +7,25 @@ import sys
 from pathlib import Path
 
 from geocover import settings
-from geocover.cli.common import add_city_options
+from geocover.cli.common import add_city_options, tr
 from geocover.pipeline.contribute.policy import BOUNDARY_TOLERANCE_M
 from geocover.pipeline.perimeters_add import add_perimeters
 from geocover.sources.city import resolve_city
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = sub.add_parser(
         "perimeters",
-        help="add authorized perimeters digitized from a decree",
-        description="Digitized prefectoral perimeters in data/<city>/perimeters.geojson.",
+        help=_("add authorized perimeters digitized from a decree"),
+        description=_("Digitized prefectoral perimeters in data/<city>/perimeters.geojson."),
     )
     actions = parser.add_subparsers(dest="perimeters_command", metavar="ACTION")
     parser.set_defaults(run=lambda args: _usage(parser))
 
     add = actions.add_parser(
         "add",
-        help="validate polygons digitized from one decree and add them to the city",
+        help=_("validate polygons digitized from one decree and add them to the city"),
         description=(
             "Validate the polygons of FILE (GeoJSON, KML from uMap, GeoPackage, Shapefile) "
             "with the perimeter rules (CRS, polygons, validity, dates) and against the "
@@ -33,24 +34,25 @@ def register(sub: argparse._SubParsersAction) -> None:
             "feature and nothing is added (exit 2). Adding the same file twice adds nothing."
         ),
     )
-    add.add_argument("file", type=Path, help="the digitized polygons")
+    add.add_argument("file", type=Path, help=_("the digitized polygons"))
     add_city_options(add)
     add.add_argument("--decree-ref", required=True, metavar="REF",
-                     help="the decree's reference, e.g. \"arrêté n° 2019-DCAT-12\"")
-    add.add_argument("--decree-date", required=True, metavar="YYYY-MM-DD", help="the decree's date")
+                     help=_("the decree's reference, e.g. \"arrêté n° 2019-DCAT-12\""))
+    add.add_argument("--decree-date", required=True, metavar="YYYY-MM-DD",
+                     help=_("the decree's date"))
     add.add_argument(
         "--valid-until", metavar="YYYY-MM-DD",
         help=f"end of the authorization (default: decree date + {settings.AUTHORIZATION_YEARS} "
         "years, stated in the perimeter's notes)",
     )
-    add.add_argument("--source-url", metavar="URL", help="where the decree is published")
-    add.add_argument("--name", help="name of the perimeter(s) when the file gives none")
-    add.add_argument("--contributor", metavar="NAME", help="who digitized it")
+    add.add_argument("--source-url", metavar="URL", help=_("where the decree is published"))
+    add.add_argument("--name", help=_("name of the perimeter(s) when the file gives none"))
+    add.add_argument("--contributor", metavar="NAME", help=_("who digitized it"))
     add.add_argument("--assume-crs", metavar="CRS",
-                     help="CRS of a file that declares none (e.g. EPSG:2154)")
+                     help=_("CRS of a file that declares none (e.g. EPSG:2154)"))
     add.add_argument("--on-invalid", choices=("raise", "repair"), default="raise",
-                     help="an invalid polygon is an error (default) or repaired with make_valid")
-    add.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+                     help=_("an invalid polygon is an error (default) or repaired with make_valid"))
+    add.add_argument("--dry-run", action="store_true", help=_("validate and report; write nothing"))
     add.set_defaults(run=run_add)
 
 

@@ -11,6 +11,7 @@ from geocover.cli.common import (
     add_perimeter_options,
     analysis_from_args,
     check_outputs,
+    tr,
     write_output,
 )
 from geocover.outputs.report import FORMATS, render
@@ -18,10 +19,11 @@ from geocover.verdicts.claims import CONTRADICTED
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _ = tr().gettext
     parser = sub.add_parser(
         "report",
-        help="figures and verdicts on the city's claims",
-        description=(
+        help=_("figures and verdicts on the city's claims"),
+        description=_(
             "Measure the commune and its authorized perimeters and judge each claim of the "
             "city's city.toml: consistent, contradicted or unverifiable, with the numbers."
         ),
@@ -30,12 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_perimeter_options(parser)
     add_camera_options(parser)
     parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="output format (default text)")
+                        help=_("output format (default text)"))
     parser.add_argument("-o", "--output", metavar="PATH", type=Path,
-                        help="write the report to PATH (atomically) instead of standard output")
+                        help=_("write the report to PATH (atomically) instead of standard output"))
     parser.add_argument(
         "--fail-on-contradiction", action="store_true",
-        help="exit with code 1 when a claim is contradicted",
+        help=_("exit with code 1 when a claim is contradicted"),
     )
     parser.set_defaults(run=run)
 

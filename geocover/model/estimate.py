@@ -15,7 +15,8 @@ actually seen, ``r = n1 + n2 - m``: with ``f0 = N - r`` the unseen sites and
 
 With three or more sources, a **log-linear model** (Fienberg 1972) is fitted to the
 counts of each capture history (which sources saw a site) by Poisson regression
-(statsmodels GLM): ``log E[count] = u + Σ main effects (+ two-way interactions)``; the
+(a Poisson GLM, :func:`poisson_glm`):
+``log E[count] = u + Σ main effects (+ two-way interactions)``; the
 unseen cell is ``exp(u)``. The model with the lowest AIC among independence, each single
 two-way interaction, and (from four sources, when it is not saturated) all two-way
 interactions is kept; its interval is
@@ -30,22 +31,23 @@ vintages, and the matching distance pairs the same sites. Pure: no I/O.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any
 
+from geocover.i18n import N_
+
 Z95 = 1.959963984540054
 
 ASSUMPTIONS: tuple[str, ...] = (
-    (
+    N_(
         "independence: one source's listing a site does not make another's more or less likely "
         "(an import of one list into another breaks it and drives the estimate down)"
     ),
-    "homogeneity: every site is as likely to be listed by a source as any other",
-    "closed population: no camera was added or removed between the sources' vintages",
-    "matching: the matching distance pairs the same sites, and only them",
+    N_("homogeneity: every site is as likely to be listed by a source as any other"),
+    N_("closed population: no camera was added or removed between the sources' vintages"),
+    N_("matching: the matching distance pairs the same sites, and only them"),
 )
 
 
@@ -125,6 +127,60 @@ def pairwise(histories: Mapping[tuple[str, ...], int], sources: Sequence[str]) -
     return out
 
 
+class NoEstimate(ValueError):
+    """The counts do not support an estimate (said in the report instead)."""
+
+
+@dataclass(frozen=True)
+class PoissonFit:
+    """A Poisson GLM with log link, fitted by iteratively reweighted least squares."""
+
+    params: Any
+    bse: Any
+    aic: float
+    warnings: list[str]
+
+
+def poisson_glm(y: Any, x: Any, *, tol: float = 1e-12, max_iter: int = 100) -> PoissonFit:
+    """Fit ``log E[y] = x @ params`` by IRLS (Fisher scoring): the same estimates,
+    standard errors (``sqrt(diag((xᵀ W x)⁻¹))``) and AIC (``-2 log L + 2 k``) as
+    statsmodels' ``GLM(y, x, family=Poisson())`` (``tests/test_estimate.py`` compares
+    them), without importing statsmodels and scipy (2.5 s) for a model of 7 cells.
+
+    A cell fitted exactly to 0 drives its linear predictor to -inf: iterations stop at
+    ``max_iter`` and the fit says so in ``warnings`` (statsmodels warns likewise).
+    """
+    import numpy as np
+
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    mu = y + y.mean() / 10 + 0.1  # any positive start converges to the same fit
+    eta = np.log(mu)
+    dev_old = np.inf
+    notes: list[str] = []
+    beta = np.zeros(x.shape[1])
+    for _ in range(max_iter):
+        z = eta + (y - mu) / mu
+        w = mu
+        xtw = x.T * w
+        beta = np.linalg.solve(xtw @ x, xtw @ z)
+        eta = x @ beta
+        mu = np.exp(eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dev = 2 * float(np.sum(np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)))
+        if abs(dev - dev_old) <= tol * (abs(dev) + 0.1):
+            break
+        dev_old = dev
+    else:
+        notes.append(f"the Poisson fit did not converge in {max_iter} iterations")
+    cov = np.linalg.inv((x.T * mu) @ x)
+    bse = np.sqrt(np.diag(cov))
+    loglik = float(np.sum(y * eta - mu - np.array([math.lgamma(v + 1) for v in y])))
+    if np.any(mu < 1e-8):
+        notes.append("perfect prediction: a cell is fitted as empty")
+    return PoissonFit(params=beta, bse=bse, aic=-2 * loglik + 2 * x.shape[1], warnings=notes)
+
+
 def loglinear(histories: Mapping[tuple[str, ...], int], sources: Sequence[str]) -> Estimate:
     """A log-linear (Poisson GLM) estimate from three or more sources.
 
@@ -137,7 +193,6 @@ def loglinear(histories: Mapping[tuple[str, ...], int], sources: Sequence[str]) 
         Three or more source names.
     """
     import numpy as np
-    import statsmodels.api as sm
 
     names = sorted(sources)
     if len(names) < 3:
@@ -154,12 +209,17 @@ def loglinear(histories: Mapping[tuple[str, ...], int], sources: Sequence[str]) 
     for label, inter in candidates:
         cols = [np.ones(len(cells)), *main.T, *[main[:, i] * main[:, j] for i, j in inter]]
         x = np.column_stack(cols)
-        with warnings.catch_warnings(record=True) as caught:
-            # a model that fits the counts exactly warns of "perfect prediction": it is
-            # kept, and the warning reported with the estimate
-            warnings.simplefilter("always")
-            result = sm.GLM(y, x, family=sm.families.Poisson()).fit()
-        fits.append((float(result.aic), label, result, sorted({str(w.message) for w in caught})))
+        result = poisson_glm(y, x)
+        u0, se0 = float(result.params[0]), float(result.bse[0])
+        # A model whose unseen cell has no finite interval (a capture history with no
+        # site sends its parameter to -inf, the intercept's error to +inf) estimates
+        # nothing: it is left out of the choice.
+        if not (math.isfinite(u0) and math.isfinite(se0) and u0 + Z95 * se0 < 700):
+            continue
+        fits.append((result.aic, label, result, result.warnings))
+    if not fits:
+        raise NoEstimate("no log-linear model gives a finite interval for these capture "
+                         "histories (too few sites seen by several sources)")
     _, label, result, fit_warnings = min(fits, key=lambda f: f[0])
     u, se = float(result.params[0]), float(result.bse[0])
     observed = int(y.sum())

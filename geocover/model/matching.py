@@ -183,20 +183,28 @@ def sites_from_labels(cameras: gpd.GeoDataFrame, labels: np.ndarray) -> gpd.GeoD
     ids_col, src_col = [], []
     types = frame["camera_type"].tolist()
     dirs = frame["directions"].tolist()
+    ids = [str(i) for i in frame["id"].tolist()]
+    keys = [source_key(i) for i in ids]
+    unknown = ("unknown", "None", "nan")
+    rep_types, rep_dirs = [], []
     for lab in sorted(groups):
         rows = groups[lab]
         rep = rows[0]
         reps.append(rep)
-        ids_col.append([str(frame.at[i, "id"]) for i in rows])
-        src_col.append(sorted({source_key(str(frame.at[i, "id"])) for i in rows}))
-    out = frame.iloc[reps].copy().reset_index(drop=True)
-    for pos, lab in enumerate(sorted(groups)):
-        if str(out.at[pos, "camera_type"]) in ("unknown", "None", "nan"):
-            known = [i for i in groups[lab] if str(types[i]) not in ("unknown", "None", "nan")]
+        ids_col.append([ids[i] for i in rows])
+        src_col.append(sorted({keys[i] for i in rows}))
+        kind, direction = types[rep], dirs[rep]
+        if str(kind) in unknown:
+            known = [i for i in rows if str(types[i]) not in unknown]
             if known:
-                out.at[pos, "camera_type"] = types[known[0]]
-                if not out.at[pos, "directions"]:
-                    out.at[pos, "directions"] = dirs[known[0]]
+                kind = types[known[0]]
+                if not direction:
+                    direction = dirs[known[0]]
+        rep_types.append(kind)
+        rep_dirs.append(direction)
+    out = frame.iloc[reps].copy().reset_index(drop=True)
+    out["camera_type"] = pd.Series(rep_types, dtype=out["camera_type"].dtype)
+    out["directions"] = pd.Series(rep_dirs, dtype=object)
     out["site_ids"] = ids_col
     out["site_sources"] = src_col
     return gpd.GeoDataFrame(out, geometry="geometry", crs=cameras.crs)

@@ -84,7 +84,8 @@ def osm_tags(record: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
     fields, with ``man_made=surveillance`` and ``surveillance:type=camera`` when absent.
 
     Returns (tags, left_out): keys that are not OSM keys (list columns, provenance,
-    ``geocode:*``) are left out and named.
+    ``geocode:*``, ``geocover:*`` such as the map's position precision) are left out and
+    named.
     """
     raw = record.get("tags") or {}
     tags: dict[str, str] = {}
@@ -95,7 +96,7 @@ def osm_tags(record: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
             continue
         if key in PROVENANCE_KEYS:
             continue  # who added it and when: geocover's record, not a tag
-        if key.startswith("geocode:") or not OSM_KEY.match(key):
+        if key.startswith(("geocode:", "geocover:")) or not OSM_KEY.match(key):
             left_out.append(key)
             continue
         tags[key] = text

@@ -11,14 +11,27 @@ from typing import Any
 
 from geocover.outputs import compliance as _compliance
 from geocover.outputs import provenance as _provenance
+from geocover.outputs import report_appendix as _appendix
+from geocover.outputs import report_figures as _fig
 from geocover.outputs import sites as _sites
-from geocover.outputs.escape import md_fenced, md_text, plain_text, strict_json
+from geocover.outputs import verdict_text as vt
+from geocover.outputs.document import Section, markdown_of, text_of
+from geocover.outputs.escape import md_text, plain_text, strict_json
+from geocover.outputs.report_appendix import IGN_ATTRIBUTION, OSM_ATTRIBUTION, commune_source
 from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import camera_source
+from geocover.schema.scope import by_date, in_date
 from geocover.schema.text import display_path
 from geocover.verdicts.claims import Verdict
 
+__all__ = ["FORMATS", "IGN_ATTRIBUTION", "OSM_ATTRIBUTION", "commune_source", "render",
+           "shown_verdicts", "summary", "to_dict", "to_markdown", "to_text"]
+
 FORMATS = ("text", "markdown", "json")
+
+
+def _compliance_section(analysis: Analysis) -> tuple[Any, list[str], list[str]] | None:
+    return _compliance.section(analysis)
 
 
 def shown_verdicts(analysis: Analysis) -> list[Verdict]:
@@ -26,8 +39,6 @@ def shown_verdicts(analysis: Analysis) -> list[Verdict]:
     current folder or the checkout (:func:`~geocover.schema.text.display_path`)."""
     return [v.shown(display_path) for v in analysis.verdicts]
 SCHEMA_VERSION = 1
-OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
-IGN_ATTRIBUTION = "IGN – ADMIN EXPRESS (Licence Ouverte)"
 
 #: Sections rendered from the analysis' typed fields (``compliance``, ``provenance``): name →
 #: function returning (json_fragment, text_lines, markdown_lines) from an analysis, or None.
@@ -50,11 +61,6 @@ def _round(x: float | None, digits: int = 6) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
-def commune_source(analysis: Analysis) -> Any:
-    """The source record of the commune boundary (None for a hand-made analysis)."""
-    return next((s for s in analysis.sources if s.layer == "commune"), None)
-
-
 def to_dict(analysis: Analysis) -> dict[str, Any]:
     """The report as a JSON-ready dict (schema: docs/report-json.md)."""
     c = analysis.commune_figures
@@ -64,6 +70,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "geocover_version": _version(),
         "generated": analysis.generated,
+        "lang": analysis.lang,
         "city": {"slug": analysis.city.slug, "name": analysis.city.name},
         "commune": {
             "code": c.code,
@@ -127,10 +134,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
     return data
 
 
-LOWER_BOUND = (
-    "Mapped cameras are a lower bound of what exists: coverage from them is the least "
-    "that is seen, never the most."
-)
+LOWER_BOUND = _fig.LOWER_BOUND
 
 
 def _cameras_json(analysis: Analysis) -> dict[str, Any]:
@@ -182,294 +186,203 @@ def _capacity_json(analysis: Analysis) -> dict[str, Any] | None:
     }
 
 
-def _camera_lines(analysis: Analysis) -> list[str]:
-    data = _cameras_json(analysis)
-    lines = ["Cameras (mapped)"]
-    sources = ", ".join(f"{v} {k}" for k, v in data["by_source"].items()) or "none"
-    if data["count"]:
-        lines.append(f"  {data['count']} sites mapped (cameras read: {sources}; matched across "
-                     f"sources), {data['inside_commune']} of them inside the commune")
-    else:
-        lines.append("  none mapped in the sources read (see Sources below)")
-    if data["by_type"]:
-        lines.append("  by type: " + ", ".join(f"{v} {k}" for k, v in data["by_type"].items()))
-    if data["outside_perimeters"] is not None:
-        lines.append(f"  outside every authorized perimeter: {data['outside_perimeters']}")
-    lines.append(f"  {LOWER_BOUND}")
-    return lines
-
-
-def _coverage_lines(analysis: Analysis) -> list[str]:
-    if not analysis.camera_coverage or analysis.cameras is None or not len(analysis.cameras):
-        return []
-    lines = ["What the mapped cameras see (union inside the commune, overlaps once)",
-             f"  {'preset':<28} {'km²':>9} {'commune':>9} {'perimeters':>10} {'streets':>8}"
-             "  occlusion"]
-    for cov in analysis.camera_coverage.values():
-        occl = (f"by buildings (without: {cov.unoccluded_area_km2:.4f} km²)" if cov.occluded
-                else "no buildings known")
-        if cov.preset.endswith("-reach"):
-            occl += "; REACH BY TURNING, not seen at once"
-        lines.append(
-            f"  {cov.preset:<28} {cov.area_km2:9.4f} {_fmt_share(cov.share_of_commune):>9} "
-            f"{_fmt_share(cov.share_of_perimeters):>10} {_fmt_share(cov.street_share):>8}  {occl}"
-        )
-    return lines
-
-
-def _capacity_lines(analysis: Analysis) -> list[str]:
-    if not analysis.capacity:
-        return []
-    first = analysis.capacity[0]
-    auth = f" against the {first.authorized_km2:g} km² authorized" if first.authorized_km2 else ""
-    lines = [f"Capacity: the most {first.n_cameras} claimed cameras could see "
-             f"(no overlap, no occlusion){auth}",
-             f"  {'preset':<28} {'all fixed':>18} {'all domes':>18}"]
-    for c in analysis.capacity:
-        fs = f" ({_fmt_share(c.fixed_share_of_authorized)})" if c.authorized_km2 else ""
-        ds = f" ({_fmt_share(c.dome_share_of_authorized)})" if c.authorized_km2 else ""
-        lines.append(f"  {c.preset:<28} {c.fixed_km2:8.3f} km²{fs:>9} {c.dome_km2:8.3f} km²{ds:>9}")
-    return lines
-
-
 def summary(analysis: Analysis) -> list[str]:
-    """The report in a few sentences, for a reader who reads nothing else."""
+    """The report in a few sentences, for a reader who reads nothing else (in the
+    analysis' language)."""
     from geocover.verdicts.claims import CONSISTENT, CONTRADICTED, UNVERIFIABLE
 
+    tr = analysis.tr
     out = []
     counts = {v: sum(1 for x in analysis.verdicts if x.verdict == v)
               for v in (CONSISTENT, CONTRADICTED, UNVERIFIABLE)}
     if analysis.verdicts:
-        out.append(
-            f"Of {len(analysis.verdicts)} claims, {counts[CONSISTENT]} consistent, "
-            f"{counts[CONTRADICTED]} contradicted and {counts[UNVERIFIABLE]} unverifiable with "
-            "the data read."
-        )
-    by_id = {v.kind: v for v in analysis.verdicts}
-    area = by_id.get("authorized_area_km2")
-    share = by_id.get("authorized_share")
+        n = len(analysis.verdicts)
+        text = tr.ngettext(
+            "Of {n} claim, {consistent}, {contradicted} and {unverifiable} with the data read.",
+            "Of {n} claims, {consistent}, {contradicted} and {unverifiable} with the data read.",
+            n).format(
+            n=tr.integer(n),
+            consistent=tr.ngettext("{n} consistent", "{n} consistent",
+                                   counts[CONSISTENT]).format(n=counts[CONSISTENT]),
+            contradicted=tr.ngettext("{n} contradicted", "{n} contradicted",
+                                     counts[CONTRADICTED]).format(n=counts[CONTRADICTED]),
+            unverifiable=tr.ngettext("{n} unverifiable", "{n} unverifiable",
+                                     counts[UNVERIFIABLE]).format(n=counts[UNVERIFIABLE]))
+        figures_only = sum(1 for v in analysis.verdicts if v.arithmetic_only)
+        if figures_only:
+            text += " " + tr.ngettext(
+                "{n} consistent claim is so only because the figures agree with each other, "
+                "not from a check on the ground.",
+                "{n} consistent claims are so only because the figures agree with each other, "
+                "not from a check on the ground.", figures_only).format(n=figures_only)
+        out.append(text)
+    by_kind = {v.kind: v for v in analysis.verdicts}
+    area = by_kind.get("authorized_area_km2")
+    share = by_kind.get("authorized_share")
     p = analysis.perimeter_figures
     if area is not None and share is not None:
         official = analysis.city.official_area_km2
-        ratio = (f"{100 * area.value / official:.2f} % of the official {official:g} km²"
-                 if official else "")
+        claimed = vt.number(area.value, tr)
         if p.count == 0:
-            out.append(
-                f"The {area.value:g} km² and {100 * share.value:g} % figures agree with each other "
-                f"({area.value:g} km² is {ratio}), but no authorized perimeter has been digitized, "
-                "so the area itself cannot be checked against the map."
-            )
+            ratio = (tr.gettext("{area} km² is {share} of the official {official} km²").format(
+                area=claimed, share=tr.percent(area.value / official, 2),
+                official=vt.number(official, tr)) if official else "")
+            out.append(tr.gettext(
+                "The {area} km² and {share} figures agree with each other ({ratio}), but no "
+                "authorized perimeter has been digitized, so the area itself cannot be checked "
+                "against the map.").format(area=claimed, share=tr.percent(share.value, 0),
+                                           ratio=ratio))
         else:
-            out.append(
-                f"The {p.count} digitized perimeter(s) cover {p.area_km2:.2f} km² of the commune "
-                f"({_fmt_share(p.share)}) against {area.value:g} km² claimed: {area.verdict}."
-            )
+            out.append(tr.ngettext(
+                "The {n} digitized perimeter covers {area} of the commune ({share}) against "
+                "{claimed} km² claimed: {verdict}.",
+                "The {n} digitized perimeters cover {area} of the commune ({share}) against "
+                "{claimed} km² claimed: {verdict}.", p.count).format(
+                n=tr.integer(p.count), area=tr.km2(p.area_km2), share=_fig.share(p.share, tr),
+                claimed=claimed, verdict=vt.verdict_label(area, tr)))
     n = 0 if analysis.cameras is None else len(analysis.cameras)
     counts_claimed = [v for v in analysis.verdicts if v.kind == "camera_count"]
-    if counts_claimed:
+    if counts_claimed and n == 0:
         latest = max(counts_claimed, key=lambda v: v.value)
-        out.append(
-            f"{n} camera site(s) are mapped in the sources read, against {latest.value:g} claimed; "
-            "mapped cameras are a lower bound of what exists."
-        )
+        out.append(tr.gettext(
+            "No camera site is mapped in the sources read, against {claimed} claimed; mapped "
+            "cameras are a lower bound of what exists.").format(
+            claimed=vt.number(latest.value, tr)))
+    elif counts_claimed:
+        latest = max(counts_claimed, key=lambda v: v.value)
+        out.append(tr.ngettext(
+            "{n} camera site is mapped in the sources read, against {claimed} claimed; "
+            "mapped cameras are a lower bound of what exists.",
+            "{n} camera sites are mapped in the sources read, against {claimed} claimed; "
+            "mapped cameras are a lower bound of what exists.", n).format(
+            n=tr.integer(n), claimed=vt.number(latest.value, tr)))
     if analysis.capacity and analysis.capacity[0].authorized_km2:
         band = [c for c in analysis.capacity if not c.preset.startswith("factsheet-300m")]
         if band:
             best = max(band, key=lambda c: c.dome_km2)
             claim = next((c for c in analysis.capacity if c.preset == "factsheet-300m-reach"), None)
+            authorized = vt.number(best.authorized_km2 or 0, tr)
             if (best.dome_share_of_authorized or 0) < 1:
-                text = (
-                    f"Even with no overlap and nothing in the way, {best.n_cameras} cameras would "
-                    f"see at most {best.dome_km2:.1f} km² "
-                    f"({_fmt_share(best.dome_share_of_authorized)} of the "
-                    f"{best.authorized_km2:g} km² authorized) under the widest published model "
-                    f"({best.label})"
-                )
+                text = tr.gettext(
+                    "Even with no overlap and nothing in the way, {n} cameras would see at most "
+                    "{area} ({share} of the {authorized} km² authorized) under the widest "
+                    "published model ({model})").format(
+                    n=tr.integer(best.n_cameras), area=tr.km2(best.dome_km2, 1),
+                    share=_fig.share(best.dome_share_of_authorized, tr), authorized=authorized,
+                    model=tr.gettext(best.label))
                 if claim is not None and claim.dome_km2 >= (claim.authorized_km2 or 0):
-                    text += (f"; only by turning, with the fact sheet's own 300 m range, could "
-                             f"they reach it ({claim.dome_km2:.1f} km², never seen all at once)")
+                    text = tr.gettext("{sentence}; {more}").format(sentence=text, more=tr.gettext(
+                        "only by turning, with the fact sheet's own 300 m range, could they "
+                        "reach it ({area}, never seen all at once)").format(
+                        area=tr.km2(claim.dome_km2, 1)))
                 out.append(text + ".")
             else:
-                out.append(f"{best.n_cameras} cameras could see up to {best.dome_km2:.1f} km² "
-                           f"under {best.label}, more than the {best.authorized_km2:g} km² "
-                           "authorized.")
+                out.append(tr.gettext(
+                    "{n} cameras could see up to {area} under {model}, more than the "
+                    "{authorized} km² authorized.").format(
+                    n=tr.integer(best.n_cameras), area=tr.km2(best.dome_km2, 1),
+                    model=tr.gettext(best.label), authorized=authorized))
     return out
 
 
-def _fmt_share(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.2f} %"
+def _claimed_by(verdicts: list[Verdict], analysis: Analysis) -> str:
+    """Who claimed these counts: the city's fact sheet by its title when they all come
+    from it, else their sources."""
+    title = analysis.city.factsheet.get("title")
+    if title and all(v.source.startswith("fact sheet") for v in verdicts):
+        return analysis.tr.gettext("the fact sheet “{title}”").format(title=title)
+    return "; ".join(dict.fromkeys(v.source for v in verdicts))
+
+
+def _as_of(v: Verdict) -> str:
+    return v.scope.as_of if v.scope is not None and v.scope.as_of else v.date
+
+
+def timeline_lines(analysis: Analysis) -> list[str]:
+    """The camera counts over time: as claimed, then the later press figures (a
+    forecast said as one), then what the sources read know in service."""
+    tr = analysis.tr
+    counts = sorted((v for v in analysis.verdicts if v.kind == "camera_count"), key=_as_of)
+    out = []
+    if counts:
+        out.append(tr.gettext("Claimed by {source}: {counts}.").format(
+            source=_claimed_by(counts, analysis),
+            counts=", ".join(tr.gettext("{n} {when}").format(
+                n=vt.number(v.value, tr), when=in_date(_as_of(v), tr)) for v in counts)))
+    points = []
+    for t in analysis.city.timeline:
+        text = tr.gettext("{n} {when}").format(n=tr.integer(t.value),
+                                               when=in_date(t.as_of, tr))
+        if "forecast" in t.source.lower():
+            text += " " + tr.gettext("(a forecast)")
+        points.append(text)
+    if points:
+        sources = dict.fromkeys(t.source.split(",")[0].strip() for t in analysis.city.timeline)
+        out.append(tr.gettext("Later, in the press ({sources}): {counts}.").format(
+            counts=", ".join(points), sources="; ".join(sources)))
+    if counts:
+        known = [v for v in counts if v.bound is not None and v.bound.lower]
+        if known:
+            out.append(tr.gettext("Known in service in the sources read: {counts}.").format(
+                counts=", ".join(tr.gettext("{n} {when}").format(
+                    n=v.bound.describe(tr.integer, tr),  # type: ignore[union-attr]
+                    when=by_date(_as_of(v), tr)) for v in known)))
+        else:
+            out.append(tr.gettext("No camera of the sources read is known in service at these "
+                                  "dates: the map cannot confirm or contradict the counts "
+                                  "yet."))
+    return out
+
+
+def _title(analysis: Analysis) -> str:
+    return analysis.tr.gettext("Video-surveillance claims of {city}, checked against the "
+                               "map").format(city=analysis.city.name)
+
+
+def _sections(analysis: Analysis) -> tuple[list[Section], list[Section], list[Section]]:
+    """The report's three parts: the verdicts (what a citizen reads first), the figures,
+    the appendix."""
+    tr = analysis.tr
+    verdicts = shown_verdicts(analysis)
+    first = [Section(tr.gettext("Verdicts"), _sites.summary_lines(analysis), bullets=True)]
+    timeline = timeline_lines(analysis)
+    if timeline:
+        first.append(Section(tr.gettext("Cameras over time"), timeline))
+    first.append(Section(tr.gettext("In short"), summary(analysis)))
+    figures = _fig.figures_sections(analysis)
+    figures += _sites.overlap_sections(analysis) + _sites.estimate_sections(analysis)
+    figures += _fig.claims_sections(analysis, verdicts)
+    figures.insert(0, Section(tr.gettext("Figures"), []))
+    appendix = [Section(tr.gettext("Appendix: for analysts"), []),
+                *_appendix.appendix_sections(analysis)]
+    return first, figures, appendix
+
+
+def _compliance_lines(analysis: Analysis) -> tuple[list[str], list[str]]:
+    out = _compliance_section(analysis)
+    return ([], []) if out is None else (out[1], out[2])
 
 
 def to_text(analysis: Analysis) -> str:
-    """A plain-text report for a terminal."""
-    c = analysis.commune_figures
-    p = analysis.perimeter_figures
-    city = analysis.city
-    lines = [
-        f"geocover {_version()} — video-surveillance claims of {city.name} (INSEE {c.code})",
-        "",
-        "Commune",
-        f"  {'area (planar, ' + c.crs + '):':<31}{c.area_km2:8.3f} km²",
-        f"  {'area (geodesic, WGS 84):':<31}{c.geodesic_area_km2:8.3f} km²"
-        f"   (planar {c.planar_vs_geodesic:+.3%} against it)",
-    ]
-    if c.official_area_km2:
-        lines.append(
-            f"  {'official area:':<31}{c.official_area_km2:8.3f} km²"
-            f"   (computed {c.computed_vs_official:+.2%} against it)"
-        )
-        if city.official_area_source:
-            lines.append(f"    source: {city.official_area_source}")
-    boundary = commune_source(analysis)
-    when = boundary.dates_text() if boundary is not None else \
-        f"retrieved {analysis.commune['retrieved'].iloc[0]}"
-    lines.append(f"  boundary: {analysis.commune['source'].iloc[0]}, {when}")
-    lines[1:1] = (["", "Verdicts"] + [f"  {line}" for line in _sites.summary_lines(analysis)]
-                  + ["", "In short"] + [f"  {sentence}" for sentence in summary(analysis)])
-    lines += ["", "Authorized perimeters"]
-    if p.count == 0:
-        lines.append("  0 digitized: no perimeter to measure (see docs/perimeters.md)")
-    else:
-        lines += [
-            f"  {p.count} digitized "
-            f"({', '.join(f'{v} {k}' for k, v in sorted(p.by_status.items()))})",
-            f"  inside the commune (union): {p.area_km2:.3f} km² = {_fmt_share(p.share)} of the "
-            f"commune, {_fmt_share(p.share_of_official)} of the official area",
-            f"  overlaps counted once: {p.overlap_km2:.3f} km²; outside the commune (clipped): "
-            f"{p.outside_km2:.3f} km²",
-        ]
-    for block in (_camera_lines(analysis), _coverage_lines(analysis), _capacity_lines(analysis)):
-        if block:
-            lines += [""] + block
-    for section in SECTIONS.values():
-        out = section(analysis)
-        if out is not None and out[1]:
-            lines += [""] + out[1]
-    lines += ["", "Claims"]
-    for v in shown_verdicts(analysis):
-        lines.append(
-            f"  [{v.verdict.upper():^12}] {v.id}: {_claim_value(v)} ({v.source}, {v.date})"
-        )
-        if v.scope is not None:
-            lines.append(f"      claim scope: {v.scope.describe()}")
-        for src in v.sources:
-            zone = ("" if src.get("inside_perimeters") is None
-                    else f" ({src['inside_perimeters']} inside the authorized perimeters)")
-            lines.append(f"      data scope: {src['scope']}; {src['inside_commune']} inside the "
-                         f"commune{zone}, {src['in_operator_scope']} of the claim's operator, "
-                         f"{src['in_service']} known in service")
-        for check in v.checks:
-            tol = f" [tolerance {check.tolerance}]" if check.tolerance else ""
-            lines.append(
-                f"      - against {check.against}: {check.verdict}. {check.explanation}{tol}"
-            )
-    if analysis.warnings:
-        lines += ["", "Warnings"] + [f"  - {w}" for w in analysis.warnings]
-    lines += ["", "Sources"]
-    for s in analysis.sources:
-        count = f", {s.count} features" if s.count is not None else ""
-        dates = s.dates_text()
-        when = f", {dates}" if dates else ""
-        licence = f" (licence: {s.licence})" if s.licence else ""
-        lines.append(f"  - {s.layer}: {s.origin}{when}{count}. {s.attribution}{licence}")
-    lines.append(f"  Attribution: {IGN_ATTRIBUTION}; {OSM_ATTRIBUTION}.")
+    """A plain-text report for a terminal: the verdicts first, then the figures, then
+    the appendix."""
+    first, figures, appendix = _sections(analysis)
+    compliance_text, _ = _compliance_lines(analysis)
+    lines = [_title(analysis), "", *text_of(first), "", *text_of(figures)]
+    if compliance_text:
+        lines += ["", *compliance_text]
+    lines += ["", *text_of(appendix)]
     return "\n".join(lines) + "\n"
 
 
-def _claim_value(v: Any) -> str:
-    units = {
-        "authorized_area_km2": " km²",
-        "authorized_share": "",
-        "camera_count": " cameras",
-        "identification_range_m": " m",
-        "retention_days": " days",
-    }
-    if v.kind == "authorized_share":
-        return f"{100 * v.value:g} %"
-    return f"{v.value:g}{units.get(v.kind, '')}"
-
-
-def _md_escape(text: Any) -> str:
-    # Markdown and HTML both: the .md beside every map is rendered by Markdown viewers
-    return md_text(text)
-
-
 def to_markdown(analysis: Analysis) -> str:
-    """A Markdown report (for a web page or an issue)."""
-    c = analysis.commune_figures
-    p = analysis.perimeter_figures
-    city = analysis.city
-    out = [
-        f"# Video-surveillance claims of {_md_escape(city.name)} (INSEE {_md_escape(c.code)})",
-        "",
-        f"geocover {_version()}, {analysis.generated}.",
-        "",
-        "## Verdicts",
-        "",
-        *[f"- {_md_escape(line)}" for line in _sites.summary_lines(analysis)],
-        "",
-        "## In short",
-        "",
-        *[f"- {_md_escape(sentence)}" for sentence in summary(analysis)],
-        "",
-        "## Commune",
-        "",
-        "| figure | value |",
-        "|---|---|",
-        f"| area, planar ({_md_escape(c.crs)}) | {c.area_km2:.3f} km² |",
-        f"| area, geodesic (WGS 84) | {c.geodesic_area_km2:.3f} km² "
-        f"({c.planar_vs_geodesic:+.3%}) |",
-    ]
-    if c.official_area_km2:
-        out.append(
-            f"| official area | {c.official_area_km2:.3f} km² "
-            f"(computed {c.computed_vs_official:+.2%}) |"
-        )
-    out += ["", "## Authorized perimeters", ""]
-    if p.count == 0:
-        out.append("None digitized yet: there is no measured perimeter (see `docs/perimeters.md`).")
-    else:
-        out += [
-            "| figure | value |",
-            "|---|---|",
-            f"| perimeters | {p.count} |",
-            f"| union inside the commune | {p.area_km2:.3f} km² |",
-            f"| share of the commune | {_fmt_share(p.share)} |",
-            f"| share of the official area | {_fmt_share(p.share_of_official)} |",
-            f"| overlaps (counted once) | {p.overlap_km2:.3f} km² |",
-            f"| outside the commune (clipped) | {p.outside_km2:.3f} km² |",
-        ]
-    out += ["", "## Cameras", "", *md_fenced(_camera_lines(analysis)[1:])]
-    coverage = _coverage_lines(analysis)
-    if coverage:
-        out += ["", "## What the mapped cameras see", "", *md_fenced(coverage[1:])]
-    if analysis.capacity:
-        out += ["", "## Capacity of the claimed cameras", "",
-                *md_fenced(_capacity_lines(analysis))]
-    for section in SECTIONS.values():
-        res = section(analysis)
-        if res is not None and res[2]:
-            out += [""] + res[2]
-    out += ["", "## Claims", "", "| claim | value | verdict | claim scope | data scope | why |",
-            "|---|---|---|---|---|---|"]
-    for v in shown_verdicts(analysis):
-        claim_scope = v.scope.describe() if v.scope is not None else ""
-        data_scope = "; ".join(s["scope"] for s in v.sources)
-        out.append(
-            f"| {_md_escape(v.id)} | {_md_escape(_claim_value(v))} | **{_md_escape(v.verdict)}** "
-            f"| {_md_escape(claim_scope)} | "
-            f"{_md_escape(data_scope)} | {_md_escape(v.explanation)} |"
-        )
-    if analysis.warnings:
-        out += ["", "## Warnings", ""] + [f"- {_md_escape(w)}" for w in analysis.warnings]
-    out += ["", "## Sources", ""]
-    for s in analysis.sources:
-        dates = s.dates_text()
-        when = f", {_md_escape(dates)}" if dates else ""
-        licence = f" (licence: {_md_escape(s.licence)})" if s.licence else ""
-        out.append(f"- **{_md_escape(s.layer)}**: {_md_escape(s.origin)}{when}. "
-                   f"{_md_escape(s.attribution)}{licence}")
-    out.append(f"- Attribution: {IGN_ATTRIBUTION}; {OSM_ATTRIBUTION}.")
+    """A Markdown report (for a web page or an issue): the same content as the text."""
+    first, figures, appendix = _sections(analysis)
+    _, compliance_md = _compliance_lines(analysis)
+    out = [f"# {md_text(_title(analysis))}", "", *markdown_of(first), "", *markdown_of(figures)]
+    if compliance_md:
+        out += ["", *compliance_md]
+    out += ["", *markdown_of(appendix)]
     return "\n".join(out) + "\n"
 
 

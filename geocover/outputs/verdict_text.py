@@ -110,8 +110,12 @@ def claim_text(verdict: Verdict, tr: Translator) -> str:
 
 
 def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first, a full stop last."""
     text = text.strip()
-    return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
 def claim_line(verdict: Verdict, tr: Translator) -> str:

@@ -182,8 +182,10 @@ def analyse(
     pfigures = perimeter_figures(
         pset.frame, commune, official_area_km2=cfg.official_area_km2, crs=crs
     )
+    tr = translator(lang)
     for pid, km2 in pfigures.outside_by_id.items():
-        warnings.append(f"perimeter {pid}: {km2:.3f} km² outside the commune, clipped away")
+        warnings.append(tr.gettext("perimeter {id}: {area} outside the commune, clipped "
+                                   "away").format(id=pid, area=tr.km2(km2, 3)))
 
     sources = [
         commune_source,
@@ -197,6 +199,7 @@ def analyse(
         lists=lists,
         osm_extract=osm_extract,
         area=shapely.box(*commune.to_crs(settings.STORAGE_CRS).total_bounds).buffer(0.01),
+        tr=translator(lang),
     )
     sources += layers.sources
     warnings += layers.warnings

@@ -42,6 +42,7 @@ from geocover.pipeline.known import (
     SourceInfo,
     annotate,
     coverage_columns,
+    site_labels,
     sources_of,
 )
 from geocover.pipeline.provenance import build, content_sha256, file_record, files_of
@@ -94,7 +95,9 @@ def commune_task(
     -------
     dict
         ``code, name, crs, area_km2`` (planar), ``geodesic_area_km2``,
-        ``planar_vs_geodesic``, ``cameras`` (known inside), ``cameras_by_source``
+        ``planar_vs_geodesic``, ``cameras`` (known inside), ``camera_sites`` (the
+        distinct sites among them, by the cameras' ``site`` label when given),
+        ``cameras_by_source``
         (JSON object), and per preset ``covered_km2_<p>`` and ``share_<p>``
         (:func:`coverage_columns`), plus ``geometry``.
     """
@@ -112,6 +115,9 @@ def commune_task(
     else:
         flag = cams["in_commune"] if "in_commune" in cams else pd.Series(True, index=cams.index)
         inside = cams.loc[flag.astype(bool), "id"]
+    sites = len(inside)
+    if cams is not None and "site" in cams:  # matched across sources: each site once
+        sites = int(pd.unique(cams.loc[inside.index, "site"]).size)
     by_source: dict[str, int] = {}
     for cid in inside:
         key = camera_source(cid)
@@ -124,6 +130,7 @@ def commune_task(
         "geodesic_area_km2": geodesic_km2,
         "planar_vs_geodesic": (planar_km2 - geodesic_km2) / geodesic_km2 if geodesic_km2 else None,
         "cameras": len(inside),
+        "camera_sites": sites,
         "cameras_by_source": json.dumps(dict(sorted(by_source.items()))),
     }
     cams_m = None
@@ -370,7 +377,8 @@ def compute_communes(
     cameras : GeoDataFrame
         Camera layer (EPSG:4326, index 0..n-1): those inside the communes, plus any
         others whose field of view may reach them (the halo of a partition); those
-        outside every commune are not counted but their fields of view are.
+        outside every commune are not counted but their fields of view are. They are
+        matched across sources into sites here (``location_precision`` sets the distance).
     presets : names
     crs : str
         The metric CRS to measure in.
@@ -390,6 +398,7 @@ def compute_communes(
 
     start = time.perf_counter() if start is None else start
     cameras = cameras.reset_index(drop=True)
+    cameras["site"] = site_labels(cameras, crs)  # cross-source matching, before any split
     cameras["code"] = assign_cameras(cameras, communes)
     cameras["in_commune"] = False
     near = pd.DataFrame({"camera": [], "code": []})
@@ -411,7 +420,8 @@ def compute_communes(
 
     # Project once, keep the columns the task reads: each task then only slices.
     metric_geoms = communes.geometry.to_crs(crs).to_numpy()
-    wanted = [c for c in ("id", "camera_type", "directions", "height_m", "tilt_deg", "code")
+    wanted = [c for c in ("id", "camera_type", "directions", "height_m", "tilt_deg", "code",
+                          "site")
               if c in cameras.columns]
     cameras_m = cameras[wanted + ["geometry"]].to_crs(crs)
     if len(cameras_m):
@@ -452,7 +462,7 @@ def _safe_task(row, cams, presets, failures):
         failures.append((str(row["code"]), str(row["name"]), f"{type(exc).__name__}: {exc}"))
         out = {"code": str(row["code"]), "name": str(row["name"]), "crs": row["crs"],
                "area_km2": np.nan, "geodesic_area_km2": np.nan, "planar_vs_geodesic": np.nan,
-               "cameras": 0, "cameras_by_source": "{}"}
+               "cameras": 0, "camera_sites": 0, "cameras_by_source": "{}"}
         for preset in presets:
             km2_col, share_col = coverage_columns(preset)
             out[km2_col] = np.nan

@@ -9,9 +9,12 @@ count is unknown, not 0: ``cameras_known`` is NA and ``camera_status`` says
 ``no camera known``.
 
 The sources overlap (Paris has the same cameras in the police list, OpenStreetMap and
-sous-surveillance.net) and are not matched across sources here: ``cameras_known`` is the
-largest single source's count, a lower bound of the distinct sites, and ``cameras`` the
-sum over sources (sites listed, possibly twice).
+sous-surveillance.net): ``cameras_known`` is the largest single source's count, a lower
+bound of the distinct sites, and ``cameras`` the sum over sources (sites listed, possibly
+twice). ``camera_sites`` is the union of the sources, each site once: the cameras are
+matched across sources (:func:`site_labels`, the matching of
+:mod:`geocover.model.matching` with its documented distance per kind of source, the same
+as a single commune's report).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import shapely
 
 from geocover.schema.ids import LIST_PREFIX, camera_source
 
-__all__ = ["SourceInfo", "annotate", "camera_source", "coverage_columns", "sources_of"]
+__all__ = ["SourceInfo", "annotate", "camera_source", "coverage_columns", "site_labels",
+           "sources_of"]
 
 #: ``camera_status`` values.
 STATUS_KNOWN = "cameras known"
@@ -86,6 +90,24 @@ def sources_of(ids: Iterable[str], declared: Sequence[SourceInfo] = ()) -> list[
     return out
 
 
+def site_labels(cameras: gpd.GeoDataFrame, crs: str) -> np.ndarray:
+    """The matched site of each camera (an integer per row): the cross-source matching of
+    :func:`geocover.model.matching.match_labels` at its documented distances, measured in
+    ``crs`` (metric). ``location_precision`` defaults to ``exact`` where absent."""
+    from geocover.model.matching import match_labels
+
+    if cameras.empty:
+        return np.zeros(0, dtype=np.int64)
+    keys = [camera_source(i) for i in cameras["id"]]
+    if len(set(keys)) < 2:  # one source lists each of its cameras once: nothing to match
+        return np.arange(len(cameras), dtype=np.int64)
+    metric = cameras[["id", "geometry"]].to_crs(crs)
+    precision = (cameras["location_precision"] if "location_precision" in cameras
+                 else pd.Series("exact", index=cameras.index))
+    metric["location_precision"] = precision.fillna("exact").astype(str).to_numpy()
+    return match_labels(metric, None, sources=keys)
+
+
 def annotate(frame: gpd.GeoDataFrame, sources: Sequence[SourceInfo], departement: str,
              geometries: np.ndarray) -> gpd.GeoDataFrame:
     """Add the per-source counts, ``cameras_known``, ``camera_status`` and
@@ -113,12 +135,18 @@ def annotate(frame: gpd.GeoDataFrame, sources: Sequence[SourceInfo], departement
     known_col = pd.array(known, dtype="Int64")
     known_col[~any_cover] = pd.NA
     frame["cameras_known"] = known_col
+    if "camera_sites" in frame:
+        sites = pd.array(frame.pop("camera_sites").to_numpy(dtype=np.int64), dtype="Int64")
+        sites[~any_cover] = pd.NA
+        frame["camera_sites"] = sites
     frame["camera_status"] = np.where(~any_cover, STATUS_UNKNOWN,
                                       np.where(known > 0, STATUS_KNOWN, STATUS_NONE_FOUND))
     area = frame["area_km2"].to_numpy(dtype=float)
     density = np.where(any_cover & (area > 0), known / np.where(area > 0, area, 1.0), np.nan)
     frame["density_per_km2"] = density
-    added = [s.column for s in sources] + ["cameras_known", "camera_status", "density_per_km2"]
+    added = [s.column for s in sources] + ["cameras_known"]
+    added += ["camera_sites"] if "camera_sites" in frame else []
+    added += ["camera_status", "density_per_km2"]
     rest = [c for c in frame.columns if c not in added]
     cut = next((i for i, c in enumerate(rest) if c.startswith("covered_km2_") or c == "geometry"),
                len(rest))

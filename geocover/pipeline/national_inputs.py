@@ -23,7 +23,8 @@ from geocover.pipeline.known import SourceInfo, camera_source
 from geocover.schema.ids import list_source
 
 #: The columns a partition needs (the rest of the camera layer stays with the driver).
-TASK_COLUMNS = ["id", "camera_type", "directions", "height_m", "tilt_deg", "geometry"]
+TASK_COLUMNS = ["id", "camera_type", "directions", "height_m", "tilt_deg", "location_precision",
+                "geometry"]
 #: The bundle's camera layers read by ``batch --france --bundle``.
 BUNDLE_OSM = "osm/paris-20250208-surveillance.overpass.json"
 

@@ -4,14 +4,19 @@ cameras near a border count for the coverage of both sides).
 
 The functions here are what the Dask workers run (:mod:`geocover.pipeline.national`).
 They take and return plain picklable values; a partition is sent once, does its
-per-commune work inside (the camera-to-commune join with a distance predicate and a
-left join, which dask-geopandas's ``sjoin`` does not offer), and returns one table.
+per-commune work inside (the cross-source matching of the cameras into sites, the
+camera-to-commune join with a distance predicate and a left join, which
+dask-geopandas's ``sjoin`` does not offer), and either returns its table or, given a
+folder of parts, writes it there as ``part-<département>.parquet`` (GeoParquet, written
+atomically: a reader sees the whole part or none) and returns only a small summary.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,11 @@ import shapely
 
 from geocover.model.crs import metric_crs
 from geocover.pipeline.known import SourceInfo, annotate
+
+#: The halo is at least this wide (m) whatever the presets: the cross-source matching
+#: of a camera inside the département looks at cameras up to a few matching distances
+#: (30 m at most, :data:`geocover.model.matching.DISTANCE_BY_PRECISION`) away.
+MATCH_HALO_M: float = 200.0
 
 #: Outlines for display only are simplified with this tolerance in metres (figures use
 #: the full geometry), as a coverage: neighbours keep their shared edges, no sliver opens.
@@ -32,15 +42,30 @@ class Partition:
     """What a partition returns."""
 
     departement: str
-    frame: gpd.GeoDataFrame
+    frame: gpd.GeoDataFrame | None
     """One row per commune: the figures, ``departement``, ``geometry`` (full) and
-    ``display_wkb`` (simplified, EPSG:4326, for the choropleth)."""
+    ``display_wkb`` (simplified, EPSG:4326, for the choropleth); None when the partition
+    wrote it to :attr:`path`."""
     failures: list[tuple[str, str, str]]
     counted: int
     """Cameras counted inside a commune of the partition."""
     seconds: float
     source: str
     retrieved: str
+    rows: int = 0
+    """Communes in the table."""
+    path: str | None = None
+    """The part file written (GeoParquet), when the partition was given a folder of parts."""
+    steps: dict[str, float] = field(default_factory=dict)
+    """Seconds per step on the worker: ``figures`` (matching, joins, fields of view and
+    coverage), ``outlines`` (display outlines) and ``write`` (the part file)."""
+    worker: str = ""
+    """Host and process id of the worker that ran it."""
+
+
+def part_path(parts: str | Path, departement: str) -> Path:
+    """The part file of a département in the folder of parts: ``part-<code>.parquet``."""
+    return Path(parts) / f"part-{departement}.parquet"
 
 
 def load_communes(departement: str, bundle: str | Path | None) -> gpd.GeoDataFrame:
@@ -62,8 +87,13 @@ def run_partition(
     presets: tuple[str, ...],
     sources: list[SourceInfo],
     display_tolerance_m: float = DISPLAY_TOLERANCE_M,
+    parts: str | None = None,
 ) -> Partition:
-    """The figures of every commune of one département (see the module docstring)."""
+    """The figures of every commune of one département (see the module docstring).
+
+    With ``parts`` (a folder this process can write, e.g. shared by every worker and the
+    driver) the table is written to :func:`part_path` atomically and left out of the
+    returned :class:`Partition`, which then holds only the summary."""
     from geocover.pipeline.batch import compute_communes
 
     start = time.perf_counter()
@@ -71,10 +101,36 @@ def run_partition(
     frame, _, failures = compute_communes(communes, cameras, presets, crs, strict=False)
     frame = annotate(frame, sources, departement, frame.geometry.to_numpy())
     frame.insert(2, "departement", departement)
+    t_figures = time.perf_counter()
     frame["display_wkb"] = display_outlines(frame.geometry, crs, display_tolerance_m)
+    t_outlines = time.perf_counter()
     counted = int(frame["cameras"].sum())
-    return Partition(departement, frame, failures, counted, time.perf_counter() - start,
-                     str(communes["source"].iloc[0]), str(communes["retrieved"].iloc[0]))
+    steps = {"figures": t_figures - start, "outlines": t_outlines - t_figures}
+    path = None
+    if parts is not None:
+        path = write_part(frame, part_path(parts, departement))
+        steps["write"] = time.perf_counter() - t_outlines
+    return Partition(departement, None if path else frame, failures, counted,
+                     time.perf_counter() - start, str(communes["source"].iloc[0]),
+                     str(communes["retrieved"].iloc[0]), len(frame),
+                     str(path) if path else None, steps,
+                     f"{socket.gethostname()}:{os.getpid()}")
+
+
+def write_part(frame: gpd.GeoDataFrame, path: Path) -> Path:
+    """Write one partition's table as GeoParquet at ``path``, atomically (a temporary
+    file in the same folder, fsynced, then renamed over ``path``)."""
+    from geocover.io.atomic import atomic_path
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path, create=False) as tmp:
+        frame.to_parquet(tmp, index=False)
+    return path
+
+
+def read_part(path: str | Path) -> gpd.GeoDataFrame:
+    """A part file written by :func:`write_part`."""
+    return gpd.read_parquet(path)
 
 
 def display_outlines(geometries: gpd.GeoSeries, crs: str, tolerance_m: float) -> np.ndarray:

@@ -18,18 +18,19 @@ import numpy as np
 import shapely
 
 from geocover import settings
+from geocover.i18n import N_
 from geocover.model import estimate as est
 from geocover.model.matching import SENSITIVITY_M, Overlap, match_labels, overlap, sites_from_labels
 from geocover.model.scope import operator_classes
 from geocover.schema.scope import SourceScope, source_key
 
-POPULATION = (
+POPULATION = N_(
     "camera sites filming public space inside the commune: of each source, the cameras it "
     "says are public (an official list: all of them; OpenStreetMap: surveillance=public "
     "and not of a private operator; the citizen map: op_type=public)"
 )
 CAVEATS = (
-    (
+    N_(
         "An official list holds only its operator's cameras: a site of another public operator "
         "cannot be in it, which breaks homogeneity and biases an estimate that uses it "
         "downwards; OpenStreetMap has imported official positions in places, which breaks "
@@ -81,7 +82,10 @@ def _estimates(labels: np.ndarray, keys: np.ndarray, mask: np.ndarray) -> dict[s
     if len(names) >= 2:
         out["chapman"] = [e.to_dict() for e in est.pairwise(ov.histories, names)]
     if len(names) >= 3:
-        out["loglinear"] = est.loglinear(ov.histories, names).to_dict()
+        try:
+            out["loglinear"] = est.loglinear(ov.histories, names).to_dict()
+        except est.NoEstimate as exc:
+            out["loglinear_none"] = str(exc)
     return out
 
 

@@ -86,6 +86,34 @@ class CityList:
 
 
 @dataclass(frozen=True)
+class RetentionPeriod:
+    """How long a city's camera images are kept, as one source states it, and when."""
+
+    days: int
+    source: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What a city tells its residents they can do (``[rights]`` of ``city.toml``): see
+    the images they appear in, by a written request to ``addressee``."""
+
+    addressee: str
+    text: dict[str, str] = field(default_factory=dict)
+    """Language (``fr``, ``en``) → the city's own statement of the right; a language
+    missing here gets geocover's generic legal text."""
+    retention: tuple[RetentionPeriod, ...] = ()
+    """The retention periods stated, oldest first (none: the law's one month at most)."""
+    source: str = ""
+    date: str = ""
+
+    def text_in(self, lang: str) -> str:
+        """The city's statement in ``lang``, else empty."""
+        return self.text.get(lang, "")
+
+
+@dataclass(frozen=True)
 class City:
     """A city's configuration, as read from its ``city.toml``."""
 
@@ -106,6 +134,8 @@ class City:
     factsheet: dict[str, Any] = field(default_factory=dict)
     #: The readers' language (``fr`` or ``en``): ``[city] lang``, French by default.
     lang: str = "fr"
+    #: The residents' right to see the images (``[rights]``); None: the generic legal text.
+    rights: Rights | None = None
     #: The city's own camera lists (``[[lists]]``), beside the catalogue's ``lists``.
     own_lists: tuple[CityList, ...] = ()
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from geocover.i18n import N_, Translator, translator
+
 #: How a missing vintage is shown.
-DATE_UNKNOWN = "date unknown"
+DATE_UNKNOWN = N_("date unknown")
 
 
 @dataclass(frozen=True)
@@ -106,19 +108,25 @@ class SourceRecord:
             return self.vintage[:10]
         return self.vintage
 
-    def dates_text(self) -> str:
+    def dates_text(self, tr: Translator | None = None) -> str:
         """Both dates for people, the data's first: ``data of 2018 (bundle.json), file
-        dated 2026-12-01``; one date when they agree; empty when neither is known."""
+        dated 2026-12-01``; one date when they agree; empty when neither is known. In
+        ``tr``'s language (English by default); the dates stay ISO, as the sources give
+        them."""
+        tr = tr or translator("en")
         read = ""
         if self.retrieved:
-            read = f"retrieved {self.retrieved}" if self.live else f"file dated {self.retrieved}"
+            read = (tr.gettext("retrieved {date}") if self.live
+                    else tr.gettext("file dated {date}")).format(date=self.retrieved)
         if self.vintage is None:
             if not self.files and not self.live and not self.retrieved:
                 return ""
             basis = self.vintage_basis
-            data = basis if basis.startswith(DATE_UNKNOWN) else f"{DATE_UNKNOWN} ({basis})"
+            unknown = tr.gettext(DATE_UNKNOWN)
+            data = basis if basis.startswith(DATE_UNKNOWN) else f"{unknown} ({basis})"
             return f"{data}, {read}" if read else data
-        data = f"data of {self.vintage_date} ({self.vintage_basis})"
+        data = tr.gettext("data of {date} ({basis})").format(date=self.vintage_date,
+                                                             basis=self.vintage_basis)
         if read and (self.retrieved or "")[:10] != (self.vintage_date or "")[:10]:
             return f"{data}, {read}"
         return data

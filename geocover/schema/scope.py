@@ -71,6 +71,34 @@ SOURCE_KINDS: dict[str, str] = {
 }
 
 
+def _day(date: str) -> bool:
+    return len(date.strip()) >= 10
+
+
+def by_date(date: str, tr: Translator) -> str:
+    """``by 2008`` / ``by 1 February 2019``; in French ``en 2008``, ``en novembre 2014``,
+    ``au 1 février 2019`` (the preposition follows the date's precision)."""
+    if _day(date):
+        return tr.pgettext("day", "by {date}").format(date=tr.date(date))
+    return tr.pgettext("year or month", "by {date}").format(date=tr.date(date))
+
+
+def as_of_date(date: str, tr: Translator) -> str:
+    """``as of 2008`` / ``as of 1 February 2019``; in French ``en 2008``, ``au 1 février
+    2019``."""
+    if _day(date):
+        return tr.pgettext("day", "as of {date}").format(date=tr.date(date))
+    return tr.pgettext("year or month", "as of {date}").format(date=tr.date(date))
+
+
+def in_date(date: str, tr: Translator) -> str:
+    """``in 2008``, ``in November 2014``, ``on 1 February 2019``; in French ``en 2008``,
+    ``en novembre 2014``, ``au 1 février 2019``."""
+    if _day(date):
+        return tr.gettext("on {date}").format(date=tr.date(date))
+    return tr.gettext("in {date}").format(date=tr.date(date))
+
+
 @dataclass(frozen=True)
 class ClaimScope:
     """What a claim counts, whose, where and as of when."""
@@ -94,8 +122,7 @@ class ClaimScope:
             what = tr.gettext("{what} of {whose}").format(what=what, whose=who)
         text = tr.gettext("{what}, {where}").format(what=what, where=where)
         if self.as_of:
-            text = tr.gettext("{scope}, as of {date}").format(scope=text,
-                                                               date=tr.date(self.as_of))
+            text = f"{text}, {as_of_date(self.as_of, tr)}"
         return text
 
 

@@ -31,7 +31,11 @@ import geopandas as gpd
 import shapely
 
 from geocover.schema.scope import SourceScope
-from geocover.sources.citizen_map import LIST_ID, SOUS_SURVEILLANCE_PATH, from_sous_surveillance
+from geocover.sources.citizen_map import (
+    LIST_ID,
+    SOUS_SURVEILLANCE_PATH,
+    read_sous_surveillance,
+)
 
 PATH = SOUS_SURVEILLANCE_PATH
 KEY = LIST_ID
@@ -85,11 +89,7 @@ def load_citizen_map(
     DataError
         See :func:`~geocover.sources.citizen_map.from_sous_surveillance`.
     """
-    frame, _ = from_sous_surveillance(path)
-    read = len(frame)
-    if area is not None and read:
-        keep = shapely.contains_xy(area, frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
-        frame = frame[keep].reset_index(drop=True)
+    frame, _, read = read_sous_surveillance(path, area=area)
     counts = {"read": read, "kept": len(frame), "outside": read - len(frame),
               "direction_unknown": int(frame["directions"].map(len).eq(0).sum())}
     return frame, counts

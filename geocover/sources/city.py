@@ -17,7 +17,15 @@ from typing import Any
 from geocover import settings
 from geocover.errors import ConfigError, DataError, UsageError
 from geocover.io.guard import read_input_bytes
-from geocover.schema.city import CLAIM_KINDS, City, CityList, Claim, TimelinePoint
+from geocover.schema.city import (
+    CLAIM_KINDS,
+    City,
+    CityList,
+    Claim,
+    RetentionPeriod,
+    Rights,
+    TimelinePoint,
+)
 from geocover.schema.scope import (
     COUNTS,
     DEFAULT_COUNTS,
@@ -306,6 +314,7 @@ def _parse(raw: dict[str, Any], path: Path, catalogue: frozenset[str] = frozense
         raise ConfigError(f"sources.lists names {clash[0]!r}, which [[lists]] declares too: "
                           "a declared list is read without being named there", path)
     return City(
+        rights=_rights(raw, path),
         own_lists=own,
         lang=lang,
         slug=slug,
@@ -324,6 +333,53 @@ def _parse(raw: dict[str, Any], path: Path, catalogue: frozenset[str] = frozense
         timeline=tuple(timeline),
         factsheet=dict(factsheet),
     )
+
+
+#: The longest retention a city may state: the law's one month at most (CSI L252-5)
+#: leaves room for a month of 31 days, not more.
+MAX_RETENTION_DAYS = 31
+
+
+def _rights(raw: dict[str, Any], path: Path) -> Rights | None:
+    """The ``[rights]`` table: addressee, the city's text per language, retention periods."""
+    if "rights" not in raw:
+        return None
+    table = raw["rights"]
+    if not isinstance(table, dict):
+        raise ConfigError("rights must be a table ([rights])", path)
+    from geocover.i18n import LANGS
+
+    text = table.get("text", {})
+    if isinstance(text, str):
+        text = dict.fromkeys(LANGS, text)
+    if not isinstance(text, dict):
+        raise ConfigError("rights.text must be text, or a table of languages (fr, en)", path)
+    texts = {}
+    for lang in text:
+        if lang not in LANGS:
+            raise ConfigError(f"rights.text.{lang}: geocover speaks {', '.join(LANGS)}", path)
+        texts[lang] = _string(text, lang, path, "rights.text")
+    periods = []
+    raw_periods = table.get("retention", [])
+    if not isinstance(raw_periods, list):
+        raise ConfigError("rights.retention must be an array of tables ([[rights.retention]])",
+                          path)
+    for i, entry in enumerate(raw_periods, start=1):
+        where = f"rights.retention[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a table", path)
+        days = _count(entry, "days", path, where)
+        if days is None or not 1 <= days <= MAX_RETENTION_DAYS:
+            raise ConfigError(f"{where}.days must be a whole number of days from 1 to "
+                              f"{MAX_RETENTION_DAYS} (the law allows one month at most)", path)
+        periods.append(RetentionPeriod(days=days, source=_string(entry, "source", path, where),
+                                       date=_when(entry, "date", path, where) or ""))
+        if not periods[-1].date:
+            raise ConfigError(f"{where}.date is required (when the period was stated)", path)
+    periods.sort(key=lambda p: p.date)
+    return Rights(addressee=_string(table, "addressee", path, "rights"), text=texts,
+                  retention=tuple(periods), source=_text(table, "source", path, "rights"),
+                  date=_when(table, "date", path, "rights") or "")
 
 
 #: A declared list's name names its cameras' ids (``list:<name>:<record>``).

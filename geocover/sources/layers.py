@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geocover.errors import ConfigError, DataError, SourceError, UsageError
+from geocover.i18n import Translator, translator
 from geocover.io.atomic import replace_atomic
 from geocover.schema.city import City, CityList
 from geocover.schema.frames import empty_cameras
@@ -68,6 +69,8 @@ class CameraLayers:
     """Source key (``osm``, ``list:<name>``, ``contrib``) → what the source holds."""
     notes: list[str] = field(default_factory=list)
     """What the sources read cannot tell (no buildings: no occlusion…), for the report."""
+    tr: Translator = field(default_factory=lambda: translator("en"), repr=False)
+    """The language of :attr:`notes` (the analysis')."""
 
 
 OSM = "© OpenStreetMap contributors, ODbL"
@@ -159,6 +162,7 @@ def load_camera_layers(
     lists: list[str] | None = None,
     osm_extract: str | None = None,
     area: object | None = None,
+    tr: Translator | None = None,
 ) -> CameraLayers:
     """Every camera layer of ``city``, with buildings and streets where OSM provides them.
 
@@ -176,7 +180,7 @@ def load_camera_layers(
         Where cameras are wanted (EPSG:4326): a map of many cities (the citizen map) is
         read only there, the rest counted.
     """
-    out = CameraLayers(empty_cameras())
+    out = CameraLayers(empty_cameras(), tr=tr or translator("en"))
     frames: list[gpd.GeoDataFrame] = []
     if camera_files:
         for path in camera_files:
@@ -290,12 +294,14 @@ def _osm(city: City, bundle: Path | None, extract: str | None, out: CameraLayers
                                            origin=f"OpenStreetMap bundle:osm/{other.name}",
                                            bundle=bundle, attribution=OSM, count=len(frame),
                                            own=osm_date(raw)))
-        missing = [what for what, layer in (("no occlusion by buildings", "buildings"),
-                                            ("no street share", "highways"))
+        _ = out.tr.gettext
+        missing = [what for what, layer in ((_("no occlusion by buildings"), "buildings"),
+                                            (_("no street share"), "highways"))
                    if getattr(out, layer) is None]
         if missing:
-            out.notes.append(f"The OpenStreetMap extract {path.name} holds cameras only (no "
-                             f"buildings or highways file goes with it): {', '.join(missing)}.")
+            out.notes.append(_("The OpenStreetMap extract {file} holds cameras only (no "
+                               "buildings or highways file goes with it): {missing}.").format(
+                file=path.name, missing=", ".join(missing)))
         return
     try:
         cams, problems, answer = overpass.fetch_cameras(city.insee)
@@ -351,8 +357,10 @@ def _citizen(bundle: Path | None, area: object | None, out: CameraLayers,
                                    bundle=bundle, attribution="sous-surveillance.net",
                                    count=len(frame)))
     if counts["outside"]:
-        out.notes.append(f"The citizen map holds {counts['read']:,} cameras; the "
-                         f"{counts['outside']:,} outside this area were not read.")
+        out.notes.append(out.tr.gettext(
+            "The citizen map holds {read} cameras; the {outside} outside this area were not "
+            "read.").format(read=out.tr.integer(counts["read"]),
+                            outside=out.tr.integer(counts["outside"])))
 
 
 def write_osm_snapshot(city: City, folder: Path | None = None,

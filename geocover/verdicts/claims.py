@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from geocover.i18n import NBSP, Translator, translator
 from geocover.model.coverage import CommuneFigures, PerimeterFigures
 from geocover.schema.city import City, Claim
-from geocover.schema.scope import DEFAULT_COUNTS, ClaimScope
+from geocover.schema.scope import DEFAULT_COUNTS, ClaimScope, as_of_date, by_date
 from geocover.verdicts.bounds import (
     CONSISTENT,
     CONTRADICTED,
@@ -182,14 +182,14 @@ def _signed(x: float, tr: Translator) -> str:
 
 def _perimeters_missing(tr: Translator) -> str:
     return tr.gettext(
-        "No authorized perimeter has been digitized yet, so there is no measured area "
-        "to compare: the prefecture's decrees remain to be digitized.")
+        "No authorized perimeter has been digitized yet: there is no measured area to "
+        "compare.")
 
 
 def _completeness(facts: Facts, tr: Translator) -> str:
     if facts.perimeters_complete:
-        return tr.gettext("declared complete as of {date}").format(
-            date=tr.date(facts.perimeters_as_of))
+        return tr.gettext("declared complete {as_of}").format(
+            as_of=as_of_date(facts.perimeters_as_of or "", tr))
     return tr.gettext("partial (not declared complete: a lower bound)")
 
 
@@ -332,9 +332,9 @@ def check_camera_count(claim: Claim, city: City, facts: Facts,
     scope = claim.scope or ClaimScope(counts="camera_sites", as_of=claim.as_of)
     evidence = facts.cameras
     settle = tr.gettext(
-        "an exhaustive list of these cameras as of {date} (the operator's register, or its "
+        "an exhaustive list of these cameras {as_of} (the operator's register, or its "
         "list with dates of service and of removal)").format(
-        date=tr.date(scope.as_of or claim.date))
+        as_of=as_of_date(scope.as_of or claim.date, tr))
     layer = facts.perimeter_layer
     if scope.where == "perimeters" and (layer is None or len(layer) == 0):
         check = Check("digitized perimeters", UNVERIFIABLE, tr.gettext(
@@ -346,7 +346,7 @@ def check_camera_count(claim: Claim, city: City, facts: Facts,
             text = tr.gettext("No camera source was read for this report.")
         elif scope.as_of:
             text = tr.gettext("No camera is mapped in the sources read, so none is known in "
-                              "service by {date}.").format(date=tr.date(scope.as_of))
+                              "service {by_date}.").format(by_date=by_date(scope.as_of, tr))
         else:
             text = tr.gettext("No camera is mapped in the sources read, so none is known in "
                               "service.")
@@ -366,9 +366,9 @@ def check_camera_count(claim: Claim, city: City, facts: Facts,
     if finding.bound.kind == "none":
         if scope.as_of:
             text = tr.gettext("No camera of the sources read is known to be of this scope "
-                              "({scope}) and in service by {date}: the sources give no "
+                              "({scope}) and in service {by_date}: the sources give no "
                               "bound.").format(scope=scope.describe(tr),
-                                               date=tr.date(scope.as_of))
+                                               by_date=by_date(scope.as_of, tr))
         else:
             text = tr.gettext("No camera of the sources read is known to be of this scope "
                               "({scope}) and in service: the sources give no bound.").format(
@@ -401,16 +401,20 @@ def check_identification_range(claim: Claim, city: City, facts: Facts,
     ).format(range=tr.metres(claim.value))
     instant = facts.capacity_km2.get("factsheet-300m")
     reach = facts.capacity_km2.get("factsheet-300m-reach")
+    decisive = tr.gettext("No public source gives each camera's lens, zoom and light.")
     if instant is not None and reach is not None:
-        text += " " + tr.gettext(
+        capacity = tr.gettext(
             "At that range the claimed cameras see at most {instant} at one moment, and could "
             "reach at most {reach} by turning.").format(instant=tr.km2(instant),
                                                         reach=tr.km2(reach, 1))
+        text, decisive = f"{text} {capacity}", f"{decisive} {capacity}"
     elif instant is not None:
-        text += " " + tr.gettext(
+        capacity = tr.gettext(
             "At that range the claimed cameras see at most {instant} at one moment.").format(
             instant=tr.km2(instant))
+        text, decisive = f"{text} {capacity}", f"{decisive} {capacity}"
     return _combine(claim, [Check("camera specifications", UNVERIFIABLE, text, instant)],
+                    decisive=decisive,
                     settle=tr.gettext("the cameras' specifications (lens, sensor, zoom) from "
                                       "the operator"))
 

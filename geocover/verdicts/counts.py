@@ -32,7 +32,14 @@ import shapely
 from geocover.i18n import Translator, translator
 from geocover.model.scope import in_operator_scope, in_service_by, operator_classes
 from geocover.schema.perimeters import date_or_none, status_of
-from geocover.schema.scope import WHOSE, ClaimScope, SourceScope, same_date, source_key
+from geocover.schema.scope import (
+    WHOSE,
+    ClaimScope,
+    SourceScope,
+    by_date,
+    same_date,
+    source_key,
+)
 from geocover.verdicts.bounds import Bound
 
 
@@ -233,9 +240,9 @@ def count_finding(scope: ClaimScope, evidence: CameraEvidence,
                             whose=who, per=per)
     elif scope.as_of:
         decisive = tr.gettext(
-            "{bound} camera sites of {whose} in service by {date} inside the commune "
+            "{bound} camera sites of {whose} in service {by_date} inside the commune "
             "(matched sites; {per})").format(bound=at_least, whose=who,
-                                             date=tr.date(scope.as_of), per=per)
+                                             by_date=by_date(scope.as_of, tr), per=per)
     else:
         decisive = tr.gettext(
             "{bound} camera sites of {whose} inside the commune (matched sites; {per})"

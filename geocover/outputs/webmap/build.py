@@ -229,10 +229,13 @@ def build_map(
         analysis, statuses=statuses, classes=classes, clustered=cluster, fov=shown,
         cover=bool(covers), neighbours=neighbours is not None, compliance=compliance),
         "gc-legend-panel", tr.gettext("Legend")))
+    from geocover.outputs.webmap.reader import add_reader_tools
+
+    add_reader_tools(fmap, analysis, propose=propose)
     if propose:
         from geocover.outputs.webmap.propose import add_propose_mode
 
-        add_propose_mode(fmap, city=analysis.city)
+        add_propose_mode(fmap, city=analysis.city, lang=analysis.lang)
     fmap.add_child(_Call("done"))
     return fmap
 

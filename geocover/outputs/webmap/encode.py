@@ -64,7 +64,7 @@ def _encode(geom: Any) -> list[list[list[int]]] | None:
     return _encode_many(np.array([geom], dtype=object))[0]
 
 
-def _encode_many(geoms: np.ndarray) -> list[Any]:
+def _encode_many(geoms: np.ndarray, simplify: float = 0.0) -> list[Any]:
     """:func:`_encode` of every geometry, vectorized: the coordinates of all rings of all
     polygons are read in one ``shapely.get_coordinates`` call, rounded, deduplicated and
     differenced with numpy; Python only slices the resulting integer list per ring.
@@ -72,6 +72,12 @@ def _encode_many(geoms: np.ndarray) -> list[Any]:
     A ring keeps its points that differ from the previous one after rounding (its
     closing point dropped) and is dropped when fewer than 3 are left; a polygon is dropped
     when its outer ring is; a geometry with no polygon left is None.
+
+    ``simplify`` (degrees) simplifies each ring on its own (Douglas-Peucker on the ring
+    as a line): the polygon simplification of GEOS repairs its result with a buffer,
+    which took 3.7 s on the union of Paris's 6,561 narrow 300 m wedges against 0.01 s
+    ring by ring. For drawing, a ring that crosses a neighbour by less than the
+    tolerance does not matter.
     """
     out: list[Any] = [None] * len(geoms)
     if len(geoms) == 0:
@@ -91,6 +97,8 @@ def _encode_many(geoms: np.ndarray) -> list[Any]:
     if len(parts) == 0:
         return out
     rings, ring_part = shapely.get_rings(parts, return_index=True)  # outer ring first
+    if simplify > 0:
+        rings = shapely.simplify(rings, simplify, preserve_topology=False)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
     q = np.rint(xy * _SCALE).astype(np.int64)
     n_rings = len(rings)
@@ -148,8 +156,7 @@ def _encode_all(geoms: Any) -> list[Any]:
     if not present.any():
         return out
     where = np.flatnonzero(present)
-    simplified = shapely.simplify(geoms[where], SIMPLIFY_DEGREES, preserve_topology=False)
-    encoded = _encode_many(simplified)
+    encoded = _encode_many(geoms[where], simplify=SIMPLIFY_DEGREES)
     lost = [k for k, e in enumerate(encoded) if e is None]
     if lost:
         for k, e in zip(lost, _encode_many(geoms[where[lost]]), strict=True):

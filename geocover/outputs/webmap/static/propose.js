@@ -178,6 +178,16 @@
     var files = o.files || {cameras: "cameras.geojson", perimeters: "perimeter.geojson"};
     var maxHeight = o.maxHeight || 100;
     var city = o.city || "CITY";
+    var T = o.text || {}, labels = o.labels || {};
+    var lang = o.lang === "fr" ? "fr-FR" : "en-GB";  // numbers as the report writes them
+    var minZoom = o.minZoom || 17;
+    function t(key, values) {
+      var text = T[key] === undefined ? key : String(T[key]);
+      return text.replace(/\{(\w+)\}/g, function (m, k) {
+        return values && Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
+      });
+    }
+    function label(v) { return labels[v] || v; }
     var S = {on: false, tool: "camera", cameras: [], perimeters: [], draft: null,
              selected: null, dblclickZoom: false};
     if (!map.getPane("gcPropose")) { map.createPane("gcPropose").style.zIndex = 450; }
@@ -186,40 +196,37 @@
 
     // --- the control: a button, and the panel it opens
     var root = el("div", "gc-prop leaflet-control");
-    var toggle = button("\u270E Propose a camera / a perimeter", "gc-prop-toggle", function () {
+    var toggle = button("\u270E " + t("toggle"), "gc-prop-toggle", function () {
       setOn(true);
-    }, "Place cameras or draw a perimeter, and download them for geocover");
+    }, t("toggleTitle"));
     toggle.setAttribute("aria-expanded", "false");
     root.appendChild(toggle);
 
     var panel = el("div", "gc-panel gc-propose");
     panel.hidden = true;
     panel.setAttribute("role", "region");
-    panel.setAttribute("aria-label", "Propose cameras or a perimeter");
+    panel.setAttribute("aria-label", t("region"));
     root.appendChild(panel);
     var head = el("div", "gc-prop-head");
-    head.appendChild(el("h2", null, "Propose"));
+    head.appendChild(el("h2", null, t("heading")));
     head.appendChild(button("\u00D7", "gc-prop-close", function () { setOn(false); },
-                            "Close (your proposals are kept until you leave the page)"));
+                            t("close")));
     panel.appendChild(head);
-    panel.appendChild(el("p", "gc-muted", "Nothing is sent anywhere: the file is made in " +
-                         "your browser, for you to add with geocover (docs/contributing.md)."));
+    panel.appendChild(el("p", "gc-muted", t("nothingSent")));
     var tools = el("div", "gc-prop-tools");
-    var cameraTool = button("Cameras", "gc-prop-tool", function () { setTool("camera"); });
-    var perimeterTool = button("Perimeter", "gc-prop-tool", function () { setTool("perimeter"); });
+    var cameraTool = button(t("cameras"), "gc-prop-tool", function () { setTool("camera"); });
+    var perimeterTool = button(t("perimeter"), "gc-prop-tool", function () { setTool("perimeter"); });
     tools.appendChild(cameraTool);
     tools.appendChild(perimeterTool);
     panel.appendChild(tools);
 
     // Cameras section
     var camSection = el("section", "gc-prop-cameras");
-    camSection.appendChild(el("p", "gc-prop-hint", "Click the map to place a camera. Drag " +
-                              "it to move it; drag its arrow, or type degrees, to say where " +
-                              "it looks."));
+    camSection.appendChild(el("p", "gc-prop-hint", t("cameraHint")));
     var camList = el("div", "gc-prop-list");
     camSection.appendChild(camList);
     var camActions = el("div", "gc-prop-actions");
-    camActions.appendChild(button("Download " + files.cameras, "gc-prop-download-cameras",
+    camActions.appendChild(button(t("download", {file: files.cameras}), "gc-prop-download-cameras",
                                   downloadCameras));
     camSection.appendChild(camActions);
     var camStatus = el("p", "gc-prop-status");
@@ -229,29 +236,25 @@
 
     // Perimeter section
     var perSection = el("section", "gc-prop-perimeters");
-    perSection.appendChild(el("p", "gc-prop-hint", "Click the map to add corners; " +
-                              "double-click, click the first corner or press Finish to close " +
-                              "the outline. Drag corners to adjust. One decree per file."));
+    perSection.appendChild(el("p", "gc-prop-hint", t("perimeterHint")));
     var decreeGrid = el("div", "gc-prop-grid");
-    var decreeRef = field(decreeGrid, "decree ref.",
+    var decreeRef = field(decreeGrid, t("decreeRef"),
                           textInput("gc-f-decree-ref", "arrêté n° …", 255));
     var decreeDate = el("input", "gc-f-decree-date");
     decreeDate.type = "date";
-    field(decreeGrid, "decree date", decreeDate);
+    field(decreeGrid, t("decreeDate"), decreeDate);
     perSection.appendChild(decreeGrid);
     var perList = el("div", "gc-prop-list");
     perSection.appendChild(perList);
     var drawActions = el("div", "gc-prop-actions");
-    var finishButton = button("Finish", "gc-prop-finish", function () { finishDraft(true); },
-                              "Close the outline being drawn");
-    var undoButton = button("Undo corner", "gc-prop-undo", undoCorner,
-                            "Remove the last corner");
-    var cancelButton = button("Cancel", "gc-prop-cancel", cancelDraft,
-                              "Drop the outline being drawn (Esc)");
+    var finishButton = button(t("finish"), "gc-prop-finish", function () { finishDraft(true); },
+                              t("finishTitle"));
+    var undoButton = button(t("undo"), "gc-prop-undo", undoCorner, t("undoTitle"));
+    var cancelButton = button(t("cancel"), "gc-prop-cancel", cancelDraft, t("cancelTitle"));
     [finishButton, undoButton, cancelButton].forEach(function (b) { drawActions.appendChild(b); });
     perSection.appendChild(drawActions);
     var perActions = el("div", "gc-prop-actions");
-    perActions.appendChild(button("Download " + files.perimeters,
+    perActions.appendChild(button(t("download", {file: files.perimeters}),
                                   "gc-prop-download-perimeter", downloadPerimeters));
     perSection.appendChild(perActions);
     var perStatus = el("p", "gc-prop-status");
@@ -278,6 +281,7 @@
       panel.hidden = !on;
       container.classList.toggle("gc-proposing", on);
       if (on) {
+        if (G.reader && G.reader.close) { G.reader.close(); }  // one form at a time
         map.closePopup();
         group.addTo(map);
         S.dblclickZoom = !!(map.doubleClickZoom && map.doubleClickZoom.enabled());
@@ -303,18 +307,41 @@
 
     // ------------------------------------------------------------------ cameras
 
-    function addCamera(latlng) {
+    // How far from the click the camera may be: the click's uncertainty in pixels (a
+    // finger's is larger) as metres on the ground at this zoom (Web Mercator).
+    function precisionAt(latlng, ev) {
+      var touch = ev && (ev.pointerType === "touch" ||
+                         (window.TouchEvent && ev instanceof window.TouchEvent));
+      var px = touch ? (o.touchPx || 10) : (o.clickPx || 4);
+      var metresPerPx = 2 * Math.PI * EARTH_RADIUS_M * Math.cos(latlng.lat * DEG) /
+        Math.pow(2, map.getZoom() + 8);
+      return Math.max(1, Math.ceil(px * metresPerPx));
+    }
+    function placed(cam, ev) {
+      cam.zoom = map.getZoom();
+      cam.precision = precisionAt(cam.latlng, ev);
+    }
+    // On a phone the form is a sheet over the bottom of the map: keep the camera above it.
+    function keepVisible(latlng) {
+      if (!panel.offsetHeight || window.innerWidth >= 640) { return; }
+      var sheet = panel.getBoundingClientRect(), box = container.getBoundingClientRect();
+      var below = Math.max(0, box.bottom - sheet.top);
+      map.panInside(latlng, {paddingTopLeft: [20, 20], paddingBottomRight: [20, below + 30],
+                             animate: false});
+    }
+    function addCamera(latlng, ev) {
       var cam = {latlng: latlng, hasDirection: false};
+      placed(cam, ev);
       cam.number = el("span", "gc-prop-num");
       cam.marker = L.marker(latlng, {
         draggable: true, autoPan: true, zIndexOffset: 1000,
-        title: "proposed camera: drag to move it",
+        title: t("markerTitle"),
         icon: L.divIcon({className: "gc-prop-cam-icon gc-prop-own", html: cam.number,
                          iconSize: [22, 22], iconAnchor: [11, 11]})
       });
       cam.head = el("span", "gc-prop-head-arrow");
       cam.handle = L.marker(ahead(map, latlng, 0, HANDLE_PX), {
-        draggable: true, zIndexOffset: 900, title: "drag to set the direction",
+        draggable: true, zIndexOffset: 900, title: t("handleTitle"),
         icon: L.divIcon({className: "gc-prop-handle gc-prop-own gc-prop-unset", html: cam.head,
                          iconSize: [20, 20], iconAnchor: [10, 10]})
       });
@@ -325,23 +352,26 @@
 
       cam.card = el("fieldset", "gc-prop-card gc-prop-cam");
       var legend = el("legend");
-      cam.title = el("span", null, "Camera");
+      cam.title = el("span", null, t("camera", {n: ""}));
       legend.appendChild(cam.title);
       cam.card.appendChild(legend);
-      var remove = button("remove", "gc-prop-remove", function () { removeCamera(cam); },
-                          "Remove this camera");
+      var remove = button(t("remove"), "gc-prop-remove", function () { removeCamera(cam); },
+                          t("removeCamera"));
       cam.card.appendChild(remove);
       var grid = el("div", "gc-prop-grid");
-      cam.type = field(grid, "type", select("gc-f-type", [["", "unknown"]].concat(
-        (o.cameraTypes || ["fixed", "dome", "panning"]).map(function (t) { return [t, t]; }))));
-      cam.direction = field(grid, "direction (°)",
-                            numberInput("gc-f-direction", 0, 360, "0–360, from north"));
-      cam.height = field(grid, "height (m)", numberInput("gc-f-height", 0, maxHeight, "e.g. 5"));
-      cam.surveillance = field(grid, "watches", select("gc-f-surveillance",
-        [["", "unknown"]].concat((o.surveillance || ["public", "outdoor", "indoor"]).map(
-          function (t) { return [t, t]; }))));
-      cam.name = field(grid, "name", textInput("gc-f-name", "optional", 255));
-      cam.note = field(grid, "note", textInput("gc-f-note", "optional", 255));
+      cam.type = field(grid, t("type"), select("gc-f-type", [["", t("unknown")]].concat(
+        (o.cameraTypes || ["fixed", "dome", "panning"]).map(function (v) {
+          return [v, label(v)];
+        }))));
+      cam.direction = field(grid, t("direction"),
+                            numberInput("gc-f-direction", 0, 360, t("directionPlaceholder")));
+      cam.height = field(grid, t("height"),
+                         numberInput("gc-f-height", 0, maxHeight, t("heightPlaceholder")));
+      cam.surveillance = field(grid, t("watches"), select("gc-f-surveillance",
+        [["", t("unknown")]].concat((o.surveillance || ["public", "outdoor", "indoor"]).map(
+          function (v) { return [v, label(v)]; }))));
+      cam.name = field(grid, t("name"), textInput("gc-f-name", t("optional"), 255));
+      cam.note = field(grid, t("note"), textInput("gc-f-note", t("optional"), 255));
       cam.card.appendChild(grid);
       cam.where = el("div", "gc-prop-where gc-muted");
       cam.card.appendChild(cam.where);
@@ -356,6 +386,7 @@
       });
       cam.marker.on("dragend", function () {
         cam.latlng = cam.marker.getLatLng();
+        placed(cam, null);
         drawArrow(cam);
         showWhere(cam);
         selectCamera(cam, true);
@@ -376,6 +407,7 @@
       showWhere(cam);
       selectCamera(cam, true);
       camStatus.textContent = "";
+      keepVisible(latlng);
       return cam;
     }
     function setArrow(cam, degrees, tip) {
@@ -397,13 +429,14 @@
     }
     function showWhere(cam) {
       var w = cam.latlng.wrap();
-      cam.where.textContent = "at " + round(w.lat, digits).toFixed(digits) + ", " +
-        round(w.lng, digits).toFixed(digits) + " (lat, lon)";
+      cam.where.textContent = t("where", {lat: round(w.lat, digits).toFixed(digits),
+                                          lng: round(w.lng, digits).toFixed(digits),
+                                          m: cam.precision, zoom: cam.zoom});
     }
     function renumber() {
       S.cameras.forEach(function (cam, i) {
         cam.number.textContent = String(i + 1);
-        cam.title.textContent = "Camera " + (i + 1);
+        cam.title.textContent = t("camera", {n: i + 1});
       });
     }
     function selectCamera(cam, scroll) {
@@ -432,8 +465,7 @@
       var badDirection = d !== null && (isNaN(d) || d < 0 || d > 360);
       mark(cam.direction, badDirection);
       if (badDirection) {
-        problems.push("camera " + n + ": the direction is degrees from 0 to 360 (clockwise " +
-                      "from north)");
+        problems.push(t("badDirection", {n: n}));
       } else if (d !== null) {
         props["camera:direction"] = String(d);
       }
@@ -441,8 +473,7 @@
       var badHeight = h !== null && (isNaN(h) || h <= 0 || h > maxHeight);
       mark(cam.height, badHeight);
       if (badHeight) {
-        problems.push("camera " + n + ": the height is metres, more than 0 and at most " +
-                      maxHeight);
+        problems.push(t("badHeight", {n: n, max: maxHeight}));
       } else if (h !== null) {
         props.height = String(h);
       }
@@ -450,13 +481,14 @@
       var name = cam.name.value.trim(), note = cam.note.value.trim();
       if (name) { props.name = name; }
       if (note) { props.note = note; }
+      props[o.precisionKey || "geocover:position_precision_m"] = String(cam.precision);
       var w = cam.latlng.wrap();
       return {type: "Feature", properties: props,
               geometry: {type: "Point", coordinates: [round(w.lng, digits), round(w.lat, digits)]}};
     }
     function downloadCameras() {
       if (!S.cameras.length) {
-        camStatus.textContent = "Place a camera first: click the map where it is.";
+        camStatus.textContent = t("placeFirst");
         return;
       }
       var problems = [];
@@ -464,12 +496,11 @@
         return cameraFeature(cam, i + 1, problems);
       });
       if (problems.length) {
-        camStatus.textContent = "Fix first: " + problems.join("; ") + ".";
+        camStatus.textContent = t("fixFirst", {problems: problems.join("; ")});
         return;
       }
       download(files.cameras, {type: "FeatureCollection", features: features});
-      setCommand(camStatus, files.cameras + ": " + features.length + " camera" +
-                 (features.length > 1 ? "s" : "") + ". Add it with:",
+      setCommand(camStatus, t("camerasDone", {file: files.cameras, n: features.length}),
                  "geocover contrib add " + files.cameras + " " + shellWord(city));
     }
     // Scroll the panel (only the panel: scrollIntoView would also scroll the map's
@@ -540,13 +571,12 @@
     function finishDraft(asked) {
       var d = S.draft;
       if (!d) {
-        if (asked) { perStatus.textContent = "Click the map to start an outline."; }
+        if (asked) { perStatus.textContent = t("startOutline"); }
         return null;
       }
       if (d.latlngs.length < 3) {
         if (asked) {
-          perStatus.textContent = "A perimeter needs at least 3 corners (" + d.latlngs.length +
-            " so far).";
+          perStatus.textContent = t("needCorners", {n: d.latlngs.length});
         } else {
           cancelDraft();
         }
@@ -569,7 +599,7 @@
       group.addLayer(per.polygon);
       latlngs.forEach(function (ll, i) {
         var m = L.marker(ll, {icon: vertexIcon(), draggable: true,
-                              title: "drag to move this corner"});
+                              title: t("cornerTitle")});
         m.on("drag dragend", function () {
           per.latlngs[i] = m.getLatLng();
           per.polygon.setLatLngs(per.latlngs);
@@ -580,15 +610,15 @@
       });
       per.card = el("fieldset", "gc-prop-card gc-prop-per");
       var legend = el("legend");
-      per.title = el("span", null, "Perimeter");
+      per.title = el("span", null, t("perimeterN", {n: ""}));
       legend.appendChild(per.title);
       per.card.appendChild(legend);
-      per.card.appendChild(button("remove", "gc-prop-remove", function () { removePerimeter(per); },
-                                  "Remove this perimeter"));
+      per.card.appendChild(button(t("remove"), "gc-prop-remove",
+                                  function () { removePerimeter(per); }, t("removePerimeter")));
       var grid = el("div", "gc-prop-grid");
-      per.id = field(grid, "id", textInput("gc-f-id", "optional, e.g. zone-1", 100));
-      per.name = field(grid, "name", textInput("gc-f-name", "optional", 255));
-      per.notes = field(grid, "notes", el("textarea", "gc-f-notes"));
+      per.id = field(grid, t("id"), textInput("gc-f-id", t("idPlaceholder"), 100));
+      per.name = field(grid, t("name"), textInput("gc-f-name", t("optional"), 255));
+      per.notes = field(grid, t("notes"), el("textarea", "gc-f-notes"));
       per.notes.rows = 2;
       per.notes.maxLength = 2000;
       per.card.appendChild(grid);
@@ -605,16 +635,17 @@
     function describePerimeter(per) {
       var ring = ringOf(per.latlngs, digits);
       var km2 = sphereArea(per.latlngs) / 1e6;
-      var text = ring.length + " corners, about " +
-        (km2 < 0.1 ? Math.round(km2 * 1e6).toLocaleString("en") + " m\u00B2" :
-         km2.toFixed(3) + " km\u00B2");
+      var text = t("corners", {n: ring.length, area:
+        (km2 < 0.1 ? Math.round(km2 * 1e6).toLocaleString(lang) + "\u00A0m\u00B2" :
+         km2.toLocaleString(lang, {minimumFractionDigits: 3, maximumFractionDigits: 3}) +
+         "\u00A0km\u00B2")});
       per.crossing = selfCrossing(ring);
-      if (per.crossing) { text += ". The outline crosses itself: drag a corner to fix it."; }
+      if (per.crossing) { text += ". " + t("crossing"); }
       per.info.textContent = text;
       per.card.classList.toggle("gc-prop-invalid", per.crossing);
     }
     function renumberPerimeters() {
-      S.perimeters.forEach(function (per, i) { per.title.textContent = "Perimeter " + (i + 1); });
+      S.perimeters.forEach(function (per, i) { per.title.textContent = t("perimeterN", {n: i + 1}); });
     }
     function removePerimeter(per) {
       per.markers.concat([per.polygon]).forEach(function (l) { group.removeLayer(l); });
@@ -627,13 +658,12 @@
       if (S.draft) {
         if (S.draft.latlngs.length >= 3) { finishDraft(true); }
         else {
-          perStatus.textContent = "Finish the outline being drawn (at least 3 corners), or " +
-            "cancel it.";
+          perStatus.textContent = t("finishDraft");
           return;
         }
       }
       if (!S.perimeters.length) {
-        perStatus.textContent = "Draw a perimeter first: click the map at its corners.";
+        perStatus.textContent = t("drawFirst");
         return;
       }
       var problems = [];
@@ -641,14 +671,14 @@
       var date = decreeDate.value.trim();
       var badDate = !!date && !/^\d{4}-\d{2}-\d{2}$/.test(date);
       mark(decreeDate, badDate || (decreeDate.validity && decreeDate.validity.badInput));
-      if (badDate) { problems.push("the decree date is YYYY-MM-DD"); }
+      if (badDate) { problems.push(t("badDate")); }
       var seen = {};
       var features = S.perimeters.map(function (per, i) {
         var n = i + 1;
         var ring = ringOf(per.latlngs, digits);
-        if (ring.length < 3) { problems.push("perimeter " + n + " has fewer than 3 corners"); }
+        if (ring.length < 3) { problems.push(t("fewCorners", {n: n})); }
         if (selfCrossing(ring)) {
-          problems.push("perimeter " + n + ": the outline crosses itself (drag a corner)");
+          problems.push(t("selfCrossing", {n: n}));
         }
         if (signedArea(ring) < 0) { ring.reverse(); }  // outer rings counterclockwise (RFC 7946)
         ring.push(ring[0].slice());
@@ -657,7 +687,7 @@
         mark(per.id, false);
         if (id) {
           if (seen[id]) {
-            problems.push("perimeters " + seen[id] + " and " + n + " have the same id");
+            problems.push(t("sameId", {a: seen[id], b: n}));
             mark(per.id, true);
           }
           seen[id] = n;
@@ -671,12 +701,11 @@
                 geometry: {type: "Polygon", coordinates: [ring]}};
       });
       if (problems.length) {
-        perStatus.textContent = "Fix first: " + problems.join("; ") + ".";
+        perStatus.textContent = t("fixFirst", {problems: problems.join("; ")});
         return;
       }
       download(files.perimeters, {type: "FeatureCollection", features: features});
-      setCommand(perStatus, files.perimeters + ": " + features.length + " polygon" +
-                 (features.length > 1 ? "s" : "") + ". Add it with:",
+      setCommand(perStatus, t("perimetersDone", {file: files.perimeters, n: features.length}),
                  "geocover perimeters add " + files.perimeters + " " + shellWord(city) +
                  " --decree-ref " + shellWord(ref || "arrêté n° …") +
                  " --decree-date " + (date || "YYYY-MM-DD"));
@@ -687,7 +716,15 @@
     map.on("click", function (e) {
       if (!S.on) { return; }
       if (e.originalEvent && e.originalEvent.detail > 1) { return; }  // 2nd click of a double
-      if (S.tool === "camera") { addCamera(e.latlng); } else { addCorner(e); }
+      if (S.tool !== "camera") { addCorner(e); return; }
+      var zoom = map.getZoom();
+      if (zoom < minZoom) {
+        // A town-wide click would put the camera tens of metres from where it stands.
+        camStatus.textContent = t("tooFar", {min: minZoom, zoom: zoom});
+        map.setView(e.latlng, minZoom, {animate: false});
+        return;
+      }
+      addCamera(e.latlng, e.originalEvent);
     });
     map.on("dblclick", function () {
       if (S.on && S.tool === "perimeter" && S.draft) { finishDraft(true); }
@@ -703,6 +740,7 @@
       if (S.on && S.draft && (e.key === "Escape" || e.key === "Esc")) { cancelDraft(); }
     });
 
+    S.close = function () { setOn(false); };
     G.proposal = S;  // for tests and the curious: the state of the mode
     setTool("camera");
     return S;
