@@ -56,10 +56,11 @@ def _quietness(rows: list[dict], meta: dict) -> str:
              if isinstance(p, dict)]
     e2e_busy = [r["workload"] for r in rows if r.get("kind") == "e2e" and r.get("busy")]
     busy = [(w, p) for w, p in pairs if p.get("busy")]
-    rule = (f"other processes used more than {share:.0%} of a core (CPU time of the machine "
-            "minus the harness's, its children's and PostgreSQL's)")
+    what = (f"more than {share:.0%} of a core (CPU time of the machine minus the harness's, "
+            "its children's and PostgreSQL's)")
+    rule = f"other processes used {what}"
     if not busy and not e2e_busy:
-        return f" Quiet run: in no pair did {rule}."
+        return f" Quiet run: in no pair did other processes use {what}."
     names = sorted({w for w, _ in busy} | set(e2e_busy))
     worst = max((p.get("foreign_cpu_s", 0.0) for _, p in busy), default=0.0)
     return (f" **{len(busy)} of {len(pairs)} pairs were flagged busy** ({rule}; at most "
