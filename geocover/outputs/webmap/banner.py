@@ -96,9 +96,10 @@ def _area_picture(analysis: Analysis, area: Verdict) -> list[str]:
         out.append(f"<li><i class='gc-key-perim'></i>{h(digitized)} ({h(decree_text)}), "
                    f"{h(covered)}</li>")
     else:
-        out.append(f"<li><i class='gc-key-none'></i>{h(digitized)} ({h(decree_text)}): "
-                   + h(tr.gettext("the claimed area cannot be checked on the map yet"))
-                   + "</li>")
+        # one message, so French puts its space before the colon
+        text = tr.gettext("{digitized} ({decrees}): the claimed area cannot be checked on "
+                          "the map yet").format(digitized=digitized, decrees=decree_text)
+        out.append(f"<li><i class='gc-key-none'></i>{h(text)}</li>")
     out.append("</ul>")
     return out
 
