@@ -97,7 +97,7 @@ def test_french_numbers_and_dates(metz, paris):
     assert "148 caméras en février 2020 : invérifiable." in fr.replace(NBSP, " ")
     assert "148 cameras in February 2020: unverifiable." in en
     paris_fr = report.to_text(paris["fr"])
-    assert f"1{NNBSP}391 sites de caméras au 1 février 2019" in paris_fr
+    assert f"1{NNBSP}391 sites de caméras au 1er février 2019" in paris_fr
 
 
 def test_no_path_flag_or_epsg_before_the_appendix(metz, paris):

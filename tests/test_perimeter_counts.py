@@ -196,7 +196,7 @@ def test_the_zone_follows_the_authorization_dates():
 def test_the_zone_in_french(tmp_path, bundle_synthetic):
     a = analyse(city(tmp_path), bundle=bundle_synthetic, presets=["sunders"], lang="fr")
     got = _by_id(a)["in-perimeters-3"]
-    assert "dans les 2 périmètres autorisés en vigueur le 1 juin 2020" in got.decisive
+    assert "dans les 2 périmètres autorisés en vigueur le 1er juin 2020" in got.decisive
     assert "un ensemble partiel" in got.decisive
     assert "écarté (pas en vigueur alors, ou sans date)" in got.decisive
     assert "déclarés complets" in got.settle

@@ -87,7 +87,7 @@ def test_paris_page_data_holds_every_camera_of_the_list(bundle):
     streets = {s[0] for s in data["streets"]}
     assert "Boulevard Arago" in streets
     assert data["timeline"]["claims"] == [{"when": "2019-02-01", "value": 1391,
-                                           "label": "1 février 2019",
+                                           "label": "1er février 2019",
                                            "source": "BOVP 2019-02-01 (arrêté préfectoral, "
                                                      "annexe 1)"}]
     page = render_map(analysis, tiles="none")

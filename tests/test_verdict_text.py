@@ -54,7 +54,7 @@ def test_claims_in_words(metz):
 def test_paris_sites_claim_in_words(bundle):
     fr = analyse("paris", bundle=bundle, lang="fr", osm=False)
     v = by_id(fr)["plan-sites-2019"]
-    assert vt.claim_text(v, translator("fr")) == f"1{NNBSP}391 sites de caméras au 1 février 2019"
+    assert vt.claim_text(v, translator("fr")) == f"1{NNBSP}391 sites de caméras au 1er février 2019"
     assert vt.claim_text(v, translator("en")) == "1,391 camera sites on 1 February 2019"
 
 

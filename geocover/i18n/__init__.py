@@ -24,7 +24,9 @@ True
 >>> translator("en").km2(41.753)
 '41.75 km²'
 >>> tr.date("2019-02-01")
-'1 février 2019'
+'1er février 2019'
+>>> tr.date("2019-02-11")
+'11 février 2019'
 """
 
 from __future__ import annotations
@@ -166,9 +168,15 @@ class Translator:
         return f"{text}{NBSP}%" if self.lang == "fr" else f"{text}%"
 
     # ---------------------------------------------------------------- dates
+    def _first(self, day: dt.date, text: str) -> str:
+        """French writes the first of a month as an ordinal: « 1er février 2019 »."""
+        if self.lang == "fr" and day.day == 1 and text.startswith("1 "):
+            return "1er " + text[2:]
+        return text
+
     def date(self, value: str | dt.date | dt.datetime | None, *, style: str = "long") -> str:
         """A date, as precise as it is given: ``2019`` → ``2019``, ``2020-02`` →
-        ``février 2020``, ``2019-02-01`` → ``1 février 2019``; anything else as is."""
+        ``février 2020``, ``2019-02-01`` → ``1er février 2019``; anything else as is."""
         from babel.dates import format_date
 
         if value is None or value == "":
@@ -176,7 +184,7 @@ class Translator:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
-            return format_date(value, format=style, locale=self.locale)
+            return self._first(value, format_date(value, format=style, locale=self.locale))
         text = str(value).strip()
         parts = text[:10].split("-")
         try:
@@ -189,7 +197,7 @@ class Translator:
                                        locale=self.locale)
             if len(parts) == 3:
                 day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-                return format_date(day, format=style, locale=self.locale)
+                return self._first(day, format_date(day, format=style, locale=self.locale))
         except ValueError:
             pass
         return text

@@ -77,14 +77,14 @@ def _day(date: str) -> bool:
 
 def by_date(date: str, tr: Translator) -> str:
     """``by 2008`` / ``by 1 February 2019``; in French ``en 2008``, ``en novembre 2014``,
-    ``au 1 février 2019`` (the preposition follows the date's precision)."""
+    ``au 1er février 2019`` (the preposition follows the date's precision)."""
     if _day(date):
         return tr.pgettext("day", "by {date}").format(date=tr.date(date))
     return tr.pgettext("year or month", "by {date}").format(date=tr.date(date))
 
 
 def as_of_date(date: str, tr: Translator) -> str:
-    """``as of 2008`` / ``as of 1 February 2019``; in French ``en 2008``, ``au 1 février
+    """``as of 2008`` / ``as of 1 February 2019``; in French ``en 2008``, ``au 1er février
     2019``."""
     if _day(date):
         return tr.pgettext("day", "as of {date}").format(date=tr.date(date))
@@ -93,7 +93,7 @@ def as_of_date(date: str, tr: Translator) -> str:
 
 def in_date(date: str, tr: Translator) -> str:
     """``in 2008``, ``in November 2014``, ``on 1 February 2019``; in French ``en 2008``,
-    ``en novembre 2014``, ``au 1 février 2019``."""
+    ``en novembre 2014``, ``au 1er février 2019``."""
     if _day(date):
         return tr.gettext("on {date}").format(date=tr.date(date))
     return tr.gettext("in {date}").format(date=tr.date(date))
