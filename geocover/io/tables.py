@@ -32,6 +32,7 @@ from typing import Any
 import geopandas as gpd
 
 from geocover.errors import DataError, UsageError
+from geocover.io.collector import loads as json_loads
 from geocover.schema.blank import is_blank
 from geocover.schema.vocab import LAT_NAMES, LON_NAMES
 
@@ -294,7 +295,7 @@ def read_geojson(text: str, path: Path | None) -> GeoJson:
         Not JSON, not a FeatureCollection, ``features`` not a list.
     """
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json_loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise DataError(f"not valid JSON (line {exc.lineno}: {exc.msg})", path) from None
     except RecursionError:

@@ -18,6 +18,7 @@ import pandas as pd
 from geocover.errors import ConfigError, DataError, SourceError, UsageError
 from geocover.i18n import Translator, translator
 from geocover.io.atomic import replace_atomic
+from geocover.io.collector import collector_paused
 from geocover.schema.city import City, CityList
 from geocover.schema.frames import empty_cameras
 from geocover.schema.provenance import DATE_UNKNOWN, DataDate, SourceRecord
@@ -180,6 +181,23 @@ def load_camera_layers(
         Where cameras are wanted (EPSG:4326): a map of many cities (the citizen map) is
         read only there, the rest counted.
     """
+    # Reading makes a few hundred thousand dicts and lists (features, tags, rows), none in
+    # a reference cycle: the cycle collector would walk them again and again for nothing.
+    with collector_paused():
+        return _load_camera_layers(city, bundle=bundle, camera_files=camera_files,
+                                   lists=lists, osm_extract=osm_extract, area=area, tr=tr)
+
+
+def _load_camera_layers(
+    city: City,
+    *,
+    bundle: Path | None,
+    camera_files: list[Path] | None,
+    lists: list[str] | None,
+    osm_extract: str | None,
+    area: object | None,
+    tr: Translator | None,
+) -> CameraLayers:
     out = CameraLayers(empty_cameras(), tr=tr or translator("en"))
     frames: list[gpd.GeoDataFrame] = []
     if camera_files:

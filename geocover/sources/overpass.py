@@ -14,7 +14,6 @@ same code as live answers (:func:`load_osm_bundle`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -24,6 +23,7 @@ import geopandas as gpd
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.io.collector import loads as json_loads
 from geocover.io.guard import read_input_bytes
 from geocover.schema.provenance import SourceRecord
 from geocover.schema.tags import Problem
@@ -171,7 +171,7 @@ def _read_bundle_json(path: Path) -> Any:
     if not path.exists():
         raise DataError("missing file in the offline bundle", path)
     try:
-        return json.loads(read_input_bytes(path).decode("utf-8"))
+        return json_loads(read_input_bytes(path).decode("utf-8"))
     except RecursionError:
         raise DataError("nested too deeply to be an Overpass answer", path) from None
     except (OSError, ValueError) as exc:
