@@ -59,6 +59,10 @@ def declares_crs(path: str | Path, frame: gpd.GeoDataFrame) -> bool:
         head = path.read_bytes()
     except OSError:
         return frame.crs is not None
+    if b'"crs"' not in head and b"\\u" not in head and b"\0" not in head:
+        # UTF-8 (no NUL byte: not UTF-16 or 32) where no key can spell "crs" (it could
+        # only hide behind a \u escape): nothing to parse (a département is 900 kB)
+        return False
     try:
         data = json.loads(head)
     except (ValueError, RecursionError):

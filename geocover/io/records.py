@@ -17,6 +17,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.io.collector import collector_paused
 from geocover.io.tables import (
     CSV_SUFFIXES,
     GEOJSON_SUFFIXES,
@@ -67,35 +68,93 @@ def _geojson_records(data: Any, path: Path | None) -> _Records:
     if collection.overpass:
         raise DataError("not GeoJSON: expected a FeatureCollection of Point features", path)
     records = _Records(crs=collection.crs)
-    for number, feature in enumerate(collection.features, start=1):
-        if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-            raise DataError("not a GeoJSON Feature", path, number)
-        geometry = feature.get("geometry")
-        if not geometry:
-            raise DataError("missing coordinates: the feature has no geometry", path, number)
-        kind = geometry.get("type") if isinstance(geometry, Mapping) else None
-        if kind != "Point":
-            raise DataError(
-                f"a camera is a Point, not a {kind}: draw one point per camera site", path, number
-            )
-        coordinates = geometry.get("coordinates")
-        if (
-            not isinstance(coordinates, list)
-            or len(coordinates) < 2
-            or not all(isinstance(c, (int, float)) for c in coordinates[:2])
-        ):
-            raise DataError("missing coordinates: the Point has no [lon, lat]", path, number)
-        x, y = float(coordinates[0]), float(coordinates[1])
-        if records.crs is None:
-            _check_lonlat(x, y, path, number)
-        properties = feature.get("properties") or {}
-        if not isinstance(properties, Mapping):
-            raise DataError("'properties' is not an object", path, number)
-        records.rows.append(number)
-        records.props.append(dict(properties))
-        records.x.append(x)
-        records.y.append(y)
+    check = records.crs is None
+    try:
+        _take_points(collection.features, records, path, check)
+    except Exception:
+        if check:
+            _check_all_lonlat(records, path)  # an earlier row's error comes first
+        raise
+    if check:
+        _check_all_lonlat(records, path)
     return records
+
+
+def _take_points(features: list[Any], records: _Records, path: Path | None,
+                 check: bool) -> None:
+    """Append every feature's row, properties and point to ``records``.
+
+    The common feature (dicts, a list of two or three numbers) is taken at once; any other
+    goes through every check, in order (:func:`_feature_point`). The lon/lat range is
+    checked afterwards, for all rows at once (:func:`_check_all_lonlat`)."""
+    rows, props, xs, ys = records.rows, records.props, records.x, records.y
+    for number, feature in enumerate(features, start=1):
+        if type(feature) is dict and feature.get("type") == "Feature":
+            geometry = feature.get("geometry")
+            if type(geometry) is dict and geometry.get("type") == "Point":
+                xy = geometry.get("coordinates")
+                if type(xy) is list and len(xy) >= 2 and type(xy[0]) in _NUMBERS \
+                        and type(xy[1]) in _NUMBERS:
+                    properties = feature.get("properties")
+                    if type(properties) is dict or properties is None:
+                        x, y = float(xy[0]), float(xy[1])
+                        rows.append(number)
+                        props.append(dict(properties) if properties else {})
+                        xs.append(x)
+                        ys.append(y)
+                        continue
+        x, y, properties = _feature_point(feature, path, number, check)
+        rows.append(number)
+        props.append(dict(properties))
+        xs.append(x)
+        ys.append(y)
+
+
+#: The exact types of the coordinates :func:`_geojson_records` takes without more checks
+#: (a bool, which ``isinstance(…, int)`` also accepts, goes the long way).
+_NUMBERS = (float, int)
+
+
+def _check_all_lonlat(records: _Records, path: Path | None) -> None:
+    """:func:`_check_lonlat` of every row read so far, the first bad one raised."""
+    x = np.asarray(records.x, dtype=float)
+    y = np.asarray(records.y, dtype=float)
+    with np.errstate(invalid="ignore"):
+        good = (np.isfinite(x) & np.isfinite(y)
+                & (x >= -180) & (x <= 180) & (y >= -90) & (y <= 90))
+    if not good.all():
+        first = int(np.flatnonzero(~good)[0])
+        _check_lonlat(records.x[first], records.y[first], path, records.rows[first])
+
+
+def _feature_point(
+    feature: Any, path: Path | None, number: int, check: bool
+) -> tuple[float, float, Mapping[str, Any]]:
+    """One feature's point and properties, checked; a DataError naming what is wrong."""
+    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
+        raise DataError("not a GeoJSON Feature", path, number)
+    geometry = feature.get("geometry")
+    if not geometry:
+        raise DataError("missing coordinates: the feature has no geometry", path, number)
+    kind = geometry.get("type") if isinstance(geometry, Mapping) else None
+    if kind != "Point":
+        raise DataError(
+            f"a camera is a Point, not a {kind}: draw one point per camera site", path, number
+        )
+    coordinates = geometry.get("coordinates")
+    if (
+        not isinstance(coordinates, list)
+        or len(coordinates) < 2
+        or not all(isinstance(c, (int, float)) for c in coordinates[:2])
+    ):
+        raise DataError("missing coordinates: the Point has no [lon, lat]", path, number)
+    x, y = float(coordinates[0]), float(coordinates[1])
+    if check:
+        _check_lonlat(x, y, path, number)
+    properties = feature.get("properties") or {}
+    if not isinstance(properties, Mapping):
+        raise DataError("'properties' is not an object", path, number)
+    return x, y, properties
 
 
 def _coordinate(value: str | None, path: Path, row: int, column: str) -> float:
@@ -157,10 +216,12 @@ def _read_records(
     """Read a camera file; returns the records, and the raw JSON when it was JSON."""
     suffix = path.suffix.lower()
     if suffix in GEOJSON_SUFFIXES:
-        collection = read_geojson(read_text(path), path)
-        if collection.overpass:
-            return _Records(), collection.data
-        return _geojson_records(collection.data, path), collection.data
+        text = read_text(path)
+        with collector_paused():  # a dict per feature, none in a cycle
+            collection = read_geojson(text, path)
+            if collection.overpass:
+                return _Records(), collection.data
+            return _geojson_records(collection.data, path), collection.data
     if suffix in CSV_SUFFIXES:
         return _csv_records(path, lat, lon), None
     return _ogr_records(path), None

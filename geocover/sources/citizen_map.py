@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import shapely
 
 from geocover.errors import DataError
 from geocover.io.records import _read_records
@@ -84,26 +86,15 @@ def read_sous_surveillance(
     """
     path = Path(path)
     records, _ = _read_records(path)
-    rows: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    import numpy as np
-    import shapely
-
+    keys = _camera_keys(records.props, records.rows, path)
     x, y = np.asarray(records.x, dtype=float), np.asarray(records.y, dtype=float)
     inside = (np.ones(len(x), dtype=bool) if area is None
               else shapely.contains_xy(area, x, y))
-    for number, props, keep in zip(records.rows, records.props, inside.tolist(), strict=True):
-        key = props.get("id_camera")
-        if key is None or str(key).strip() == "":
-            raise DataError("no id_camera", path, number)
-        key = str(key).strip()
-        if key in seen:
-            raise DataError(f"id_camera {key!r} also on feature {seen[key]}", path, number)
-        seen[key] = number
-        if not keep:
-            continue
-        cid = list_camera_id(LIST_ID, key)
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for index in np.flatnonzero(inside).tolist():  # rows only for the points kept
+        props = records.props[index]
+        cid = list_camera_id(LIST_ID, keys[index])
         apparence = str(props.get("apparence") or "").strip().lower()
         camera_type = APPARENCE_TYPES.get(apparence, "unknown")
         if apparence and apparence not in APPARENCE_TYPES:
@@ -115,6 +106,28 @@ def read_sous_surveillance(
             fields["surveillance_type"] = "ALPR"
         rows.append(_row(cid, SOURCE, "exact", props, fields))
     return _frame(rows, x[inside], y[inside], records.crs), problems, len(x)
+
+
+def _camera_keys(props: list[dict[str, Any]], numbers: list[int], path: Path) -> list[str]:
+    """Every feature's ``id_camera``, stripped: of all of them, in or out of the area.
+
+    Raises
+    ------
+    DataError
+        The first feature without one, or whose id an earlier feature has.
+    """
+    raw = [p.get("id_camera") for p in props]
+    keys = ["" if key is None else str(key).strip() for key in raw]
+    if "" not in keys and len(set(keys)) == len(keys):
+        return keys
+    seen: dict[str, int] = {}
+    for number, key in zip(numbers, keys, strict=True):
+        if key == "":
+            raise DataError("no id_camera", path, number)
+        if key in seen:
+            raise DataError(f"id_camera {key!r} also on feature {seen[key]}", path, number)
+        seen[key] = number
+    return keys
 
 
 def load_sous_surveillance(bundle: str | PathLike[str]) -> tuple[gpd.GeoDataFrame, list[Problem]]:
