@@ -10,6 +10,8 @@ source:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 #: The three families of camera sources.
 OSM, LIST, CONTRIB = "osm", "list", "contrib"
 FAMILIES: tuple[str, ...] = (OSM, LIST, CONTRIB)
@@ -58,8 +60,8 @@ def has_prefix(camera_id: str) -> bool:
 
 def camera_family(camera_id: object) -> str:
     """``osm``, ``list``, ``contrib``, or ``unknown`` for an id with no known prefix."""
-    family = str(camera_id).split(":", 1)[0]
-    return family if family in FAMILIES and ":" in str(camera_id) else UNKNOWN
+    family, colon, _ = str(camera_id).partition(":")
+    return family if colon and family in FAMILIES else UNKNOWN
 
 
 def camera_source(camera_id: object) -> str:
@@ -75,7 +77,14 @@ def camera_source(camera_id: object) -> str:
     >>> camera_source("contrib:metz:3"), camera_source("weird")
     ('contrib', 'unknown')
     """
-    family = camera_family(camera_id)
+    family, colon, rest = str(camera_id).partition(":")
+    if not colon or family not in FAMILIES:
+        return UNKNOWN
     if family == LIST:
-        return ":".join(str(camera_id).split(":")[:2])
+        return f"{LIST_PREFIX}{rest.partition(':')[0]}"
     return family
+
+
+def camera_sources(camera_ids: Iterable[object]) -> list[str]:
+    """:func:`camera_source` of every id, in order (for a whole camera layer)."""
+    return [camera_source(i) for i in camera_ids]
