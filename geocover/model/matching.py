@@ -72,6 +72,7 @@ def _mutual_nearest_pairs(
     rows = {s: np.flatnonzero(keys == s) for s in names}
     trees = {s: shapely.STRtree(points[rows[s]]) for s in names}
     left, right, dist = [], [], []
+    nearest_of_b = np.full(len(points), -1, dtype=np.int64)
     for a, b in combinations(names, 2):
         ia, ib = rows[a], rows[b]
         limit = float(max(reach[ia].max(initial=0), reach[ib].max(initial=0)))
@@ -83,18 +84,20 @@ def _mutual_nearest_pairs(
         (qb, tb), _ = trees[a].query_nearest(
             points[ib], max_distance=limit, return_distance=True, all_matches=False
         )
-        nearest_of_b = dict(zip(ib[qb].tolist(), ia[tb].tolist(), strict=True))
-        for i, j, dd in zip(ia[qa].tolist(), ib[ta].tolist(), da.tolist(), strict=True):
-            if nearest_of_b.get(j) != i or reach[i] <= 0 or reach[j] <= 0:
-                continue
-            if dd <= max(reach[i], reach[j]):
-                left.append(min(i, j))
-                right.append(max(i, j))
-                dist.append(dd)
+        nearest_of_b[ib[qb]] = ia[tb]  # each camera of b: its nearest of a (-1: none)
+        i, j = ia[qa], ib[ta]
+        mutual = ((nearest_of_b[j] == i) & (reach[i] > 0) & (reach[j] > 0)
+                  & (da <= np.maximum(reach[i], reach[j])))
+        nearest_of_b[ib] = -1
+        left.append(np.minimum(i, j)[mutual])
+        right.append(np.maximum(i, j)[mutual])
+        dist.append(np.asarray(da, dtype=float)[mutual])
+    if not left:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
     return (
-        np.asarray(left, dtype=np.int64),
-        np.asarray(right, dtype=np.int64),
-        np.asarray(dist, dtype=float),
+        np.concatenate(left).astype(np.int64),
+        np.concatenate(right).astype(np.int64),
+        np.concatenate(dist).astype(float),
     )
 
 
@@ -137,69 +140,88 @@ def match_labels(
     left, right, d = _mutual_nearest_pairs(points, keys, reach)
     order = np.lexsort((right, left, d))  # closest first, ties in row order: deterministic
 
-    parent = np.arange(n)
-    members: dict[int, set[str]] = {i: {keys[i]} for i in range(n)}
+    parent = list(range(n))
+    members: dict[int, set[str]] = {}  # a group's sources, kept for groups of two or more
 
     def find(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
-        return int(i)
+        return i
 
-    for k in order:
-        a, b = find(int(left[k])), find(int(right[k]))
-        if a == b or members[a] & members[b]:
+    for lo, hi in zip(left[order].tolist(), right[order].tolist(), strict=True):
+        a, b = find(lo), find(hi)
+        if a == b:
+            continue
+        in_a = members.get(a) or {keys[a]}
+        in_b = members.get(b) or {keys[b]}
+        if in_a & in_b:
             continue
         if b < a:
             a, b = b, a
         parent[b] = a
-        members[a] |= members.pop(b)
-    roots = np.asarray([find(i) for i in range(n)])
-    _, labels = np.unique(roots, return_inverse=True)
-    # renumber by first row so labels read in the input's order
-    first: dict[int, int] = {}
-    out = np.empty(n, dtype=np.int64)
-    for i, lab in enumerate(labels):
-        out[i] = first.setdefault(int(lab), len(first))
-    return out
+        members[a] = in_a | in_b
+        members.pop(b, None)
+    roots = np.asarray(parent, dtype=np.int64)
+    while True:  # every row to its group's root
+        up = roots[roots]
+        if np.array_equal(up, roots):
+            break
+        roots = up
+    # labels 0, 1, … in order of each site's first row
+    _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.reshape(-1)]
 
 
-def sites_from_labels(cameras: gpd.GeoDataFrame, labels: np.ndarray) -> gpd.GeoDataFrame:
+def sites_from_labels(
+    cameras: gpd.GeoDataFrame,
+    labels: np.ndarray,
+    sources: Sequence[str] | np.ndarray | None = None,
+) -> gpd.GeoDataFrame:
     """One row per site: its most precisely placed camera (the first one on a tie), with
     ``site_ids`` (every member's id) and ``site_sources`` (their sources, sorted).
-    A representative of unknown type takes a member's known type and directions."""
+    A representative of unknown type takes a member's known type and directions.
+    ``sources``: the source of each row (default: from the ids, :func:`source_key`)."""
     if len(cameras) == 0:
         out = cameras.copy()
         out["site_ids"] = pd.Series(dtype=object)
         out["site_sources"] = pd.Series(dtype=object)
         return out
     frame = cameras.reset_index(drop=True)
+    labels = np.asarray(labels)
     rank = np.asarray([_PRECISION_RANK.get(str(p), 4) for p in frame["location_precision"]])
     order = np.lexsort((np.arange(len(frame)), rank, labels))
-    groups: dict[int, list[int]] = {}
-    for i in order:
-        groups.setdefault(int(labels[i]), []).append(int(i))
-    reps = []
-    ids_col, src_col = [], []
+    # the sites in order of their label, each one's rows best placed first
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    reps = order[starts].tolist()
     types = frame["camera_type"].tolist()
     dirs = frame["directions"].tolist()
     ids = [str(i) for i in frame["id"].tolist()]
-    keys = [source_key(i) for i in ids]
+    keys = [source_key(i) for i in ids] if sources is None else [str(k) for k in sources]
     unknown = ("unknown", "None", "nan")
+    ids_col: list[list[str]] = []
+    src_col: list[list[str]] = []
     rep_types, rep_dirs = [], []
-    for lab in sorted(groups):
-        rows = groups[lab]
-        rep = rows[0]
-        reps.append(rep)
-        ids_col.append([ids[i] for i in rows])
-        src_col.append(sorted({keys[i] for i in rows}))
+    rows_of = order.tolist()
+    for rep, start, end in zip(reps, starts.tolist(), ends.tolist(), strict=True):
         kind, direction = types[rep], dirs[rep]
-        if str(kind) in unknown:
-            known = [i for i in rows if str(types[i]) not in unknown]
-            if known:
-                kind = types[known[0]]
-                if not direction:
-                    direction = dirs[known[0]]
+        if end - start == 1:  # most sites: one camera
+            ids_col.append([ids[rep]])
+            src_col.append([keys[rep]])
+        else:
+            rows = rows_of[start:end]
+            ids_col.append([ids[i] for i in rows])
+            src_col.append(sorted({keys[i] for i in rows}))
+            if str(kind) in unknown:
+                known = [i for i in rows if str(types[i]) not in unknown]
+                if known:
+                    kind = types[known[0]]
+                    if not direction:
+                        direction = dirs[known[0]]
         rep_types.append(kind)
         rep_dirs.append(direction)
     out = frame.iloc[reps].copy().reset_index(drop=True)
@@ -243,6 +265,35 @@ def overlap(
         keys, labels = keys[np.asarray(inside, dtype=bool)], labels[np.asarray(inside, dtype=bool)]
     names = sorted(set(keys.tolist()))
     counts = {s: int((keys == s).sum()) for s in names}
+    if len(names) > 62:  # more sources than bits in an int64: one set per site
+        return _overlap_of_sets(labels, keys, names, counts, distance)
+    # each site's sources as the bits of one integer (bit k: names[k])
+    index = {name: k for k, name in enumerate(names)}
+    bits = np.left_shift(1, np.asarray([index[k] for k in keys.tolist()], dtype=np.int64))
+    _, site = np.unique(labels, return_inverse=True)
+    held = np.zeros(int(site.max()) + 1 if len(site) else 0, dtype=np.int64)
+    np.bitwise_or.at(held, site.reshape(-1), bits)
+    pairs = {}
+    for (ka, a), (kb, b) in combinations(enumerate(names), 2):
+        both = (1 << ka) | (1 << kb)
+        pairs[(a, b)] = int(np.count_nonzero((held & both) == both))
+    masks, seen_by = np.unique(held, return_counts=True)
+    histories = {
+        tuple(name for k, name in enumerate(names) if mask >> k & 1): int(n)
+        for mask, n in zip(masks.tolist(), seen_by.tolist(), strict=True)
+    }
+    return Overlap(
+        distance=distance,
+        counts=counts,
+        pairs=pairs,
+        histories=dict(sorted(histories.items())),
+        sites=len(held),
+    )
+
+
+def _overlap_of_sets(labels: np.ndarray, keys: np.ndarray, names: list[str],
+                     counts: dict[str, int], distance: str) -> Overlap:
+    """:func:`overlap` with a Python set of sources per site."""
     seen: dict[int, set[str]] = {}
     for lab, key in zip(labels.tolist(), keys.tolist(), strict=True):
         seen.setdefault(int(lab), set()).add(key)

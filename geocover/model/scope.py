@@ -10,13 +10,14 @@ public operator's claim (video-protection of public space).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 
-from geocover.schema.scope import COUNTED_CLASSES, SourceScope, end_of, same_date, source_key
+from geocover.schema.ids import camera_sources
+from geocover.schema.scope import COUNTED_CLASSES, SourceScope, end_of, same_date
 
 _NATIONAL = re.compile(
     r"pr[ée]fecture de police|police nationale|gendarmerie|minist[eè]re de l.int[ée]rieur",
@@ -54,20 +55,37 @@ def operator_class(
     return "unknown"
 
 
-def operator_classes(cameras: gpd.GeoDataFrame, scopes: Mapping[str, SourceScope]) -> np.ndarray:
-    """:func:`operator_class` of every camera (its source found from its id)."""
-    out = []
-    for cid, tags, operator, surveillance in zip(
-        cameras["id"], cameras["tags"], cameras["operator"], cameras["surveillance"]
-    , strict=True):
-        key = source_key(cid)
+def operator_classes(
+    cameras: gpd.GeoDataFrame,
+    scopes: Mapping[str, SourceScope],
+    keys: Sequence[str] | np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`operator_class` of every camera (its source found from its id, or given in
+    ``keys``, one per row).
+
+    A source that declares its operator gives it to all its cameras at once; only the
+    cameras of a ``mixed`` source are read one by one.
+    """
+    sources = np.asarray(camera_sources(cameras["id"]) if keys is None else list(keys),
+                         dtype=object)
+    out = np.empty(len(sources), dtype=object)
+    columns = None
+    for key in dict.fromkeys(sources.tolist()):
+        rows = np.flatnonzero(sources == key)
         scope = scopes.get(key) or SourceScope(key=key, kind="file", label=key)
-        out.append(
-            operator_class(
-                tags if isinstance(tags, Mapping) else None, operator, surveillance, scope
-            )
-        )
-    return np.asarray(out, dtype=object)
+        if scope.operator != "mixed":
+            out[rows] = scope.operator
+            continue
+        if columns is None:
+            columns = (cameras["tags"].tolist(), cameras["operator"].tolist(),
+                       cameras["surveillance"].tolist())
+        tags, operator, surveillance = columns
+        out[rows] = [
+            operator_class(tags[i] if isinstance(tags[i], Mapping) else None, operator[i],
+                           surveillance[i], scope)
+            for i in rows.tolist()
+        ]
+    return out
 
 
 def in_operator_scope(classes: np.ndarray, surveillance: Any, whose: str) -> np.ndarray:

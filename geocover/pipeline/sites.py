@@ -10,6 +10,7 @@ estimates the number of public-space sites by capture-recapture
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,8 @@ from geocover.i18n import N_
 from geocover.model import estimate as est
 from geocover.model.matching import SENSITIVITY_M, Overlap, match_labels, overlap, sites_from_labels
 from geocover.model.scope import operator_classes
-from geocover.schema.scope import SourceScope, source_key
+from geocover.schema.ids import camera_sources
+from geocover.schema.scope import SourceScope
 
 POPULATION = N_(
     "camera sites filming public space inside the commune: of each source, the cameras it "
@@ -55,17 +57,20 @@ class SiteMatching:
     """``by_distance`` (documented distances, then 5/10/20 m) → the estimates."""
 
 
-def public_space(records: gpd.GeoDataFrame, scopes: dict[str, SourceScope]) -> np.ndarray:
-    """Whether each camera is, by its source's account, a public-space camera."""
-    classes = operator_classes(records, scopes)
+def public_space(
+    records: gpd.GeoDataFrame,
+    scopes: dict[str, SourceScope],
+    keys: Sequence[str] | np.ndarray | None = None,
+) -> np.ndarray:
+    """Whether each camera is, by its source's account, a public-space camera (``keys``:
+    the source of each row, default from the ids)."""
+    sources = np.asarray(camera_sources(records["id"]) if keys is None else list(keys),
+                         dtype=object)
+    classes = operator_classes(records, scopes, sources)
     surveillance = records["surveillance"].astype(str).str.lower().to_numpy()
-    kinds = np.asarray(
-        [
-            (scopes.get(source_key(i)) or SourceScope(key="", kind="file", label="")).kind
-            for i in records["id"]
-        ],
-        dtype=object,
-    )
+    kind_of = {key: (scopes.get(key) or SourceScope(key="", kind="file", label="")).kind
+               for key in dict.fromkeys(sources.tolist())}
+    kinds = np.asarray([kind_of[key] for key in sources.tolist()], dtype=object)
     public_class = np.isin(classes, ["municipal_police", "national_police", "public"])
     osm_public = (kinds == "osm") & (surveillance == "public") & (classes != "private")
     return public_class | osm_public
@@ -102,14 +107,14 @@ def match_sources(
         )
     records = records.reset_index(drop=True)
     metric = records.to_crs(crs)
-    keys = np.asarray([source_key(i) for i in records["id"]], dtype=object)
+    keys = np.asarray(camera_sources(records["id"]), dtype=object)
     inside = shapely.contains_xy(
         commune_ll, records.geometry.x.to_numpy(), records.geometry.y.to_numpy()
     )
     labels = match_labels(metric, None, sources=keys)
     table = overlap(labels, keys, inside)
     sensitivity = {}
-    public = public_space(records, scopes) & inside
+    public = public_space(records, scopes, keys) & inside
     estimates: dict[str, Any] = {
         "population": POPULATION,
         "assumptions": list(est.ASSUMPTIONS),
@@ -123,7 +128,7 @@ def match_sources(
         sensitivity[d] = overlap(lab, keys, inside, distance=f"{d:g} m")
         if len(table.counts) >= 2:
             estimates["by_distance"][f"{d:g} m"] = _estimates(lab, keys, public)
-    sites = sites_from_labels(records, labels)
+    sites = sites_from_labels(records, labels, keys)
     return SiteMatching(
         sites=sites,
         records=records,
