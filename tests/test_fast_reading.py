@@ -9,6 +9,7 @@ import random
 from collections.abc import Mapping
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import shapely
 
@@ -215,3 +216,16 @@ def test_citizen_map_rows_only_inside(bundle):
     assert frame["id"].tolist() == [
         f"list:sous-surveillance-net:{str(f['properties']['id_camera']).strip()}" for f in inside]
     assert frame["tags"].tolist() == [f["properties"] for f in inside]
+
+
+class _Text(str):
+    def strip(self, chars=None):  # a str subclass with its own idea of stripping
+        return _Text(str.strip(self, chars).upper())
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", " a ", "a", "\t\n", 0, 0.0, math.nan, [],
+                                   {}, _Text(" x "), _Text("  "), 12, "0", pd.NA])
+def test_text_or_none_as_its_rule(value):
+    from geocover.schema.blank import is_blank, text_or_none
+
+    assert text_or_none(value) == (None if is_blank(value) else str(value).strip())

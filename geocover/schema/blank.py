@@ -45,4 +45,8 @@ def text_or_none(value: Any) -> str | None:
     >>> text_or_none("  Metz "), text_or_none(float("nan"))
     ('Metz', None)
     """
+    if value is None:  # the common cases first: a tag not given, a text
+        return None
+    if type(value) is str:
+        return value.strip() or None
     return None if is_blank(value) else str(value).strip()
