@@ -17,6 +17,7 @@ from geocover.model.matching import (
     _distances,
     _overlap_of_sets,
     match_labels,
+    match_labels_at,
     overlap,
     sites_from_labels,
 )
@@ -129,7 +130,7 @@ def _random_cameras(rng: np.random.Generator, n: int, spread: float):
     return _frame(rows, xs, ys, "EPSG:2154").to_crs(2154)
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_labels_sites_and_overlap_as_row_by_row(seed):
     rng = np.random.default_rng(seed)
     cams = _random_cameras(rng, int(rng.integers(2, 400)), spread=int(rng.integers(20, 400)))
@@ -143,6 +144,11 @@ def test_labels_sites_and_overlap_as_row_by_row(seed):
         counts = {s: int((np.asarray(keys, dtype=object)[inside] == s).sum()) for s in names}
         assert ov == _overlap_of_sets(labels[inside], np.asarray(keys, dtype=object)[inside],
                                       names, counts, "per precision")
+    # several distances at once: one search for the nearest cameras, the widest
+    distances = [None, 5.0, 10.0, 20.0, 2.0, {"crossing": 35.0}]
+    at_once = match_labels_at(cams, distances, sources=keys)
+    assert [lab.tolist() for lab in at_once] == [
+        _reference_labels(cams, d).tolist() for d in distances]
     labels = match_labels(cams)
     sites = sites_from_labels(cams, labels)
     reps, ids_col, src_col, rep_types, rep_dirs = _reference_sites(cams, labels)

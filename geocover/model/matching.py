@@ -64,41 +64,57 @@ def _distances(
 
 
 def _mutual_nearest_pairs(
-    points: np.ndarray, keys: np.ndarray, reach: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    points: np.ndarray, keys: np.ndarray, reaches: Sequence[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """For each pair of sources, the cameras that are each other's nearest camera of the
-    other source, within the pair's distance (the larger of their two)."""
+    other source, within the pair's distance (the larger of their two): for each of
+    ``reaches`` (a matching distance per camera), the pairs ``(left, right, distance)``.
+
+    The nearest cameras are looked for once, within the widest distance: the tree's
+    nearest-neighbour search does not depend on ``max_distance`` (which only screens out
+    the cameras with nothing that near), so what a search within a shorter distance
+    finds is what the wider one found, where it is that near.
+    """
     names = sorted(set(keys.tolist()))
     rows = {s: np.flatnonzero(keys == s) for s in names}
     trees = {s: shapely.STRtree(points[rows[s]]) for s in names}
-    left, right, dist = [], [], []
+    found: list[tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = [
+        ([], [], []) for _ in reaches
+    ]
     nearest_of_b = np.full(len(points), -1, dtype=np.int64)
     for a, b in combinations(names, 2):
         ia, ib = rows[a], rows[b]
-        limit = float(max(reach[ia].max(initial=0), reach[ib].max(initial=0)))
-        if limit <= 0:
+        limits = [float(max(reach[ia].max(initial=0), reach[ib].max(initial=0)))
+                  for reach in reaches]
+        widest = max(limits, default=0.0)
+        if widest <= 0:
             continue
         (qa, ta), da = trees[b].query_nearest(
-            points[ia], max_distance=limit, return_distance=True, all_matches=False
+            points[ia], max_distance=widest, return_distance=True, all_matches=False
         )
-        (qb, tb), _ = trees[a].query_nearest(
-            points[ib], max_distance=limit, return_distance=True, all_matches=False
+        (qb, tb), db = trees[a].query_nearest(
+            points[ib], max_distance=widest, return_distance=True, all_matches=False
         )
-        nearest_of_b[ib[qb]] = ia[tb]  # each camera of b: its nearest of a (-1: none)
-        i, j = ia[qa], ib[ta]
-        mutual = ((nearest_of_b[j] == i) & (reach[i] > 0) & (reach[j] > 0)
-                  & (da <= np.maximum(reach[i], reach[j])))
-        nearest_of_b[ib] = -1
-        left.append(np.minimum(i, j)[mutual])
-        right.append(np.maximum(i, j)[mutual])
-        dist.append(np.asarray(da, dtype=float)[mutual])
-    if not left:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
-    return (
-        np.concatenate(left).astype(np.int64),
-        np.concatenate(right).astype(np.int64),
-        np.concatenate(dist).astype(float),
-    )
+        for (left, right, dist), reach, limit in zip(found, reaches, limits, strict=True):
+            if limit <= 0:
+                continue
+            near = db <= limit
+            nearest_of_b[ib[qb[near]]] = ia[tb[near]]  # each camera of b: its nearest of a
+            near = da <= limit
+            i, j, d = ia[qa[near]], ib[ta[near]], np.asarray(da[near], dtype=float)
+            mutual = ((nearest_of_b[j] == i) & (reach[i] > 0) & (reach[j] > 0)
+                      & (d <= np.maximum(reach[i], reach[j])))
+            nearest_of_b[ib] = -1
+            left.append(np.minimum(i, j)[mutual])
+            right.append(np.maximum(i, j)[mutual])
+            dist.append(d[mutual])
+    return [
+        (np.concatenate(left).astype(np.int64), np.concatenate(right).astype(np.int64),
+         np.concatenate(dist).astype(float))
+        if left else
+        (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float))
+        for left, right, dist in found
+    ]
 
 
 def match_labels(
@@ -128,18 +144,43 @@ def match_labels(
     >>> match_labels(cams, 10.0).tolist()
     [0, 0, 1]
     """
+    return match_labels_at(cameras_m, [distance_m], sources=sources)[0]
+
+
+def match_labels_at(
+    cameras_m: gpd.GeoDataFrame,
+    distances: Sequence[float | Mapping[str, float] | None],
+    *,
+    sources: Sequence[str] | np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """:func:`match_labels` at each of ``distances``, the nearest cameras looked for once.
+
+    >>> import geopandas as gpd, shapely
+    >>> cams = gpd.GeoDataFrame({"id": ["osm:node/1", "list:a:1", "list:a:2"]},
+    ...     geometry=[shapely.Point(0, 0), shapely.Point(3, 0), shapely.Point(6, 0)],
+    ...     crs="EPSG:2154")
+    >>> [labels.tolist() for labels in match_labels_at(cams, [2.0, 10.0])]
+    [[0, 1, 2], [0, 0, 1]]
+    """
     n = len(cameras_m)
     if n == 0:
-        return np.zeros(0, dtype=np.int64)
+        return [np.zeros(0, dtype=np.int64) for _ in distances]
     keys = np.asarray(
         list(sources) if sources is not None else [source_key(i) for i in cameras_m["id"]],
         dtype=object,
     )
-    reach = _distances(cameras_m, distance_m)
+    reaches = [_distances(cameras_m, distance_m) for distance_m in distances]
     points = cameras_m.geometry.to_numpy()
-    left, right, d = _mutual_nearest_pairs(points, keys, reach)
-    order = np.lexsort((right, left, d))  # closest first, ties in row order: deterministic
+    return [_sites_of_pairs(n, keys, left, right, d)
+            for left, right, d in _mutual_nearest_pairs(points, keys, reaches)]
 
+
+def _sites_of_pairs(
+    n: int, keys: np.ndarray, left: np.ndarray, right: np.ndarray, d: np.ndarray
+) -> np.ndarray:
+    """The pairs joined into sites, the closest first, two groups only while they hold no
+    source twice; labels 0, 1, … in order of each site's first row."""
+    order = np.lexsort((right, left, d))  # closest first, ties in row order: deterministic
     parent = list(range(n))
     members: dict[int, set[str]] = {}  # a group's sources, kept for groups of two or more
 
@@ -168,7 +209,6 @@ def match_labels(
         if np.array_equal(up, roots):
             break
         roots = up
-    # labels 0, 1, … in order of each site's first row
     _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))

@@ -21,7 +21,13 @@ import shapely
 from geocover import settings
 from geocover.i18n import N_
 from geocover.model import estimate as est
-from geocover.model.matching import SENSITIVITY_M, Overlap, match_labels, overlap, sites_from_labels
+from geocover.model.matching import (
+    SENSITIVITY_M,
+    Overlap,
+    match_labels_at,
+    overlap,
+    sites_from_labels,
+)
 from geocover.model.scope import operator_classes
 from geocover.schema.ids import camera_sources
 from geocover.schema.scope import SourceScope
@@ -111,7 +117,8 @@ def match_sources(
     inside = shapely.contains_xy(
         commune_ll, records.geometry.x.to_numpy(), records.geometry.y.to_numpy()
     )
-    labels = match_labels(metric, None, sources=keys)
+    # per precision, then each uniform distance: the nearest cameras looked for once
+    labels, *uniform = match_labels_at(metric, [None, *SENSITIVITY_M], sources=keys)
     table = overlap(labels, keys, inside)
     sensitivity = {}
     public = public_space(records, scopes, keys) & inside
@@ -123,8 +130,7 @@ def match_sources(
     }
     if len(table.counts) >= 2:
         estimates["by_distance"]["per precision"] = _estimates(labels, keys, public)
-    for d in SENSITIVITY_M:
-        lab = match_labels(metric, d, sources=keys)
+    for d, lab in zip(SENSITIVITY_M, uniform, strict=True):
         sensitivity[d] = overlap(lab, keys, inside, distance=f"{d:g} m")
         if len(table.counts) >= 2:
             estimates["by_distance"][f"{d:g} m"] = _estimates(lab, keys, public)
