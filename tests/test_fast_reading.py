@@ -229,3 +229,31 @@ def test_text_or_none_as_its_rule(value):
     from geocover.schema.blank import is_blank, text_or_none
 
     assert text_or_none(value) == (None if is_blank(value) else str(value).strip())
+
+
+def test_communes_near_by_box_as_the_whole_file_filtered(bundle):
+    """The département's communes read with GDAL's box filter are those of the whole file
+    (parsed independently, with json and shapely) that meet the box, with the same
+    geometry; Metz's neighbours found from them are those found from the whole file."""
+    from geocover.sources.communes import _communes_near, load_commune, neighbours_from_bundle
+
+    path = bundle / "geo-api/departements-57-communes-contour.json"
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    codes = [str(f["properties"]["code"]) for f in features]
+    shapes = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+    metz = load_commune("57463", bundle=bundle)
+    around = metz.geometry.iloc[0].buffer(1e-4)
+    box = shapely.box(*around.bounds)
+    near = _communes_near(path, around.bounds)
+    assert near.crs.to_epsg() == 4326 and list(near.columns) == ["code", "name", "geometry"]
+    by_code = dict(zip(codes, shapes, strict=True))
+    meets_box = {c for c, g in by_code.items() if shapely.intersects(g, box)}
+    envelope_meets = {c for c, g in by_code.items() if shapely.intersects(g.envelope, box)}
+    assert meets_box <= set(near["code"]) <= envelope_meets
+    assert 10 < len(near) < 60 < len(features)  # a few dozen of the département's 727
+    for code, geometry in zip(near["code"], near.geometry, strict=True):
+        assert shapely.equals_exact(geometry, by_code[code], tolerance=0)
+    touching = sorted(c for c, g in by_code.items()
+                      if c != "57463" and shapely.intersects(g, around))
+    found = neighbours_from_bundle(bundle, metz)
+    assert sorted(found["code"].drop_duplicates()) == touching
