@@ -7,6 +7,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from geocover import settings
@@ -17,7 +18,57 @@ from geocover.schema.blank import is_blank
 
 
 def _blank(value: Any) -> bool:
+    """:func:`~geocover.schema.blank.is_blank` with ``containers=True``, answered without
+    pandas for the cells a camera row mostly holds (None, text, numbers, lists, dicts):
+    a map of Paris asks 200,000 times."""
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is str:
+        return not value.strip()
+    if kind is float:
+        return value != value  # NaN
+    if kind is int:
+        return False
+    if kind is list or kind is dict or kind is tuple:
+        return not value
     return is_blank(value, containers=True)
+
+
+def _native(value: Any) -> Any:
+    """A cell of an object or extension column as ``to_dict`` gives it (pandas'
+    ``maybe_box_native``): numpy numbers and booleans as Python's, numpy dates as
+    :class:`pandas.Timestamp`, ``pd.NA`` as None."""
+    if value is pd.NA:
+        return None
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")`` without the active geometry column, read column by
+    column: ``to_dict`` boxes every cell of an object column one by one (0.07 s for the
+    6,648 cameras of Paris). ``tolist`` gives the same Python values for numeric and
+    datetime columns; a cell of an object or extension column that ``to_dict`` would box
+    (a numpy scalar, ``pd.NA``) is boxed by :func:`_native`."""
+    geometry = frame.active_geometry_name if isinstance(frame, gpd.GeoDataFrame) else None
+    names = [c for c in frame.columns if c != geometry]
+    if not names:
+        return [{} for _ in range(len(frame))]
+    columns = []
+    for name in names:
+        series = frame[name]
+        values = series.tolist()
+        if ((series.dtype == object or isinstance(series.dtype, pd.api.extensions.ExtensionDtype))
+                and any(v is pd.NA or isinstance(v, np.generic) for v in values)):
+            values = [_native(v) for v in values]
+        columns.append(values)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _text(value: Any) -> str:

@@ -23,6 +23,7 @@ from geocover.outputs.webmap.encode import (
     _directions_text,
     _encode_all,
     _preset_label,
+    _records,
     _text,
     _to_storage,
 )
@@ -378,7 +379,7 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int,
         shape = group if group in (OSM, CONTRIB) else LIST
         classes: list[str] = []
         data = []
-        for cam, y, x in zip(part.to_dict("records"), lat[mask], lon[mask], strict=True):
+        for cam, y, x in zip(_records(part), lat[mask], lon[mask], strict=True):
             title, rows, cls, extra = _camera_row(cam, layer_source, tr)
             cls = f"{cls} gc-s-{shape}"
             if cls not in classes:
