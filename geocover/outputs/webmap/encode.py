@@ -65,9 +65,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for name in names:
         series = frame[name]
         values = series.tolist()
-        if ((series.dtype == object or isinstance(series.dtype, pd.api.extensions.ExtensionDtype))
-                and any(v is pd.NA or isinstance(v, np.generic) for v in values)):
-            values = [_native(v) for v in values]
+        if series.dtype == object or isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+            kinds = set(map(type, values))
+            if any(k is type(pd.NA) or issubclass(k, np.generic) for k in kinds):
+                values = [_native(v) for v in values]
         columns.append(values)
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
