@@ -31,7 +31,8 @@ CELLS = [
 ]
 
 
-@pytest.mark.parametrize("value", CELLS, ids=lambda v: f"{type(v).__name__}:{v!r}"[:40])
+@pytest.mark.parametrize("value", CELLS,
+                         ids=[f"{i}-{type(v).__name__}" for i, v in enumerate(CELLS)])
 def test_blank_is_is_blank_with_containers(value):
     assert _blank(value) == is_blank(value, containers=True)
 
