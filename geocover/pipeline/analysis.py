@@ -8,6 +8,7 @@ an analyst can inspect or re-compute any of them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,48 @@ from geocover.verdicts.counts import CameraEvidence
 Source = SourceRecord
 
 
+class FieldsOfView(MutableMapping[str, gpd.GeoSeries]):
+    """Preset name → each camera's field of view in EPSG:4326, reprojected on first access.
+
+    The engine computes fields of view in the analysis' metric CRS; the report never needs
+    them in degrees (reprojecting Paris's six presets costs about half a second), the map
+    and the figures do. Each preset is reprojected once, when first read, and kept.
+    :meth:`metric` gives the computation's own series, in the metric CRS.
+    """
+
+    def __init__(self, metric: dict[str, gpd.GeoSeries] | None = None) -> None:
+        self._metric: dict[str, gpd.GeoSeries] = dict(metric or {})
+        self._storage: dict[str, gpd.GeoSeries] = {}
+
+    def metric(self, preset: str) -> gpd.GeoSeries:
+        """The fields of view of ``preset`` in the metric CRS they were computed in."""
+        return self._metric[preset]
+
+    def __getitem__(self, preset: str) -> gpd.GeoSeries:
+        out = self._storage.get(preset)
+        if out is None:
+            out = self._metric[preset].to_crs(settings.STORAGE_CRS)
+            self._storage[preset] = out
+        return out
+
+    def __setitem__(self, preset: str, series: gpd.GeoSeries) -> None:
+        self._metric[preset] = series
+        self._storage.pop(preset, None)
+
+    def __delitem__(self, preset: str) -> None:
+        del self._metric[preset]
+        self._storage.pop(preset, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._metric)
+
+    def __len__(self) -> int:
+        return len(self._metric)
+
+    def __repr__(self) -> str:
+        return f"FieldsOfView({list(self._metric)})"
+
+
 @dataclass
 class Analysis:
     """Everything one run computed for a city."""
@@ -75,8 +118,9 @@ class Analysis:
     """Building footprints (EPSG:4326), when known: fields of view are then occluded."""
     highways: gpd.GeoDataFrame | None = None
     """Streets (EPSG:4326), when known: for the share of street length seen."""
-    fields: dict[str, gpd.GeoSeries] = field(default_factory=dict)
-    """Preset name → each camera's field of view (EPSG:4326, occluded when buildings are known)."""
+    fields: FieldsOfView = field(default_factory=FieldsOfView)
+    """Preset name → each camera's field of view (EPSG:4326, occluded when buildings are
+    known; reprojected when first read, see :class:`FieldsOfView`)."""
     camera_coverage: dict[str, CameraCoverage] = field(default_factory=dict)
     """Preset name → coverage figures of the mapped cameras (their ``geometry``: the area
     seen, in ``crs``)."""
@@ -265,7 +309,7 @@ def analyse(
 def _coverage(
     commune: gpd.GeoDataFrame, pset: PerimeterSet, layers: CameraLayers, crs: str,
     presets: tuple[str, ...],
-) -> tuple[dict[str, CameraCoverage], dict[str, gpd.GeoSeries], list[str] | None]:
+) -> tuple[dict[str, CameraCoverage], FieldsOfView, list[str] | None]:
     """Coverage per preset, each camera's field of view, cameras outside every perimeter.
     Every layer is projected once."""
     commune_m = commune.to_crs(crs).geometry.iloc[0]
@@ -283,14 +327,14 @@ def _coverage(
         inside = shapely.intersects(cameras_m.geometry.to_numpy(), perimeters_m)
         outside = cameras_m["id"][~inside].astype(str).tolist()
     coverage: dict[str, CameraCoverage] = {}
-    fields: dict[str, gpd.GeoSeries] = {}
+    fields = FieldsOfView()
     for name in presets:
         figures, geoms = camera_coverage(
             cameras_m, commune_m, name,
             buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
         )
         coverage[name] = figures
-        fields[name] = geoms.to_crs(settings.STORAGE_CRS)
+        fields[name] = geoms  # metric; reprojected when the map or the figures read it
     return coverage, fields, outside
 
 
