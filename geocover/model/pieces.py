@@ -2,8 +2,9 @@
 
 :class:`UnionPieces` holds what the coverage engine (:mod:`geocover.model.union`)
 computed: polygons with pairwise disjoint interiors and which of them meet a tile seam.
-Its area is their sum; its dissolved form merges only the connected groups of touching
-seam pieces, each on its own.
+Its area is their sum; its dissolved form merges only the pieces that touch a seam, by
+GEOS's coverage union once the seams' vertices are matched (:func:`node_axis_seams`), or,
+should GEOS refuse them as a coverage, by overlaying each connected group on its own.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class UnionPieces:
 
     def dissolved(self) -> Geometry:
         """One Polygon or MultiPolygon (what ``ST_Union`` returns), computed on the first
-        call by merging only the pieces that meet a tile edge."""
+        call by merging only the pieces that meet a tile edge (a coverage union: no
+        overlay)."""
         if self._dissolved is not None:
             return self._dissolved
         parts, seam = self.parts, self._seam
