@@ -15,6 +15,7 @@ from pyproj import Transformer
 from geocover import analyse
 from geocover.model import fov
 from geocover.model.coverage import camera_coverage, capacity
+from geocover.pipeline.analysis import FieldsOfView
 from geocover.schema.city import City
 from geocover.schema.frames import empty_cameras
 from tests.helpers import X0, Y0, l93_box
@@ -175,6 +176,9 @@ def test_fields_of_view_are_metric_until_read_then_in_degrees(monaco):
     EPSG:4326 when read: the same polygons, to a millimetre, once reprojected back."""
     fields = monaco.fields
     assert list(fields) == list(monaco.presets) and len(fields) == len(monaco.presets)
+    fresh = FieldsOfView({p: fields.metric(p) for p in fields})
+    assert all(p in fresh for p in monaco.presets) and "nothing" not in fresh
+    assert not fresh._storage  # asking which presets there are reprojects none
     for preset in fields:
         metric = fields.metric(preset)
         assert metric.crs == monaco.crs

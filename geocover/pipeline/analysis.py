@@ -81,6 +81,9 @@ class FieldsOfView(MutableMapping[str, gpd.GeoSeries]):
         del self._metric[preset]
         self._storage.pop(preset, None)
 
+    def __contains__(self, preset: object) -> bool:
+        return preset in self._metric  # (Mapping's would reproject to answer)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._metric)
 
