@@ -30,6 +30,7 @@ from geocover.model.coverage import (
     perimeter_figures,
 )
 from geocover.model.crs import metric_crs
+from geocover.pipeline import coverage_cache
 from geocover.pipeline import provenance as _provenance
 from geocover.pipeline.provenance import Provenance
 from geocover.pipeline.sites import SiteMatching, match_sources
@@ -61,6 +62,9 @@ class FieldsOfView(MutableMapping[str, gpd.GeoSeries]):
     def __init__(self, metric: dict[str, gpd.GeoSeries] | None = None) -> None:
         self._metric: dict[str, gpd.GeoSeries] = dict(metric or {})
         self._storage: dict[str, gpd.GeoSeries] = {}
+        #: The presets whose coverage was read from :mod:`coverage_cache` (the same
+        #: inputs as an earlier command's) rather than computed.
+        self.reused: tuple[str, ...] = ()
 
     def metric(self, preset: str) -> gpd.GeoSeries:
         """The fields of view of ``preset`` in the metric CRS they were computed in."""
@@ -331,13 +335,26 @@ def _coverage(
         outside = cameras_m["id"][~inside].astype(str).tolist()
     coverage: dict[str, CameraCoverage] = {}
     fields = FieldsOfView()
+    reused: list[str] = []
     for name in presets:
-        figures, geoms = camera_coverage(
-            cameras_m, commune_m, name,
-            buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
-        )
+        # The same inputs as a previous command's: its result (see coverage_cache).
+        entry = coverage_cache.key(
+            cameras_m, commune_m, fov.get_preset(name), crs, buildings_m=buildings_m,
+            highways_m=highways_m, perimeters_m=perimeters_m) if coverage_cache.enabled() else ""
+        hit = coverage_cache.load(entry, cameras_m) if entry else None
+        if hit is not None:
+            figures, geoms = hit
+            reused.append(name)
+        else:
+            figures, geoms = camera_coverage(
+                cameras_m, commune_m, name,
+                buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
+            )
+            if entry:
+                coverage_cache.store(entry, figures, geoms)
         coverage[name] = figures
         fields[name] = geoms  # metric; reprojected when the map or the figures read it
+    fields.reused = tuple(reused)
     return coverage, fields, outside
 
 
