@@ -121,3 +121,13 @@ def test_report_then_report_says_the_coverage_was_read_back(bundle, tmp_path):
     assert "read back from" in runs[2].stdout and "GEOCOVER_COVERAGE_CACHE=off" in runs[2].stdout
     fresh = run_cli(*args, "markdown", env={**env, "GEOCOVER_COVERAGE_CACHE": "off"})
     assert fresh.returncode == 0 and "read back from" not in fresh.stdout
+
+
+def test_a_city_with_few_cameras_is_recomputed_every_time(bundle):
+    """Metz's offline run maps no camera: nothing is written, and its report reads the
+    same at every run."""
+    first = analyse("metz", bundle=bundle)
+    assert len(first.cameras) < coverage_cache.MIN_CAMERAS
+    second = analyse("metz", bundle=bundle)
+    assert second.fields.reused == () and not _entries()
+    assert second.camera_coverage == first.camera_coverage

@@ -340,7 +340,8 @@ def _coverage(
         # The same inputs as a previous command's: its result (see coverage_cache).
         entry = coverage_cache.key(
             cameras_m, commune_m, fov.get_preset(name), crs, buildings_m=buildings_m,
-            highways_m=highways_m, perimeters_m=perimeters_m) if coverage_cache.enabled() else ""
+            highways_m=highways_m, perimeters_m=perimeters_m,
+        ) if coverage_cache.enabled(len(cameras_m)) else ""
         hit = coverage_cache.load(entry, cameras_m) if entry else None
         if hit is not None:
             figures, geoms = hit

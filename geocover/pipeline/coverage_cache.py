@@ -4,7 +4,8 @@
 without a cache each recomputes the union of every preset's fields of view, the longest
 step for a city with many cameras (Paris: 6,561 camera sites, six presets, about 1.5 s).
 This cache keeps, per preset, the figures, the union's pieces and each camera's field of
-view, under a key that digests everything they are computed from:
+view (for :data:`MIN_CAMERAS` cameras or more), under a key that digests everything they
+are computed from:
 
 * the cameras' positions, types, directions, heights and tilts, and their index;
 * the commune, the authorized perimeters, the buildings and the streets (their WKB);
@@ -43,17 +44,22 @@ from geocover.model.pieces import UnionPieces
 FORMAT = "geocover-coverage-1"
 #: The cache's folder is pruned, oldest entries first, beyond this size.
 MAX_BYTES = 512 * 1024 * 1024
+#: Fewer cameras than this are recomputed every time (a few milliseconds: not worth a
+#: file, and the report of a small city reads the same at every run).
+MIN_CAMERAS = 200
 #: The camera columns the fields of view are computed from.
 CAMERA_COLUMNS = ("camera_type", "directions", "height_m", "tilt_deg")
 _ENGINE_DIR = Path(__file__).resolve().parent.parent / "model"
 _engine_digest: str | None = None
 
 
-def enabled() -> bool:
+def enabled(n_cameras: int | None = None) -> bool:
     """Whether the cache is on: ``$GEOCOVER_COVERAGE_CACHE`` is not ``off`` (or 0, no,
-    false)."""
+    false), and, given ``n_cameras``, there are at least :data:`MIN_CAMERAS`."""
     value = os.environ.get("GEOCOVER_COVERAGE_CACHE", "on").strip().lower()
-    return value not in ("off", "0", "no", "false")
+    if value in ("off", "0", "no", "false"):
+        return False
+    return n_cameras is None or n_cameras >= MIN_CAMERAS
 
 
 def folder() -> Path:
