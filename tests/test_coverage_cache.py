@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
 
@@ -105,22 +104,40 @@ def test_an_unwritable_cache_folder_only_costs_the_reuse(bundle, monkeypatch, tm
     assert analysis.camera_coverage["sunders"].area_km2 > 0
 
 
-def test_report_then_report_says_the_coverage_was_read_back(bundle, tmp_path):
-    env = {"GEOCOVER_CACHE_DIR": str(tmp_path / "cache")}
-    args = ("report", "paris", "--bundle", str(bundle), "--list", "paris-pvpp2013",
-            "--no-osm", "--preset", "sunders", "--format")
-    runs = [run_cli(*args, fmt, env=env) for fmt in ("json", "json", "markdown")]
+def test_report_then_map_compute_the_coverage_once_and_say_the_same(bundle, tmp_path):
+    """A report run twice on the same inputs is the same report, whether the coverage
+    was computed or read back (the cache changes no figure and no word); the map run
+    after it reads the coverage back; with the cache off nothing is written."""
+    cache = tmp_path / "cache"
+    env = {"GEOCOVER_CACHE_DIR": str(cache)}
+    args = ("--bundle", str(bundle), "--list", "paris-pvpp2013", "--no-osm",
+            "--preset", "sunders")
+    runs = [run_cli("report", "paris", *args, "--format", fmt, env=env)
+            for fmt in ("markdown", "markdown", "json")]
     for run in runs:
         assert run.returncode == 0, run.stderr
-    first, second = (json.loads(r.stdout) for r in runs[:2])
-    for data in (first, second):
-        data.pop("generated", None)
-        data.get("provenance", {}).pop("generated", None)
-    assert first["coverage"] == second["coverage"]
-    assert np.isclose(first["coverage"]["sunders"]["area_km2"], 10.0, rtol=0.9)
-    assert "read back from" in runs[2].stdout and "GEOCOVER_COVERAGE_CACHE=off" in runs[2].stdout
-    fresh = run_cli(*args, "markdown", env={**env, "GEOCOVER_COVERAGE_CACHE": "off"})
-    assert fresh.returncode == 0 and "read back from" not in fresh.stdout
+    entries = sorted((cache / "coverage").glob("*.npz"))
+    assert len(entries) == 1
+    stamp = entries[0].stat().st_mtime_ns
+
+    def undated(text: str) -> list[str]:
+        return [line for line in text.splitlines() if "2026-" not in line and "202" not in line]
+
+    assert undated(runs[0].stdout) == undated(runs[1].stdout)
+    data = json.loads(runs[2].stdout)
+    assert data["coverage"]["sunders"]["area_km2"] > 1
+    html = tmp_path / "paris.html"
+    shown = run_cli("map", "paris", *args, "-o", str(html), env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert html.stat().st_size > 100_000
+    assert sorted((cache / "coverage").glob("*.npz")) == entries
+    assert entries[0].stat().st_mtime_ns >= stamp  # read (touched), not recomputed anew
+    off = tmp_path / "off"
+    fresh = run_cli("report", "paris", *args, "--format", "json",
+                    env={"GEOCOVER_CACHE_DIR": str(off), "GEOCOVER_COVERAGE_CACHE": "off"})
+    assert fresh.returncode == 0, fresh.stderr
+    assert json.loads(fresh.stdout)["coverage"] == data["coverage"]
+    assert not list(off.glob("coverage/*.npz"))
 
 
 def test_a_city_with_few_cameras_is_recomputed_every_time(bundle):

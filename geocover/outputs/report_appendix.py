@@ -69,17 +69,6 @@ def files_section(analysis: Analysis) -> Section:
     if analysis.bundle is not None:
         items.append(tr.gettext("offline bundle: {folder}").format(
             folder=display_path(analysis.bundle)))
-    reused = getattr(analysis.fields, "reused", ())
-    if reused:
-        from geocover.pipeline import coverage_cache
-
-        items.append(tr.ngettext(
-            "coverage of {n} preset read back from {folder}, computed by an earlier "
-            "command from the same inputs (GEOCOVER_COVERAGE_CACHE=off recomputes it)",
-            "coverage of {n} presets read back from {folder}, computed by an earlier "
-            "command from the same inputs (GEOCOVER_COVERAGE_CACHE=off recomputes them)",
-            len(reused)).format(n=tr.integer(len(reused)),
-                                folder=display_path(coverage_cache.folder())))
     return Section(tr.gettext("Files"), items, bullets=True, level=3)
 
 
