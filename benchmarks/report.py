@@ -35,7 +35,7 @@ def verdict(row: dict) -> str:
         return "✅" if ok else "❌"
     if row.get("status") != "ok":
         return "–"
-    if row["workload"] == "e2e-map-paris":
+    if row["workload"] in ("e2e-map-paris", "e2e-map-paris-after-report"):
         return "✅" if row["wall_s"] <= MAP_PARIS_TARGET_S else "❌"
     return ""
 

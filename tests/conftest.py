@@ -43,9 +43,13 @@ def bundle() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test gets its own HTTP cache, no back-off sleeps, and no bundle from the
+    """Every test gets its own caches (HTTP, coverage), no back-off sleeps, and no bundle from the
     environment (a test that wants one passes it)."""
-    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path_factory.mktemp("http-cache"))
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setattr(settings, "CACHE_DIR", cache)
+    # And for the processes a test starts (notebook kernels): the HTTP and coverage
+    # caches never go to the home folder.
+    monkeypatch.setenv("GEOCOVER_CACHE_DIR", str(cache))
     monkeypatch.setattr(settings, "BACKOFF", 0.0)
     monkeypatch.setattr(settings, "TIMEOUT", 5.0)
     monkeypatch.delenv(settings.BUNDLE_ENV, raising=False)

@@ -93,6 +93,18 @@ def test_markdown_report(cli, bundle, tmp_path):
     assert "- 50% of the commune authorized: the figures agree with each other." in text
 
 
+@pytest.mark.parametrize("command", ["report", "map"])
+def test_no_osm_with_an_output_file(cli, bundle, tmp_path, command):
+    """--no-osm sets a switch where other commands take an OSM file: the output checks
+    once read it as a path and crashed with a traceback."""
+    out = tmp_path / ("paris.html" if command == "map" else "paris.md")
+    result = cli(command, "paris", "--bundle", str(bundle), "--no-osm", "--list",
+                 "paris-pvpp2013", "--preset", "sunders", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert out.stat().st_size > 1000
+
+
 def test_bundle_from_environment(cli, bundle):
     result = cli("report", "--format", "json", env={"GEOCOVER_BUNDLE": str(bundle)})
     assert result.returncode == 0, result.stderr

@@ -15,6 +15,7 @@ from pyproj import Transformer
 from geocover import analyse
 from geocover.model import fov
 from geocover.model.coverage import camera_coverage, capacity
+from geocover.pipeline.analysis import FieldsOfView
 from geocover.schema.city import City
 from geocover.schema.frames import empty_cameras
 from tests.helpers import X0, Y0, l93_box
@@ -168,6 +169,30 @@ def test_monaco_fields_see_no_building_and_never_exceed_their_wedge(monaco, bund
     free = shapely.area(shapely.difference(raw, walls))
     assert (shapely.area(seen) <= free + 1.0).all()
     assert shapely.area(seen).sum() < 0.9 * free.sum()
+
+
+def test_fields_of_view_are_metric_until_read_then_in_degrees(monaco):
+    """The analysis keeps each preset's fields in its metric CRS and gives them in
+    EPSG:4326 when read: the same polygons, to a millimetre, once reprojected back."""
+    fields = monaco.fields
+    assert list(fields) == list(monaco.presets) and len(fields) == len(monaco.presets)
+    fresh = FieldsOfView({p: fields.metric(p) for p in fields})
+    assert all(p in fresh for p in monaco.presets) and "nothing" not in fresh
+    assert not fresh._storage  # asking which presets there are reprojects none
+    for preset in fields:
+        metric = fields.metric(preset)
+        assert metric.crs == monaco.crs
+        degrees = fields[preset]
+        assert degrees.crs == "EPSG:4326"
+        assert fields[preset] is degrees  # reprojected once, then kept
+        back = degrees.to_crs(monaco.crs).to_numpy()
+        ok = ~shapely.is_empty(metric.to_numpy())
+        assert ok.sum() > 0
+        gap = shapely.hausdorff_distance(back[ok], metric.to_numpy()[ok])
+        assert gap.max() < 1e-3
+        lon, lat = shapely.get_coordinates(degrees.to_numpy()).T
+        assert 7.3 < lon.min() <= lon.max() < 7.5
+        assert 43.7 < lat.min() <= lat.max() < 43.8
 
 
 def test_report_json_has_the_camera_sections(cli, bundle):

@@ -1,16 +1,20 @@
 """The map's ring encoding, vectorized (geocover.outputs.webmap.encode._encode_all), checked
 against an independent per-ring encoder written from the format's definition, and decoded
-back against the input coordinates."""
+back against the input coordinates; its JSON text (written by numpy, digit by digit) is
+``json.dumps`` of the hand encoder's lists, character for character."""
 
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
 import shapely
 
-from geocover.outputs.webmap.encode import _encode_all
+from geocover.outputs.escape import js_json
+from geocover.outputs.webmap.elements import features_json, geometries_json
+from geocover.outputs.webmap.encode import _encode, _encode_all, _encode_many, _encode_texts
 from geocover.outputs.webmap.style import _SCALE, SIMPLIFY_DEGREES
 
 
@@ -108,3 +112,62 @@ def test_decoded_rings_are_the_input_within_half_a_unit(mixed):
         assert d.max() <= SIMPLIFY_DEGREES + 1 / _SCALE
     [[outer, hole]] = out[303]
     assert len(_decode_ring(outer)) == 4 and len(_decode_ring(hole)) == 4
+
+
+def _dumps(encoded):
+    return None if encoded is None else json.dumps(encoded, separators=(",", ":"))
+
+
+def test_the_text_is_json_dumps_of_the_hand_encoder(mixed):
+    assert _encode_texts(mixed) == [_dumps(e) for e in _by_hand(mixed)]
+
+
+@pytest.fixture(scope="module")
+def holes_and_parts():
+    """Polygons with holes (some lost at 1e-5°), multi-part geometries whose parts are
+    lost or kept, negative and large coordinates, in random order."""
+    rng = np.random.default_rng(11)
+    out = []
+    for i in range(120):
+        x, y = rng.uniform(-180, 180), rng.uniform(-85, 85)
+        size = rng.choice([1e-6, 3e-5, 1e-3, 0.5])
+        outer = shapely.box(x, y, x + size, y + size)
+        holes = [shapely.box(x + size * f, y + size * f, x + size * (f + 0.1),
+                             y + size * (f + 0.1)).exterior for f in (0.2, 0.5)[: i % 3]]
+        polygon = shapely.Polygon(outer.exterior, holes)
+        if i % 4 == 0:
+            polygon = shapely.MultiPolygon([polygon, shapely.box(x - 1, y - 1, x - 0.999,
+                                                                 y - 0.999),
+                                            shapely.box(x + 2, y, x + 2 + 1e-6, y + 1e-6)])
+        out.append(polygon)
+    out.insert(7, None)
+    out.insert(30, shapely.Polygon())
+    return np.array(out, dtype=object)
+
+
+def test_holes_parts_signs_and_large_numbers_are_written_as_json_would(holes_and_parts):
+    assert _encode_texts(holes_and_parts) == [_dumps(e) for e in _by_hand(holes_and_parts)]
+    # Unsimplified, one by one, and beyond int32 (x = 20,000° is 2e9 units).
+    assert _encode_many(holes_and_parts[8:12]) == [_dumps(_geometry_by_hand(g))
+                                                   for g in holes_and_parts[8:12]]
+    far = shapely.box(20_000.0, -15_000.0, 20_000.01, -14_999.99)
+    assert _encode_texts([far]) == [_dumps(_by_hand([far])[0])]
+    assert _encode(far) == _geometry_by_hand(far)
+    assert _encode_texts([]) == [] and _encode_texts([None]) == [None]
+
+
+def test_features_json_is_js_json_of_the_decoded_features(mixed):
+    texts = [t for t in _encode_texts(mixed) if t is not None][:5]
+    hostile = ['</script><script>alert(1)</script>', "{{ 7*7 }}", "${x}`", "\u2028"]
+    features = [{"g": t, "t": hostile[i % 4], "r": [[hostile[(i + 1) % 4], float("nan")]]}
+                for i, t in enumerate(texts)] + [{"g": texts[0]}]
+    decoded = [{**f, "g": json.loads(f["g"])} for f in features]
+    assert features_json(features) == js_json(decoded)
+    assert features_json([]) == js_json([])
+    assert geometries_json(texts) == js_json([json.loads(t) for t in texts])
+    with pytest.raises(ValueError):
+        features_json([{"t": "x", "g": texts[0]}])  # the geometry not first
+    with pytest.raises(ValueError):
+        features_json([{"g": '1];alert("x");['}])
+    with pytest.raises(ValueError):
+        geometries_json(["[[[1,2]]]", "</script>"])

@@ -290,6 +290,72 @@ def test_touching_pieces_merge_by_groups():
     assert shapely.multipolygons(merged).is_valid
 
 
+@pytest.mark.parametrize(("shape", "n", "leaf_max"), [
+    ("wedges", 3000, 128), ("wedges", 12000, 32), ("discs", 2500, 64), ("discs", 6000, 16),
+])
+def test_seam_pieces_dissolve_by_coverage_union_as_the_overlay_does(shape, n, leaf_max):
+    """The tiles' pieces, vertices added along the seams, dissolve by GEOS's coverage
+    union (no overlay) into the same polygons as the overlay of every piece, valid, with
+    the same area to 1e-12; and the coverage path is the one taken."""
+    rng = np.random.default_rng([n, leaf_max])
+    clip = _metz_like_clip()
+    xy = _random_points(clip, n, rng)
+    geoms = (wedges(xy, rng.uniform(0, 360, n)) if shape == "wedges"
+             else shapely.buffer(shapely.points(xy), 50.0, quad_segs=8))
+    got = _union.union_pieces_within(geoms, clip, strategy="tiles", leaf_max=leaf_max)
+    seam = got.parts[got._seam]
+    assert len(seam) > 50
+    merged = pieces._coverage_merge(seam)
+    assert merged is not None  # the pieces are a noded coverage once seams are refined
+    noded = pieces.node_axis_seams(seam)
+    assert shapely.equals(noded, seam).all()  # vertices added on edges: the same polygons
+    dissolved = got.dissolved()
+    expected = shapely.union_all(got.parts)
+    assert dissolved.is_valid and shapely.get_type_id(dissolved) in (3, 6)
+    assert shapely.get_num_geometries(dissolved) == shapely.get_num_geometries(expected)
+    assert shapely.symmetric_difference(dissolved, expected).area <= 1e-12 * expected.area
+    assert dissolved.area == pytest.approx(got.area, rel=1e-12)
+
+
+@pytest.mark.parametrize("dx", [-1e-9, -1e-3])
+def test_pieces_that_overlap_are_overlaid_not_coverage_unioned(dx):
+    """A piece reaching across the seam (a vertex ``dx`` inside its neighbour) is not a
+    coverage: GEOS refuses it, and the overlay dissolves the pieces instead."""
+    left = shapely.box(0, 0, 1, 1)
+    right = shapely.Polygon([(1, 0), (2, 0), (2, 1), (1, 1), (1 + dx, 0.5)])
+    tail = shapely.box(2, 0, 3, 1)
+    parts = np.array([left, right, tail], dtype=object)
+    assert pieces._coverage_merge(parts) is None
+    got = pieces.UnionPieces(parts, np.ones(3, dtype=bool)).dissolved()
+    assert got.is_valid and got.equals(shapely.box(0, 0, 3, 1))
+
+
+def test_pieces_with_a_sliver_between_them_stay_apart():
+    """A sliver gap along the seam (a vertex 1e-9 outside it): the coverage union keeps
+    the two sides apart, touching at points, as the overlay does."""
+    left = shapely.box(0, 0, 1, 1)
+    right = shapely.Polygon([(1, 0), (2, 0), (2, 1), (1, 1), (1 + 1e-9, 0.5)])
+    parts = np.array([left, right, shapely.box(2, 0, 3, 1)], dtype=object)
+    got = pieces.UnionPieces(parts, np.ones(3, dtype=bool)).dissolved()
+    expected = shapely.union_all(parts)
+    assert got.is_valid and shapely.get_num_geometries(got) == 2
+    assert shapely.symmetric_difference(got, expected).area < 1e-15
+
+
+def test_node_axis_seams_adds_the_far_sides_vertices_in_edge_order():
+    # A covered tile (its 4 corners) beside two pieces split at y = 0.25 and 0.6: the
+    # tile's right edge gets both vertices, going down the edge the ring runs along.
+    tile = shapely.Polygon([(0, 0), (0, 1), (1, 1), (1, 0)])  # clockwise: (1,1) -> (1,0)
+    low = shapely.box(1, 0, 2, 0.25)
+    mid = shapely.box(1, 0.25, 2, 0.6)
+    high = shapely.box(1, 0.6, 2, 1)
+    out = pieces.node_axis_seams(np.array([tile, low, mid, high], dtype=object))
+    ring = shapely.get_coordinates(out[0]).tolist()
+    assert ring == [[0, 0], [0, 1], [1, 1], [1, 0.6], [1, 0.25], [1, 0], [0, 0]]
+    assert shapely.equals(out, [tile, low, mid, high]).all()
+    assert shapely.coverage_union_all(out).equals(shapely.box(0, 0, 2, 1))
+
+
 @pytest.mark.parametrize("plan", ("auto",) + PLANS)
 def test_area_only_path_is_exact_on_integer_boxes(plan):
     """Union area of 3,000 overlapping integer boxes inside an integer clip, counted

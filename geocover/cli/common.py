@@ -133,8 +133,11 @@ def check_outputs(
     :func:`geocover.io.guard.check_output_path`). Exit 2, nothing touched."""
     data_dir = getattr(args, "data_dir", None) or settings.default_data_dir()
     protected = [*protected_files(data_dir), *_city_files(args)]
+    # (``osm`` is a file for some commands, the --no-osm switch's True/False for others)
+    osm = getattr(args, "osm", None)
     read: list[Path | None] = [*inputs, getattr(args, "perimeters", None),
-                               getattr(args, "file", None), getattr(args, "osm", None)]
+                               getattr(args, "file", None),
+                               None if isinstance(osm, bool) else osm]
     cameras = getattr(args, "cameras", None)
     if isinstance(cameras, list):
         read.extend(cameras)

@@ -78,7 +78,9 @@ def _near(buildings: gpd.GeoDataFrame | gpd.GeoSeries, fov: np.ndarray) -> np.nd
     bounds = shapely.bounds(fov[present])
     boxes = shapely.box(bounds[:, 0] - _NEAR_M, bounds[:, 1] - _NEAR_M,
                         bounds[:, 2] + _NEAR_M, bounds[:, 3] + _NEAR_M)
-    _, hit = shapely.STRtree(geoms).query(boxes)
+    # The tree over the boxes (a city has far fewer cameras than buildings: building it
+    # is the cost), each footprint's envelope looked up in it.
+    hit, _ = shapely.STRtree(boxes).query(geoms)
     return geoms[np.unique(hit)]
 
 

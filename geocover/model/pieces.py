@@ -2,8 +2,9 @@
 
 :class:`UnionPieces` holds what the coverage engine (:mod:`geocover.model.union`)
 computed: polygons with pairwise disjoint interiors and which of them meet a tile seam.
-Its area is their sum; its dissolved form merges only the connected groups of touching
-seam pieces, each on its own.
+Its area is their sum; its dissolved form merges only the pieces that touch a seam, by
+GEOS's coverage union once the seams' vertices are matched (:func:`node_axis_seams`), or,
+should GEOS refuse them as a coverage, by overlaying each connected group on its own.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class UnionPieces:
 
     def dissolved(self) -> Geometry:
         """One Polygon or MultiPolygon (what ``ST_Union`` returns), computed on the first
-        call by merging only the pieces that meet a tile edge."""
+        call by merging only the pieces that meet a tile edge (a coverage union: no
+        overlay)."""
         if self._dissolved is not None:
             return self._dissolved
         parts, seam = self.parts, self._seam
@@ -77,7 +79,10 @@ class UnionPieces:
             out = shapely.MultiPolygon()
         else:
             if seam is not None and seam.sum() > 1:
-                parts = np.concatenate([parts[~seam], _merge_touching(parts[seam])])
+                merged = _coverage_merge(parts[seam])
+                if merged is None:  # not a noded coverage after all: overlay them
+                    merged = _merge_touching(parts[seam])
+                parts = np.concatenate([parts[~seam], merged])
             # stubs: an object array's item, and one geometry out of one array in
             out = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)  # type: ignore[assignment]
         self._dissolved = out
@@ -133,3 +138,81 @@ def _merge_touching(parts: np.ndarray) -> np.ndarray:
     for g in np.flatnonzero(sizes > _PAD_MAX):
         out.append(polygons_of([shapely.union_all(parts[order[starts[g]:starts[g] + sizes[g]]])]))
     return np.concatenate(out)
+
+
+def node_axis_seams(parts: np.ndarray) -> np.ndarray:
+    """The same polygons, with a vertex added wherever another polygon's vertex lies inside
+    one of their axis-parallel edges.
+
+    Tiles cut the union along grid lines, so two pieces facing each other across a seam
+    share that edge, but each side has the vertices of its own tile's overlay (a covered
+    tile has only its four corners). Adding the other side's vertices makes the shared edges
+    identical vertex for vertex, which GEOS's coverage union requires. Only edges exactly
+    parallel to an axis are refined, and only with vertices lying exactly on them: the
+    geometry (and every area) is unchanged.
+    """
+    if len(parts) == 0:
+        return parts
+    gtype, coords, (ring_off, geom_off) = shapely.to_ragged_array(parts)
+    n = len(coords)
+    first = np.ones(n, dtype=bool)
+    first[ring_off[1:] - 1] = False  # a ring's closing vertex starts no edge
+    k = np.flatnonzero(first)
+    at: list[np.ndarray] = []
+    pts: list[np.ndarray] = []
+    for axis in (0, 1):
+        a, b = coords[:, axis], coords[:, 1 - axis]
+        seg = k[(a[k] == a[k + 1]) & (b[k] != b[k + 1])]
+        if not len(seg):
+            continue
+        lines = np.unique(a[seg])
+        cand = np.unique(coords[np.isin(a, lines)], axis=0)
+        ca, cb = cand[:, axis], cand[:, 1 - axis]
+        # Candidates ordered by (line, position along it); an integer key per pair.
+        la = np.searchsorted(lines, ca)
+        ub = np.unique(np.concatenate([cb, b[seg], b[seg + 1]]))
+        m = np.int64(len(ub) + 1)
+        key = la.astype(np.int64) * m + np.searchsorted(ub, cb)
+        order = np.argsort(key, kind="stable")
+        key, cand = key[order], cand[order]
+        line = np.searchsorted(lines, a[seg]).astype(np.int64) * m
+        b0, b1 = np.searchsorted(ub, b[seg]), np.searchsorted(ub, b[seg + 1])
+        lo = np.searchsorted(key, line + np.minimum(b0, b1), side="right")
+        hi = np.searchsorted(key, line + np.maximum(b0, b1), side="left")
+        for j in np.flatnonzero(hi > lo):  # few: only edges some vertex lies inside
+            p = cand[lo[j]:hi[j]]
+            at.append(np.full(len(p), seg[j]))
+            pts.append(p if b0[j] < b1[j] else p[::-1])
+    if not at:
+        return parts
+    where = np.concatenate(at)
+    extra = np.bincount(where, minlength=n)
+    shift = np.concatenate([[0], np.cumsum(extra)[:-1]])
+    pos = np.arange(n) + shift
+    out = np.empty((n + len(where), 2))
+    out[pos] = coords
+    # The j-th point added after vertex i goes right after it, in edge order.
+    order = np.argsort(where, kind="stable")
+    where_sorted = where[order]
+    rank = np.arange(len(where)) - np.searchsorted(where_sorted, where_sorted)
+    out[pos[where_sorted] + 1 + rank] = np.concatenate(pts)[order]
+    rings = np.concatenate([[0], pos[ring_off[1:] - 1] + 1])
+    return shapely.from_ragged_array(gtype, out, (rings, geom_off))
+
+
+def _coverage_merge(parts: np.ndarray) -> np.ndarray | None:
+    """Dissolve pieces with disjoint interiors that meet along tile seams by GEOS's
+    coverage union (linear in the vertices: it drops the shared edges, no overlay), after
+    :func:`node_axis_seams`. None when GEOS finds them not noded after all, or when the
+    area moved (then the caller overlays them)."""
+    noded = node_axis_seams(parts)
+    try:
+        merged = shapely.coverage_union_all(noded)
+    except shapely.errors.GEOSException:
+        return None
+    out = polygons_of([merged])
+    want = math.fsum(shapely.area(parts).tolist())
+    got = math.fsum(shapely.area(out).tolist())
+    if abs(got - want) > 1e-12 * max(want, 1e-300):
+        return None
+    return out

@@ -8,6 +8,7 @@ an analyst can inspect or re-compute any of them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from geocover.model.coverage import (
     perimeter_figures,
 )
 from geocover.model.crs import metric_crs
+from geocover.pipeline import coverage_cache
 from geocover.pipeline import provenance as _provenance
 from geocover.pipeline.provenance import Provenance
 from geocover.pipeline.sites import SiteMatching, match_sources
@@ -46,6 +48,54 @@ from geocover.verdicts.compliance import Compliance, ComplianceLayers, complianc
 from geocover.verdicts.counts import CameraEvidence
 
 Source = SourceRecord
+
+
+class FieldsOfView(MutableMapping[str, gpd.GeoSeries]):
+    """Preset name → each camera's field of view in EPSG:4326, reprojected on first access.
+
+    The engine computes fields of view in the analysis' metric CRS; the report never needs
+    them in degrees (reprojecting Paris's six presets costs about half a second), the map
+    and the figures do. Each preset is reprojected once, when first read, and kept.
+    :meth:`metric` gives the computation's own series, in the metric CRS.
+    """
+
+    def __init__(self, metric: dict[str, gpd.GeoSeries] | None = None) -> None:
+        self._metric: dict[str, gpd.GeoSeries] = dict(metric or {})
+        self._storage: dict[str, gpd.GeoSeries] = {}
+        #: The presets whose coverage was read from :mod:`coverage_cache` (the same
+        #: inputs as an earlier command's) rather than computed.
+        self.reused: tuple[str, ...] = ()
+
+    def metric(self, preset: str) -> gpd.GeoSeries:
+        """The fields of view of ``preset`` in the metric CRS they were computed in."""
+        return self._metric[preset]
+
+    def __getitem__(self, preset: str) -> gpd.GeoSeries:
+        out = self._storage.get(preset)
+        if out is None:
+            out = self._metric[preset].to_crs(settings.STORAGE_CRS)
+            self._storage[preset] = out
+        return out
+
+    def __setitem__(self, preset: str, series: gpd.GeoSeries) -> None:
+        self._metric[preset] = series
+        self._storage.pop(preset, None)
+
+    def __delitem__(self, preset: str) -> None:
+        del self._metric[preset]
+        self._storage.pop(preset, None)
+
+    def __contains__(self, preset: object) -> bool:
+        return preset in self._metric  # (Mapping's would reproject to answer)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._metric)
+
+    def __len__(self) -> int:
+        return len(self._metric)
+
+    def __repr__(self) -> str:
+        return f"FieldsOfView({list(self._metric)})"
 
 
 @dataclass
@@ -75,8 +125,9 @@ class Analysis:
     """Building footprints (EPSG:4326), when known: fields of view are then occluded."""
     highways: gpd.GeoDataFrame | None = None
     """Streets (EPSG:4326), when known: for the share of street length seen."""
-    fields: dict[str, gpd.GeoSeries] = field(default_factory=dict)
-    """Preset name → each camera's field of view (EPSG:4326, occluded when buildings are known)."""
+    fields: FieldsOfView = field(default_factory=FieldsOfView)
+    """Preset name → each camera's field of view (EPSG:4326, occluded when buildings are
+    known; reprojected when first read, see :class:`FieldsOfView`)."""
     camera_coverage: dict[str, CameraCoverage] = field(default_factory=dict)
     """Preset name → coverage figures of the mapped cameras (their ``geometry``: the area
     seen, in ``crs``)."""
@@ -265,7 +316,7 @@ def analyse(
 def _coverage(
     commune: gpd.GeoDataFrame, pset: PerimeterSet, layers: CameraLayers, crs: str,
     presets: tuple[str, ...],
-) -> tuple[dict[str, CameraCoverage], dict[str, gpd.GeoSeries], list[str] | None]:
+) -> tuple[dict[str, CameraCoverage], FieldsOfView, list[str] | None]:
     """Coverage per preset, each camera's field of view, cameras outside every perimeter.
     Every layer is projected once."""
     commune_m = commune.to_crs(crs).geometry.iloc[0]
@@ -283,14 +334,28 @@ def _coverage(
         inside = shapely.intersects(cameras_m.geometry.to_numpy(), perimeters_m)
         outside = cameras_m["id"][~inside].astype(str).tolist()
     coverage: dict[str, CameraCoverage] = {}
-    fields: dict[str, gpd.GeoSeries] = {}
+    fields = FieldsOfView()
+    reused: list[str] = []
     for name in presets:
-        figures, geoms = camera_coverage(
-            cameras_m, commune_m, name,
-            buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
-        )
+        # The same inputs as a previous command's: its result (see coverage_cache).
+        entry = coverage_cache.key(
+            cameras_m, commune_m, fov.get_preset(name), crs, buildings_m=buildings_m,
+            highways_m=highways_m, perimeters_m=perimeters_m,
+        ) if coverage_cache.enabled(len(cameras_m)) else ""
+        hit = coverage_cache.load(entry, cameras_m) if entry else None
+        if hit is not None:
+            figures, geoms = hit
+            reused.append(name)
+        else:
+            figures, geoms = camera_coverage(
+                cameras_m, commune_m, name,
+                buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
+            )
+            if entry:
+                coverage_cache.store(entry, figures, geoms)
         coverage[name] = figures
-        fields[name] = geoms.to_crs(settings.STORAGE_CRS)
+        fields[name] = geoms  # metric; reprojected when the map or the figures read it
+    fields.reused = tuple(reused)
     return coverage, fields, outside
 
 

@@ -86,6 +86,43 @@ class GeocoverMap(folium.Map):
             figure.header._children[self.get_name()] = RawHtml(text)
 
 
+class JsonText(str):
+    """Data already written as JSON safe in a ``<script>`` (by :func:`features_json` or
+    :func:`geometries_json`): a :class:`_DataLayer` pastes it as is."""
+
+
+#: The characters of an encoded geometry's JSON text, deleted to check there is no other.
+_GEOMETRY_CHARS = str.maketrans("", "", "0123456789-,[]")
+
+
+def _geometry_text(text: Any) -> str:
+    """``text`` if it is an encoded geometry's JSON text (digits, ``-``, ``,`` and
+    brackets: nothing to escape in a script), else :class:`ValueError`."""
+    if not isinstance(text, str) or text.translate(_GEOMETRY_CHARS):
+        raise ValueError("not an encoded geometry's JSON text")
+    return text
+
+
+def features_json(features: list[dict[str, Any]]) -> JsonText:
+    """``js_json(features)`` for features whose first key, ``"g"``, holds the JSON text of
+    their geometry (:func:`geocover.outputs.webmap.encode._encode_texts`): the rest of
+    each feature goes through :func:`~geocover.outputs.escape.js_json` and the geometry
+    is pasted in, so the text is the same as ``js_json`` of the decoded features."""
+    out = []
+    for feature in features:
+        if next(iter(feature), None) != "g":
+            raise ValueError("a feature's first key is its geometry, 'g'")
+        geometry = _geometry_text(feature["g"])
+        others = js_json({k: v for k, v in feature.items() if k != "g"})
+        out.append(f'{{"g":{geometry}}}' if others == "{}" else f'{{"g":{geometry},{others[1:]}')
+    return JsonText(f"[{','.join(out)}]")
+
+
+def geometries_json(geometries: list[str]) -> JsonText:
+    """A list of encoded geometries' JSON texts as one JSON list."""
+    return JsonText(_geometry_text(f"[{','.join(geometries)}]"))
+
+
 class _DataLayer(Layer):
     """An overlay built in the page by ``geocover.<factory>(data, options)``; its script
     goes into the page as :class:`RawHtml`, never through a template."""
@@ -103,7 +140,7 @@ class _DataLayer(Layer):
         #: with textContent: given as data, not escaped).
         self.label = name
         self.group = group
-        self.data_js = js_json(data)
+        self.data_js = data if isinstance(data, JsonText) else js_json(data)
         self.options_js = js_json({**options, "label": name, "group": group})
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as above

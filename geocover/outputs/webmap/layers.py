@@ -17,12 +17,13 @@ from geocover import settings
 from geocover.i18n import N_, Translator, translator
 from geocover.outputs.compliance import table_lines
 from geocover.outputs.escape import safe_url
-from geocover.outputs.webmap.elements import _DataLayer
+from geocover.outputs.webmap.elements import _DataLayer, features_json, geometries_json
 from geocover.outputs.webmap.encode import (
     _blank,
     _directions_text,
-    _encode_all,
+    _encode_texts,
     _preset_label,
+    _records,
     _text,
     _to_storage,
 )
@@ -71,10 +72,10 @@ def _commune_layer(analysis: Analysis) -> _DataLayer:
     ]
     if c.official_area_km2:
         rows.append([_("official area"), tr.km2(c.official_area_km2)])
-    geometry = _encode_all(_to_storage(analysis.commune).geometry.to_numpy())
+    geometry = _encode_texts(_to_storage(analysis.commune).geometry.to_numpy())
     features = [{"g": g, "t": c.name, "r": rows} for g in geometry if g is not None]
     return _DataLayer(
-        "areas", features,
+        "areas", features_json(features),
         {"key": "commune", "pane": "gcCommune", "style": _STYLES["commune"], "popup": True},
         name=c.name, group=_group("boundaries", tr),
     )
@@ -111,12 +112,12 @@ def compliance_layer(key: str, title: str, frame: gpd.GeoDataFrame,
     points = shapely.get_type_id(metric) == 0
     metric[points] = shapely.buffer(metric[points], 10.0, quad_segs=4)
     drawn = gpd.GeoSeries(metric, crs=frame.estimate_utm_crs()).to_crs(settings.STORAGE_CRS)
-    encoded = _encode_all(drawn.to_numpy())
+    encoded = _encode_texts(drawn.to_numpy())
     name = tr.gettext(_COMPLIANCE_NAMES[key]) if key in _COMPLIANCE_NAMES else title
     features = [{"g": g, "t": name, "x": [["", line]]}
                 for g, line in zip(encoded, lines, strict=True) if g is not None]
     return _DataLayer(
-        "areas", features,
+        "areas", features_json(features),
         {"key": f"compliance:{key}", "pane": "gcCover", "style": _STYLES["compliance"],
          "popup": True, "extraLabel": tr.gettext("For analysts")},
         name=f"{name} ({tr.integer(len(frame))})", show=False,
@@ -135,14 +136,14 @@ def nearby_neighbours(analysis: Analysis) -> gpd.GeoDataFrame | None:
 def _neighbours_layer(neighbours: gpd.GeoDataFrame, tr: Translator | None = None) -> _DataLayer:
     tr = _tr(tr)
     names = neighbours["name"] if "name" in neighbours else pd.Series([""] * len(neighbours))
-    geometry = _encode_all(neighbours.geometry.to_numpy())
+    geometry = _encode_texts(neighbours.geometry.to_numpy())
     features = [
         {"g": g, "t": "" if _blank(n) else _text(n)}
         for g, n in zip(geometry, names, strict=True)
         if g is not None
     ]
     return _DataLayer(
-        "areas", features,
+        "areas", features_json(features),
         {"key": "neighbours", "pane": "gcNeighbours", "style": _STYLES["neighbours"],
          "tooltip": True},
         name=tr.gettext("Neighbouring communes"), group=_group("boundaries", tr),
@@ -156,7 +157,7 @@ def _perimeter_layer(analysis: Analysis) -> _DataLayer | None:
     tr = analysis.tr
     _ = tr.gettext
     frame = _to_storage(frame)
-    geometry = _encode_all(frame.geometry.to_numpy())
+    geometry = _encode_texts(frame.geometry.to_numpy())
     features = []
     labels = {"valid": _("valid"), "expired": _("expired"),
               "unknown": _("validity date unknown")}
@@ -187,7 +188,7 @@ def _perimeter_layer(analysis: Analysis) -> _DataLayer | None:
                  else _("Perimeter {id}").format(id=_text(p["id"])))
         features.append({"g": g, "s": status, "t": title, "r": rows})
     return _DataLayer(
-        "areas", features,
+        "areas", features_json(features),
         {"key": "perimeters", "pane": "gcPerimeters", "popup": True,
          "styles": {s: _STYLES[s] for s in _STATUSES}},
         name=_("Authorized perimeters ({n})").format(n=tr.integer(len(features))),
@@ -378,7 +379,7 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int,
         shape = group if group in (OSM, CONTRIB) else LIST
         classes: list[str] = []
         data = []
-        for cam, y, x in zip(part.to_dict("records"), lat[mask], lon[mask], strict=True):
+        for cam, y, x in zip(_records(part), lat[mask], lon[mask], strict=True):
             title, rows, cls, extra = _camera_row(cam, layer_source, tr)
             cls = f"{cls} gc-s-{shape}"
             if cls not in classes:
@@ -400,11 +401,11 @@ def _camera_layers(cameras: gpd.GeoDataFrame, cluster_threshold: int,
 def _fov_layer(preset: str, fields: gpd.GeoSeries, show: bool,
                tr: Translator | None = None) -> _DataLayer | None:
     tr = _tr(tr)
-    geometry = [g for g in _encode_all(_to_storage(fields).to_numpy()) if g is not None]
+    geometry = [g for g in _encode_texts(_to_storage(fields).to_numpy()) if g is not None]
     if not geometry:
         return None
     return _DataLayer(
-        "areas", geometry,
+        "areas", geometries_json(geometry),
         {"key": f"fov:{preset}", "pane": "gcFov", "style": _STYLES["fov"]},
         name=tr.gettext("Fields of view, {model}").format(model=preset_name(preset, tr)),
         show=show, group=_group("seen", tr),
@@ -449,7 +450,7 @@ def _cover_layer(preset: str, fields: gpd.GeoSeries, analysis: Analysis) -> _Dat
     # The area computed for the report, dissolved once (and kept) for drawing.
     inside = gpd.GeoSeries(np.array([figures.dissolved()], dtype=object), crs=analysis.crs)
     inside = inside.to_crs(settings.STORAGE_CRS)
-    [geometry] = _encode_all(inside.to_numpy())
+    [geometry] = _encode_texts(inside.to_numpy())
     if geometry is None:
         return None
     tr = analysis.tr
@@ -465,7 +466,7 @@ def _cover_layer(preset: str, fields: gpd.GeoSeries, analysis: Analysis) -> _Dat
     feature = {"g": geometry, "t": _("Area seen by the mapped cameras, inside the commune"),
                "r": rows, "x": _figure_rows(figures)}
     return _DataLayer(
-        "areas", [feature],
+        "areas", features_json([feature]),
         {"key": f"cover:{preset}", "pane": "gcCover", "style": _STYLES["cover"], "popup": True,
          "extraLabel": _("For analysts")},
         name=_("Area seen, {model}").format(model=preset_name(preset, tr)), show=False,

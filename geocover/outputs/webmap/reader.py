@@ -28,7 +28,13 @@ from branca.element import MacroElement
 from geocover.i18n import N_
 from geocover.outputs.escape import js_json
 from geocover.outputs.webmap.elements import GeocoverMap, RawHtml, page_of, parent_name
-from geocover.outputs.webmap.encode import _blank, _preset_label, _text, _to_storage
+from geocover.outputs.webmap.encode import (
+    _blank,
+    _preset_label,
+    _records,
+    _text,
+    _to_storage,
+)
 from geocover.outputs.webmap.reader_text import STRINGS, rights_data
 from geocover.pipeline.analysis import Analysis
 from geocover.schema.ids import LIST_PREFIX, OSM_PREFIX, camera_source
@@ -170,7 +176,7 @@ def _cameras(analysis: Analysis) -> tuple[list[list[Any]], list[str], dict[str, 
     lon = np.round(shapely.get_x(cameras.geometry.to_numpy()), DECIMALS)
     lat = np.round(shapely.get_y(cameras.geometry.to_numpy()), DECIMALS)
     rows = []
-    for cam, y, x in zip(cameras.to_dict("records"), lat, lon, strict=True):
+    for cam, y, x in zip(_records(cameras), lat, lon, strict=True):
         cid = _text(cam["id"])
         key = camera_source(cid)
         scope = scopes.get(key) or SourceScope(key=key, kind="file", label=key)

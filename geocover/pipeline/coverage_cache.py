@@ -1,0 +1,197 @@
+"""The coverage computed once for the same inputs, reused by the next command.
+
+``geocover report``, ``geocover map`` and ``geocover figures`` each run the analysis;
+without a cache each recomputes the union of every preset's fields of view, the longest
+step for a city with many cameras (Paris: 6,561 camera sites, six presets, about 1.5 s).
+This cache keeps, per preset, the figures, the union's pieces and each camera's field of
+view (for :data:`MIN_CAMERAS` cameras or more), under a key that digests everything they
+are computed from:
+
+* the cameras' positions, types, directions, heights and tilts, and their index;
+* the commune, the authorized perimeters, the buildings and the streets (their WKB);
+* the preset's definition, the metric CRS;
+* geocover's version, GEOS's version and the source of the coverage engine itself
+  (``geocover/model/*.py``), so that a changed engine never reads an old answer.
+
+Change any input, however little, and the key changes: an entry is never stale, it is
+only unused. Entries are files under ``<cache dir>/coverage/`` (``$GEOCOVER_CACHE_DIR``,
+default ``~/.cache/geocover``), written atomically, read without pickle (WKB and JSON in
+an ``.npz``), and pruned oldest first beyond :data:`MAX_BYTES`. A file that cannot be
+read is a miss and is rewritten. ``GEOCOVER_COVERAGE_CACHE=off`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geocover import settings
+from geocover._version import __version__
+from geocover.io.atomic import replace_atomic
+from geocover.model.coverage import CameraCoverage
+from geocover.model.pieces import UnionPieces
+
+#: Bumped whenever what an entry holds changes.
+FORMAT = "geocover-coverage-1"
+#: The cache's folder is pruned, oldest entries first, beyond this size.
+MAX_BYTES = 512 * 1024 * 1024
+#: Fewer cameras than this are recomputed every time (a few milliseconds: not worth a
+#: file, and the report of a small city reads the same at every run).
+MIN_CAMERAS = 200
+#: The camera columns the fields of view are computed from.
+CAMERA_COLUMNS = ("camera_type", "directions", "height_m", "tilt_deg")
+_ENGINE_DIR = Path(__file__).resolve().parent.parent / "model"
+_engine_digest: str | None = None
+
+
+def enabled(n_cameras: int | None = None) -> bool:
+    """Whether the cache is on: ``$GEOCOVER_COVERAGE_CACHE`` is not ``off`` (or 0, no,
+    false), and, given ``n_cameras``, there are at least :data:`MIN_CAMERAS`."""
+    value = os.environ.get("GEOCOVER_COVERAGE_CACHE", "on").strip().lower()
+    if value in ("off", "0", "no", "false"):
+        return False
+    return n_cameras is None or n_cameras >= MIN_CAMERAS
+
+
+def folder() -> Path:
+    """Where the entries are: ``<settings.CACHE_DIR>/coverage``."""
+    return Path(settings.CACHE_DIR) / "coverage"
+
+
+def _engine() -> str:
+    global _engine_digest
+    if _engine_digest is None:
+        h = hashlib.sha256()
+        for path in sorted(_ENGINE_DIR.glob("*.py")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+        _engine_digest = h.hexdigest()
+    return _engine_digest
+
+
+def _wkb(h: Any, geoms: Any) -> None:
+    if geoms is None:
+        h.update(b"\x00none")
+        return
+    arr = np.atleast_1d(np.asarray(geoms, dtype=object))
+    h.update(len(arr).to_bytes(8, "little"))
+    for blob in shapely.to_wkb(arr):
+        blob = blob or b""
+        h.update(len(blob).to_bytes(4, "little"))
+        h.update(blob)
+
+
+def key(cameras_m: gpd.GeoDataFrame, commune_m: Any, preset: Any, crs: str, *,
+        buildings_m: gpd.GeoDataFrame | None, highways_m: gpd.GeoDataFrame | None,
+        perimeters_m: Any) -> str:
+    """The entry's name: a sha256 of every input of :func:`camera_coverage` (see the
+    module docstring)."""
+    import geopandas
+
+    h = hashlib.sha256()
+    meta = {"format": FORMAT, "geocover": __version__, "geos": shapely.geos_version_string,
+            "shapely": shapely.__version__, "geopandas": geopandas.__version__,
+            "engine": _engine(), "crs": crs, "preset": repr(preset)}
+    h.update(json.dumps(meta, sort_keys=True).encode())
+    h.update(repr(cameras_m.index.tolist()).encode())
+    _wkb(h, cameras_m.geometry.to_numpy())
+    for column in CAMERA_COLUMNS:
+        values = cameras_m[column].tolist() if column in cameras_m.columns else None
+        h.update(f"{column}={values!r}".encode())
+    _wkb(h, commune_m)
+    _wkb(h, perimeters_m)
+    for layer in (buildings_m, highways_m):
+        _wkb(h, None if layer is None else layer.geometry.to_numpy())
+    return h.hexdigest()
+
+
+def _pack(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    blobs = [b or b"" for b in shapely.to_wkb(np.asarray(geoms, dtype=object))]
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in blobs])
+    return np.frombuffer(b"".join(blobs), dtype=np.uint8), offsets
+
+
+def _unpack(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    raw = data.tobytes()
+    blobs = [raw[a:b] or None for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(),
+                                             strict=True)]
+    return shapely.from_wkb(np.array(blobs, dtype=object))
+
+
+def store(name: str, figures: CameraCoverage, fields: gpd.GeoSeries) -> Path | None:
+    """Save one preset's coverage under ``name``; None (and nothing written) when the
+    cache is off or its folder cannot be written: a cache never stops a command."""
+    if not enabled():
+        return None
+    pieces = figures.pieces
+    if not isinstance(pieces, UnionPieces):
+        return None
+    meta = {f.name: getattr(figures, f.name) for f in dataclasses.fields(figures)
+            if f.name not in ("geometry", "pieces")}
+    parts, parts_off = _pack(pieces.parts)
+    geoms, geoms_off = _pack(fields.to_numpy())
+    arrays: dict[str, np.ndarray] = {
+        "meta": np.frombuffer(json.dumps(
+            {"format": FORMAT, "figures": meta, "name": fields.name}).encode(), np.uint8),
+        "parts": parts, "parts_off": parts_off, "fields": geoms, "fields_off": geoms_off,
+    }
+    if pieces._seam is not None:
+        arrays["seam"] = pieces._seam
+    buf = io.BytesIO()
+    np.savez(buf, allow_pickle=False, **arrays)
+    path = folder() / f"{name}.npz"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomic(path, buf.getvalue())
+        _prune(path.parent)
+    except Exception:
+        return None
+    return path
+
+
+def load(name: str, cameras_m: gpd.GeoDataFrame) -> tuple[CameraCoverage, gpd.GeoSeries] | None:
+    """The preset's coverage saved under ``name`` (its fields of view indexed like
+    ``cameras_m``, in its CRS), or None when there is none or it cannot be read."""
+    if not enabled():
+        return None
+    path = folder() / f"{name}.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes())
+            if meta.get("format") != FORMAT:
+                return None
+            parts = _unpack(z["parts"], z["parts_off"])
+            seam = z["seam"] if "seam" in z.files else None
+            geoms = _unpack(z["fields"], z["fields_off"])
+        if len(geoms) != len(cameras_m):
+            return None
+        pieces = UnionPieces(parts, seam)
+        figures = CameraCoverage(**meta["figures"], geometry=pieces.collection(),
+                                 pieces=pieces)
+        fields = gpd.GeoSeries(geoms, index=cameras_m.index, crs=cameras_m.crs,
+                               name=meta.get("name"))
+        os.utime(path)  # recently used: pruned last
+    except Exception:
+        return None
+    return figures, fields
+
+
+def _prune(where: Path) -> None:
+    entries = sorted(where.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    total = 0
+    for path in entries:
+        total += path.stat().st_size
+        if total > MAX_BYTES:
+            path.unlink(missing_ok=True)
