@@ -23,8 +23,10 @@ def _paris(bundle):
                    presets=PRESETS)
 
 
-def _entries():
-    return sorted(coverage_cache.folder().glob("*.npz"))
+def _entries(where=None):
+    """The coverage entries (not their fields in degrees, ``*.4326.npz``)."""
+    where = coverage_cache.folder() if where is None else where
+    return sorted(p for p in where.glob("*.npz") if not p.name.endswith(".4326.npz"))
 
 
 def test_second_run_reads_the_first_runs_coverage(bundle):
@@ -47,6 +49,23 @@ def test_second_run_reads_the_first_runs_coverage(bundle):
         commune = second.commune.to_crs(second.crs).geometry.iloc[0]
         plain = shapely.intersection(shapely.union_all(fb.to_numpy()), commune).area / 1e6
         assert b.area_km2 == pytest.approx(plain, rel=1e-12)
+
+
+def test_fields_in_degrees_are_kept_once_drawn(bundle):
+    """The first analysis that reads a preset's fields in EPSG:4326 (the map, the figures)
+    keeps them beside the entry; the next reads those, the same to the last bit as pyproj's
+    reprojection of the fields read back."""
+    first = _paris(bundle)
+    assert not list(coverage_cache.folder().glob("*.4326.npz"))
+    drawn = first.fields["sunders"]
+    assert len(list(coverage_cache.folder().glob("*.4326.npz"))) == 1
+    second = _paris(bundle)
+    kept = second.fields["sunders"]
+    assert kept.crs == "EPSG:4326" and kept.index.equals(drawn.index)
+    assert shapely.equals_exact(kept.to_numpy(), drawn.to_numpy(), tolerance=0).all()
+    again = second.fields.metric("sunders").to_crs("EPSG:4326")
+    assert shapely.equals_exact(kept.to_numpy(), again.to_numpy(), tolerance=0).all()
+    assert len(list(coverage_cache.folder().glob("*.4326.npz"))) == 1
 
 
 def test_a_camera_moved_by_a_metre_is_a_miss(bundle):
@@ -116,7 +135,7 @@ def test_report_then_map_compute_the_coverage_once_and_say_the_same(bundle, tmp_
             for fmt in ("markdown", "markdown", "json")]
     for run in runs:
         assert run.returncode == 0, run.stderr
-    entries = sorted((cache / "coverage").glob("*.npz"))
+    entries = _entries(cache / "coverage")
     assert len(entries) == 1
     stamp = entries[0].stat().st_mtime_ns
 
@@ -130,7 +149,8 @@ def test_report_then_map_compute_the_coverage_once_and_say_the_same(bundle, tmp_
     shown = run_cli("map", "paris", *args, "-o", str(html), env=env)
     assert shown.returncode == 0, shown.stderr
     assert html.stat().st_size > 100_000
-    assert sorted((cache / "coverage").glob("*.npz")) == entries
+    assert _entries(cache / "coverage") == entries
+    assert len(list((cache / "coverage").glob("*.4326.npz"))) == 1  # drawn: kept too
     assert entries[0].stat().st_mtime_ns >= stamp  # read (touched), not recomputed anew
     off = tmp_path / "off"
     fresh = run_cli("report", "paris", *args, "--format", "json",

@@ -65,6 +65,8 @@ class FieldsOfView(MutableMapping[str, gpd.GeoSeries]):
         #: The presets whose coverage was read from :mod:`coverage_cache` (the same
         #: inputs as an earlier command's) rather than computed.
         self.reused: tuple[str, ...] = ()
+        #: Preset → its coverage_cache entry, where the reprojected fields are kept too.
+        self.entries: dict[str, str] = {}
 
     def metric(self, preset: str) -> gpd.GeoSeries:
         """The fields of view of ``preset`` in the metric CRS they were computed in."""
@@ -73,13 +75,20 @@ class FieldsOfView(MutableMapping[str, gpd.GeoSeries]):
     def __getitem__(self, preset: str) -> gpd.GeoSeries:
         out = self._storage.get(preset)
         if out is None:
-            out = self._metric[preset].to_crs(settings.STORAGE_CRS)
+            metric = self._metric[preset]
+            entry = self.entries.get(preset, "")
+            out = coverage_cache.load_degrees(entry, metric) if entry else None
+            if out is None:
+                out = metric.to_crs(settings.STORAGE_CRS)
+                if entry:
+                    coverage_cache.store_degrees(entry, out)
             self._storage[preset] = out
         return out
 
     def __setitem__(self, preset: str, series: gpd.GeoSeries) -> None:
         self._metric[preset] = series
         self._storage.pop(preset, None)
+        self.entries.pop(preset, None)
 
     def __delitem__(self, preset: str) -> None:
         del self._metric[preset]
@@ -355,6 +364,8 @@ def _coverage(
                 coverage_cache.store(entry, figures, geoms)
         coverage[name] = figures
         fields[name] = geoms  # metric; reprojected when the map or the figures read it
+        if entry:
+            fields.entries[name] = entry
     fields.reused = tuple(reused)
     return coverage, fields, outside
 

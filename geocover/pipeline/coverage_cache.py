@@ -16,7 +16,8 @@ are computed from:
 Change any input, however little, and the key changes: an entry is never stale, it is
 only unused. Entries are files under ``<cache dir>/coverage/`` (``$GEOCOVER_CACHE_DIR``,
 default ``~/.cache/geocover``), written atomically, read without pickle (WKB and JSON in
-an ``.npz``), and pruned oldest first beyond :data:`MAX_BYTES`. A file that cannot be
+an ``.npz``; the fields of view in EPSG:4326 beside it once a map or a figure has drawn
+them), and pruned oldest first beyond :data:`MAX_BYTES`. A file that cannot be
 read is a miss and is rewritten. ``GEOCOVER_COVERAGE_CACHE=off`` turns the cache off.
 """
 
@@ -98,8 +99,11 @@ def key(cameras_m: gpd.GeoDataFrame, commune_m: Any, preset: Any, crs: str, *,
     import geopandas
 
     h = hashlib.sha256()
+    import pyproj
+
     meta = {"format": FORMAT, "geocover": __version__, "geos": shapely.geos_version_string,
             "shapely": shapely.__version__, "geopandas": geopandas.__version__,
+            "pyproj": pyproj.__version__, "proj": pyproj.proj_version_str,
             "engine": _engine(), "crs": crs, "preset": repr(preset)}
     h.update(json.dumps(meta, sort_keys=True).encode())
     h.update(repr(cameras_m.index.tolist()).encode())
@@ -188,8 +192,42 @@ def load(name: str, cameras_m: gpd.GeoDataFrame) -> tuple[CameraCoverage, gpd.Ge
     return figures, fields
 
 
+def store_degrees(name: str, fields: gpd.GeoSeries) -> None:
+    """Save the fields of view of entry ``name`` reprojected to EPSG:4326 (what the map and
+    the figures draw: reprojecting Paris's six presets costs about half a second), beside
+    the entry. Nothing when the cache is off or cannot be written."""
+    if not enabled() or not name:
+        return
+    geoms, offsets = _pack(fields.to_numpy())
+    buf = io.BytesIO()
+    np.savez(buf, allow_pickle=False, fields=geoms, fields_off=offsets)
+    try:
+        replace_atomic(folder() / f"{name}.4326.npz", buf.getvalue())
+    except Exception:
+        return
+
+
+def load_degrees(name: str, like: gpd.GeoSeries) -> gpd.GeoSeries | None:
+    """The fields of view of entry ``name`` in EPSG:4326, indexed and named like ``like``
+    (the same fields in the metric CRS), or None."""
+    if not enabled() or not name:
+        return None
+    path = folder() / f"{name}.4326.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            geoms = _unpack(z["fields"], z["fields_off"])
+    except Exception:
+        return None
+    if len(geoms) != len(like):
+        return None
+    return gpd.GeoSeries(geoms, index=like.index, crs=settings.STORAGE_CRS, name=like.name)
+
+
 def _prune(where: Path) -> None:
     entries = sorted(where.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    # (an entry's .4326.npz companion is pruned by the same rule)
     total = 0
     for path in entries:
         total += path.stat().st_size
