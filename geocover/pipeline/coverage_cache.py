@@ -172,7 +172,8 @@ def load(name: str, cameras_m: gpd.GeoDataFrame) -> tuple[CameraCoverage, gpd.Ge
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # Our own file object: np.load leaves its own open when a damaged zip fails.
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             meta = json.loads(z["meta"].tobytes())
             if meta.get("format") != FORMAT:
                 return None
@@ -216,7 +217,7 @@ def load_degrees(name: str, like: gpd.GeoSeries) -> gpd.GeoSeries | None:
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             geoms = _unpack(z["fields"], z["fields_off"])
     except Exception:
         return None
