@@ -163,26 +163,36 @@ def store(name: str, figures: CameraCoverage, fields: gpd.GeoSeries) -> Path | N
     return path
 
 
+def _read(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of the entry file ``path``, or None when there is none or it cannot be
+    read (a damaged entry is a miss, rewritten after)."""
+    if not path.is_file():
+        return None
+    try:
+        # Our own file object: np.load leaves its own open when a damaged zip fails.
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except Exception:
+        return None
+
+
 def load(name: str, cameras_m: gpd.GeoDataFrame) -> tuple[CameraCoverage, gpd.GeoSeries] | None:
     """The preset's coverage saved under ``name`` (its fields of view indexed like
     ``cameras_m``, in its CRS), or None when there is none or it cannot be read."""
     if not enabled():
         return None
     path = folder() / f"{name}.npz"
-    if not path.is_file():
+    z = _read(path)
+    if z is None:
         return None
     try:
-        # Our own file object: np.load leaves its own open when a damaged zip fails.
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
-            meta = json.loads(z["meta"].tobytes())
-            if meta.get("format") != FORMAT:
-                return None
-            parts = _unpack(z["parts"], z["parts_off"])
-            seam = z["seam"] if "seam" in z.files else None
-            geoms = _unpack(z["fields"], z["fields_off"])
+        meta = json.loads(z["meta"].tobytes())
+        if meta.get("format") != FORMAT:
+            return None
+        geoms = _unpack(z["fields"], z["fields_off"])
         if len(geoms) != len(cameras_m):
             return None
-        pieces = UnionPieces(parts, seam)
+        pieces = UnionPieces(_unpack(z["parts"], z["parts_off"]), z.get("seam"))
         figures = CameraCoverage(**meta["figures"], geometry=pieces.collection(),
                                  pieces=pieces)
         fields = gpd.GeoSeries(geoms, index=cameras_m.index, crs=cameras_m.crs,
@@ -213,12 +223,11 @@ def load_degrees(name: str, like: gpd.GeoSeries) -> gpd.GeoSeries | None:
     (the same fields in the metric CRS), or None."""
     if not enabled() or not name:
         return None
-    path = folder() / f"{name}.4326.npz"
-    if not path.is_file():
+    z = _read(folder() / f"{name}.4326.npz")
+    if z is None:
         return None
     try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
-            geoms = _unpack(z["fields"], z["fields_off"])
+        geoms = _unpack(z["fields"], z["fields_off"])
     except Exception:
         return None
     if len(geoms) != len(like):
