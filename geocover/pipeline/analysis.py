@@ -345,12 +345,13 @@ def _coverage(
     coverage: dict[str, CameraCoverage] = {}
     fields = FieldsOfView()
     reused: list[str] = []
+    # The same inputs as a previous command's: its result (see coverage_cache).
+    entries = coverage_cache.keys(
+        cameras_m, commune_m, {name: fov.get_preset(name) for name in presets}, crs,
+        buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
+    ) if coverage_cache.enabled(len(cameras_m)) else {}
     for name in presets:
-        # The same inputs as a previous command's: its result (see coverage_cache).
-        entry = coverage_cache.key(
-            cameras_m, commune_m, fov.get_preset(name), crs, buildings_m=buildings_m,
-            highways_m=highways_m, perimeters_m=perimeters_m,
-        ) if coverage_cache.enabled(len(cameras_m)) else ""
+        entry = entries.get(name, "")
         hit = coverage_cache.load(entry, cameras_m) if entry else None
         if hit is not None:
             figures, geoms = hit

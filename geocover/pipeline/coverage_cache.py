@@ -91,20 +91,20 @@ def _wkb(h: Any, geoms: Any) -> None:
         h.update(blob)
 
 
-def key(cameras_m: gpd.GeoDataFrame, commune_m: Any, preset: Any, crs: str, *,
-        buildings_m: gpd.GeoDataFrame | None, highways_m: gpd.GeoDataFrame | None,
-        perimeters_m: Any) -> str:
-    """The entry's name: a sha256 of every input of :func:`camera_coverage` (see the
-    module docstring)."""
+def keys(cameras_m: gpd.GeoDataFrame, commune_m: Any, presets: dict[str, Any], crs: str, *,
+         buildings_m: gpd.GeoDataFrame | None, highways_m: gpd.GeoDataFrame | None,
+         perimeters_m: Any) -> dict[str, str]:
+    """Each preset's entry name (``presets``: name → definition): a sha256 of every input
+    of :func:`camera_coverage` (see the module docstring). The layers are digested once,
+    then each preset's definition is added to a copy."""
     import geopandas
-
-    h = hashlib.sha256()
     import pyproj
 
+    h = hashlib.sha256()
     meta = {"format": FORMAT, "geocover": __version__, "geos": shapely.geos_version_string,
             "shapely": shapely.__version__, "geopandas": geopandas.__version__,
             "pyproj": pyproj.__version__, "proj": pyproj.proj_version_str,
-            "engine": _engine(), "crs": crs, "preset": repr(preset)}
+            "engine": _engine(), "crs": crs}
     h.update(json.dumps(meta, sort_keys=True).encode())
     h.update(repr(cameras_m.index.tolist()).encode())
     _wkb(h, cameras_m.geometry.to_numpy())
@@ -115,7 +115,20 @@ def key(cameras_m: gpd.GeoDataFrame, commune_m: Any, preset: Any, crs: str, *,
     _wkb(h, perimeters_m)
     for layer in (buildings_m, highways_m):
         _wkb(h, None if layer is None else layer.geometry.to_numpy())
-    return h.hexdigest()
+    out = {}
+    for name, preset in presets.items():
+        one = h.copy()
+        one.update(f"preset={preset!r}".encode())
+        out[name] = one.hexdigest()
+    return out
+
+
+def key(cameras_m: gpd.GeoDataFrame, commune_m: Any, preset: Any, crs: str, *,
+        buildings_m: gpd.GeoDataFrame | None, highways_m: gpd.GeoDataFrame | None,
+        perimeters_m: Any) -> str:
+    """One preset's entry name (:func:`keys`)."""
+    return keys(cameras_m, commune_m, {"": preset}, crs, buildings_m=buildings_m,
+                highways_m=highways_m, perimeters_m=perimeters_m)[""]
 
 
 def _pack(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
