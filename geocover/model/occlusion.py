@@ -26,6 +26,12 @@ It is computed exactly (no ray sampling) in plan:
 5. The shadows are unioned per camera (``shapely.union_all`` over a padded 2-D
    array, one reduction per row) and subtracted from each field of view.
 
+A camera off every building whose field of view is star-shaped around it (every
+wedge and disc :func:`~geocover.model.fov.fields_of_view` draws) skips steps 4's
+shadows and 5: the visible region is the nearest-edge envelope of its front-facing
+edges and its outline, computed with numpy (:mod:`geocover.model.envelope`); it is
+the same region, and about twice as fast as the two overlays.
+
 Everything is vectorized with numpy and shapely 2 over all (camera, edge) pairs at
 once; Python loops only run over batches. Buildings are 2-D obstacles taller than
 any camera: see ``docs/fov.md`` for this model's limits.
@@ -38,6 +44,7 @@ import numpy as np
 import shapely
 
 from geocover.errors import UsageError
+from geocover.model.envelope import visible_envelopes
 from geocover.model.fov import _check_metric, _union_groups
 
 #: Distance (metres) under which a point counts as on a line or an outline: an edge
@@ -333,7 +340,8 @@ def _behind_nearer_edges(owner: np.ndarray, view: np.ndarray, p1: np.ndarray,
 
 
 def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
-                   buildings_metric: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoSeries:
+                   buildings_metric: gpd.GeoDataFrame | gpd.GeoSeries, *,
+                   engine: str = "auto") -> gpd.GeoSeries:
     """Clip each field of view by building footprints and the shadows they cast.
 
     Parameters
@@ -345,6 +353,11 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
         The cameras (Point geometries), in the same metric CRS.
     buildings_metric : GeoDataFrame or GeoSeries
         Building footprints (Polygon / MultiPolygon), in the same metric CRS.
+    engine : {"auto", "overlay"}
+        ``"auto"``: the nearest-edge envelope (:mod:`geocover.model.envelope`) for a
+        camera off every building whose field of view is star-shaped around it, the
+        shadow overlays for the others. ``"overlay"``: the shadow overlays for every
+        camera (slower; the same region, to rounding: a cross-check).
 
     Returns
     -------
@@ -355,7 +368,8 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
     Raises
     ------
     UsageError
-        If the inputs are not aligned or not in the same metric CRS.
+        If the inputs are not aligned or not in the same metric CRS, or ``engine`` is
+        unknown.
 
     Examples
     --------
@@ -368,6 +382,9 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
     >>> round(float(visible_fields(fovs, cams, wall).area.iloc[0]), 1)  # 20² tan 28.5°
     217.2
     """
+    if engine not in ("auto", "overlay"):
+        raise UsageError(f"engine must be 'auto' or 'overlay', not {engine!r}")
+    envelopes = engine == "auto"
     if len(fovs) != len(cameras_metric) or not fovs.index.equals(cameras_metric.index):
         raise UsageError("fovs and cameras_metric must be aligned (same length and index): "
                          "pass the GeoSeries fields_of_view() returned for these cameras")
@@ -395,17 +412,39 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
         if workers > 1 and len(batches) > 1:
             with ThreadPoolExecutor(workers) as pool:
                 parts = list(pool.map(
-                    lambda rows: _visible(fov[rows], view[rows], polygons, tree), batches))
+                    lambda rows: _visible(fov[rows], view[rows], polygons, tree, envelopes),
+                    batches))
         else:
-            parts = [_visible(fov[rows], view[rows], polygons, tree) for rows in batches]
+            parts = [_visible(fov[rows], view[rows], polygons, tree, envelopes)
+                     for rows in batches]
         for rows, part in zip(batches, parts, strict=True):
             result[rows] = part
     return gpd.GeoSeries(result, index=fovs.index, crs=fovs.crs, name=fovs.name)
 
 
+def _envelopes(result: np.ndarray, fov: np.ndarray, view: np.ndarray, owner: np.ndarray,
+               p1: np.ndarray, p2: np.ndarray, hosted: np.ndarray) -> np.ndarray:
+    """Fill ``result`` for the cameras :func:`visible_envelopes` handles; their mask."""
+    done = np.zeros(len(fov), dtype=bool)
+    skip = np.zeros(len(fov), dtype=bool)
+    skip[hosted] = True
+    cand = np.unique(owner)
+    cand = cand[~skip[cand]]
+    if len(cand) == 0:
+        return done
+    rows = ~skip[owner]
+    env = visible_envelopes(fov[cand], view[cand], np.searchsorted(cand, owner[rows]),
+                            p1[rows], p2[rows])
+    got = np.fromiter((g is not None for g in env), dtype=bool, count=len(env))
+    result[cand[got]] = env[got]
+    done[cand[got]] = True
+    return done
+
+
 def _visible(fov: np.ndarray, view: np.ndarray, polygons: np.ndarray,
-             tree: shapely.STRtree) -> np.ndarray:
-    """The visible part of each field of view ``fov`` seen from ``view`` (a batch)."""
+             tree: shapely.STRtree, envelopes: bool) -> np.ndarray:
+    """The visible part of each field of view ``fov`` seen from ``view`` (a batch);
+    ``envelopes=False``: every camera by the shadow overlays."""
     result = fov.copy()
     cam, bld = tree.query(fov, predicate="intersects")
     keep = np.isfinite(view[cam]).all(axis=1)
@@ -443,6 +482,13 @@ def _visible(fov: np.ndarray, view: np.ndarray, polygons: np.ndarray,
     host = np.isin(cam * len(polygons) + bld, seen[host_cam] * len(polygons) + host_bld)
     useful = (length > 0) & (gap <= reach[owner])
     front = useful & (side < -ON_LINE_M)
+    if envelopes:
+        # A camera off every building, in a field of view star-shaped around it, gets
+        # the nearest-edge envelope of its front-facing edges (numpy) instead of two
+        # overlays (see envelope.py); the rest go on with the shadows.
+        done = _envelopes(result, fov, view, owner[front], p1[front], p2[front], cam[host])
+        useful &= ~done[owner]
+        front &= ~done[owner]
     front[front] = ~_behind_nearer_edges(owner[front], v[front], p1[front], p2[front],
                                          gap[front], len(fov))
     casts = front | (useful & host[pair] & (side > ON_LINE_M))
