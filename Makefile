@@ -6,7 +6,7 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 # geocover byte-compiled, as an install does: with PYTHONDONTWRITEBYTECODE set (as on
-# this project's machines) an editable checkout would compile its 120 modules again at
+# this project's machines) an editable checkout would compile its 128 modules again at
 # every command (~0.18 s of each run). A stale .pyc is only ignored, never wrong.
 PYC     := $(VENV)/.compiled-stamp
 # The French catalog compiled in the checkout (gitignored): without it every command
@@ -86,7 +86,7 @@ check: lint test
 
 # Messages: extracted from the code, merged into geocover/i18n/locale/fr/.../geocover.po
 # (translate the new entries there; tests fail on any left empty or fuzzy). The .mo is
-# compiled into the wheel by setup.py; a checkout reads the .po directly.
+# compiled into the wheel by setup.py, and into the checkout by make venv ($(MO)).
 POT := build/geocover.pot
 PO_VOLATILE := '/^"POT-Creation-Date:/d;/^"PO-Revision-Date:/d;/^"Generated-By:/d;/^"Report-Msgid-Bugs-To:/d;/^"Last-Translator:/d;/^"Language-Team:/d'
 I18N_FLAGS := -F babel.cfg -k N_ -k pgettext:1c,2 --no-location --sort-output --omit-header

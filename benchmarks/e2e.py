@@ -88,7 +88,7 @@ def precompile(root: Path) -> None:
 
     pip compiles what it installs, and Python caches the bytecode of an editable
     checkout at its first import; but where ``PYTHONDONTWRITEBYTECODE`` is set (this
-    machine sets it) nothing is cached, and every run would compile geocover's 120
+    machine sets it) nothing is cached, and every run would compile geocover's 128
     modules again (about 0.18 s): a cost no user pays twice. (``make venv`` does the
     same; a stale file is only ignored, never wrong.)
     """
