@@ -15,6 +15,7 @@ import shapely
 
 from geocover import settings
 from geocover.i18n import N_, Translator, translator
+from geocover.model.crs import to_degrees
 from geocover.outputs.compliance import table_lines
 from geocover.outputs.escape import safe_url
 from geocover.outputs.webmap.elements import _DataLayer, features_json, geometries_json
@@ -448,9 +449,13 @@ def _cover_layer(preset: str, fields: gpd.GeoSeries, analysis: Analysis) -> _Dat
     geoms = fields.to_numpy()
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     # The area computed for the report, dissolved once (and kept) for drawing.
-    inside = gpd.GeoSeries(np.array([figures.dissolved()], dtype=object), crs=analysis.crs)
-    inside = inside.to_crs(settings.STORAGE_CRS)
-    [geometry] = _encode_texts(inside.to_numpy())
+    # (part by part: most parts are small enough for crs.to_degrees' fitted quadratic)
+    dissolved = figures.dissolved()
+    if dissolved is None or dissolved.is_empty:
+        return None
+    parts = to_degrees(gpd.GeoSeries(shapely.get_parts(dissolved), crs=analysis.crs)).to_numpy()
+    inside = parts[0] if dissolved.geom_type == "Polygon" else shapely.multipolygons(parts)
+    [geometry] = _encode_texts(np.array([inside], dtype=object))
     if geometry is None:
         return None
     tr = analysis.tr
