@@ -257,3 +257,25 @@ def test_communes_near_by_box_as_the_whole_file_filtered(bundle):
                       if c != "57463" and shapely.intersects(g, around))
     found = neighbours_from_bundle(bundle, metz)
     assert sorted(found["code"].drop_duplicates()) == touching
+
+
+def test_neighbours_read_when_first_drawn(bundle):
+    """The report draws no neighbour: analyse() leaves them unread; the first read (the map,
+    the figures) finds the communes touching Metz, as json and shapely find them in the
+    département's file, and keeps them."""
+    from geocover.pipeline.analysis import analyse
+
+    analysis = analyse("metz", bundle=bundle)
+    assert analysis._neighbours_read is False
+    path = bundle / "geo-api/departements-57-communes-contour.json"
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    around = analysis.commune.to_crs(4326).geometry.iloc[0].buffer(1e-4)
+    touching = sorted({str(f["properties"]["code"]) for f in features
+                       if str(f["properties"]["code"]) != "57463"
+                       and shapely.intersects(shapely.from_geojson(json.dumps(f["geometry"])),
+                                              around)})
+    found = analysis.neighbours
+    assert found is not None and sorted(found["code"]) == touching
+    assert analysis.neighbours is found  # read once
+    analysis.neighbours = None  # what a caller sets is kept
+    assert analysis.neighbours is None
