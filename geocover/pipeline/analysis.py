@@ -154,6 +154,9 @@ class Analysis:
     provenance: Provenance | None = None
     """Version, software, sources with their dates, sha256 of every file read, layer checksums."""
     extra: dict[str, Any] = field(default_factory=dict)
+    lang: str = "fr"
+    """The readers' language of every text of this analysis (verdicts, report, map):
+    ``analyse(lang=…)``, else ``$GEOCOVER_LANG``, else the city's ``lang``."""
     _neighbours: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _neighbours_read: bool = field(default=False, repr=False)
 
@@ -161,8 +164,9 @@ class Analysis:
     def neighbours(self) -> gpd.GeoDataFrame | None:
         """Bordering communes (for the map), when the bundle has them, else None.
 
-        Read on first use: only the map and the figures draw them, and reading them
-        (GDAL on the département's file, pyogrio's import) was ~50 ms of every report."""
+        Read on first use, and kept: only the map and the figures draw them, and reading
+        them (the département's communes through GDAL, the bundle's neighbours file) cost
+        every report ~20 ms."""
         if not self._neighbours_read:
             self._neighbours_read = True
             if self.bundle is not None:
@@ -172,9 +176,6 @@ class Analysis:
     @neighbours.setter
     def neighbours(self, frame: gpd.GeoDataFrame | None) -> None:
         self._neighbours, self._neighbours_read = frame, True
-    lang: str = "fr"
-    """The readers' language of every text of this analysis (verdicts, report, map):
-    ``analyse(lang=…)``, else ``$GEOCOVER_LANG``, else the city's ``lang``."""
 
     @property
     def tr(self) -> Translator:
