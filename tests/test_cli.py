@@ -422,9 +422,8 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 def test_report_loads_no_map_figure_contribution_nor_engine_code(bundle, tmp_path, fmt):
     """``geocover report metz`` offline (no camera, no building in the bundle) writes its
     report and loads none of what it does not use: the map (folium, jinja2), the figures
-    (matplotlib), the network client (requests, sources.http), the contribution and
-    perimeter-adding pipelines, the OSM writer, the geocoder, the union engine, the
-    occlusion model, Babel (geocover.i18n writes numbers and dates itself). Every command
+    (matplotlib), the network client (requests, sources.http), the contribution and perimeter-adding
+    pipelines, the OSM writer, the union engine and the occlusion model. Every command
     builds the whole parser, so a subcommand importing its library at the top would load
     it here."""
     import subprocess
@@ -452,5 +451,5 @@ def test_report_loads_no_map_figure_contribution_nor_engine_code(bundle, tmp_pat
                 "geocover.outputs.osmfile", "geocover.pipeline.contribute.add",
                 "geocover.pipeline.worklist", "geocover.pipeline.perimeters_add",
                 "geocover.sources.geocoder", "geocover.model.union",
-                "geocover.model.occlusion", "geocover.sources.http", "babel"}
+                "geocover.model.occlusion", "geocover.sources.http"}
     assert sorted(unwanted & loaded) == []

@@ -13,11 +13,8 @@ Text is marked where it is written, in three ways the extractor (``make i18n``,
 * ``N_("…")`` for text defined before the language is known (a table of labels),
   translated later with ``tr.gettext(label)``.
 
-Numbers and dates are written as Babel writes them for the locale (CLDR): ``1 391`` and
-``41,75 km²`` in French, ``1,391`` and ``41.75 km²`` in English. The two locales' symbols
-and month names are kept here (``tests/test_i18n_numbers.py`` compares every kind of
-number and date with Babel's), because loading Babel's locale data cost every report
-~25 ms; Babel itself formats what they do not cover (huge numbers, other date styles).
+Numbers and dates go through Babel for the locale: ``1 391`` and ``41,75 km²`` in
+French, ``1,391`` and ``41.75 km²`` in English.
 
 >>> tr = translator("fr")
 >>> tr.integer(1391) == "1\u202f391"
@@ -52,17 +49,6 @@ DOMAIN = "geocover"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 #: A no-break space (before units and "%" in French; a plain space in English).
 NBSP = "\u00a0"
-#: CLDR's number symbols of fr_FR and en_GB, as Babel has them: group, decimal, minus.
-_NUMBER_SYMBOLS: dict[str, tuple[str, str, str]] = {
-    "fr": ("\u202f", ",", "-"), "en": (",", ".", "-"),
-}
-#: CLDR's month names (format, wide) of fr_FR and en_GB.
-_MONTHS: dict[str, tuple[str, ...]] = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
 
 
 def N_(message: str) -> str:
@@ -150,34 +136,9 @@ class Translator:
     # ---------------------------------------------------------------- numbers
     def _format_uncached(self, text: str, digits: int | None) -> str:
         """Babel's ``format_decimal`` of the number written ``text``, thousands grouped,
-        with ``digits`` decimals (None: the locale's own pattern, ``#,##0.###``). Babel
-        reads any number as ``Decimal(str(number))``, so that text is all the result
-        depends on: ``_format`` memoizes this.
-
-        Written here as Babel's ``NumberPattern.apply`` does (sign, ``abs().normalize()``,
-        ``quantize`` in the current decimal context, groups of three, trailing zeros
-        dropped down to the pattern's minimum), without loading its locale data."""
-        from decimal import Decimal
-
-        value = Decimal(text)
-        low, high = (0, 3) if digits is None else (digits, digits)
-        if not value.is_finite() or value.adjusted() + high > 24:  # near the context's 28 digits
-            return self._babel_format(text, digits)
-        group, point, minus = _NUMBER_SYMBOLS[self.lang]
-        rounded = abs(value).normalize().quantize(Decimal(10) ** -high)
-        whole, _, frac = f"{rounded:f}".partition(".")
-        head = len(whole) % 3 or 3
-        whole = group.join([whole[:head]] + [whole[i:i + 3] for i in range(head, len(whole), 3)])
-        frac = (frac or "0").ljust(low, "0")
-        if high == 0 or (low == 0 and int(frac) == 0):
-            frac = ""
-        else:
-            while len(frac) > low and frac[-1] == "0":
-                frac = frac[:-1]
-            frac = point + frac
-        return (minus if value.is_signed() else "") + whole + frac
-
-    def _babel_format(self, text: str, digits: int | None) -> str:
+        with ``digits`` decimals (None: the locale's own pattern). Babel reads any number
+        as ``Decimal(str(number))``, so that text is all the result depends on: ``_format``
+        memoizes this."""
         from babel.core import Locale
         from babel.numbers import format_decimal
 
@@ -234,36 +195,30 @@ class Translator:
     def date(self, value: str | dt.date | dt.datetime | None, *, style: str = "long") -> str:
         """A date, as precise as it is given: ``2019`` → ``2019``, ``2020-02`` →
         ``février 2020``, ``2019-02-01`` → ``1er février 2019``; anything else as is."""
+        from babel.dates import format_date
+
         if value is None or value == "":
             return ""
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
-            return self._first(value, self._day(value, style))
+            return self._first(value, format_date(value, format=style, locale=self.locale))
         text = str(value).strip()
         parts = text[:10].split("-")
         try:
             if len(parts) == 1 and len(parts[0]) == 4:
                 return str(int(parts[0]))
             if len(parts) == 2:
-                month = dt.date(int(parts[0]), int(parts[1]), 1)
-                # Babel's skeleton yMMMM: "MMMM y" in both locales
-                return f"{_MONTHS[self.lang][month.month - 1]} {month.year}"
+                from babel.dates import format_skeleton
+
+                return format_skeleton("yMMMM", dt.date(int(parts[0]), int(parts[1]), 1),
+                                       locale=self.locale)
             if len(parts) == 3:
                 day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-                return self._first(day, self._day(day, style))
+                return self._first(day, format_date(day, format=style, locale=self.locale))
         except ValueError:
             pass
         return text
-
-    def _day(self, day: dt.date, style: str) -> str:
-        """Babel's ``format_date(day, style)``: the long pattern ``d MMMM y`` of both
-        locales written here, any other style by Babel."""
-        if style == "long":
-            return f"{day.day} {_MONTHS[self.lang][day.month - 1]} {day.year}"
-        from babel.dates import format_date
-
-        return format_date(day, format=style, locale=self.locale)
 
 
 @functools.cache
