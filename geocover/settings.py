@@ -63,6 +63,8 @@ GEO_API_URL: str = _env_url("GEOCOVER_GEO_API_URL", "https://geo.api.gouv.fr")
 OVERPASS_URL: str = _env_url("GEOCOVER_OVERPASS_URL", "https://overpass-api.de/api/interpreter")
 #: The national address API (BAN) used to geocode official camera lists.
 BAN_URL: str = _env_url("GEOCOVER_BAN_URL", "https://api-adresse.data.gouv.fr")
+#: Geocoded matches scoring below this are rejected (the BAN's score is in [0, 1]).
+GEOCODE_MIN_SCORE: float = 0.5
 
 #: Seconds to wait for a connection and for each read (``GEOCOVER_TIMEOUT``).
 TIMEOUT: float = _env_number("GEOCOVER_TIMEOUT", 30.0)

@@ -407,3 +407,49 @@ def test_ctrl_c_exits_130_and_writes_nothing(httpserver, tmp_path):
     assert err.splitlines()[-1] == "geocover: interrupted"
     assert not output.exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+#: Run a report in a fresh interpreter and print the modules it loaded.
+_MODULES_OF_REPORT = """
+import json, sys
+from geocover.cli.main import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_report_loads_no_map_figure_contribution_nor_engine_code(bundle, tmp_path, fmt):
+    """``geocover report metz`` offline (no camera, no building in the bundle) writes its
+    report and loads none of what it does not use: the map (folium, jinja2), the figures
+    (matplotlib), the network client (requests, sources.http), the contribution and perimeter-adding
+    pipelines, the OSM writer, the union engine and the occlusion model. Every command
+    builds the whole parser, so a subcommand importing its library at the top would load
+    it here."""
+    import subprocess
+    import sys
+
+    out = tmp_path / f"metz.{fmt}"
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("GEOCOVER_")}
+    env.update(GEOCOVER_CACHE_DIR=str(tmp_path / "cache"), GEOCOVER_LANG="en",
+               PYTHONPATH=str(ROOT))
+    run = subprocess.run(
+        [sys.executable, "-c", _MODULES_OF_REPORT, "report", "metz", "--bundle", str(bundle),
+         "--format", fmt, "-o", str(out)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0
+    if fmt == "json":
+        assert json.loads(out.read_text(encoding="utf-8"))["commune"]["code"] == "57463"
+    else:
+        assert "Metz" in out.read_text(encoding="utf-8")
+    loaded = set(result["modules"])
+    assert "geocover.pipeline.analysis" in loaded and "geopandas" in loaded  # it did run
+    unwanted = {"folium", "jinja2", "branca", "matplotlib", "requests", "xml.etree.ElementTree",
+                "geocover.outputs.webmap", "geocover.outputs.figures",
+                "geocover.outputs.osmfile", "geocover.pipeline.contribute.add",
+                "geocover.pipeline.worklist", "geocover.pipeline.perimeters_add",
+                "geocover.sources.geocoder", "geocover.model.union",
+                "geocover.model.occlusion", "geocover.sources.http"}
+    assert sorted(unwanted & loaded) == []

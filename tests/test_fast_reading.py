@@ -257,3 +257,80 @@ def test_communes_near_by_box_as_the_whole_file_filtered(bundle):
                       if c != "57463" and shapely.intersects(g, around))
     found = neighbours_from_bundle(bundle, metz)
     assert sorted(found["code"].drop_duplicates()) == touching
+
+
+def test_neighbours_read_when_first_drawn(bundle):
+    """The report draws no neighbour: analyse() leaves them unread; the first read (the map,
+    the figures) finds the communes touching Metz, as json and shapely find them in the
+    département's file, and keeps them."""
+    from geocover.pipeline.analysis import analyse
+
+    analysis = analyse("metz", bundle=bundle)
+    assert analysis._neighbours_read is False
+    path = bundle / "geo-api/departements-57-communes-contour.json"
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    around = analysis.commune.to_crs(4326).geometry.iloc[0].buffer(1e-4)
+    touching = sorted({str(f["properties"]["code"]) for f in features
+                       if str(f["properties"]["code"]) != "57463"
+                       and shapely.intersects(shapely.from_geojson(json.dumps(f["geometry"])),
+                                              around)})
+    found = analysis.neighbours
+    assert found is not None and sorted(found["code"]) == touching
+    assert analysis.neighbours is found  # read once
+    analysis.neighbours = None  # what a caller sets is kept
+    assert analysis.neighbours is None
+
+
+def test_empty_layers_are_those_built_from_empty_series():
+    """The empty layers (cameras, perimeters, the four compliance tables) are built from
+    empty arrays, faster: they are the frames built from empty Series as before, column
+    for column, dtypes, index, CRS and geometry column alike."""
+    import geopandas as gpd
+
+    from geocover import settings
+    from geocover.schema.frames import empty_cameras
+    from geocover.schema.perimeters import PERIMETER_COLUMNS, empty_perimeters
+    from geocover.schema.vocab import _FLOAT_COLUMNS, CAMERA_COLUMNS
+    from geocover.verdicts.compliance import _COLUMNS, _empty
+
+    def before(dtypes: dict[str, str], after: dict[str, str] | None = None):
+        frame = gpd.GeoDataFrame({c: pd.Series(dtype=d) for c, d in dtypes.items()},
+                                 geometry=gpd.GeoSeries([], crs=settings.STORAGE_CRS),
+                                 crs=settings.STORAGE_CRS)
+        for c, d in (after or {}).items():
+            frame[c] = pd.Series(dtype=d)
+        return frame
+
+    pairs = [
+        (empty_cameras(), before({c: "float64" if c in _FLOAT_COLUMNS else "object"
+                                  for c in CAMERA_COLUMNS[:-1]})),
+        (empty_perimeters(), before({c: "object" for c in PERIMETER_COLUMNS if c != "geometry"},
+                                    {"status": "object", "repaired": "bool"})),
+    ] + [(_empty(name), before(dict.fromkeys(columns, "object")))
+         for name, columns in _COLUMNS.items()]
+    for got, expected in pairs:
+        pd.testing.assert_frame_equal(got, expected, check_index_type=True,
+                                      check_column_type=True)
+        assert type(got.index) is type(expected.index)
+        assert got.geometry.name == expected.geometry.name == "geometry"
+        assert got.crs == expected.crs and got.geometry.crs == expected.geometry.crs
+        assert got.to_json() == expected.to_json()
+
+
+def test_fields_of_view_of_no_camera():
+    """No camera: an empty series named fov in the cameras' CRS and index, for each preset;
+    a layer without camera_type is still refused."""
+    import geopandas as gpd
+
+    from geocover.errors import UsageError
+    from geocover.model.fov import PRESETS, fields_of_view
+    from geocover.schema.frames import empty_cameras
+
+    cameras = empty_cameras().to_crs("EPSG:2154")
+    for name in PRESETS:
+        fields = fields_of_view(cameras, name)
+        assert isinstance(fields, gpd.GeoSeries) and len(fields) == 0
+        assert fields.name == "fov" and fields.crs == cameras.crs
+        assert fields.index.equals(cameras.index) and fields.dtype == "geometry"
+    with pytest.raises(UsageError, match="camera_type"):
+        fields_of_view(cameras.drop(columns="camera_type"), "sunders")

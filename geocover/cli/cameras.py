@@ -13,18 +13,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from geocover import settings
 from geocover.cli.cameras_extract import register_extract
 from geocover.cli.common import check_outputs, tr
 from geocover.errors import UsageError
-from geocover.pipeline.contribute.add import default_rejects_path
-from geocover.sources.city import load_city
-from geocover.sources.communes import check_insee
-from geocover.sources.geocoder import (
-    MIN_SCORE,
-    geocode_list,
-    write_geocoded,
-    write_list_rejects,
-)
+
+# The library is imported by each action's run function: every command builds this parser,
+# and `geocover report` should not load the geocoder and the contribution pipeline.
+MIN_SCORE = settings.GEOCODE_MIN_SCORE
 
 #: Registrars of the ``cameras`` actions, called in order with the group's subparsers.
 ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = []
@@ -94,6 +90,11 @@ ACTIONS.append(register_geocode)
 
 
 def run_geocode(args: argparse.Namespace) -> int:
+    from geocover.pipeline.contribute.add import default_rejects_path
+    from geocover.sources.city import load_city
+    from geocover.sources.communes import check_insee
+    from geocover.sources.geocoder import geocode_list, write_geocoded, write_list_rejects
+
     citycode = None
     if args.city:
         citycode = load_city(args.city, args.data_dir).insee

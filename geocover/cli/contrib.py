@@ -6,26 +6,22 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geocover.cli.common import add_city_options, check_outputs, tr
 from geocover.cli.hints import phrase
 from geocover.errors import UsageError
-from geocover.io.atomic import replace_atomic
-from geocover.outputs.osmfile import osm_export
-from geocover.pipeline.contribute.add import (
-    add_contributions,
-    default_rejects_path,
-    write_rejects,
-)
 from geocover.pipeline.contribute.policy import (
     BOUNDARY_TOLERANCE_M,
     DUPLICATE_DISTANCE_M,
     STALE_CHECK_YEARS,
 )
-from geocover.pipeline.worklist import load_osm_cameras, worklist, worklist_paths, write_worklist
-from geocover.schema.city import City
-from geocover.sources.camera_files import load_contributions
-from geocover.sources.city import resolve_city
+
+# The rest of the library is imported by each action's run function: every command builds
+# this parser, and `geocover report` should not load the contribution pipeline, the
+# worklist and the OSM writer (with xml.etree).
+if TYPE_CHECKING:
+    from geocover.schema.city import City
 
 #: Rejected rows printed on the terminal before "… and N more" (all are in the rejects file).
 SHOWN_REJECTS = 20
@@ -115,10 +111,18 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _city(args: argparse.Namespace) -> City:
+    from geocover.sources.city import resolve_city
+
     return resolve_city(args.city, args.insee, args.data_dir)
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from geocover.pipeline.contribute.add import (
+        add_contributions,
+        default_rejects_path,
+        write_rejects,
+    )
+
     check_outputs(args, args.rejects or default_rejects_path(args.file), option="--rejects")
     city = _city(args)
     result = add_contributions(
@@ -150,6 +154,11 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from geocover.io.atomic import replace_atomic
+    from geocover.outputs.osmfile import osm_export
+    from geocover.pipeline.worklist import load_osm_cameras
+    from geocover.sources.camera_files import load_contributions
+
     city = _city(args)
     check_outputs(args, args.output)
     if city.cameras_file is None:
@@ -171,6 +180,14 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_worklist(args: argparse.Namespace) -> int:
+    from geocover.pipeline.worklist import (
+        load_osm_cameras,
+        worklist,
+        worklist_paths,
+        write_worklist,
+    )
+    from geocover.sources.camera_files import load_contributions
+
     city = _city(args)
     if city.cameras_file is None:
         raise UsageError(f"{city.slug} has no contributions file")

@@ -9,8 +9,6 @@ from pathlib import Path
 from geocover import settings
 from geocover.cli.common import add_city_options, tr
 from geocover.pipeline.contribute.policy import BOUNDARY_TOLERANCE_M
-from geocover.pipeline.perimeters_add import add_perimeters
-from geocover.sources.city import resolve_city
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,6 +60,10 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    # Imported here: every command builds this parser, `geocover report` needs none of it.
+    from geocover.pipeline.perimeters_add import add_perimeters
+    from geocover.sources.city import resolve_city
+
     city = resolve_city(args.city, args.insee, args.data_dir)
     result = add_perimeters(
         args.file, city, decree_ref=args.decree_ref, decree_date=args.decree_date,

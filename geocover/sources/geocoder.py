@@ -36,8 +36,9 @@ from geocover.schema.ids import list_camera_id
 from geocover.schema.text import _dump_collection
 from geocover.sources import http as _http
 
-#: Matches scoring below this are rejected (the BAN's score is in [0, 1]).
-MIN_SCORE: float = 0.5
+#: Matches scoring below this are rejected (``settings.GEOCODE_MIN_SCORE``, where the
+#: command's help reads it without importing this module).
+MIN_SCORE: float = settings.GEOCODE_MIN_SCORE
 #: ``location_precision`` of each BAN result type.
 RESULT_PRECISION: dict[str, str] = {
     "housenumber": "exact",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
@@ -28,7 +28,6 @@ from geocover.io.guard import read_input_bytes
 from geocover.schema.provenance import SourceRecord
 from geocover.schema.tags import Problem
 from geocover.sources.communes import check_insee
-from geocover.sources.http import Answer, fetch_json
 from geocover.sources.osm_elements import ATTRIBUTION, from_overpass, osm_date
 from geocover.sources.osm_ways import (  # noqa: F401  (parsers, re-exported)
     ParseCounts,
@@ -41,6 +40,9 @@ from geocover.sources.osm_ways import (  # noqa: F401  (parsers, re-exported)
     read_highways,
 )
 from geocover.sources.records import file_source
+
+if TYPE_CHECKING:
+    from geocover.sources.http import Answer
 
 
 def validate_insee(insee: str) -> str:
@@ -80,6 +82,8 @@ def highways_query(insee: str) -> str:
 
 
 def _fetch(query: str, what: str) -> Answer:
+    from geocover.sources.http import fetch_json  # live only: the bundle's copies need no client
+
     return fetch_json(
         settings.OVERPASS_URL, data={"data": query}, method="POST", validate=check_answer,
         what=what, source="overpass",

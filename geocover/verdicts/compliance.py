@@ -44,6 +44,7 @@ from geocover import settings
 from geocover.errors import UsageError
 from geocover.model.crs import metric_crs
 from geocover.schema.blank import text_or_none
+from geocover.schema.frames import empty_layer
 from geocover.schema.perimeters import (
     authorization_basis,
     authorization_end,
@@ -166,11 +167,8 @@ def _layers(obj: Any) -> ComplianceLayers:
 
 
 def _empty(name: str, geom_crs: str = settings.STORAGE_CRS) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {c: pd.Series(dtype="object") for c in _COLUMNS[name]},
-        geometry=gpd.GeoSeries([], crs=geom_crs),
-        crs=geom_crs,
-    )
+    columns: dict[str, str | None] = dict.fromkeys(_COLUMNS[name], "object")
+    return empty_layer({**columns, "geometry": None}, geom_crs)
 
 
 def _frame(name: str, rows: list[dict[str, Any]], geoms: list[Any],
