@@ -166,26 +166,29 @@ def node_axis_seams(parts: np.ndarray) -> np.ndarray:
         if not len(seg):
             continue
         lines = np.unique(a[seg])
-        cand = np.unique(coords[np.isin(a, lines)], axis=0)
-        ca, cb = cand[:, axis], cand[:, 1 - axis]
-        # Candidates ordered by (line, position along it); an integer key per pair.
-        la = np.searchsorted(lines, ca)
+        # The vertices lying on those lines (the candidates), once each, ordered by (line,
+        # position along it): an integer key per pair.
+        la = np.minimum(np.searchsorted(lines, a), len(lines) - 1)
+        on = lines[la] == a
+        la, cb = la[on].astype(np.int64), b[on]
         ub = np.unique(np.concatenate([cb, b[seg], b[seg + 1]]))
         m = np.int64(len(ub) + 1)
-        key = la.astype(np.int64) * m + np.searchsorted(ub, cb)
-        order = np.argsort(key, kind="stable")
-        key, cand = key[order], cand[order]
+        key = np.unique(la * m + np.searchsorted(ub, cb))
+        cand = np.empty((len(key), 2))
+        cand[:, axis], cand[:, 1 - axis] = lines[key // m], ub[key % m]
         line = np.searchsorted(lines, a[seg]).astype(np.int64) * m
         b0, b1 = np.searchsorted(ub, b[seg]), np.searchsorted(ub, b[seg + 1])
         lo = np.searchsorted(key, line + np.minimum(b0, b1), side="right")
         hi = np.searchsorted(key, line + np.maximum(b0, b1), side="left")
-        for j in np.flatnonzero(hi > lo):  # few: only edges some vertex lies inside
-            p = cand[lo[j]:hi[j]]
-            at.append(np.full(len(p), seg[j]))
-            pts.append(p if b0[j] < b1[j] else p[::-1])
-    if not at:
+        # Every candidate strictly inside each edge, in the edge's direction.
+        cnt = np.maximum(hi - lo, 0)
+        e = np.repeat(np.arange(len(seg)), cnt)
+        off = np.arange(len(e)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        at.append(seg[e])
+        pts.append(cand[np.where(b0[e] < b1[e], lo[e] + off, hi[e] - 1 - off)])
+    where = np.concatenate(at) if at else np.empty(0, dtype=np.int64)
+    if not len(where):
         return parts
-    where = np.concatenate(at)
     extra = np.bincount(where, minlength=n)
     shift = np.concatenate([[0], np.cumsum(extra)[:-1]])
     pos = np.arange(n) + shift
