@@ -271,6 +271,9 @@ def _put_back_holes(merged: np.ndarray, shells: np.ndarray, holes: np.ndarray,
         hit = shapely.contains_xy(merged[qo[test]], x[qi[test]], y[qi[test]])
         target[qi[test][hit]] = qo[test][hit]
     into = target[back]
+    hb, tb = shapely.bounds(holes), shapely.bounds(merged[into])
+    if ((hb[:, :2] < tb[:, :2]) | (hb[:, 2:] > tb[:, 2:])).any():  # not in its polygon's box
+        return None
     done = np.unique(into)
     rings, ridx = shapely.get_rings(merged[done], return_index=True)
     idx = np.concatenate([ridx, np.searchsorted(done, into)])
