@@ -309,12 +309,47 @@ def test_seam_pieces_dissolve_by_coverage_union_as_the_overlay_does(shape, n, le
     assert merged is not None  # the pieces are a noded coverage once seams are refined
     noded = pieces.node_axis_seams(seam)
     assert shapely.equals(noded, seam).all()  # vertices added on edges: the same polygons
+    _, holes, _ = pieces._split_inner_holes(seam)
+    assert holes is not None and len(holes) > 10  # the inner holes skip the coverage union
     dissolved = got.dissolved()
     expected = shapely.union_all(got.parts)
     assert dissolved.is_valid and shapely.get_type_id(dissolved) in (3, 6)
     assert shapely.get_num_geometries(dissolved) == shapely.get_num_geometries(expected)
+    assert (shapely.get_num_interior_rings(shapely.get_parts(dissolved)).sum()
+            == shapely.get_num_interior_rings(shapely.get_parts(expected)).sum())
     assert shapely.symmetric_difference(dissolved, expected).area <= 1e-12 * expected.area
     assert dissolved.area == pytest.approx(got.area, rel=1e-12)
+
+
+def test_inner_holes_skip_the_coverage_union_and_come_back_in_their_polygon():
+    """Holes that touch no seam are taken out before the coverage union and put back in
+    the polygon that holds their piece, found by box, then point in polygon among the
+    smaller candidates; a hole that holds another piece stays in (filled, its piece
+    would overlap that one). Same polygons as the overlay, valid, same area to 1e-12."""
+    frame = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)],
+                            [[(2, 2), (8, 2), (8, 8), (2, 8)]])  # left tile; its hole holds isle
+    right = shapely.Polygon([(10, 0), (20, 0), (20, 10), (10, 10)],
+                            [[(12, 2), (14, 2), (14, 4), (12, 4)]])  # right tile, one inner hole
+    isle = shapely.Polygon([(3, 3), (7, 3), (7, 4.5), (4.5, 4.5), (4.5, 7), (3, 7)],
+                           [[(3.5, 3.5), (4, 3.5), (4, 4), (3.5, 4)]])  # an L, in the frame's hole
+    inlet = shapely.Polygon([(5, 5), (6.8, 5), (6.8, 6.8), (5, 6.8)],
+                            [[(5.5, 5.5), (6, 5.5), (6, 6), (5.5, 6)]])  # in the L's box, not in it
+    parts = np.array([frame, right, isle, inlet], dtype=object)
+    shells, holes, owner = pieces._split_inner_holes(parts)
+    assert holes is not None and len(holes) == 3
+    assert sorted(owner.tolist()) == [1, 2, 3]  # the frame's hole holds the isle: it stays
+    assert shapely.get_num_interior_rings(shells).tolist() == [1, 0, 0, 0]
+    merged = pieces._coverage_merge(parts)
+    assert merged is not None
+    got = pieces.UnionPieces(parts, np.ones(4, dtype=bool)).dissolved()
+    expected = shapely.union_all(parts)
+    assert got.is_valid and shapely.get_num_geometries(got) == 3
+    assert shapely.equals(got, expected)
+    assert got.area == pytest.approx(math.fsum(shapely.area(parts)), rel=1e-12)
+    # Each hole back in its own polygon: the frame and its right neighbour in one (two
+    # holes), the L and the inlet with one each.
+    rings = sorted(shapely.get_num_interior_rings(shapely.get_parts(got)).tolist())
+    assert rings == [1, 1, 2]
 
 
 @pytest.mark.parametrize("dx", [-1e-9, -1e-3])

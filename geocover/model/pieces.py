@@ -166,26 +166,29 @@ def node_axis_seams(parts: np.ndarray) -> np.ndarray:
         if not len(seg):
             continue
         lines = np.unique(a[seg])
-        cand = np.unique(coords[np.isin(a, lines)], axis=0)
-        ca, cb = cand[:, axis], cand[:, 1 - axis]
-        # Candidates ordered by (line, position along it); an integer key per pair.
-        la = np.searchsorted(lines, ca)
+        # The vertices lying on those lines (the candidates), once each, ordered by (line,
+        # position along it): an integer key per pair.
+        la = np.minimum(np.searchsorted(lines, a), len(lines) - 1)
+        on = lines[la] == a
+        la, cb = la[on].astype(np.int64), b[on]
         ub = np.unique(np.concatenate([cb, b[seg], b[seg + 1]]))
         m = np.int64(len(ub) + 1)
-        key = la.astype(np.int64) * m + np.searchsorted(ub, cb)
-        order = np.argsort(key, kind="stable")
-        key, cand = key[order], cand[order]
+        key = np.unique(la * m + np.searchsorted(ub, cb))
+        cand = np.empty((len(key), 2))
+        cand[:, axis], cand[:, 1 - axis] = lines[key // m], ub[key % m]
         line = np.searchsorted(lines, a[seg]).astype(np.int64) * m
         b0, b1 = np.searchsorted(ub, b[seg]), np.searchsorted(ub, b[seg + 1])
         lo = np.searchsorted(key, line + np.minimum(b0, b1), side="right")
         hi = np.searchsorted(key, line + np.maximum(b0, b1), side="left")
-        for j in np.flatnonzero(hi > lo):  # few: only edges some vertex lies inside
-            p = cand[lo[j]:hi[j]]
-            at.append(np.full(len(p), seg[j]))
-            pts.append(p if b0[j] < b1[j] else p[::-1])
-    if not at:
+        # Every candidate strictly inside each edge, in the edge's direction.
+        cnt = np.maximum(hi - lo, 0)
+        e = np.repeat(np.arange(len(seg)), cnt)
+        off = np.arange(len(e)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        at.append(seg[e])
+        pts.append(cand[np.where(b0[e] < b1[e], lo[e] + off, hi[e] - 1 - off)])
+    where = np.concatenate(at) if at else np.empty(0, dtype=np.int64)
+    if not len(where):
         return parts
-    where = np.concatenate(at)
     extra = np.bincount(where, minlength=n)
     shift = np.concatenate([[0], np.cumsum(extra)[:-1]])
     pos = np.arange(n) + shift
@@ -200,17 +203,104 @@ def node_axis_seams(parts: np.ndarray) -> np.ndarray:
     return shapely.from_ragged_array(gtype, out, (rings, geom_off))
 
 
+def _split_inner_holes(parts: np.ndarray):
+    """The pieces without the holes the dissolve cannot change, and those holes.
+
+    A hole whose box lies strictly inside its piece's box touches no tile edge, hence no
+    other piece's ring: merging across the seams leaves it as it is. Filled in, it need not
+    go through the coverage union (at 10,000 discs in Metz 45% of the seam pieces'
+    vertices are such holes). A hole whose box holds another piece's box is kept (that
+    piece would overlap the filled one).
+
+    Returns
+    -------
+    shells : numpy.ndarray
+        The pieces, their inner holes filled (the same array when there is none).
+    holes, owner : numpy.ndarray or None
+        The inner holes (LinearRings) and the index of the piece each comes from.
+    """
+    nh = shapely.get_num_interior_rings(parts)
+    if not nh.any():
+        return parts, None, None
+    rings, ridx = shapely.get_rings(parts, return_index=True)  # each shell, then its holes
+    first = np.concatenate([[0], np.cumsum(1 + nh)[:-1]])
+    hole = np.arange(len(rings)) != first[ridx]
+    hi = np.flatnonzero(hole)
+    hb, pb = shapely.bounds(rings[hi]), shapely.bounds(parts)
+    ob = pb[ridx[hi]]
+    inner = ((hb[:, 0] > ob[:, 0]) & (hb[:, 1] > ob[:, 1])
+             & (hb[:, 2] < ob[:, 2]) & (hb[:, 3] < ob[:, 3]))
+    hi, hb = hi[inner], hb[inner]
+    if len(hi):
+        # Holes whose box holds another piece's box stay.
+        tree = shapely.STRtree(shapely.box(pb[:, 0], pb[:, 1], pb[:, 2], pb[:, 3]))
+        qh, qp = tree.query(shapely.box(hb[:, 0], hb[:, 1], hb[:, 2], hb[:, 3]))
+        q = pb[qp]
+        held = ((qp != ridx[hi[qh]]) & (q[:, 0] >= hb[qh, 0]) & (q[:, 1] >= hb[qh, 1])
+                & (q[:, 2] <= hb[qh, 2]) & (q[:, 3] <= hb[qh, 3]))
+        hi = hi[~np.isin(np.arange(len(hi)), qh[held])]
+    if not len(hi):
+        return parts, None, None
+    strip = np.zeros(len(rings), dtype=bool)
+    strip[hi] = True
+    shells = shapely.polygons(rings[~strip], indices=ridx[~strip])
+    return shells, rings[strip], ridx[strip]
+
+
+def _put_back_holes(merged: np.ndarray, shells: np.ndarray, holes: np.ndarray,
+                    owner: np.ndarray) -> np.ndarray | None:
+    """``merged`` (the coverage union of ``shells``) with the inner holes put back, each
+    in the polygon that holds its piece; None when some piece is in none of them."""
+    pieces, back = np.unique(owner, return_inverse=True)
+    pts = shapely.point_on_surface(shells[pieces])  # inside the piece: in one polygon only
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    qi, qo = shapely.STRtree(merged).query(pts)  # candidates by box
+    n_cand = np.bincount(qi, minlength=len(pts))
+    if (n_cand == 0).any():
+        return None
+    # Several candidates: test all but the one with the most vertices (the big polygon
+    # a point-in-polygon test would walk), which holds the point if no other does.
+    size = shapely.get_num_coordinates(merged)[qo]
+    by = np.lexsort((-size, qi))  # per point, its biggest candidate first
+    qi, qo = qi[by], qo[by]
+    lead = np.concatenate([[True], qi[1:] != qi[:-1]])
+    target = np.full(len(pts), -1, dtype=np.int64)
+    target[qi[lead]] = qo[lead]
+    test = ~lead
+    if test.any():
+        hit = shapely.contains_xy(merged[qo[test]], x[qi[test]], y[qi[test]])
+        target[qi[test][hit]] = qo[test][hit]
+    into = target[back]
+    hb, tb = shapely.bounds(holes), shapely.bounds(merged[into])
+    if ((hb[:, :2] < tb[:, :2]) | (hb[:, 2:] > tb[:, 2:])).any():  # not in its polygon's box
+        return None
+    done = np.unique(into)
+    rings, ridx = shapely.get_rings(merged[done], return_index=True)
+    idx = np.concatenate([ridx, np.searchsorted(done, into)])
+    order = np.argsort(idx, kind="stable")  # each polygon's own rings (shell first), then its holes
+    out = merged.copy()
+    out[done] = shapely.polygons(np.concatenate([rings, holes])[order], indices=idx[order])
+    return out
+
+
 def _coverage_merge(parts: np.ndarray) -> np.ndarray | None:
     """Dissolve pieces with disjoint interiors that meet along tile seams by GEOS's
     coverage union (linear in the vertices: it drops the shared edges, no overlay), after
-    :func:`node_axis_seams`. None when GEOS finds them not noded after all, or when the
-    area moved (then the caller overlays them)."""
-    noded = node_axis_seams(parts)
+    :func:`node_axis_seams`; the holes no seam can reach skip it and are put back after
+    (:func:`_split_inner_holes`). None when GEOS finds them not noded after all, or when
+    the area moved (then the caller overlays them)."""
+    shells, holes, owner = _split_inner_holes(parts)
+    noded = node_axis_seams(shells)
     try:
         merged = shapely.coverage_union_all(noded)
     except shapely.errors.GEOSException:
         return None
     out = polygons_of([merged])
+    if holes is not None and owner is not None:
+        back = _put_back_holes(out, shells, holes, owner)
+        if back is None:
+            return None
+        out = back
     want = math.fsum(shapely.area(parts).tolist())
     got = math.fsum(shapely.area(out).tolist())
     if abs(got - want) > 1e-12 * max(want, 1e-300):

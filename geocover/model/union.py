@@ -197,6 +197,7 @@ def _tiles(polys, bounds, clip, pool, workers, leaf_max, grid, k, use_marks):
         if piece is None:
             return u if u is not None else _union(g, float(a.sum()) / rect_area)
         if u is None:
+            shapely.prepare(piece)  # this thread's own geometry: safe to prepare
             near = shapely.intersects(piece, g)  # pieces outside the clip add nothing
             if not near.any():
                 return None
