@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.workloads import bundle_dir  # noqa: E402
-from geocover.model.fov import DEFAULT_PRESETS  # noqa: E402
+from geocover.model.presets import DEFAULT_PRESETS  # noqa: E402
 from geocover.pipeline.analysis import analyse  # noqa: E402
 from tests.browser import chromium, close_page, open_page  # noqa: E402
 

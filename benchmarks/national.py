@@ -325,7 +325,7 @@ def _spawn(engine: str, deps: list[str], synthetic: int, presets: tuple[str, ...
 
 
 def main(argv: list[str] | None = None) -> int:
-    from geocover.model.fov import DEFAULT_PRESETS
+    from geocover.model.presets import DEFAULT_PRESETS
     from geocover.schema.regions import DEPARTEMENTS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

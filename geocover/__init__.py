@@ -22,8 +22,9 @@ if TYPE_CHECKING:
         commune_figures,
         perimeter_figures,
     )
-    from geocover.model.fov import DEFAULT_PRESETS, PRESETS, fields_of_view, get_preset
+    from geocover.model.fov import fields_of_view
     from geocover.model.occlusion import visible_fields
+    from geocover.model.presets import DEFAULT_PRESETS, PRESETS, get_preset
     from geocover.outputs.figures import write_figures
     from geocover.outputs.report import render, to_dict
     from geocover.outputs.webmap import build_map, write_map
@@ -46,8 +47,8 @@ _LAZY = {
     "CommuneFigures": "model.coverage", "PerimeterFigures": "model.coverage",
     "camera_coverage": "model.coverage", "capacity": "model.coverage",
     "commune_figures": "model.coverage", "perimeter_figures": "model.coverage",
-    "DEFAULT_PRESETS": "model.fov", "PRESETS": "model.fov",
-    "fields_of_view": "model.fov", "get_preset": "model.fov",
+    "DEFAULT_PRESETS": "model.presets", "PRESETS": "model.presets",
+    "fields_of_view": "model.fov", "get_preset": "model.presets",
     "visible_fields": "model.occlusion",
     "render": "outputs.report", "to_dict": "outputs.report",
     "Analysis": "pipeline.analysis", "analyse": "pipeline.analysis",

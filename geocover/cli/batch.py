@@ -16,7 +16,7 @@ from geocover.errors import UsageError
 
 def register(sub: argparse._SubParsersAction) -> None:
     _ = tr().gettext
-    from geocover.model.fov import DEFAULT_PRESETS, PRESETS
+    from geocover.model.presets import DEFAULT_PRESETS, PRESETS
 
     parser = sub.add_parser(
         "batch",

@@ -110,7 +110,7 @@ def _covered(analysis: Analysis, preset: str) -> BaseGeometry | None:
 
 
 def _preset_label(name: str) -> str:
-    from geocover.model.fov import PRESETS
+    from geocover.model.presets import PRESETS
 
     preset = PRESETS.get(name)
     return preset.label if preset is not None else name

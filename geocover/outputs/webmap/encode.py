@@ -307,7 +307,7 @@ def _to_storage(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> Any:
 
 def _preset_label(name: str) -> str:
     try:
-        from geocover.model.fov import PRESETS
+        from geocover.model.presets import PRESETS
     except ImportError:  # pragma: no cover - fov is part of the package
         return name
     preset = PRESETS.get(name)

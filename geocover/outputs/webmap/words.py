@@ -151,7 +151,7 @@ def preset_name(preset: str, tr: Translator) -> str:
     """
     if preset in _PRESET_NAMES:
         return tr.gettext(_PRESET_NAMES[preset])
-    from geocover.model.fov import PRESETS
+    from geocover.model.presets import PRESETS
 
     known = PRESETS.get(preset)
     return known.label.split(" (")[0] if known is not None else preset
