@@ -38,6 +38,11 @@ from geocover import settings
 from geocover.errors import UsageError
 from geocover.log import log
 from geocover.model.crs import metric_crs
+from geocover.pipeline.batch_cameras import (  # departement_cameras, assign_cameras re-exported
+    _nearby,
+    assign_cameras,
+    departement_cameras,
+)
 from geocover.pipeline.known import (
     SourceInfo,
     annotate,
@@ -165,82 +170,6 @@ def _run_chunk(
     failures: list[tuple[str, str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     return [_safe_task(row, cams, presets, failures) for row, cams in items]
-
-
-# ----------------------------------------------------------------------------- cameras
-
-
-def departement_cameras(
-    departement: str,
-    files: Iterable[str | Path] = (),
-    *,
-    data_dir: Path | None = None,
-) -> tuple[gpd.GeoDataFrame, list[Path], list[str]]:
-    """The known cameras of a département, offline: the contributions of the configured
-    cities of that département (``data/<city>/cameras.geojson``) and camera ``files``.
-
-    Returns
-    -------
-    cameras : GeoDataFrame
-        The camera layer (EPSG:4326), possibly empty.
-    read : list of Path
-        The files read (for the provenance).
-    warnings : list of str
-        Problems found in the camera files (values replaced by defaults).
-    """
-    from geocover.schema.frames import empty_cameras
-    from geocover.sources.camera_files import load_cameras_file, load_contributions
-    from geocover.sources.city import city_names, load_city
-
-    frames, read, warnings = [empty_cameras()], [], []
-    for name in city_names(data_dir):
-        city = load_city(name, data_dir)
-        if not city.insee.startswith(departement):
-            continue
-        read.append(city.folder / "city.toml")
-        if city.cameras_file is not None and city.cameras_file.is_file():
-            frames.append(load_contributions(city.cameras_file))
-            read.append(city.cameras_file)
-    for path in files:
-        frame, problems = load_cameras_file(path)
-        frames.append(frame)
-        read.append(Path(path))
-        warnings += [f"{path}: {p}" for p in problems]
-    cameras = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
-    cameras = gpd.GeoDataFrame(cameras, geometry="geometry", crs=settings.STORAGE_CRS)
-    dup = cameras["id"].duplicated()
-    if dup.any():
-        raise UsageError(f"camera id {cameras['id'][dup].iloc[0]!r} is given twice; "
-                         "give each camera file once")
-    return cameras, read, warnings
-
-
-def assign_cameras(cameras: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
-    """The INSEE code of the commune each camera lies within (NaN outside every commune),
-    by one spatial join; indexed like ``cameras``."""
-    if cameras.empty:
-        return pd.Series([], index=cameras.index, dtype=object, name="code")
-    assert communes.crs is not None, "communes are read with their CRS"
-    joined = gpd.sjoin(
-        cameras[["geometry"]].to_crs(communes.crs), communes[["code", "geometry"]],
-        how="left", predicate="within",
-    )
-    # A point on a shared border lies within neither; a point is within one commune at most.
-    joined = joined[~joined.index.duplicated(keep="first")]
-    return joined["code"].reindex(cameras.index).rename("code")
-
-
-def _nearby(cameras_m: gpd.GeoDataFrame, communes_m: gpd.GeoDataFrame,
-            presets: Sequence[str]) -> pd.DataFrame:
-    """(camera index, code) pairs of cameras whose largest range reaches a commune."""
-    from geocover.model import fov
-
-    reach = np.zeros(len(cameras_m))
-    for preset in presets:
-        reach = np.maximum(reach, fov.camera_ranges_m(cameras_m, preset).to_numpy())
-    joined = gpd.sjoin(cameras_m[["geometry"]], communes_m[["code", "geometry"]],
-                       how="inner", predicate="dwithin", distance=reach)
-    return pd.DataFrame({"camera": joined.index, "code": joined["code"].to_numpy()})
 
 
 # ----------------------------------------------------------------------------- the run
