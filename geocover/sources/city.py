@@ -32,7 +32,6 @@ from geocover.sources.city_lists import (  # noqa: F401  (LIST_OPERATORS, re-exp
 from geocover.sources.communes import check_insee
 
 
-#: Claim kinds geocover knows how to check, with the unit of their value.
 def city_names(data_dir: Path | None = None) -> list[str]:
     """The cities configured under ``data_dir`` (folders holding a ``city.toml``)."""
     data_dir = data_dir or settings.default_data_dir()
