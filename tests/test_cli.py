@@ -451,5 +451,6 @@ def test_report_loads_no_map_figure_contribution_nor_engine_code(bundle, tmp_pat
                 "geocover.outputs.osmfile", "geocover.pipeline.contribute.add",
                 "geocover.pipeline.worklist", "geocover.pipeline.perimeters_add",
                 "geocover.sources.geocoder", "geocover.model.union",
-                "geocover.model.occlusion", "geocover.sources.http"}
+                "geocover.model.occlusion", "geocover.sources.http", "numba",
+                "geocover.model.boundary"}
     assert sorted(unwanted & loaded) == []

@@ -66,6 +66,10 @@ CELL_DIVISOR = 4.0
 #: over tile area), are unioned with buffer(0) (see :func:`_union`).
 BUFFER_FROM = 8
 BUFFER_MAX_DENSITY = 2.5
+#: :func:`union_area` takes the area from the boundary from this many polygons on
+#: (below, loading the compiled loops, about 0.5 s once per process, costs more than
+#: they save).
+BOUNDARY_FROM = 2_000
 #: Below this many geometries the plain computation is used.
 SMALL_INPUT = 48
 #: Absolute safety margin (CRS units) by which inscribed discs are shrunk.
@@ -415,6 +419,60 @@ def union_area_within(
     if dissolve:
         return pieces.dissolved(), pieces.area
     return pieces.collection(), pieces.area
+
+
+def union_area(geoms, clip: Geometry, *, workers: int | None = None,
+               engine: str = "auto", explain: bool = False):
+    """The area of ``union(geoms) ∩ clip`` alone, when no geometry is wanted.
+
+    From ``BOUNDARY_FROM`` polygons on, if they pile up less than
+    ``TILES_MAX_DENSITY``, the area comes from the union's boundary
+    (:func:`geocover.model.boundary.union_area_boundary`: compiled loops, no overlay):
+    two to three times faster than the tiles. Where that method meets a degenerate
+    configuration (shared edges, a vertex on another ring), and for denser or smaller
+    inputs, it is :func:`union_pieces_within`'s area. Both agree to about 1e-14
+    relative.
+
+    Parameters
+    ----------
+    geoms, clip, workers
+        As for :func:`union_area_within`.
+    engine : {"auto", "boundary", "tiles"}, default "auto"
+        Force a method (``"boundary"`` still falls back on a degenerate input).
+    explain : bool, default False
+        Also say which method gave the area: ``"boundary"``, or ``"tiles"`` (the
+        engine's own plan), with ``"boundary fell back"`` on a degenerate input.
+
+    Returns
+    -------
+    float, or (float, str) with ``explain``
+        The area in squared CRS units.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> discs = shapely.buffer(shapely.points([(0, 0), (10, 0)]), 1.0)
+    >>> bool(abs(union_area(discs, shapely.box(-5, -5, 5, 5)) - shapely.area(discs[0])) < 1e-9)
+    True
+    """
+    if engine not in ("auto", "boundary", "tiles"):
+        raise ValueError(f"engine must be auto, boundary or tiles, not {engine!r}")
+    if clip is None or shapely.is_empty(clip):
+        return (0.0, "tiles") if explain else 0.0
+    polys = polygons_of(geoms)
+    workers = default_workers() if workers is None else max(1, int(workers))
+    use = engine == "boundary"
+    if engine == "auto" and len(polys) >= BOUNDARY_FROM:
+        density = float(shapely.area(polys).sum()) / max(float(shapely.area(clip)), 1e-300)
+        use = density < TILES_MAX_DENSITY
+    if use:
+        from geocover.model.boundary import union_area_boundary  # numba: loaded on use
+
+        area = union_area_boundary(polys, clip, workers=workers)
+        if area is not None:
+            return (area, "boundary") if explain else area
+    area = union_pieces_within(polys, clip, workers=workers).area
+    return (area, "boundary fell back" if use else "tiles") if explain else area
 
 
 def union_within(geoms, clip: Geometry, *, workers: int | None = None) -> Geometry:

@@ -146,14 +146,14 @@ def commune_task(
         covered = 0.0
         if cams_m is not None:
             from geocover.model import fov
-            from geocover.model.union import union_area_within
+            from geocover.model.union import union_area
 
             column = _field_column(preset)
             if column in cams_m:  # computed once for every camera by the driver
                 fields = cams_m[column].to_numpy()
             else:
                 fields = fov.fields_of_view(cams_m, preset).to_numpy()
-            _, area_m2 = union_area_within(fields, metric, workers=1)
+            area_m2 = union_area(fields, metric, workers=1)
             covered = area_m2 / 1e6
         out[km2_col] = covered
         out[share_col] = covered / planar_km2 if planar_km2 else None

@@ -1,0 +1,225 @@
+"""The area of a union of polygons inside a clip, from its boundary alone.
+
+Green's theorem: the area of a region is ½∮(x dy − y dx) along its boundary,
+oriented with the region on its left. The boundary of ``(P₁ ∪ … ∪ Pₙ) ∩ C`` is
+made of
+
+* the parts of each ring of each ``Pᵢ`` that lie inside the clip ``C`` and outside
+  every other ``Pⱼ``;
+* the parts of the rings of ``C`` that lie inside some ``Pⱼ``.
+
+Along a straight edge from ``p`` to ``q`` the integrand is constant
+(``p × q``), so each edge adds ``½ (p × q)`` times the fraction of it that is
+kept. Which fraction is kept follows from two counters carried along every
+ring: the *depth* (how many other polygons hold the point) and, on the
+polygons' rings, whether the point is in the clip. Both are known at the ring's
+first vertex (a winding number) and change by one where the edge crosses
+another ring, entering or leaving it. Crossings are found on a uniform grid of
+cells: edges longer than a cell are cut into pieces of one cell, each piece is
+listed in the cells its box meets, and only pieces sharing a cell are tested,
+with the same orientation signs everywhere (so the counters agree with the
+winding numbers).
+
+No union is built and no vertex is written: it is several times faster than
+GEOS's noding when only the area is asked (the batch's national table, the
+benchmark's ``area`` output), and gives the exact area of the union up to
+floating-point rounding (about 1e-14 relative). The loops are compiled by
+numba (:mod:`geocover.model.boundary_loops`, cached on disk after the first run).
+
+It answers ``None`` where the configuration is degenerate for this method: a
+vertex exactly on another ring, collinear overlapping edges, a ring's first
+vertex within rounding of the clip's outline, or counters that do not come back
+to their start around a ring. Exact duplicate polygons are dropped first (the
+common degenerate case in real lists: two cameras at one address, one preset).
+The caller then uses the overlay engine (:mod:`geocover.model.union`).
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry as Geometry
+
+from geocover.model.boundary_loops import (
+    _cell_lists,
+    _crossings,
+    _edges_of,
+    _integrate,
+    _pieces,
+    _sort_events,
+    _start_depth,
+)
+from geocover.model.pieces import polygons_of
+
+#: Most cells in the grid (the cell grows beyond it): its counts are a dense array.
+_MAX_CELLS = 4_000_000
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _rings(polys: np.ndarray):
+    """Edges of the polygons' rings, in ring order: endpoints ``(m, 4)``, each edge's
+    polygon, each ring's first edge, edge count and polygon, each polygon's edges."""
+    _, coords, (ring_off, poly_off) = shapely.to_ragged_array(polys)
+    ring_owner = np.repeat(np.arange(len(poly_off) - 1), np.diff(poly_off))
+    nedge = np.diff(ring_off) - 1
+    ring_first = np.concatenate([[0], np.cumsum(nedge)[:-1]]).astype(np.int64)
+    edges = _edges_of(np.ascontiguousarray(coords), ring_off.astype(np.int64))
+    owner = np.repeat(ring_owner, nedge)
+    poly_edges = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(polys)))])
+    return edges, owner, ring_first, nedge.astype(np.int64), ring_owner, poly_edges
+
+
+def _drop_duplicates(polys: np.ndarray) -> np.ndarray:
+    """``polys`` without exact repeats (same vertices in the same order): those with
+    the same box, area and vertex count are compared exactly."""
+    key = np.column_stack([shapely.bounds(polys), shapely.area(polys),
+                           shapely.get_num_coordinates(polys).astype(np.float64)])
+    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    if len(first) == len(polys):
+        return polys
+    rep = first[inv.ravel()]  # the first polygon with the same key
+    cand = np.flatnonzero(rep != np.arange(len(polys)))
+    same = shapely.equals_exact(polys[cand], polys[rep[cand]], tolerance=0.0)
+    keep = np.ones(len(polys), dtype=bool)
+    keep[cand[same]] = False
+    return polys[keep]
+
+
+def _map(fn, items, workers: int) -> list:
+    items = list(items)
+    if workers < 2 or len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def union_area_boundary(geoms, clip: Geometry, *, cell: float | None = None,
+                        workers: int = 1) -> float | None:
+    """Area of ``union(geoms) ∩ clip`` from its boundary (see the module docstring).
+
+    Parameters
+    ----------
+    geoms : array_like of shapely.Geometry
+        Valid polygons or multipolygons in a metric CRS; other geometries are ignored.
+    clip : shapely.Polygon or shapely.MultiPolygon
+        A valid polygonal area in the same CRS.
+    cell : float, optional
+        Side of the grid's cells (CRS units); default: the side of a square holding
+        one edge of the box on average, or twice the median edge if longer.
+    workers : int, default 1
+        Threads for the crossings and the integration (the compiled loops release
+        the GIL).
+
+    Returns
+    -------
+    float or None
+        The area in squared CRS units, or ``None`` where the configuration is
+        degenerate for this method (then ask
+        :func:`geocover.model.union.union_pieces_within`).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> squares = [shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)]
+    >>> union_area_boundary(squares, shapely.box(-1, -1, 2.5, 2.5))
+    5.25
+    """
+    polys = polygons_of(geoms)
+    clips = polygons_of([clip])
+    if len(polys) and len(clips):  # only what may meet the clip: the grid spans less
+        cb, pb = shapely.total_bounds(clips), shapely.bounds(polys)
+        polys = polys[(pb[:, 0] <= cb[2]) & (pb[:, 2] >= cb[0])
+                      & (pb[:, 1] <= cb[3]) & (pb[:, 3] >= cb[1])]
+    if len(polys) == 0 or len(clips) == 0:
+        return 0.0
+    polys = shapely.orient_polygons(_drop_duplicates(polys))
+    clip_poly = shapely.orient_polygons(shapely.multipolygons(clips))
+    npoly = len(polys)
+    pe, po, prf, prl, pro, poly_edges = _rings(polys)
+    ce, _, crf, crl, _, _ = _rings(shapely.get_parts(clip_poly))
+    clip_owner = npoly  # every ring of the clip: one owner
+    edges = np.concatenate([pe, ce])
+    owner = np.concatenate([po, np.full(len(ce), clip_owner, dtype=np.int64)])
+    ring_first = np.concatenate([prf, crf + len(pe)])
+    ring_len = np.concatenate([prl, crl])
+    is_clip = owner == clip_owner
+
+    x0 = float(min(edges[:, 0].min(), edges[:, 2].min()))
+    y0 = float(min(edges[:, 1].min(), edges[:, 3].min()))
+    x1 = float(max(edges[:, 0].max(), edges[:, 2].max()))
+    y1 = float(max(edges[:, 1].max(), edges[:, 3].max()))
+    w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+    if cell is None:
+        # About one edge per cell over the box, and not much shorter than the edges.
+        length = np.maximum(np.abs(pe[:, 2] - pe[:, 0]), np.abs(pe[:, 3] - pe[:, 1]))
+        cell = max(2.0 * float(np.median(length)), 0.75 * math.sqrt(w * h / len(edges)))
+    cell = max(float(cell), math.sqrt(w * h / _MAX_CELLS), 1e-9 * max(w, h))
+    ox, oy = x0 - cell, y0 - cell  # a cell of margin: every index is non-negative
+    nx, ny = int((x1 - ox) / cell) + 2, int((y1 - oy) / cell) + 2
+
+    pedge, pt, pbox = _pieces(edges, cell, ox, oy)
+    start, items = _cell_lists(pbox, cell, ox, oy, nx, ny)
+    # The cells in as many ranges as workers, of about as many entries each; the
+    # kernels release the GIL.
+    ncell = len(start) - 1
+    cuts = np.searchsorted(start, np.linspace(0, start[-1], workers + 1)[1:-1])
+    bounds = np.concatenate([[0], np.clip(cuts, 0, ncell), [ncell]])
+
+    def cross(i: int):
+        return _crossings(edges, owner, clip_owner, pedge, pt, pbox, start, items,
+                          cell, ox, oy, ny, int(bounds[i]), int(bounds[i + 1]))
+
+    found = _map(cross, range(workers), workers)
+    if any(f[4] for f in found):
+        return None
+    ev_e, ev_t, ev_d, ev_c = (np.concatenate([f[k] for f in found]) for k in range(4))
+
+    # The counters at each ring's first vertex: the winding numbers of the other
+    # polygons (same signs as the crossings), and the clip's.
+    first_pts = edges[ring_first, :2]
+    ring_poly = np.concatenate([pro, np.full(len(crf), clip_owner, dtype=np.int64)])
+    bbox = shapely.bounds(polys)
+    ext = np.maximum(bbox[:, 2] - bbox[:, 0], bbox[:, 3] - bbox[:, 1])
+    pcell = max(float(np.median(ext)), math.sqrt(w * h / _MAX_CELLS), 1e-9 * max(w, h))
+    pox, poy = x0 - pcell, y0 - pcell
+    pny = int((y1 - poy) / pcell) + 2
+    pstart, pitems = _cell_lists(bbox, pcell, pox, poy, int((x1 - pox) / pcell) + 2, pny)
+    depth0 = _start_depth(first_pts, ring_poly, edges, poly_edges[:-1], poly_edges[1:],
+                          bbox, pstart, pitems, pcell, pox, poy, pny)
+    if len(depth0) and depth0[0] < 0:
+        return None
+    nrp = len(prf)
+    clip0 = np.ones(len(ring_first), dtype=np.int64)
+    shapely.prepare(clip_poly)
+    px, py = first_pts[:nrp, 0], first_pts[:nrp, 1]
+    clip0[:nrp] = shapely.contains_xy(clip_poly, px, py)
+    # A first vertex within rounding of the clip's outline: GEOS's answer and the
+    # crossings' signs might disagree there.
+    # (Only the polygons whose box meets an edge of the outline need looking at.)
+    tol = 1e-9 * max(w, h)
+    outline = shapely.linestrings(ce.reshape(-1, 2, 2))
+    _, near = shapely.STRtree(outline).query(polys)
+    near_rings = np.flatnonzero(np.isin(pro, near))
+    if len(near_rings) and shapely.dwithin(
+            shapely.multilinestrings(outline), shapely.points(first_pts[near_rings]), tol).any():
+        return None
+
+    first, order = _sort_events(ev_e, ev_t, len(edges))
+    nring = len(ring_first)
+    rcuts = np.searchsorted(ring_first, np.linspace(0, len(edges), workers + 1)[1:-1])
+    rb = np.concatenate([[0], np.clip(rcuts, 0, nring), [nring]])
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+
+    def integrate(i: int):
+        return _integrate(edges, is_clip, ring_first, ring_len, depth0, clip0, first, order,
+                          ev_t, ev_d, ev_c, cx, cy, int(rb[i]), int(rb[i + 1]))
+
+    parts = _map(integrate, range(workers), workers)
+    if not all(ok for _, ok in parts):
+        return None
+    return math.fsum(a for a, _ in parts)

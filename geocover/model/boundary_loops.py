@@ -1,0 +1,313 @@
+"""The compiled loops of :mod:`geocover.model.boundary` (numba, cached on disk).
+
+Each works on plain arrays: the edges ``(m, 4)`` as ``x0, y0, x1, y1``, their owners,
+the grid's cells as CSR lists. The orientation sign is computed by one function,
+:func:`_orient`, everywhere (crossings and winding numbers), so that the counters the
+crossings carry agree with the winding numbers they start from.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _orient(ax, ay, bx, by, px, py):  # pragma: no cover - compiled
+    """Twice the signed area of (a, b, p): > 0 when p is left of a→b."""
+    return (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+
+
+@njit(cache=True)
+def _within_box(px, py, ax, ay, bx, by):  # pragma: no cover - compiled
+    return min(ax, bx) <= px <= max(ax, bx) and min(ay, by) <= py <= max(ay, by)
+
+
+@njit(cache=True)
+def _pieces(edges, cell, ox, oy):  # pragma: no cover - compiled
+    """Cut edges into pieces at most a cell long; per piece: its edge, its parameter
+    range [t0, t1), its box (widened by a rounding margin) and its first cell."""
+    m = edges.shape[0]
+    npc = np.empty(m, np.int64)
+    total = 0
+    for e in range(m):
+        span = max(abs(edges[e, 2] - edges[e, 0]), abs(edges[e, 3] - edges[e, 1]))
+        k = max(1, math.ceil(span / cell))
+        npc[e] = k
+        total += k
+    pedge = np.empty(total, np.int64)
+    pt = np.empty((total, 2))
+    pbox = np.empty((total, 4))
+    eps = 1e-9 * cell
+    i = 0
+    for e in range(m):
+        x0, y0, x1, y1 = edges[e, 0], edges[e, 1], edges[e, 2], edges[e, 3]
+        k = npc[e]
+        for j in range(k):
+            ta, tb = j / k, (j + 1) / k
+            ax, ay = x0 + ta * (x1 - x0), y0 + ta * (y1 - y0)
+            bx, by = x0 + tb * (x1 - x0), y0 + tb * (y1 - y0)
+            if j == k - 1:
+                bx, by = x1, y1
+            pedge[i] = e
+            pt[i, 0], pt[i, 1] = ta, tb
+            pbox[i, 0] = min(ax, bx) - eps
+            pbox[i, 1] = min(ay, by) - eps
+            pbox[i, 2] = max(ax, bx) + eps
+            pbox[i, 3] = max(ay, by) + eps
+            i += 1
+    return pedge, pt, pbox
+
+
+@njit(cache=True)
+def _cell_lists(pbox, cell, ox, oy, nx, ny):  # pragma: no cover - compiled
+    """Each piece in every cell its box meets (at most four), as lists per cell (CSR)."""
+    n = pbox.shape[0]
+    counts = np.zeros(nx * ny + 1, np.int32)
+    for i in range(n):
+        ix0 = int((pbox[i, 0] - ox) / cell)
+        ix1 = int((pbox[i, 2] - ox) / cell)
+        iy0 = int((pbox[i, 1] - oy) / cell)
+        iy1 = int((pbox[i, 3] - oy) / cell)
+        for ix in range(ix0, ix1 + 1):
+            for iy in range(iy0, iy1 + 1):
+                counts[ix * ny + iy + 1] += 1
+    start = counts  # in place: the cells' starts (fewer than 2**31 entries)
+    for c in range(1, start.shape[0]):
+        start[c] += start[c - 1]
+    fill = start[:-1].copy()
+    items = np.empty(start[-1], np.int64)
+    for i in range(n):
+        ix0 = int((pbox[i, 0] - ox) / cell)
+        ix1 = int((pbox[i, 2] - ox) / cell)
+        iy0 = int((pbox[i, 1] - oy) / cell)
+        iy1 = int((pbox[i, 3] - oy) / cell)
+        for ix in range(ix0, ix1 + 1):
+            for iy in range(iy0, iy1 + 1):
+                c = ix * ny + iy
+                items[fill[c]] = i
+                fill[c] += 1
+    return start, items
+
+
+@njit(cache=True, nogil=True)
+def _crossings(edges, owner, clip_owner, pedge, pt, pbox, start, items,
+               cell, ox, oy, ny, c_lo, c_hi):  # pragma: no cover - compiled
+    """Every proper crossing of two edges of different owners, once, among the pairs
+    seen in cells ``c_lo`` to ``c_hi``.
+
+    Returns, per crossing end, the edge, where on it (t), the change of depth and of
+    the clip counter, and whether the configuration is degenerate.
+    """
+    cap = 1024
+    ev_e = np.empty(cap, np.int64)
+    ev_t = np.empty(cap)
+    ev_d = np.empty(cap, np.int64)
+    ev_c = np.empty(cap, np.int64)
+    n = 0
+    for c in range(c_lo, c_hi):
+        s, f = start[c], start[c + 1]
+        if f - s < 2:
+            continue
+        for i in range(s, f):
+            pa = items[i]
+            ea = pedge[pa]
+            oa = owner[ea]
+            for j in range(i + 1, f):
+                pb = items[j]
+                eb = pedge[pb]
+                ob = owner[eb]
+                if oa == ob or (oa == clip_owner and ob == clip_owner):
+                    continue
+                qx0 = max(pbox[pa, 0], pbox[pb, 0])
+                qy0 = max(pbox[pa, 1], pbox[pb, 1])
+                if qx0 > min(pbox[pa, 2], pbox[pb, 2]) or qy0 > min(pbox[pa, 3], pbox[pb, 3]):
+                    continue
+                # The pair is seen in the cell of its boxes' lower-left common corner only.
+                if int((qx0 - ox) / cell) * ny + int((qy0 - oy) / cell) != c:
+                    continue
+                ax, ay, bx, by = edges[ea, 0], edges[ea, 1], edges[ea, 2], edges[ea, 3]
+                cx, cy, dx, dy = edges[eb, 0], edges[eb, 1], edges[eb, 2], edges[eb, 3]
+                o1 = _orient(ax, ay, bx, by, cx, cy)  # b's ends against a
+                o2 = _orient(ax, ay, bx, by, dx, dy)
+                o3 = _orient(cx, cy, dx, dy, ax, ay)  # a's ends against b
+                o4 = _orient(cx, cy, dx, dy, bx, by)
+                if ((o1 == 0 and _within_box(cx, cy, ax, ay, bx, by))
+                        or (o2 == 0 and _within_box(dx, dy, ax, ay, bx, by))
+                        or (o3 == 0 and _within_box(ax, ay, cx, cy, dx, dy))
+                        or (o4 == 0 and _within_box(bx, by, cx, cy, dx, dy))):
+                    return ev_e[:0], ev_t[:0], ev_d[:0], ev_c[:0], True
+                if o1 == 0 or o2 == 0 or o3 == 0 or o4 == 0:
+                    continue
+                if (o1 < 0) == (o2 < 0) or (o3 < 0) == (o4 < 0):
+                    continue
+                ta = o3 / (o3 - o4)
+                tb = o1 / (o1 - o2)
+                # Two pieces of the same edges may both see it: the pieces holding it.
+                if not (pt[pa, 0] <= ta < pt[pa, 1] or (ta == 1.0 and pt[pa, 1] == 1.0)):
+                    continue
+                if not (pt[pb, 0] <= tb < pt[pb, 1] or (tb == 1.0 and pt[pb, 1] == 1.0)):
+                    continue
+                if n + 2 > cap:
+                    cap *= 2
+                    ev_e = _grow_i(ev_e, cap)
+                    ev_t = _grow_f(ev_t, cap)
+                    ev_d = _grow_i(ev_d, cap)
+                    ev_c = _grow_i(ev_c, cap)
+                # a enters b's polygon when it starts on b's right (polygons lie left
+                # of their rings), and b enters a's likewise.
+                da = 1 if o3 < 0 else -1
+                db = 1 if o1 < 0 else -1
+                ev_e[n], ev_t[n] = ea, ta
+                if ob == clip_owner:
+                    ev_d[n], ev_c[n] = 0, da
+                else:
+                    ev_d[n], ev_c[n] = da, 0
+                ev_e[n + 1], ev_t[n + 1] = eb, tb
+                if oa == clip_owner:
+                    ev_d[n + 1], ev_c[n + 1] = 0, db
+                else:
+                    ev_d[n + 1], ev_c[n + 1] = db, 0
+                n += 2
+    return ev_e[:n], ev_t[:n], ev_d[:n], ev_c[:n], False
+
+
+@njit(cache=True)
+def _grow_i(a, cap):  # pragma: no cover - compiled
+    out = np.empty(cap, a.dtype)
+    out[:a.shape[0]] = a
+    return out
+
+
+@njit(cache=True)
+def _grow_f(a, cap):  # pragma: no cover - compiled
+    out = np.empty(cap, a.dtype)
+    out[:a.shape[0]] = a
+    return out
+
+
+@njit(cache=True)
+def _winding(px, py, edges, lo, hi):  # pragma: no cover - compiled
+    """Winding number of edges[lo:hi] (closed rings) around p, and whether p lies on
+    one of them (then the number means nothing)."""
+    w = 0
+    for e in range(lo, hi):
+        x0, y0, x1, y1 = edges[e, 0], edges[e, 1], edges[e, 2], edges[e, 3]
+        o = _orient(x0, y0, x1, y1, px, py)
+        if o == 0 and _within_box(px, py, x0, y0, x1, y1):
+            return 0, True
+        if y0 <= py:
+            if y1 > py and o > 0:
+                w += 1
+        elif y1 <= py and o < 0:
+            w -= 1
+    return w, False
+
+
+@njit(cache=True, nogil=True)
+def _start_depth(pts, own, edges, poly_lo, poly_hi, bbox, start, items, cell, ox, oy,
+                 ny):  # pragma: no cover - compiled
+    """How many polygons other than ``own[i]`` hold each point ``pts[i]`` (their boxes
+    listed per cell in ``start``/``items``); -1 first on a degenerate configuration
+    (a point on another polygon's ring)."""
+    n = pts.shape[0]
+    depth = np.zeros(n, np.int64)
+    for i in range(n):
+        px, py = pts[i, 0], pts[i, 1]
+        c = int((px - ox) / cell) * ny + int((py - oy) / cell)
+        for k in range(start[c], start[c + 1]):
+            g = items[k]
+            if g == own[i]:
+                continue
+            if not (bbox[g, 0] <= px <= bbox[g, 2] and bbox[g, 1] <= py <= bbox[g, 3]):
+                continue
+            w, on = _winding(px, py, edges, poly_lo[g], poly_hi[g])
+            if on:
+                depth[0] = -1
+                return depth
+            if w != 0:
+                depth[i] += 1
+    return depth
+
+
+@njit(cache=True, nogil=True)
+def _sort_events(ev_e, ev_t, m):  # pragma: no cover - compiled
+    """The events of each edge, by t: ``order[first[e]:first[e + 1]]`` (an edge has
+    few: counting sort by edge, insertion sort by t)."""
+    cnt = np.zeros(m + 1, np.int64)
+    for k in range(ev_e.shape[0]):
+        cnt[ev_e[k] + 1] += 1
+    first = np.cumsum(cnt)
+    fill = first[:-1].copy()
+    order = np.empty(ev_e.shape[0], np.int64)
+    for k in range(ev_e.shape[0]):
+        e = ev_e[k]
+        order[fill[e]] = k
+        fill[e] += 1
+    for e in range(m):
+        lo, hi = first[e], first[e + 1]
+        for i in range(lo + 1, hi):
+            k = order[i]
+            j = i - 1
+            while j >= lo and ev_t[order[j]] > ev_t[k]:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = k
+    return first, order
+
+
+@njit(cache=True, nogil=True)
+def _integrate(edges, is_clip, ring_first, ring_len, depth0, clip0, first, order,
+               ev_t, ev_d, ev_c, ox, oy, r_lo, r_hi):  # pragma: no cover - compiled
+    """Carry the counters along rings ``r_lo`` to ``r_hi`` and add up ½ p × q over
+    the kept parts. Returns (area, ok)."""
+    total = 0.0
+    comp = 0.0  # Neumaier's compensation
+    for r in range(r_lo, r_hi):
+        d = depth0[r]
+        c = clip0[r]
+        for e in range(ring_first[r], ring_first[r] + ring_len[r]):
+            clip_edge = is_clip[e]
+            t_prev = 0.0
+            kept = 0.0
+            for i in range(first[e], first[e + 1]):
+                k = order[i]
+                t = ev_t[k]
+                if (d >= 1) if clip_edge else (d == 0 and c == 1):
+                    kept += t - t_prev
+                d += ev_d[k]
+                c += ev_c[k]
+                if d < 0 or c < 0 or c > 1:
+                    return 0.0, False
+                t_prev = t
+            if (d >= 1) if clip_edge else (d == 0 and c == 1):
+                kept += 1.0 - t_prev
+            if kept != 0.0:
+                x0, y0 = edges[e, 0] - ox, edges[e, 1] - oy
+                x1, y1 = edges[e, 2] - ox, edges[e, 3] - oy
+                term = (x0 * y1 - y0 * x1) * kept
+                s = total + term
+                if abs(total) >= abs(term):
+                    comp += (total - s) + term
+                else:
+                    comp += (term - s) + total
+                total = s
+        if d != depth0[r] or c != clip0[r]:
+            return 0.0, False
+    return 0.5 * (total + comp), True
+
+
+@njit(cache=True)
+def _edges_of(coords, ring_off):  # pragma: no cover - compiled
+    """The edges (x0, y0, x1, y1) of closed rings given as CSR coordinates."""
+    nring = ring_off.shape[0] - 1
+    edges = np.empty((coords.shape[0] - nring, 4))
+    k = 0
+    for r in range(nring):
+        for i in range(ring_off[r], ring_off[r + 1] - 1):
+            edges[k, 0], edges[k, 1] = coords[i, 0], coords[i, 1]
+            edges[k, 2], edges[k, 3] = coords[i + 1, 0], coords[i + 1, 1]
+            k += 1
+    return edges

@@ -1,0 +1,149 @@
+"""The area of a union from its boundary (model/boundary.py) against GEOS's overlay.
+
+Every figure is checked against ``shapely.intersection(shapely.union_all(...), clip)``,
+an independent computation (GEOS nodes and builds the union; the boundary method never
+builds it). Synthetic scenes, generated here and labelled so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+import shapely.affinity
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geocover.model import union as U
+from geocover.model.boundary import union_area_boundary
+
+
+def reference(geoms, clip) -> float:
+    return float(shapely.intersection(shapely.union_all(np.asarray(geoms)), clip).area)
+
+
+def wedges(xy, azimuth, radius=50.0, aperture=60.0, segments=32):
+    """Synthetic circular sectors (the shape fields_of_view draws)."""
+    out = []
+    for (x, y), a in zip(xy, azimuth, strict=True):
+        ang = np.radians(np.linspace(a - aperture / 2, a + aperture / 2, segments + 1))
+        ring = np.column_stack([x + radius * np.sin(ang), y + radius * np.cos(ang)])
+        out.append(shapely.Polygon(np.vstack([[x, y], ring])))
+    return np.array(out, dtype=object)
+
+
+def clip_with_hole():
+    """A non-convex commune-like clip, in Lambert-93-sized coordinates, with a hole."""
+    outer = shapely.Polygon([(900_000, 6_880_000), (902_000, 6_879_500), (903_000, 6_881_500),
+                             (901_800, 6_881_000), (901_000, 6_882_200), (899_800, 6_881_600)])
+    hole = shapely.Point(901_200, 6_880_900).buffer(250, quad_segs=8)
+    return outer.difference(hole)
+
+
+def scene(n, shape, seed):
+    rng = np.random.default_rng(seed)
+    xy = np.column_stack([rng.uniform(899_700, 903_100, n), rng.uniform(6_879_400, 6_882_300, n)])
+    if shape == "wedges":
+        return wedges(xy, rng.uniform(0, 360, n))
+    return shapely.buffer(shapely.points(xy), rng.uniform(20, 80, n), quad_segs=12)
+
+
+@pytest.mark.parametrize("shape", ["wedges", "discs"])
+@pytest.mark.parametrize("n", [50, 800])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_random_scenes_match_the_overlay(shape, n, workers):
+    geoms, clip = scene(n, shape, seed=n), clip_with_hole()
+    area = union_area_boundary(geoms, clip, workers=workers)
+    assert area is not None  # general position: the boundary method answers
+    ref = reference(geoms, clip)
+    assert ref > 0
+    assert abs(area - ref) <= 1e-12 * ref
+
+
+def test_orientation_holes_and_concave_polygons():
+    rng = np.random.default_rng(7)
+    lines = [shapely.LineString(rng.uniform(0, 100, (5, 2))) for _ in range(40)]
+    concave = shapely.buffer(np.array(lines, dtype=object), 3.0, quad_segs=4)
+    rings = np.array([shapely.Point(rng.uniform(0, 100, 2)).buffer(12).difference(
+        shapely.Point(*rng.uniform(0, 100, 2)).buffer(5)) for _ in range(30)], dtype=object)
+    geoms = np.concatenate([concave, rings])
+    # Clockwise exteriors and counter-clockwise holes: the method orients them itself.
+    flipped = shapely.orient_polygons(geoms, exterior_cw=True)
+    clip = shapely.box(5, 5, 95, 95)
+    ref = reference(geoms, clip)
+    for g in (geoms, flipped):
+        area = union_area_boundary(g, clip)
+        assert area is not None
+        assert abs(area - ref) <= 1e-12 * ref
+
+
+def test_multipolygon_clip_and_polygons_outside_or_around_it():
+    clip = shapely.MultiPolygon([shapely.box(0, 0, 10, 10).difference(shapely.box(4, 4, 6, 6)),
+                                 shapely.box(20, 0, 30, 10)])
+    geoms = [shapely.Point(5.3, 5.1).buffer(3.0), shapely.Point(25.2, 5.3).buffer(40.0),
+             shapely.Point(100.1, 100.3).buffer(2.0), shapely.Point(-3.1, 2.2).buffer(2.5)]
+    area = union_area_boundary(geoms, clip)
+    assert area is not None
+    assert area == pytest.approx(reference(geoms, clip), rel=1e-12)
+    assert union_area_boundary(geoms[2:3], clip) == 0.0
+    assert union_area_boundary([], clip) == 0.0
+
+
+def test_duplicates_are_dropped_and_degenerate_inputs_refused():
+    geoms = scene(300, "wedges", seed=3)
+    clip = clip_with_hole()
+    doubled = np.concatenate([geoms, geoms[:120]])
+    area = union_area_boundary(doubled, clip)
+    assert area is not None and area == pytest.approx(reference(geoms, clip), rel=1e-12)
+    # Two squares sharing an edge, a vertex on another ring: the method says so.
+    assert union_area_boundary([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+                               shapely.box(-1, -1, 3, 3)) is None
+    assert union_area_boundary([shapely.box(0, 0, 2, 2),
+                                shapely.Polygon([(2, 1), (3, 0), (3, 2)])],
+                               shapely.box(-1, -1, 4, 4)) is None
+
+
+def test_union_area_falls_back_and_says_which_method():
+    shared = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0.5, 0.5, 1.5, 1.7)]
+    clip = shapely.box(-1, -1, 3, 3)
+    area, how = U.union_area(shared, clip, engine="boundary", explain=True)
+    assert how == "boundary fell back"
+    assert area == pytest.approx(reference(shared, clip), rel=1e-12)
+    geoms = scene(400, "discs", seed=11)
+    area, how = U.union_area(geoms, clip_with_hole(), engine="boundary", explain=True)
+    assert how == "boundary"
+    assert area == pytest.approx(reference(geoms, clip_with_hole()), rel=1e-12)
+    # Below BOUNDARY_FROM polygons the tiles are used (no compiled loops to load).
+    assert U.union_area(geoms, clip_with_hole(), explain=True)[1] == "tiles"
+    with pytest.raises(ValueError, match="engine"):
+        U.union_area(geoms, clip_with_hole(), engine="gpu")
+
+
+def test_union_area_auto_takes_the_boundary_for_many_sparse_polygons(monkeypatch):
+    monkeypatch.setattr(U, "BOUNDARY_FROM", 100)
+    geoms = scene(500, "wedges", seed=5)
+    area, how = U.union_area(geoms, clip_with_hole(), explain=True)
+    assert how == "boundary"
+    assert area == pytest.approx(U.union_pieces_within(geoms, clip_with_hole()).area, rel=1e-12)
+    piled = np.concatenate([geoms] + [shapely.buffer(shapely.centroid(geoms), 300.0)] * 1)
+    assert U.union_area(piled, clip_with_hole(), explain=True)[1] == "tiles"  # too dense
+
+
+polygon = st.builds(
+    lambda x, y, r, k, a: shapely.Point(x, y).buffer(r, quad_segs=k)
+    if a < 0 else shapely.affinity.rotate(shapely.box(x - r, y - r / 2, x + r, y + r / 2), a),
+    st.floats(0, 20), st.floats(0, 20), st.floats(0.5, 8), st.integers(1, 6), st.floats(-90, 90))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(polygon, min_size=1, max_size=25), st.floats(-2, 8), st.floats(2, 14))
+def test_any_scene_agrees_or_is_refused(geoms, lo, side):
+    clip = shapely.box(lo, lo, lo + side, lo + side * 1.3)
+    ref = reference(geoms, clip)
+    area = union_area_boundary(geoms, clip)
+    if area is not None:
+        assert abs(area - ref) <= 1e-9 * max(ref, 1.0)
+    assert math.isclose(U.union_area(geoms, clip, engine="boundary"), ref,
+                        rel_tol=1e-9, abs_tol=1e-9)
