@@ -8,8 +8,6 @@ crossings carry agree with the winding numbers they start from.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
@@ -26,86 +24,78 @@ def _within_box(px, py, ax, ay, bx, by):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _pieces(edges, cell, ox, oy):  # pragma: no cover - compiled
-    """Cut edges into pieces at most a cell long; per piece: its edge, its parameter
-    range [t0, t1), its box (widened by a rounding margin) and its first cell."""
-    m = edges.shape[0]
-    npc = np.empty(m, np.int64)
-    total = 0
-    for e in range(m):
-        span = max(abs(edges[e, 2] - edges[e, 0]), abs(edges[e, 3] - edges[e, 1]))
-        k = max(1, math.ceil(span / cell))
-        npc[e] = k
-        total += k
-    pedge = np.empty(total, np.int64)
-    pt = np.empty((total, 2))
-    pbox = np.empty((total, 4))
-    eps = 1e-9 * cell
+def _pieces(npc, pedge, pj):  # pragma: no cover - compiled
+    """Number the pieces: edge ``e`` is cut into ``npc[e]`` pieces at most a cell long;
+    piece ``i`` is the ``pj[i]``-th of edge ``pedge[i]``."""
     i = 0
-    for e in range(m):
-        x0, y0, x1, y1 = edges[e, 0], edges[e, 1], edges[e, 2], edges[e, 3]
-        k = npc[e]
-        for j in range(k):
-            ta, tb = j / k, (j + 1) / k
-            ax, ay = x0 + ta * (x1 - x0), y0 + ta * (y1 - y0)
-            bx, by = x0 + tb * (x1 - x0), y0 + tb * (y1 - y0)
-            if j == k - 1:
-                bx, by = x1, y1
+    for e in range(npc.shape[0]):
+        for j in range(npc[e]):
             pedge[i] = e
-            pt[i, 0], pt[i, 1] = ta, tb
-            pbox[i, 0] = min(ax, bx) - eps
-            pbox[i, 1] = min(ay, by) - eps
-            pbox[i, 2] = max(ax, bx) + eps
-            pbox[i, 3] = max(ay, by) + eps
+            pj[i] = j
             i += 1
-    return pedge, pt, pbox
+
+
+@njit(cache=True, inline="always")
+def _piece(edges, npc, e, j, eps):  # pragma: no cover - compiled
+    """Piece ``j`` of edge ``e``: its parameter range [t0, t1) and its box, widened by
+    a rounding margin (computed where needed rather than stored: a fresh process pays
+    for every new page of memory)."""
+    k = npc[e]
+    x0, y0, x1, y1 = edges[e, 0], edges[e, 1], edges[e, 2], edges[e, 3]
+    ta, tb = j / k, (j + 1) / k
+    ax, ay = x0 + ta * (x1 - x0), y0 + ta * (y1 - y0)
+    if j == k - 1:
+        bx, by = x1, y1
+    else:
+        bx, by = x0 + tb * (x1 - x0), y0 + tb * (y1 - y0)
+    return (ta, tb, min(ax, bx) - eps, min(ay, by) - eps,
+            max(ax, bx) + eps, max(ay, by) + eps)
+
+
+@njit(cache=True, inline="always")
+def _box(i, boxes, edges, npc, pedge, pj, eps):  # pragma: no cover - compiled
+    """Box ``i``: of ``boxes`` if given, else of piece ``i``."""
+    if boxes.shape[0]:
+        return boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+    _, _, x0, y0, x1, y1 = _piece(edges, npc, pedge[i], pj[i], eps)
+    return x0, y0, x1, y1
 
 
 @njit(cache=True)
-def _cell_lists(pbox, cell, ox, oy, nx, ny):  # pragma: no cover - compiled
-    """Each piece in every cell its box meets (at most four), as lists per cell (CSR)."""
-    n = pbox.shape[0]
-    counts = np.zeros(nx * ny + 1, np.int32)
+def _cell_counts(n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, ny,
+                 counts):  # pragma: no cover - compiled
+    """``counts[c + 1]``: how many of the ``n`` boxes meet cell ``c``."""
     for i in range(n):
-        ix0 = int((pbox[i, 0] - ox) / cell)
-        ix1 = int((pbox[i, 2] - ox) / cell)
-        iy0 = int((pbox[i, 1] - oy) / cell)
-        iy1 = int((pbox[i, 3] - oy) / cell)
-        for ix in range(ix0, ix1 + 1):
-            for iy in range(iy0, iy1 + 1):
+        x0, y0, x1, y1 = _box(i, boxes, edges, npc, pedge, pj, eps)
+        for ix in range(int((x0 - ox) / cell), int((x1 - ox) / cell) + 1):
+            for iy in range(int((y0 - oy) / cell), int((y1 - oy) / cell) + 1):
                 counts[ix * ny + iy + 1] += 1
-    start = counts  # in place: the cells' starts (fewer than 2**31 entries)
-    for c in range(1, start.shape[0]):
-        start[c] += start[c - 1]
+
+
+@njit(cache=True)
+def _cell_fill(n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, ny, start,
+               items):  # pragma: no cover - compiled
+    """Each box's number in every cell it meets: ``items[start[c]:start[c + 1]]``."""
     fill = start[:-1].copy()
-    items = np.empty(start[-1], np.int64)
     for i in range(n):
-        ix0 = int((pbox[i, 0] - ox) / cell)
-        ix1 = int((pbox[i, 2] - ox) / cell)
-        iy0 = int((pbox[i, 1] - oy) / cell)
-        iy1 = int((pbox[i, 3] - oy) / cell)
-        for ix in range(ix0, ix1 + 1):
-            for iy in range(iy0, iy1 + 1):
+        x0, y0, x1, y1 = _box(i, boxes, edges, npc, pedge, pj, eps)
+        for ix in range(int((x0 - ox) / cell), int((x1 - ox) / cell) + 1):
+            for iy in range(int((y0 - oy) / cell), int((y1 - oy) / cell) + 1):
                 c = ix * ny + iy
                 items[fill[c]] = i
                 fill[c] += 1
-    return start, items
 
 
 @njit(cache=True, nogil=True)
-def _crossings(edges, owner, clip_owner, pedge, pt, pbox, start, items,
-               cell, ox, oy, ny, c_lo, c_hi):  # pragma: no cover - compiled
+def _crossings(edges, owner, clip_owner, npc, pedge, pj, eps, start, items,
+               cell, ox, oy, ny, c_lo, c_hi, ev_e, ev_t, ev_d, ev_c):  # pragma: no cover - compiled
     """Every proper crossing of two edges of different owners, once, among the pairs
-    seen in cells ``c_lo`` to ``c_hi``.
+    seen in cells ``c_lo`` to ``c_hi``, written into the ``ev_*`` arrays.
 
     Returns, per crossing end, the edge, where on it (t), the change of depth and of
     the clip counter, and whether the configuration is degenerate.
     """
-    cap = 1024
-    ev_e = np.empty(cap, np.int64)
-    ev_t = np.empty(cap)
-    ev_d = np.empty(cap, np.int64)
-    ev_c = np.empty(cap, np.int64)
+    cap = ev_e.shape[0]
     n = 0
     for c in range(c_lo, c_hi):
         s, f = start[c], start[c + 1]
@@ -115,15 +105,17 @@ def _crossings(edges, owner, clip_owner, pedge, pt, pbox, start, items,
             pa = items[i]
             ea = pedge[pa]
             oa = owner[ea]
+            ta0, ta1, ax0, ay0, ax1, ay1 = _piece(edges, npc, ea, pj[pa], eps)
             for j in range(i + 1, f):
                 pb = items[j]
                 eb = pedge[pb]
                 ob = owner[eb]
                 if oa == ob or (oa == clip_owner and ob == clip_owner):
                     continue
-                qx0 = max(pbox[pa, 0], pbox[pb, 0])
-                qy0 = max(pbox[pa, 1], pbox[pb, 1])
-                if qx0 > min(pbox[pa, 2], pbox[pb, 2]) or qy0 > min(pbox[pa, 3], pbox[pb, 3]):
+                tb0, tb1, bx0, by0, bx1, by1 = _piece(edges, npc, eb, pj[pb], eps)
+                qx0 = max(ax0, bx0)
+                qy0 = max(ay0, by0)
+                if qx0 > min(ax1, bx1) or qy0 > min(ay1, by1):
                     continue
                 # The pair is seen in the cell of its boxes' lower-left common corner only.
                 if int((qx0 - ox) / cell) * ny + int((qy0 - oy) / cell) != c:
@@ -138,7 +130,7 @@ def _crossings(edges, owner, clip_owner, pedge, pt, pbox, start, items,
                         or (o2 == 0 and _within_box(dx, dy, ax, ay, bx, by))
                         or (o3 == 0 and _within_box(ax, ay, cx, cy, dx, dy))
                         or (o4 == 0 and _within_box(bx, by, cx, cy, dx, dy))):
-                    return ev_e[:0], ev_t[:0], ev_d[:0], ev_c[:0], True
+                    return n, 1
                 if o1 == 0 or o2 == 0 or o3 == 0 or o4 == 0:
                     continue
                 if (o1 < 0) == (o2 < 0) or (o3 < 0) == (o4 < 0):
@@ -146,16 +138,12 @@ def _crossings(edges, owner, clip_owner, pedge, pt, pbox, start, items,
                 ta = o3 / (o3 - o4)
                 tb = o1 / (o1 - o2)
                 # Two pieces of the same edges may both see it: the pieces holding it.
-                if not (pt[pa, 0] <= ta < pt[pa, 1] or (ta == 1.0 and pt[pa, 1] == 1.0)):
+                if not (ta0 <= ta < ta1 or (ta == 1.0 and ta1 == 1.0)):
                     continue
-                if not (pt[pb, 0] <= tb < pt[pb, 1] or (tb == 1.0 and pt[pb, 1] == 1.0)):
+                if not (tb0 <= tb < tb1 or (tb == 1.0 and tb1 == 1.0)):
                     continue
                 if n + 2 > cap:
-                    cap *= 2
-                    ev_e = _grow_i(ev_e, cap)
-                    ev_t = _grow_f(ev_t, cap)
-                    ev_d = _grow_i(ev_d, cap)
-                    ev_c = _grow_i(ev_c, cap)
+                    return n, 2  # the caller gives more room and starts again
                 # a enters b's polygon when it starts on b's right (polygons lie left
                 # of their rings), and b enters a's likewise.
                 da = 1 if o3 < 0 else -1
@@ -171,21 +159,7 @@ def _crossings(edges, owner, clip_owner, pedge, pt, pbox, start, items,
                 else:
                     ev_d[n + 1], ev_c[n + 1] = db, 0
                 n += 2
-    return ev_e[:n], ev_t[:n], ev_d[:n], ev_c[:n], False
-
-
-@njit(cache=True)
-def _grow_i(a, cap):  # pragma: no cover - compiled
-    out = np.empty(cap, a.dtype)
-    out[:a.shape[0]] = a
-    return out
-
-
-@njit(cache=True)
-def _grow_f(a, cap):  # pragma: no cover - compiled
-    out = np.empty(cap, a.dtype)
-    out[:a.shape[0]] = a
-    return out
+    return n, 0
 
 
 @njit(cache=True)
@@ -236,12 +210,13 @@ def _start_depth(pts, own, edges, poly_lo, poly_hi, bbox, start, items, cell, ox
 def _sort_events(ev_e, ev_t, m):  # pragma: no cover - compiled
     """The events of each edge, by t: ``order[first[e]:first[e + 1]]`` (an edge has
     few: counting sort by edge, insertion sort by t)."""
-    cnt = np.zeros(m + 1, np.int64)
+    first = np.zeros(m + 1, np.int32)
     for k in range(ev_e.shape[0]):
-        cnt[ev_e[k] + 1] += 1
-    first = np.cumsum(cnt)
+        first[ev_e[k] + 1] += 1
+    for e in range(m):
+        first[e + 1] += first[e]
     fill = first[:-1].copy()
-    order = np.empty(ev_e.shape[0], np.int64)
+    order = np.empty(ev_e.shape[0], np.int32)
     for k in range(ev_e.shape[0]):
         e = ev_e[k]
         order[fill[e]] = k
@@ -300,14 +275,29 @@ def _integrate(edges, is_clip, ring_first, ring_len, depth0, clip0, first, order
 
 
 @njit(cache=True)
-def _edges_of(coords, ring_off):  # pragma: no cover - compiled
-    """The edges (x0, y0, x1, y1) of closed rings given as CSR coordinates."""
-    nring = ring_off.shape[0] - 1
-    edges = np.empty((coords.shape[0] - nring, 4))
+def _edges_of(coords, ring_off, poly_off, edges, owner):  # pragma: no cover - compiled
+    """Fill ``edges`` with the edges (x0, y0, x1, y1) of closed rings given as CSR
+    coordinates, each ring turned so that its polygon lies on its left (exterior
+    counter-clockwise, holes clockwise; a turned ring starts at the same vertex), and
+    ``owner`` with each edge's polygon."""
     k = 0
-    for r in range(nring):
-        for i in range(ring_off[r], ring_off[r + 1] - 1):
-            edges[k, 0], edges[k, 1] = coords[i, 0], coords[i, 1]
-            edges[k, 2], edges[k, 3] = coords[i + 1, 0], coords[i + 1, 1]
-            k += 1
-    return edges
+    for p in range(poly_off.shape[0] - 1):
+        for r in range(poly_off[p], poly_off[p + 1]):
+            lo, hi = ring_off[r], ring_off[r + 1]  # coords[hi - 1] is coords[lo]
+            x0, y0 = coords[lo, 0], coords[lo, 1]
+            twice = 0.0
+            for i in range(lo + 1, hi - 2):
+                twice += ((coords[i, 0] - x0) * (coords[i + 1, 1] - y0)
+                          - (coords[i, 1] - y0) * (coords[i + 1, 0] - x0))
+            if (twice > 0) == (r == poly_off[p]):
+                for i in range(lo, hi - 1):
+                    edges[k, 0], edges[k, 1] = coords[i, 0], coords[i, 1]
+                    edges[k, 2], edges[k, 3] = coords[i + 1, 0], coords[i + 1, 1]
+                    owner[k] = p
+                    k += 1
+            else:
+                for i in range(hi - 1, lo, -1):
+                    edges[k, 0], edges[k, 1] = coords[i, 0], coords[i, 1]
+                    edges[k, 2], edges[k, 3] = coords[i - 1, 0], coords[i - 1, 1]
+                    owner[k] = p
+                    k += 1
