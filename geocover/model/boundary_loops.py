@@ -97,22 +97,46 @@ def _crossings(edges, owner, clip_owner, npc, pedge, pj, eps, start, items,
     """
     cap = ev_e.shape[0]
     n = 0
+    most = 0
+    for c in range(c_lo, c_hi):
+        most = max(most, start[c + 1] - start[c])
+    # A cell's pieces, gathered once and sorted by their boxes' left side, so that
+    # each is compared only with those whose box starts before its own ends.
+    box = np.empty((most, 6))
+    edge = np.empty(most, np.int64)
+    order = np.empty(most, np.int64)
     for c in range(c_lo, c_hi):
         s, f = start[c], start[c + 1]
-        if f - s < 2:
+        m = f - s
+        if m < 2:
             continue
-        for i in range(s, f):
-            pa = items[i]
-            ea = pedge[pa]
+        for i in range(m):
+            pa = items[s + i]
+            edge[i] = pedge[pa]
+            t0, t1, x0, y0, x1, y1 = _piece(edges, npc, pedge[pa], pj[pa], eps)
+            box[i, 0], box[i, 1], box[i, 2], box[i, 3], box[i, 4], box[i, 5] = \
+                t0, t1, x0, y0, x1, y1
+            j = i - 1
+            while j >= 0 and box[order[j], 2] > x0:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = i
+        for ii in range(m):
+            a = order[ii]
+            ea = edge[a]
             oa = owner[ea]
-            ta0, ta1, ax0, ay0, ax1, ay1 = _piece(edges, npc, ea, pj[pa], eps)
-            for j in range(i + 1, f):
-                pb = items[j]
-                eb = pedge[pb]
+            ta0, ta1, ax0, ay0, ax1, ay1 = (box[a, 0], box[a, 1], box[a, 2], box[a, 3],
+                                            box[a, 4], box[a, 5])
+            for jj in range(ii + 1, m):
+                b = order[jj]
+                if box[b, 2] > ax1:
+                    break  # the others start further right still
+                eb = edge[b]
                 ob = owner[eb]
                 if oa == ob or (oa == clip_owner and ob == clip_owner):
                     continue
-                tb0, tb1, bx0, by0, bx1, by1 = _piece(edges, npc, eb, pj[pb], eps)
+                tb0, tb1, bx0, by0, bx1, by1 = (box[b, 0], box[b, 1], box[b, 2], box[b, 3],
+                                                box[b, 4], box[b, 5])
                 qx0 = max(ax0, bx0)
                 qy0 = max(ay0, by0)
                 if qx0 > min(ax1, bx1) or qy0 > min(ay1, by1):

@@ -31,6 +31,10 @@ collection of tile pieces; ``dissolve=True`` merges them into one
 (Multi)Polygon. The loops run over tiles or groups, never over geometries,
 every geometry operation is a vectorized shapely 2 call, and the work runs on
 a thread pool: shapely releases the GIL inside GEOS.
+
+Where only the area is wanted, :func:`union_area` skips the union altogether for
+large, sparse inputs: the area of the union comes from its boundary
+(:mod:`geocover.model.boundary`), with the tiles as the fallback.
 """
 
 from __future__ import annotations
@@ -425,13 +429,9 @@ def union_area(geoms, clip: Geometry, *, workers: int | None = None,
                engine: str = "auto", explain: bool = False):
     """The area of ``union(geoms) ∩ clip`` alone, when no geometry is wanted.
 
-    From ``BOUNDARY_FROM`` polygons on, if they pile up less than
-    ``TILES_MAX_DENSITY``, the area comes from the union's boundary
-    (:func:`geocover.model.boundary.union_area_boundary`: compiled loops, no overlay):
-    two to three times faster than the tiles. Where that method meets a degenerate
-    configuration (shared edges, a vertex on another ring), and for denser or smaller
-    inputs, it is :func:`union_pieces_within`'s area. Both agree to about 1e-14
-    relative.
+    From ``BOUNDARY_FROM`` polygons piled up less than ``TILES_MAX_DENSITY``, from the
+    union's boundary (:func:`geocover.model.boundary.union_area_boundary`, no overlay);
+    else, or on a degenerate input, :func:`union_pieces_within`'s area (to ~1e-14).
 
     Parameters
     ----------
