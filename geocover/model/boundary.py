@@ -67,7 +67,14 @@ def _rings(polys: np.ndarray):
     """Edges of the polygons' rings, in ring order, each ring with its polygon on its
     left: endpoints ``(m, 4)``, each edge's polygon, each ring's first edge, edge count
     and polygon, each polygon's first edge (CSR)."""
-    _, coords, (ring_off, poly_off) = shapely.to_ragged_array(polys)
+    if len(polys) and not shapely.get_num_interior_rings(polys).any():
+        # No holes (every field of view): the coordinates at once, without the copies
+        # of every ring that to_ragged_array makes (a fresh process pays their pages).
+        coords = shapely.get_coordinates(polys)
+        ring_off = np.concatenate([[0], np.cumsum(shapely.get_num_coordinates(polys))])
+        poly_off = np.arange(len(polys) + 1)
+    else:
+        _, coords, (ring_off, poly_off) = shapely.to_ragged_array(polys)
     nedge = (np.diff(ring_off) - 1).astype(np.int64)
     ring_start = np.concatenate([[0], np.cumsum(nedge)]).astype(np.int64)
     edges = np.empty((int(ring_start[-1]), 4))
