@@ -67,6 +67,8 @@ def _rings(polys: np.ndarray):
     """Edges of the polygons' rings, in ring order, each ring with its polygon on its
     left: endpoints ``(m, 4)``, each edge's polygon, each ring's first edge, edge count
     and polygon, each polygon's first edge (CSR)."""
+    ring_off: np.ndarray
+    poly_off: np.ndarray
     if len(polys) and not shapely.get_num_interior_rings(polys).any():
         # No holes (every field of view): the coordinates at once, without the copies
         # of every ring that to_ragged_array makes (a fresh process pays their pages).
