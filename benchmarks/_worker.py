@@ -84,8 +84,8 @@ def _cpu() -> float:
 
 def coverage(folder: Path, reference: bool) -> dict:
     """The engine call for the workload's output: ``dissolved`` (one MultiPolygon and its
-    area: what the map and figures draw) or ``area`` (the area only: what the batch and
-    the report's figures need)."""
+    area: what the map and figures draw) or ``area`` (the area only: what the batch
+    needs, by :func:`geocover.model.union.union_area`)."""
     from geocover.model import union as _union
 
     meta = json.loads((folder / "meta.json").read_text())
