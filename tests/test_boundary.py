@@ -97,8 +97,9 @@ def test_duplicates_are_dropped_and_degenerate_inputs_refused():
     doubled = np.concatenate([geoms, geoms[:120]])
     area = union_area_boundary(doubled, clip)
     assert area is not None and area == pytest.approx(reference(geoms, clip), rel=1e-12)
-    # Two squares sharing an edge, a vertex on another ring: the method says so.
-    assert union_area_boundary([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+    # A vertex inside another ring's edge, collinear overlapping edges: the method says
+    # so. (Polygons sharing vertices are merged first: see the tests below.)
+    assert union_area_boundary([shapely.box(0, 0, 1, 1), shapely.box(1, 0.2, 2, 0.8)],
                                shapely.box(-1, -1, 3, 3)) is None
     assert union_area_boundary([shapely.box(0, 0, 2, 2),
                                 shapely.Polygon([(2, 1), (3, 0), (3, 2)])],
@@ -106,7 +107,8 @@ def test_duplicates_are_dropped_and_degenerate_inputs_refused():
 
 
 def test_union_area_falls_back_and_says_which_method():
-    shared = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0.5, 0.5, 1.5, 1.7)]
+    shared = [shapely.box(0, 0, 1, 1), shapely.box(1, 0.2, 2, 0.8),
+              shapely.box(0.5, 0.5, 1.5, 1.7)]
     clip = shapely.box(-1, -1, 3, 3)
     area, how = U.union_area(shared, clip, engine="boundary", explain=True)
     assert how == "boundary fell back"
@@ -147,3 +149,69 @@ def test_any_scene_agrees_or_is_refused(geoms, lo, side):
         assert abs(area - ref) <= 1e-9 * max(ref, 1.0)
     assert math.isclose(U.union_area(geoms, clip, engine="boundary"), ref,
                         rel_tol=1e-9, abs_tol=1e-9)
+
+
+# ------------------------------------------------------------- shared vertices (one site)
+
+
+def test_fields_of_one_site_share_their_apex():
+    """Several directions on one pole: wedges sharing their apex, some an edge too
+    (adjacent sectors), some only the apex (back to back). They are merged before the
+    crossings are counted, so the boundary method answers, and agrees with the overlay."""
+    rng = np.random.default_rng(21)
+    sites = np.column_stack([rng.uniform(899_800, 903_000, 60),
+                             rng.uniform(6_879_500, 6_882_200, 60)])
+    xy, azimuth = [], []
+    for (x, y), a in zip(sites, rng.uniform(0, 360, len(sites)), strict=True):
+        for turn in (0.0, 60.0, 180.0, 200.0):  # 0/60: a shared edge; 0/180: only the apex
+            xy.append((x, y))
+            azimuth.append(a + turn)
+    geoms = np.concatenate([wedges(xy, azimuth), scene(300, "wedges", seed=22)])
+    clip = clip_with_hole()
+    assert union_area_boundary(geoms[:4], shapely.box(-1e7, -1e7, 1e7, 1e7)) is not None
+    area, how = U.union_area(geoms, clip, engine="boundary", explain=True)
+    assert how == "boundary"
+    ref = reference(geoms, clip)
+    assert abs(area - ref) <= 1e-12 * ref
+
+
+def test_components_agree_with_scipy():
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from geocover.model.boundary import _components
+
+    rng = np.random.default_rng(3)
+    for n, links in ((1, 0), (10, 4), (500, 300), (2000, 1900)):
+        a, b = rng.integers(0, n, links), rng.integers(0, n, links)
+        label = _components(n, a, b)
+        _, ref = connected_components(coo_matrix((np.ones(links), (a, b)), shape=(n, n)),
+                                      directed=False)
+        # The same partition, each labelled by its smallest node.
+        assert np.array_equal(ref[label], ref)
+        assert len(np.unique(label)) == len(np.unique(ref))
+        assert (label <= np.arange(n)).all() and (label[label] == label).all()
+
+
+def test_real_sites_sharing_a_position_take_the_boundary(bundle):
+    """sous-surveillance.net in Paris (the bundle's file, read as the product reads it):
+    3,623 cameras at 3,611 positions, several with their own direction. Before the merge
+    of shared vertices every preset fell back to the overlay here."""
+    import geopandas as gpd
+
+    from geocover.model import fov
+    from geocover.sources.citizen_map import SOUS_SURVEILLANCE_PATH, read_sous_surveillance
+
+    paris = gpd.read_file(bundle / "communes/paris-75056-adminexpress2018.geojson")
+    cams, _, _ = read_sous_surveillance(bundle / SOUS_SURVEILLANCE_PATH,
+                                        area=paris.geometry.union_all())
+    xy = shapely.get_coordinates(cams.geometry.to_numpy())
+    assert len(np.unique(xy, axis=0)) < len(xy)  # the case this test is about
+    metric = cams.to_crs("EPSG:2154")
+    clip = paris.to_crs("EPSG:2154").geometry.union_all()
+    for preset in ("panopticity-identification", "factsheet-300m"):
+        fields = fov.fields_of_view(metric, preset).to_numpy()
+        area, how = U.union_area(fields, clip, engine="boundary", explain=True)
+        assert how == "boundary", preset
+        ref = reference(fields, clip)
+        assert abs(area - ref) <= 1e-12 * ref, preset

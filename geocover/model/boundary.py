@@ -30,7 +30,10 @@ It answers ``None`` where the configuration is degenerate for this method: a
 vertex exactly on another ring, collinear overlapping edges, a ring's first
 vertex within rounding of the clip's outline, or counters that do not come back
 to their start around a ring. Exact duplicate polygons are dropped first (the
-common degenerate case in real lists: two cameras at one address, one preset).
+common degenerate case in real lists: two cameras at one address, one preset), and
+polygons sharing a vertex exactly are unioned together and counted as one (the
+other common case: the fields of view of one site, several directions from one
+apex; without it, every preset of the map of Paris fell back to the overlay).
 The caller then uses the overlay engine (:mod:`geocover.model.union`).
 """
 
@@ -102,6 +105,72 @@ def _drop_duplicates(polys: np.ndarray) -> np.ndarray:
     return polys if keep.all() else polys[keep]
 
 
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The connected components of ``n`` nodes linked by the pairs ``(a[i], b[i])``:
+    each node's label, the smallest node of its component (min-label propagation with
+    pointer jumping: a few passes for the small components of shared vertices)."""
+    label = np.arange(n)
+    while True:
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+def _merge_shared_vertices(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``polys`` with the polygons that share a vertex exactly unioned together, and
+    each resulting part's group (the parts of one group are consecutive).
+
+    Two fields of view of one camera site (several directions, or several cameras on
+    one pole) share their apex: a vertex exactly on another ring, where this method's
+    crossing counts are undefined. The union of each such group (a few wedges around a
+    point) is one polygon, or several touching only at that point; its parts are given
+    one owner, so their shared vertex is never compared. Every other polygon is its own
+    group.
+    """
+    n = len(polys)
+    xy, which = shapely.get_coordinates(polys, return_index=True)
+    # Only the vertices whose hash of (x, y) another vertex has (each ring's closing
+    # one, and few more) can be shared: one sort of the hashes finds them, then only
+    # those are sorted by their exact coordinates.
+    bits = np.ascontiguousarray(xy).view(np.uint64)
+    key = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[:, 1]  # (wraps: a hash)
+    by_key = np.argsort(key)
+    sk = key[by_key]
+    twin = np.zeros(len(sk), dtype=bool)
+    twin[1:] = sk[1:] == sk[:-1]
+    twin[:-1] |= twin[1:]
+    pick = by_key[twin]
+    order = pick[np.lexsort((which[pick], xy[pick, 1], xy[pick, 0]))]
+    xs, ys, ws = xy[order, 0], xy[order, 1], which[order]
+    same = (xs[1:] == xs[:-1]) & (ys[1:] == ys[:-1]) & (ws[1:] != ws[:-1])
+    if not same.any():
+        return polys, np.arange(n)
+    label = _components(n, ws[:-1][same], ws[1:][same])
+    _, group, size = np.unique(label, return_inverse=True, return_counts=True)
+    shared = np.flatnonzero(size[group] > 1)  # the polygons in a group of several
+    alone = np.flatnonzero(size[group] == 1)
+    # The groups' unions at once: one row per group, padded with None (ignored).
+    gid = group[shared]
+    rank = np.argsort(gid, kind="stable")
+    gid, members = gid[rank], shared[rank]
+    names, first, counts = np.unique(gid, return_index=True, return_counts=True)
+    table = np.full((len(names), int(counts.max())), None, dtype=object)
+    table[np.searchsorted(names, gid), np.arange(len(gid)) - first[np.searchsorted(names, gid)]] \
+        = polys[members]
+    merged = shapely.union_all(table, axis=1)
+    parts, index = shapely.get_parts(merged, return_index=True)
+    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    parts, index = parts[keep], index[keep]
+    out = np.concatenate([polys[alone], parts])
+    owner = np.concatenate([np.arange(len(alone)), len(alone) + index])
+    return out, owner
+
+
 def _cell_lists(n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, nx, ny):
     """The ``n`` boxes (``boxes``, or if it is empty the edge pieces) meeting each cell
     of the grid, as CSR lists (``start``, ``items``). 32-bit: less memory to touch."""
@@ -162,9 +231,14 @@ def union_area_boundary(geoms, clip: Geometry, *, cell: float | None = None,
     if len(polys) == 0 or len(clips) == 0:
         return 0.0
     polys = _drop_duplicates(polys)  # (the rings are turned as their edges are read)
+    polys, group = _merge_shared_vertices(polys)
     clip_poly = shapely.multipolygons(clips)
-    npoly = len(polys)
-    pe, po, prf, prl, pro, poly_edges = _rings(polys)
+    pe, po, prf, prl, pro_part, part_edges = _rings(polys)
+    # Owners are groups of parts (consecutive): an edge's, a ring's, each one's edges.
+    npoly = int(group[-1]) + 1
+    lead = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])  # each group's first part
+    po, pro = group[po], group[pro_part]
+    poly_edges = part_edges[np.r_[lead, len(polys)]]
     ce, _, crf, crl, _, _ = _rings(shapely.get_parts(clip_poly))
     clip_owner = npoly  # every ring of the clip: one owner
     edges = np.concatenate([pe, ce])
@@ -223,6 +297,11 @@ def union_area_boundary(geoms, clip: Geometry, *, cell: float | None = None,
     first_pts = edges[ring_first, :2]
     ring_poly = np.concatenate([pro, np.full(len(crf), clip_owner, dtype=np.int64)])
     bbox = shapely.bounds(polys)
+    if len(lead) < len(polys):  # a group's box spans its parts'
+        bbox = np.column_stack([np.minimum.reduceat(bbox[:, 0], lead),
+                                np.minimum.reduceat(bbox[:, 1], lead),
+                                np.maximum.reduceat(bbox[:, 2], lead),
+                                np.maximum.reduceat(bbox[:, 3], lead)])
     ext = np.maximum(bbox[:, 2] - bbox[:, 0], bbox[:, 3] - bbox[:, 1])
     pcell = max(float(np.median(ext)), math.sqrt(w * h / _MAX_CELLS), 1e-9 * max(w, h))
     pox, poy = x0 - pcell, y0 - pcell
@@ -244,7 +323,7 @@ def union_area_boundary(geoms, clip: Geometry, *, cell: float | None = None,
     tol = 1e-9 * max(w, h)
     outline = shapely.linestrings(ce.reshape(-1, 2, 2))
     _, near = shapely.STRtree(outline).query(polys)
-    near_rings = np.flatnonzero(np.isin(pro, near))
+    near_rings = np.flatnonzero(np.isin(pro_part, near))
     if len(near_rings) and shapely.dwithin(
             shapely.multilinestrings(outline), shapely.points(first_pts[near_rings]), tol).any():
         return None
