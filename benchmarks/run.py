@@ -85,6 +85,8 @@ def all_workloads() -> list[Workload]:
     cov("coverage-paris-pvpp", 0, ("realistic", "quick"), source="pvpp", output="dissolved")
     cov("coverage-paris-police", 0, ("realistic",), source="police", output="dissolved")
     cov("coverage-paris-osm", 0, ("realistic",), source="osm", output="dissolved")
+    # The batch's output on real sites (several cameras at one position): the area alone.
+    cov("coverage-paris-citizen-area", 0, ("realistic",), source="citizen", output="area")
     # Stress densities (240–4,800 fields of view per km²): both outputs at 10k and 50k
     # (the batch only needs areas), the area alone at 200k.
     for shape in ("wedges", "discs"):
@@ -287,6 +289,8 @@ def _coverage_input(w: Workload) -> W.CoverageInput:
         return W.paris_list_input(src)
     if src == "osm":
         return W.paris_osm_input()
+    if src == "citizen":
+        return W.paris_citizen_input()
     return W.coverage_input(src, w.n)
 
 

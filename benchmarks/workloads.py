@@ -397,3 +397,27 @@ def paris_osm_input() -> CoverageInput:
         f"{len(geoms):,} real OSM surveillance nodes of Paris (2025-02-08): {int(has.sum()):,} "
         "60°/50 m wedges (tagged direction), the rest 50 m discs, ∩ Paris",
     )
+
+
+SOUS_SURVEILLANCE = "cameras/sous-surveillance-net-2025-06-01.geojson"
+
+
+def paris_citizen_input(preset: str = "sunders") -> CoverageInput:
+    """sous-surveillance.net's cameras in Paris, read as the product reads them (their own
+    directions), and their fields of view under ``preset`` (geocover's own
+    ``fields_of_view``), ∩ Paris: real sites, several cameras at one position (apexes
+    shared exactly), the case the area-only path must take without falling back."""
+    import geopandas as gpd
+
+    from geocover.model import fov
+    from geocover.sources.citizen_map import read_sous_surveillance
+
+    paris = gpd.read_file(_bundle_file(PARIS_CONTOUR), engine="pyogrio")
+    cams, _, _ = read_sous_surveillance(_bundle_file(SOUS_SURVEILLANCE),
+                                        area=paris.geometry.union_all())
+    fields = fov.fields_of_view(cams.to_crs(LAMBERT93), preset).to_numpy()
+    return CoverageInput(
+        fields, paris_polygon(), LAMBERT93, "real",
+        f"{len(cams):,} real cameras of sous-surveillance.net in Paris ({SOUS_SURVEILLANCE}), "
+        f"their fields of view under the {preset!r} preset, ∩ Paris",
+    )
