@@ -193,6 +193,36 @@ def test_components_agree_with_scipy():
         assert (label <= np.arange(n)).all() and (label[label] == label).all()
 
 
+def test_shared_vertex_pairs_link_what_a_set_of_positions_links():
+    """The compiled hash table finds the same owner links as Python's dict of exact
+    positions (planted repeats, a -0.0 beside 0.0, owners repeating their own vertex)."""
+    from geocover.model.boundary import _components
+    from geocover.model.boundary_loops import _shared_vertex_pairs
+
+    rng = np.random.default_rng(11)
+    for n, owners in ((0, 1), (50, 5), (20_000, 3_000)):
+        xy = rng.integers(0, max(2, int(3 * n ** 0.5)), (n, 2)).astype(np.float64) * 0.5
+        if n:
+            xy[0] = (-0.0, 0.0)
+            xy[-1] = (0.0, -0.0)
+        which = np.sort(rng.integers(0, owners, n))
+        a, b = np.empty(n, np.int64), np.empty(n, np.int64)
+        k = _shared_vertex_pairs((xy + 0.0).view(np.uint64), which, a, b)
+        first: dict[tuple[float, float], int] = {}
+        ra, rb = [], []
+        for (x, y), w in zip(xy.tolist(), which.tolist(), strict=True):
+            j = first.setdefault((x + 0.0, y + 0.0), w)
+            if j != w:
+                ra.append(j)
+                rb.append(w)
+        assert sorted(zip(a[:k].tolist(), b[:k].tolist(), strict=True)) \
+            == sorted(zip(ra, rb, strict=True))
+        assert k > 0 or n == 0
+        got = _components(owners, a[:k], b[:k])
+        ref = _components(owners, np.array(ra, np.int64), np.array(rb, np.int64))
+        assert np.array_equal(got, ref)
+
+
 def test_real_sites_sharing_a_position_take_the_boundary(bundle):
     """sous-surveillance.net in Paris (the bundle's file, read as the product reads it):
     3,623 cameras at 3,611 positions, several with their own direction. Before the merge

@@ -53,6 +53,7 @@ from geocover.model.boundary_loops import (
     _edges_of,
     _integrate,
     _pieces,
+    _shared_vertex_pairs,
     _sort_events,
     _start_depth,
 )
@@ -134,23 +135,13 @@ def _merge_shared_vertices(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     n = len(polys)
     xy, which = shapely.get_coordinates(polys, return_index=True)
-    # Only the vertices whose hash of (x, y) another vertex has (each ring's closing
-    # one, and few more) can be shared: one sort of the hashes finds them, then only
-    # those are sorted by their exact coordinates.
-    bits = np.ascontiguousarray(xy).view(np.uint64)
-    key = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[:, 1]  # (wraps: a hash)
-    by_key = np.argsort(key)
-    sk = key[by_key]
-    twin = np.zeros(len(sk), dtype=bool)
-    twin[1:] = sk[1:] == sk[:-1]
-    twin[:-1] |= twin[1:]
-    pick = by_key[twin]
-    order = pick[np.lexsort((which[pick], xy[pick, 1], xy[pick, 0]))]
-    xs, ys, ws = xy[order, 0], xy[order, 1], which[order]
-    same = (xs[1:] == xs[:-1]) & (ys[1:] == ys[:-1]) & (ws[1:] != ws[:-1])
-    if not same.any():
+    bits = (xy + 0.0).view(np.uint64)  # (+ 0.0: -0.0 becomes 0.0, the same point)
+    a = np.empty(len(which), dtype=np.int64)
+    b = np.empty(len(which), dtype=np.int64)
+    k = _shared_vertex_pairs(bits, which.astype(np.int64), a, b)
+    if k == 0:
         return polys, np.arange(n)
-    label = _components(n, ws[:-1][same], ws[1:][same])
+    label = _components(n, a[:k], b[:k])
     _, group, size = np.unique(label, return_inverse=True, return_counts=True)
     shared = np.flatnonzero(size[group] > 1)  # the polygons in a group of several
     alone = np.flatnonzero(size[group] == 1)
