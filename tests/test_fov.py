@@ -79,6 +79,23 @@ def test_disc_area_matches_closed_form(radius: float, segments: int) -> None:
     assert fov.area.iloc[0] == pytest.approx(math.pi * radius**2, rel=0.005)
 
 
+def test_rings_come_out_counter_clockwise_as_orient_polygons_turns_them() -> None:
+    """The rings are drawn counter-clockwise directly (no orient_polygons pass): each
+    field is exactly what shapely.orient_polygons makes of it, vertex for vertex."""
+    rows = [(0, 0, "fixed", [(d, w)]) for d in (0.0, 45.0, 200.0, 350.0)
+            for w in (0.0, 3.0, 120.0, 359.0)]
+    rows += [(5, 5, "dome", []), (9, 9, "panning", [(10.0, 90.0)]), (3, 3, "fixed", [])]
+    cams = cameras(*rows)
+    for p in (*DEFAULT_PRESETS, preset(3.0, 300.0), preset(300.0, 20.0)):
+        for segments in (4, 64):
+            fov = fields_of_view(cams, p, arc_segments=segments).to_numpy()
+            fov = fov[~shapely.is_empty(fov)]
+            assert shapely.is_ccw(shapely.get_exterior_ring(fov)).all(), p
+            assert shapely.equals_exact(shapely.orient_polygons(fov), fov, tolerance=0).all()
+            turned = shapely.get_coordinates(shapely.orient_polygons(fov))
+            assert np.array_equal(turned, shapely.get_coordinates(fov))
+
+
 @pytest.mark.parametrize("distance", [5.0, 35.0, 60.0])
 def test_union_of_two_overlapping_discs_is_the_closed_form(distance: float) -> None:
     r = 35.0

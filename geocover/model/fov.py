@@ -110,7 +110,12 @@ def _ring_polygons(x: np.ndarray, y: np.ndarray, radius: np.ndarray, start: np.n
     ring = np.repeat(np.arange(len(x)), per_ring)
     first = np.cumsum(per_ring) - per_ring
     local = np.arange(per_ring.sum()) - np.repeat(first, per_ring)
-    arc_index = local - 1 if apex else local
+    # Bearings turn clockwise (x from the sine, y from the cosine): the arc is walked
+    # backwards so that each ring comes out counter-clockwise, as shapely.orient_polygons
+    # would turn it (the same vertices from the same first one), without its pass.
+    arc_index = np.repeat(segments, per_ring) - (local - 1 if apex else local)
+    if not apex:
+        arc_index %= np.repeat(segments, per_ring)
     bearing = np.radians(np.repeat(start, per_ring)) + arc_index * np.repeat(step, per_ring)
     r = np.repeat(scaled, per_ring)
     px = np.repeat(x, per_ring) + r * np.sin(bearing)
@@ -121,7 +126,7 @@ def _ring_polygons(x: np.ndarray, y: np.ndarray, radius: np.ndarray, start: np.n
         py[centre] = np.repeat(y, per_ring)[centre]
     rings = shapely.linearrings(np.column_stack([px, py]), indices=ring)
     # types-shapely: an array of rings in gives an array of polygons out
-    return shapely.orient_polygons(shapely.polygons(rings))  # type: ignore[return-value]
+    return shapely.polygons(rings)  # type: ignore[return-value]
 
 
 def _union_groups(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
