@@ -97,6 +97,18 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def in_threads(calls: list) -> list:
+    """Each of ``calls``' results (functions of no argument), in order, the calls run on
+    :func:`default_workers` threads; in this thread when fewer than two would work. For
+    independent steps that mostly wait on GEOS, PROJ or numpy (GIL released)."""
+    workers = min(default_workers(), len(calls))
+    if workers < 2:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [f.result() for f in futures]
+
+
 def _run(pool, fn, items) -> list:
     if not isinstance(pool, ThreadPoolExecutor) or len(items) < 2:
         return [fn(x) for x in items]

@@ -8,7 +8,7 @@ an analyst can inspect or re-compute any of them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -365,17 +365,35 @@ def _coverage(
         cameras_m, commune_m, {name: fov.get_preset(name) for name in presets}, crs,
         buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
     ) if coverage_cache.enabled(len(cameras_m)) else {}
+    hits = {}
     for name in presets:
         entry = entries.get(name, "")
         hit = coverage_cache.load(entry, cameras_m) if entry else None
         if hit is not None:
-            figures, geoms = hit
+            hits[name] = hit
             reused.append(name)
+
+    def compute(name: str) -> Callable[[], tuple[CameraCoverage, gpd.GeoSeries]]:
+        return lambda: camera_coverage(
+            cameras_m, commune_m, name,
+            buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
+        )
+
+    missing = [name for name in presets if name not in hits]
+    if len(missing) > 1 and len(cameras_m):
+        # The presets side by side: fields of view and unions mostly wait on numpy and
+        # GEOS (six presets of Paris: 1.8 s -> 1.55 s).
+        from geocover.model.union import in_threads
+
+        computed = dict(zip(missing, in_threads([compute(n) for n in missing]), strict=True))
+    else:
+        computed = {name: compute(name)() for name in missing}
+    for name in presets:
+        entry = entries.get(name, "")
+        if name in hits:
+            figures, geoms = hits[name]
         else:
-            figures, geoms = camera_coverage(
-                cameras_m, commune_m, name,
-                buildings_m=buildings_m, highways_m=highways_m, perimeters_m=perimeters_m,
-            )
+            figures, geoms = computed[name]
             if entry:
                 coverage_cache.store(entry, figures, geoms)
         coverage[name] = figures

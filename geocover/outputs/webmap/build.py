@@ -91,21 +91,6 @@ def _select_presets(analysis: Analysis, presets: Iterable[str] | None) -> list[s
     return chosen
 
 
-def _in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Each call's result, in order, the calls run on the engine's worker threads
-    (``$GEOCOVER_WORKERS``, else the cores); in this thread for fewer than two."""
-    from geocover.model.union import default_workers
-
-    workers = min(default_workers(), len(calls))
-    if workers < 2:
-        return [call() for call in calls]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(call) for call in calls]
-        return [f.result() for f in futures]
-
-
 def report_paths(map_path: str | Path) -> tuple[Path, Path]:
     """Where the report beside a map goes: ``<stem>-report.txt`` and ``<stem>-report.md``."""
     map_path = Path(map_path)
@@ -182,7 +167,9 @@ def build_map(
             return []
         return _camera_layers(analysis.cameras, cluster_threshold, tr)
 
-    camera_layers, *layers = _in_threads([cameras, *map(preset_layers, chosen)])
+    from geocover.model.union import in_threads
+
+    camera_layers, *layers = in_threads([cameras, *map(preset_layers, chosen)])
     cluster = any(layer.settings.get("cluster") for layer in camera_layers)
     fmap = GeocoverMap(
         location=[round(centroid.y, 5), round(centroid.x, 5)],
