@@ -207,7 +207,8 @@ def test_shared_vertex_pairs_link_what_a_set_of_positions_links():
             xy[-1] = (0.0, -0.0)
         which = np.sort(rng.integers(0, owners, n))
         a, b = np.empty(n, np.int64), np.empty(n, np.int64)
-        k = _shared_vertex_pairs((xy + 0.0).view(np.uint64), which, a, b)
+        poly_off = np.searchsorted(which, np.arange(owners + 1)).astype(np.int64)
+        k = _shared_vertex_pairs(xy, xy.view(np.uint64), poly_off, a, b)
         first: dict[tuple[float, float], int] = {}
         ra, rb = [], []
         for (x, y), w in zip(xy.tolist(), which.tolist(), strict=True):

@@ -67,16 +67,18 @@ _NO_BOXES = np.empty((0, 4))
 # --------------------------------------------------------------------------- driver
 
 
-def _rings(polys: np.ndarray):
+def _rings(polys: np.ndarray, coords: np.ndarray | None = None):
     """Edges of the polygons' rings, in ring order, each ring with its polygon on its
     left: endpoints ``(m, 4)``, each edge's polygon, each ring's first edge, edge count
-    and polygon, each polygon's first edge (CSR)."""
+    and polygon, each polygon's first edge (CSR). ``coords``: the polygons' coordinates
+    when already read (``shapely.get_coordinates(polys)``)."""
     ring_off: np.ndarray
     poly_off: np.ndarray
     if len(polys) and not shapely.get_num_interior_rings(polys).any():
         # No holes (every field of view): the coordinates at once, without the copies
         # of every ring that to_ragged_array makes (a fresh process pays their pages).
-        coords = shapely.get_coordinates(polys)
+        if coords is None:
+            coords = shapely.get_coordinates(polys)
         ring_off = np.concatenate([[0], np.cumsum(shapely.get_num_coordinates(polys))])
         poly_off = np.arange(len(polys) + 1)
     else:
@@ -122,9 +124,11 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         label = new
 
 
-def _merge_shared_vertices(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``polys`` with the polygons that share a vertex exactly unioned together, and
-    each resulting part's group (the parts of one group are consecutive).
+def _merge_shared_vertices(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                        np.ndarray | None]:
+    """``polys`` with the polygons that share a vertex exactly unioned together, each
+    resulting part's group (the parts of one group are consecutive), and, when nothing
+    was merged, the polygons' coordinates (read once, for :func:`_rings`).
 
     Two fields of view of one camera site (several directions, or several cameras on
     one pole) share their apex: a vertex exactly on another ring, where this method's
@@ -134,13 +138,14 @@ def _merge_shared_vertices(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     group.
     """
     n = len(polys)
-    xy, which = shapely.get_coordinates(polys, return_index=True)
-    bits = (xy + 0.0).view(np.uint64)  # (+ 0.0: -0.0 becomes 0.0, the same point)
-    a = np.empty(len(which), dtype=np.int64)
-    b = np.empty(len(which), dtype=np.int64)
-    k = _shared_vertex_pairs(bits, which.astype(np.int64), a, b)
+    coords = shapely.get_coordinates(polys)
+    poly_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(shapely.get_num_coordinates(polys), out=poly_off[1:])
+    a = np.empty(len(coords), dtype=np.int64)
+    b = np.empty(len(coords), dtype=np.int64)
+    k = _shared_vertex_pairs(coords, coords.view(np.uint64), poly_off, a, b)
     if k == 0:
-        return polys, np.arange(n)
+        return polys, np.arange(n), coords
     label = _components(n, a[:k], b[:k])
     _, group, size = np.unique(label, return_inverse=True, return_counts=True)
     shared = np.flatnonzero(size[group] > 1)  # the polygons in a group of several
@@ -159,7 +164,7 @@ def _merge_shared_vertices(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     parts, index = parts[keep], index[keep]
     out = np.concatenate([polys[alone], parts])
     owner = np.concatenate([np.arange(len(alone)), len(alone) + index])
-    return out, owner
+    return out, owner, None
 
 
 def _cell_lists(n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, nx, ny):
@@ -222,9 +227,9 @@ def union_area_boundary(geoms, clip: Geometry, *, cell: float | None = None,
     if len(polys) == 0 or len(clips) == 0:
         return 0.0
     polys = _drop_duplicates(polys)  # (the rings are turned as their edges are read)
-    polys, group = _merge_shared_vertices(polys)
+    polys, group, coords = _merge_shared_vertices(polys)
     clip_poly = shapely.multipolygons(clips)
-    pe, po, prf, prl, pro_part, part_edges = _rings(polys)
+    pe, po, prf, prl, pro_part, part_edges = _rings(polys, coords)
     # Owners are groups of parts (consecutive): an edge's, a ring's, each one's edges.
     npoly = int(group[-1]) + 1
     lead = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])  # each group's first part

@@ -328,36 +328,40 @@ def _edges_of(coords, ring_off, poly_off, edges, owner):  # pragma: no cover - c
 
 
 @njit(cache=True)
-def _shared_vertex_pairs(bits, which, out_a, out_b):  # pragma: no cover - compiled
-    """The pairs of distinct owners with a vertex in common, exactly (same bits).
+def _shared_vertex_pairs(coords, bits, poly_off, out_a, out_b):  # pragma: no cover - compiled
+    """The pairs of distinct polygons with a vertex in common, exactly.
 
-    ``bits`` (n, 2) are the vertices' x and y as 64-bit integers, ``which`` their
-    owners. One pass over an open-addressing table of the first vertex seen at each
-    position: a later vertex at the same position with another owner gives the pair
-    (first owner, its owner), in ``out_a``/``out_b`` (n long at most). Returns the
-    number of pairs. (Sorting the 350,000 vertices of 10,000 wedges took 26 ms of the
-    37 this replaces.)"""
-    n = bits.shape[0]
+    ``coords`` (n, 2) are the vertices, polygon by polygon (``poly_off``: CSR), ``bits``
+    the same memory read as 64-bit integers (to hash them; 0.0 and -0.0 alike). One pass
+    over an open-addressing table of the first vertex seen at each position: a later
+    vertex at the same position in another polygon gives the pair (first polygon, its
+    polygon), in ``out_a``/``out_b`` (n long at most). Returns the number of pairs.
+    (Sorting the 350,000 vertices of 10,000 wedges took 26 ms; this, 3 ms.)"""
+    n = coords.shape[0]
     size = 16
-    while size < 2 * n:
+    while size < n + n // 2:
         size *= 2
     mask = size - 1
-    table = np.full(size, -1, np.int64)
+    table = np.full(size, -1, np.int32)  # (a vertex index; half the memory of int64)
     k = 0
-    for i in range(n):
-        x, y = bits[i, 0], bits[i, 1]
-        h = (x * np.uint64(0x9E3779B97F4A7C15) + y) * np.uint64(0xBF58476D1CE4E5B9)
-        s = np.int64(h >> np.uint64(40)) & mask
-        while True:
-            j = table[s]
-            if j < 0:
-                table[s] = i
-                break
-            if bits[j, 0] == x and bits[j, 1] == y:
-                if which[j] != which[i]:
-                    out_a[k] = which[j]
-                    out_b[k] = which[i]
-                    k += 1
-                break
-            s = (s + 1) & mask
+    for p in range(poly_off.shape[0] - 1):
+        for i in range(poly_off[p], poly_off[p + 1]):
+            x, y = coords[i, 0], coords[i, 1]
+            bx = np.uint64(0) if x == 0.0 else bits[i, 0]
+            by = np.uint64(0) if y == 0.0 else bits[i, 1]
+            h = (bx * np.uint64(0x9E3779B97F4A7C15) + by) * np.uint64(0xBF58476D1CE4E5B9)
+            s = np.int64(h >> np.uint64(40)) & mask
+            while True:
+                j = table[s]
+                if j < 0:
+                    table[s] = i
+                    break
+                if coords[j, 0] == x and coords[j, 1] == y:
+                    if j < poly_off[p]:  # an earlier polygon's (its own closing vertex
+                        # repeats its first): which one, by bisection, only on a hit
+                        out_a[k] = np.searchsorted(poly_off, j, side="right") - 1
+                        out_b[k] = p
+                        k += 1
+                    break
+                s = (s + 1) & mask
     return k
