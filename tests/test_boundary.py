@@ -194,8 +194,10 @@ def test_components_agree_with_scipy():
 
 
 def test_shared_vertex_pairs_link_what_a_set_of_positions_links():
-    """The compiled hash table finds the same owner links as Python's dict of exact
-    positions (planted repeats, a -0.0 beside 0.0, owners repeating their own vertex)."""
+    """The compiled hash table links the same owners as Python's dicts of exact
+    positions (planted repeats, a -0.0 beside 0.0, owners repeating their own vertex):
+    every shared vertex, or (``all_vertices=False``) each owner's first vertex found
+    among the others'."""
     from geocover.model.boundary import _components
     from geocover.model.boundary_loops import _shared_vertex_pairs
 
@@ -206,22 +208,67 @@ def test_shared_vertex_pairs_link_what_a_set_of_positions_links():
             xy[0] = (-0.0, 0.0)
             xy[-1] = (0.0, -0.0)
         which = np.sort(rng.integers(0, owners, n))
-        a, b = np.empty(n, np.int64), np.empty(n, np.int64)
         poly_off = np.searchsorted(which, np.arange(owners + 1)).astype(np.int64)
-        k = _shared_vertex_pairs(xy, xy.view(np.uint64), poly_off, a, b)
+        points = [(x + 0.0, y + 0.0) for x, y in xy.tolist()]
+        # Every shared vertex: the first owner seen at a position links each later one.
         first: dict[tuple[float, float], int] = {}
         ra, rb = [], []
-        for (x, y), w in zip(xy.tolist(), which.tolist(), strict=True):
-            j = first.setdefault((x + 0.0, y + 0.0), w)
+        for pt, w in zip(points, which.tolist(), strict=True):
+            j = first.setdefault(pt, w)
             if j != w:
                 ra.append(j)
                 rb.append(w)
-        assert sorted(zip(a[:k].tolist(), b[:k].tolist(), strict=True)) \
-            == sorted(zip(ra, rb, strict=True))
-        assert k > 0 or n == 0
-        got = _components(owners, a[:k], b[:k])
-        ref = _components(owners, np.array(ra, np.int64), np.array(rb, np.int64))
-        assert np.array_equal(got, ref)
+        # First vertices only: the owners whose first vertex is at each position.
+        starts: dict[tuple[float, float], list[int]] = {}
+        for q in range(owners):
+            if poly_off[q] < poly_off[q + 1]:
+                starts.setdefault(points[poly_off[q]], []).append(q)
+        fa, fb = [], []
+        for pt, w in zip(points, which.tolist(), strict=True):
+            for q in starts.get(pt, []):
+                if q != w:
+                    fa.append(q)
+                    fb.append(w)
+        for all_vertices, (la, lb) in ((True, (ra, rb)), (False, (fa, fb))):
+            a, b = np.empty(n, np.int64), np.empty(n, np.int64)
+            k = _shared_vertex_pairs(xy, xy.view(np.uint64), poly_off, all_vertices, a, b)
+            if all_vertices:
+                assert sorted(zip(a[:k].tolist(), b[:k].tolist(), strict=True)) \
+                    == sorted(zip(la, lb, strict=True))
+            assert k > 0 or n == 0
+            got = _components(owners, a[:k], b[:k])
+            ref = _components(owners, np.array(la, np.int64), np.array(lb, np.int64))
+            assert np.array_equal(got, ref)
+
+
+def test_a_vertex_shared_away_from_the_apexes_is_found_by_the_second_pass():
+    """Wedges whose rings start on their arc, not at their shared apex: the first pass
+    (first vertices only) misses the apex, the integral refuses it, the pass over every
+    vertex finds it, and the area is the overlay's."""
+    from geocover.model.boundary import _area, _merge_shared_vertices
+
+    rng = np.random.default_rng(31)
+    sites = np.column_stack([rng.uniform(899_800, 903_000, 40),
+                             rng.uniform(6_879_500, 6_882_200, 40)])
+    xy, azimuth = [], []
+    for (x, y), a in zip(sites, rng.uniform(0, 360, len(sites)), strict=True):
+        for turn in (0.0, 180.0):  # back to back: only the apex in common
+            xy.append((x, y))
+            azimuth.append(a + turn)
+    apex_first = wedges(xy, azimuth)
+    # The same wedges, each ring starting at its third vertex (on the arc).
+    rolled = np.array([shapely.Polygon(np.roll(np.asarray(g.exterior.coords)[:-1], -2, axis=0))
+                       for g in apex_first], dtype=object)
+    assert shapely.equals(rolled, apex_first).all()
+    geoms = np.concatenate([rolled, scene(200, "wedges", seed=32)])
+    clip = clip_with_hole()
+    cheap = _merge_shared_vertices(geoms, all_vertices=False)
+    assert cheap[1][-1] == len(geoms) - 1  # nothing merged
+    assert _area(*cheap, shapely.multipolygons(shapely.get_parts(clip)), None, 1) is None
+    area, how = U.union_area(geoms, clip, engine="boundary", explain=True)
+    assert how == "boundary"
+    ref = reference(geoms, clip)
+    assert abs(area - ref) <= 1e-12 * ref
 
 
 def test_real_sites_sharing_a_position_take_the_boundary(bundle):
