@@ -176,10 +176,11 @@ def test_fields_of_one_site_share_their_apex():
 
 
 def test_components_agree_with_scipy():
+    """The components that group shared vertices here and tile pieces in pieces.py."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from geocover.model.boundary import _components
+    from geocover.model.pieces import _components
 
     rng = np.random.default_rng(3)
     for n, links in ((1, 0), (10, 4), (500, 300), (2000, 1900)):
@@ -198,8 +199,8 @@ def test_shared_vertex_pairs_link_what_a_set_of_positions_links():
     positions (planted repeats, a -0.0 beside 0.0, owners repeating their own vertex):
     every shared vertex, or (``all_vertices=False``) each owner's first vertex found
     among the others'."""
-    from geocover.model.boundary import _components
     from geocover.model.boundary_loops import _shared_vertex_pairs
+    from geocover.model.pieces import _components
 
     rng = np.random.default_rng(11)
     for n, owners in ((0, 1), (50, 5), (20_000, 3_000)):

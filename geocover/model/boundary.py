@@ -58,7 +58,7 @@ from geocover.model.boundary_loops import (
     _sort_events,
     _start_depth,
 )
-from geocover.model.pieces import polygons_of
+from geocover.model.pieces import _components, polygons_of
 
 #: Most cells in the grid (the cell grows beyond it): its counts are a dense array.
 _MAX_CELLS = 4_000_000
@@ -107,22 +107,6 @@ def _drop_duplicates(polys: np.ndarray) -> np.ndarray:
         later, earlier = order[same_key + 1], order[same_key]
         keep[later[shapely.equals_exact(polys[later], polys[earlier], tolerance=0.0)]] = False
     return polys if keep.all() else polys[keep]
-
-
-def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The connected components of ``n`` nodes linked by the pairs ``(a[i], b[i])``:
-    each node's label, the smallest node of its component (min-label propagation with
-    pointer jumping: a few passes for the small components of shared vertices)."""
-    label = np.arange(n)
-    while True:
-        low = np.minimum(label[a], label[b])
-        new = label.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, b, low)
-        new = new[new]
-        if np.array_equal(new, label):
-            return label
-        label = new
 
 
 def _merge_shared_vertices(polys: np.ndarray, *, all_vertices: bool = True,
