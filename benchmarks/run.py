@@ -402,7 +402,7 @@ def run_e2e(w: Workload, a, log) -> dict:
 
 
 def _meta(a, postgis: str, load_start) -> dict:
-    from geocover.model.union import default_workers
+    from geocover.model.threads import default_workers
 
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -258,7 +258,7 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
         # work (the shadow unions and the final difference are most of the time).
         from concurrent.futures import ThreadPoolExecutor
 
-        from geocover.model.union import default_workers
+        from geocover.model.threads import default_workers
 
         workers = default_workers()
         size = max(256, min(_BATCH, -(-len(fov) // max(1, 2 * workers))))

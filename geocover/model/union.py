@@ -49,6 +49,7 @@ from shapely.geometry.base import BaseGeometry as Geometry
 
 from geocover.model.forked import in_processes
 from geocover.model.pieces import UnionPieces, polygons_of
+from geocover.model.threads import default_workers  # (here too: its first home)
 from geocover.model.tiling import (
     _boxes,
     _make_grid,
@@ -84,29 +85,6 @@ def default_processes() -> bool:
     """Whether tiles run in forked processes rather than threads: ``$GEOCOVER_POOL``
     set to ``processes`` (default: threads)."""
     return os.environ.get("GEOCOVER_POOL", "threads").strip().lower() == "processes"
-
-
-def default_workers() -> int:
-    """Worker threads: ``$GEOCOVER_WORKERS``, else the number of usable cores."""
-    env = os.environ.get("GEOCOVER_WORKERS")
-    if env:
-        return max(1, int(env))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def in_threads(calls: list) -> list:
-    """Each of ``calls``' results (functions of no argument), in order, the calls run on
-    :func:`default_workers` threads; in this thread when fewer than two would work. For
-    independent steps that mostly wait on GEOS, PROJ or numpy (GIL released)."""
-    workers = min(default_workers(), len(calls))
-    if workers < 2:
-        return [call() for call in calls]
-    with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(call) for call in calls]
-        return [f.result() for f in futures]
 
 
 def _run(pool, fn, items) -> list:

@@ -383,7 +383,7 @@ def _coverage(
     if len(missing) > 1 and len(cameras_m):
         # The presets side by side: fields of view and unions mostly wait on numpy and
         # GEOS (six presets of Paris: 1.8 s -> 1.55 s).
-        from geocover.model.union import in_threads
+        from geocover.model.threads import in_threads
 
         computed = dict(zip(missing, in_threads([compute(n) for n in missing]), strict=True))
     else:

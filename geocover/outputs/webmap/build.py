@@ -167,7 +167,7 @@ def build_map(
             return []
         return _camera_layers(analysis.cameras, cluster_threshold, tr)
 
-    from geocover.model.union import in_threads
+    from geocover.model.threads import in_threads
 
     camera_layers, *layers = in_threads([cameras, *map(preset_layers, chosen)])
     cluster = any(layer.settings.get("cluster") for layer in camera_layers)
