@@ -58,7 +58,7 @@ from geocover.model.boundary_loops import (
     _sort_events,
     _start_depth,
 )
-from geocover.model.pieces import _components, polygons_of
+from geocover.model.pieces import _components, _union_groups, polygons_of
 
 #: Most cells in the grid (the cell grows beyond it): its counts are a dense array.
 _MAX_CELLS = 4_000_000
@@ -140,15 +140,8 @@ def _merge_shared_vertices(polys: np.ndarray, *, all_vertices: bool = True,
     _, group, size = np.unique(label, return_inverse=True, return_counts=True)
     shared = np.flatnonzero(size[group] > 1)  # the polygons in a group of several
     alone = np.flatnonzero(size[group] == 1)
-    # The groups' unions at once: one row per group, padded with None (ignored).
-    gid = group[shared]
-    rank = np.argsort(gid, kind="stable")
-    gid, members = gid[rank], shared[rank]
-    names, first, counts = np.unique(gid, return_index=True, return_counts=True)
-    table = np.full((len(names), int(counts.max())), None, dtype=object)
-    table[np.searchsorted(names, gid), np.arange(len(gid)) - first[np.searchsorted(names, gid)]] \
-        = polys[members]
-    merged = shapely.union_all(table, axis=1)
+    _, gid = np.unique(group[shared], return_inverse=True)
+    merged = _union_groups(polys[shared], gid, int(gid.max()) + 1)
     parts, index = shapely.get_parts(merged, return_index=True)
     keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
     parts, index = parts[keep], index[keep]

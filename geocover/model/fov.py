@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 
 from geocover.errors import UsageError
+from geocover.model.pieces import _union_groups  # (occlusion takes it from here too)
 from geocover.model.presets import (  # noqa: F401 - re-exported: the presets lived here
     _ROUND_TYPES,
     DEFAULT_PRESETS,
@@ -127,41 +128,6 @@ def _ring_polygons(x: np.ndarray, y: np.ndarray, radius: np.ndarray, start: np.n
     rings = shapely.linearrings(np.column_stack([px, py]), indices=ring)
     # types-shapely: an array of rings in gives an array of polygons out
     return shapely.polygons(rings)  # type: ignore[return-value]
-
-
-def _union_groups(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Union of ``geoms`` per ``group`` id (0..n_groups-1); empty Polygon for no member.
-
-    Vectorized: members are laid out in a padded 2-D array (``None`` where a group has
-    fewer members) and reduced with ``shapely.union_all(axis=1)``, in row batches that
-    bound the padding.
-    """
-    out = np.full(n_groups, shapely.Polygon(), dtype=object)
-    if len(geoms) == 0:
-        return out
-    order = np.argsort(group, kind="stable")
-    geoms, group = geoms[order], group[order]
-    counts = np.bincount(group, minlength=n_groups)
-    first = np.cumsum(counts) - counts
-    rank = np.arange(len(group)) - first[group]
-    present = np.flatnonzero(counts)
-    present = present[np.argsort(counts[present], kind="stable")]
-    budget = 4_000_000  # cells of the padded array per batch
-    i = 0
-    while i < len(present):
-        j = i + 1
-        while j < len(present) and counts[present[j]] * (j + 1 - i) <= budget:
-            j += 1
-        batch = present[i:j]
-        width = counts[batch].max()
-        row_of = np.full(n_groups, -1)
-        row_of[batch] = np.arange(len(batch))
-        take = np.isin(group, batch)
-        table = np.full((len(batch), width), None, dtype=object)
-        table[row_of[group[take]], rank[take]] = geoms[take]
-        out[batch] = shapely.union_all(table, axis=1)
-        i = j
-    return out
 
 
 def camera_ranges_m(cameras_metric: gpd.GeoDataFrame, preset: str | Preset) -> pd.Series:

@@ -89,6 +89,41 @@ class UnionPieces:
         return out
 
 
+def _union_groups(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Union of ``geoms`` per ``group`` id (0..n_groups-1); empty Polygon for no member.
+
+    Vectorized: members are laid out in a padded 2-D array (``None`` where a group has
+    fewer members) and reduced with ``shapely.union_all(axis=1)``, in row batches that
+    bound the padding.
+    """
+    out = np.full(n_groups, shapely.Polygon(), dtype=object)
+    if len(geoms) == 0:
+        return out
+    order = np.argsort(group, kind="stable")
+    geoms, group = geoms[order], group[order]
+    counts = np.bincount(group, minlength=n_groups)
+    first = np.cumsum(counts) - counts
+    rank = np.arange(len(group)) - first[group]
+    present = np.flatnonzero(counts)
+    present = present[np.argsort(counts[present], kind="stable")]
+    budget = 4_000_000  # cells of the padded array per batch
+    i = 0
+    while i < len(present):
+        j = i + 1
+        while j < len(present) and counts[present[j]] * (j + 1 - i) <= budget:
+            j += 1
+        batch = present[i:j]
+        width = counts[batch].max()
+        row_of = np.full(n_groups, -1)
+        row_of[batch] = np.arange(len(batch))
+        take = np.isin(group, batch)
+        table = np.full((len(batch), width), None, dtype=object)
+        table[row_of[group[take]], rank[take]] = geoms[take]
+        out[batch] = shapely.union_all(table, axis=1)
+        i = j
+    return out
+
+
 def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Connected components of the graph of ``n`` nodes and edges ``(i, j)``: a label per
     node (minimum-label propagation with pointer jumping, numpy only)."""
