@@ -452,5 +452,10 @@ def test_report_loads_no_map_figure_contribution_nor_engine_code(bundle, tmp_pat
                 "geocover.pipeline.worklist", "geocover.pipeline.perimeters_add",
                 "geocover.sources.geocoder", "geocover.model.union",
                 "geocover.model.occlusion", "geocover.sources.http", "numba",
-                "geocover.model.boundary"}
+                "geocover.model.boundary", "pyogrio"}
     assert sorted(unwanted & loaded) == []
+    if fmt == "json":  # GDAL read nothing (the bundle's files are JSON): not listed as used
+        from geocover.pipeline.provenance import GDAL_UNUSED
+
+        software = json.loads(out.read_text(encoding="utf-8"))["provenance"]["software"]
+        assert software["GDAL"] == software["pyogrio"] == GDAL_UNUSED

@@ -158,3 +158,17 @@ def test_no_metadata_rides_in_geodataframe_attrs():
               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
               if re.search(r"\.attrs\s*(\[|\.update|\.get|=)", line)]
     assert writes == []
+
+
+def test_gdal_version_is_recorded_once_gdal_read_a_file(tmp_path):
+    """A run that read a file through GDAL records its version (the report without one
+    says GDAL was not used: tests/test_cli.py)."""
+    import pyogrio
+
+    from geocover.io.tables import read_vector
+    from geocover.pipeline.provenance import software
+
+    path = write_layer(tmp_path / "p.geojson", [{"id": "a", "geometry": l93_box(0, 0, 1, 1)}])
+    assert len(read_vector(path)) == 1
+    assert software()["GDAL"] == pyogrio.__gdal_version_string__
+    assert software()["pyogrio"] == pyogrio.__version__

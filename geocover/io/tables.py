@@ -359,12 +359,10 @@ def read_vector(
     DataError
         The file is missing, unreadable, not geospatial, or of the wrong geometry type.
     """
-    import pyogrio.errors  # loaded on the first read, not with geocover
     import shapely.errors
 
     from geocover.io.coords import assume, check_coordinates, declares_crs, parse_crs, refuse_nul
     from geocover.io.guard import check_input_file
-    from geocover.io.layers import read_layers
 
     path = Path(path)
     if assume_crs is not None:
@@ -375,6 +373,11 @@ def read_vector(
     refuse_nul(path)
     if path.suffix.lower() in GEOJSON_SUFFIXES and _is_empty_collection(path):
         return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="EPSG:4326")
+    # GDAL loaded on the first file it reads (24 ms), not for an empty one
+    import pyogrio.errors
+
+    from geocover.io.layers import read_layers
+
     try:
         if bbox is None and columns is None:
             frame = read_layers(path)

@@ -7,6 +7,7 @@ from typing import Any
 
 from geocover.i18n import N_, Translator, translator
 from geocover.outputs.document import Section, Table
+from geocover.pipeline.provenance import GDAL_UNUSED
 
 #: The layers a source record or a file read is for, in words.
 LAYER_NAMES = {
@@ -42,7 +43,9 @@ def provenance_section(analysis: Any) -> tuple[dict[str, Any], list[Section]]:
         names = ", ".join(p["name"] for p in record["presets"])
         out.append(Section(tr.gettext("Field-of-view presets"), [names], level=3))
     sw = record["software"]
-    stack = f"geocover {sw['geocover']}, GEOS {sw['GEOS']}, PROJ {sw['PROJ']}, GDAL {sw['GDAL']}"
+    stack = f"geocover {sw['geocover']}, GEOS {sw['GEOS']}, PROJ {sw['PROJ']}"
+    if sw.get("GDAL") and sw["GDAL"] != GDAL_UNUSED:  # (GDAL only where it read a file)
+        stack += f", GDAL {sw['GDAL']}"
     out.append(Section(tr.gettext("Software"), [stack], level=3))
     return record, out
 

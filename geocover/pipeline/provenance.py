@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import platform
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,13 +134,20 @@ def content_sha256(frame: gpd.GeoDataFrame | None) -> dict[str, Any] | None:
     return {"rows": len(frame), "sha256": digest.hexdigest()}
 
 
+#: ``software()``'s pyogrio and GDAL versions where GDAL had no part in the run.
+GDAL_UNUSED = "not used (no file read or written through GDAL)"
+
+
 def software() -> dict[str, str]:
-    """Versions of Python and of the geometry stack."""
-    import pyogrio
+    """Versions of Python and of the geometry stack. GDAL (through pyogrio) only where it
+    read or wrote a file in this process: otherwise it had no part in the figures, and
+    loading it only to ask its version cost 24 ms of every report."""
     import pyproj
 
     from geocover._version import __version__
 
+    ogr = sys.modules.get("pyogrio")
+    unused = GDAL_UNUSED
     return {
         "geocover": __version__,
         "python": platform.python_version(),
@@ -148,8 +156,8 @@ def software() -> dict[str, str]:
         "GEOS": shapely.geos_version_string,
         "pyproj": pyproj.__version__,
         "PROJ": pyproj.proj_version_str,
-        "pyogrio": pyogrio.__version__,
-        "GDAL": pyogrio.__gdal_version_string__,
+        "pyogrio": ogr.__version__ if ogr is not None else unused,
+        "GDAL": ogr.__gdal_version_string__ if ogr is not None else unused,
     }
 
 
