@@ -53,6 +53,7 @@ from geocover.model.boundary_loops import (
     _crossings,
     _edges_of,
     _integrate,
+    _piece_counts,
     _pieces,
     _shared_vertex_pairs,
     _sort_events,
@@ -68,30 +69,46 @@ _NO_BOXES = np.empty((0, 4))
 # --------------------------------------------------------------------------- driver
 
 
-def _rings(polys: np.ndarray, coords: np.ndarray | None = None):
-    """Edges of the polygons' rings, in ring order, each ring with its polygon on its
-    left: endpoints ``(m, 4)``, each edge's polygon, each ring's first edge, edge count
-    and polygon, each polygon's first edge (CSR). ``coords``: the polygons' coordinates
-    when already read (``shapely.get_coordinates(polys)``)."""
-    ring_off: np.ndarray
-    poly_off: np.ndarray
+def _ring_csr(polys: np.ndarray, coords: np.ndarray | None = None):
+    """The polygons' coordinates and their rings and polygons as CSR offsets. ``coords``:
+    the coordinates when already read (``shapely.get_coordinates(polys)``)."""
     if len(polys) and not shapely.get_num_interior_rings(polys).any():
         # No holes (every field of view): the coordinates at once, without the copies
         # of every ring that to_ragged_array makes (a fresh process pays their pages).
         if coords is None:
             coords = shapely.get_coordinates(polys)
-        ring_off = np.concatenate([[0], np.cumsum(shapely.get_num_coordinates(polys))])
-        poly_off = np.arange(len(polys) + 1)
+        ring_off = np.zeros(len(polys) + 1, dtype=np.int64)
+        np.cumsum(shapely.get_num_coordinates(polys), out=ring_off[1:])
+        poly_off = np.arange(len(polys) + 1, dtype=np.int64)
     else:
         _, coords, (ring_off, poly_off) = shapely.to_ragged_array(polys)
-    nedge = (np.diff(ring_off) - 1).astype(np.int64)
-    ring_start = np.concatenate([[0], np.cumsum(nedge)]).astype(np.int64)
-    edges = np.empty((int(ring_start[-1]), 4))
-    owner = np.empty(len(edges), np.int64)
-    _edges_of(np.ascontiguousarray(coords), ring_off.astype(np.int64),
-              poly_off.astype(np.int64), edges, owner)
-    ring_owner = np.repeat(np.arange(len(poly_off) - 1), np.diff(poly_off))
-    return edges, owner, ring_start[:-1], nedge, ring_owner, ring_start[poly_off]
+    return (np.ascontiguousarray(coords), ring_off.astype(np.int64, copy=False),
+            poly_off.astype(np.int64, copy=False))
+
+
+def _edge_table(sets):
+    """The edges of several sets of polygons, one table: each set is ``(coords, ring_off,
+    poly_off, owner_of)`` (:func:`_ring_csr`, and each polygon's owner). Every ring is
+    turned with its polygon on its left. Returns the edges ``(m, 4)`` and their owners,
+    each ring's first edge and edge count, each set's first ring and each of its
+    polygons' first edge (with the end), and the box of every vertex ``(x0, y0, x1, y1)``."""
+    ring_len = np.concatenate([np.diff(r) - 1 for _, r, _, _ in sets]).astype(np.int64)
+    ring_first = np.zeros(len(ring_len) + 1, dtype=np.int64)
+    np.cumsum(ring_len, out=ring_first[1:])
+    edges = np.empty((int(ring_first[-1]), 4))
+    owner = np.empty(len(edges), dtype=np.int64)
+    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    set_ring, poly_edges = [], []
+    r0 = 0
+    for coords, ring_off, poly_off, owner_of in sets:
+        nr = len(ring_off) - 1
+        lo, hi = int(ring_first[r0]), int(ring_first[r0 + nr])
+        _edges_of(coords, ring_off, poly_off, np.asarray(owner_of, dtype=np.int64),
+                  edges[lo:hi], owner[lo:hi], ext)
+        set_ring.append(r0)
+        poly_edges.append(ring_first[r0 + poly_off])
+        r0 += nr
+    return edges, owner, ring_first[:-1], ring_len, set_ring, poly_edges, ext
 
 
 def _drop_duplicates(polys: np.ndarray) -> np.ndarray:
@@ -114,7 +131,7 @@ def _merge_shared_vertices(polys: np.ndarray, *, all_vertices: bool = True,
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``polys`` with the polygons that share a vertex exactly unioned together, each
     resulting part's group (the parts of one group are consecutive), and, when nothing
-    was merged, the polygons' coordinates (read once, for :func:`_rings`; given as
+    was merged, the polygons' coordinates (read once, for :func:`_ring_csr`; given as
     ``coords`` when already read). ``all_vertices=False`` looks only for a polygon's
     first vertex among the others' vertices (the apex of a field of view as drawn):
     several times faster, and enough for the sites of real lists.
@@ -225,37 +242,36 @@ def union_area_boundary(geoms, clip: Geometry, *, cell: float | None = None,
 def _area(polys: np.ndarray, group: np.ndarray, coords: np.ndarray | None,
           clip_poly: Any, cell: float | None, workers: int) -> float | None:
     """:func:`union_area_boundary` of the ``polys`` (groups of parts: ``group``)."""
-    pe, po, prf, prl, pro_part, part_edges = _rings(polys, coords)
     # Owners are groups of parts (consecutive): an edge's, a ring's, each one's edges.
     npoly = int(group[-1]) + 1
-    lead = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])  # each group's first part
-    po, pro = group[po], group[pro_part]
-    poly_edges = part_edges[np.r_[lead, len(polys)]]
-    ce, _, crf, crl, _, _ = _rings(shapely.get_parts(clip_poly))
     clip_owner = npoly  # every ring of the clip: one owner
-    edges = np.concatenate([pe, ce])
-    owner = np.concatenate([po, np.full(len(ce), clip_owner, dtype=np.int64)])
-    ring_first = np.concatenate([prf, crf + len(pe)])
-    ring_len = np.concatenate([prl, crl])
+    lead = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])  # each group's first part
+    pc, pr, pp = _ring_csr(polys, coords)
+    cc, cr, cp = _ring_csr(shapely.get_parts(clip_poly))
+    edges, owner, ring_first, ring_len, set_ring, set_edges, ext = _edge_table(
+        [(pc, pr, pp, group), (cc, cr, cp, np.full(len(cp) - 1, clip_owner))])
+    nrp = set_ring[1]  # the polygons' rings, then the clip's
+    mp = int(set_edges[1][0])  # the polygons' edges, then the clip's
+    pro_part = np.repeat(np.arange(len(pp) - 1), np.diff(pp))  # each polygon ring's part
+    pro = group[pro_part]
+    poly_edges = set_edges[0][np.r_[lead, len(polys)]]
     is_clip = owner == clip_owner
 
-    x0 = float(min(edges[:, 0].min(), edges[:, 2].min()))
-    y0 = float(min(edges[:, 1].min(), edges[:, 3].min()))
-    x1 = float(max(edges[:, 0].max(), edges[:, 2].max()))
-    y1 = float(max(edges[:, 1].max(), edges[:, 3].max()))
+    x0, y0, x1, y1 = (float(v) for v in ext)
     w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
     if cell is None:
         # About two edges per cell over the box (measured best at 10k-50k fields of view
-        # in Metz: 1.5 against 0.75 and 2.5), and not much shorter than the edges.
+        # in Metz: 1.5 against 0.75 and 2.5), and not much shorter than the edges (their
+        # median length from at most 65,536 of them, evenly spaced: it only sizes cells).
+        pe = edges[:mp:max(1, mp // 65_536)]
         length = np.maximum(np.abs(pe[:, 2] - pe[:, 0]), np.abs(pe[:, 3] - pe[:, 1]))
         cell = max(2.0 * float(np.median(length)), 1.5 * math.sqrt(w * h / len(edges)))
     cell = max(float(cell), math.sqrt(w * h / _MAX_CELLS), 1e-9 * max(w, h))
     ox, oy = x0 - cell, y0 - cell  # a cell of margin: every index is non-negative
     nx, ny = int((x1 - ox) / cell) + 2, int((y1 - oy) / cell) + 2
 
-    span = np.maximum(np.abs(edges[:, 2] - edges[:, 0]), np.abs(edges[:, 3] - edges[:, 1]))
-    npc = np.maximum(1, np.ceil(span / cell)).astype(np.int32)
-    total = int(npc.sum(dtype=np.int64))
+    npc = np.empty(len(edges), np.int32)
+    total = int(_piece_counts(edges, cell, npc))
     pedge, pj = np.empty(total, np.int32), np.empty(total, np.int32)
     _pieces(npc, pedge, pj)
     eps = 1e-9 * cell  # a piece's box holds the true segment's points
@@ -287,7 +303,7 @@ def _area(polys: np.ndarray, group: np.ndarray, coords: np.ndarray | None,
     # The counters at each ring's first vertex: the winding numbers of the other
     # polygons (same signs as the crossings), and the clip's.
     first_pts = edges[ring_first, :2]
-    ring_poly = np.concatenate([pro, np.full(len(crf), clip_owner, dtype=np.int64)])
+    ring_poly = np.concatenate([pro, np.full(len(ring_first) - nrp, clip_owner, dtype=np.int64)])
     bbox = shapely.bounds(polys)
     if len(lead) < len(polys):  # a group's box spans its parts'
         bbox = np.column_stack([np.minimum.reduceat(bbox[:, 0], lead),
@@ -304,7 +320,6 @@ def _area(polys: np.ndarray, group: np.ndarray, coords: np.ndarray | None,
                           bbox, pstart, pitems, pcell, pox, poy, pny)
     if len(depth0) and depth0[0] < 0:
         return None
-    nrp = len(prf)
     clip0 = np.ones(len(ring_first), dtype=np.int64)
     shapely.prepare(clip_poly)
     px, py = first_pts[:nrp, 0], first_pts[:nrp, 1]
@@ -313,7 +328,7 @@ def _area(polys: np.ndarray, group: np.ndarray, coords: np.ndarray | None,
     # crossings' signs might disagree there.
     # (Only the polygons whose box meets an edge of the outline need looking at.)
     tol = 1e-9 * max(w, h)
-    outline = shapely.linestrings(ce.reshape(-1, 2, 2))
+    outline = shapely.linestrings(edges[mp:].reshape(-1, 2, 2))
     _, near = shapely.STRtree(outline).query(polys)
     near_rings = np.flatnonzero(np.isin(pro_part, near))
     if len(near_rings) and shapely.dwithin(

@@ -299,13 +299,18 @@ def _integrate(edges, is_clip, ring_first, ring_len, depth0, clip0, first, order
 
 
 @njit(cache=True)
-def _edges_of(coords, ring_off, poly_off, edges, owner):  # pragma: no cover - compiled
+def _edges_of(coords, ring_off, poly_off, owner_of, edges, owner,
+              ext):  # pragma: no cover - compiled
     """Fill ``edges`` with the edges (x0, y0, x1, y1) of closed rings given as CSR
     coordinates, each ring turned so that its polygon lies on its left (exterior
-    counter-clockwise, holes clockwise; a turned ring starts at the same vertex), and
-    ``owner`` with each edge's polygon."""
+    counter-clockwise, holes clockwise; a turned ring starts at the same vertex),
+    ``owner`` with each edge's owner (``owner_of[p]`` for polygon ``p``), and widen
+    ``ext`` (x0, y0, x1, y1) to hold every vertex: one pass over the coordinates, where
+    numpy's reductions and copies took as long again and touched as many new pages."""
     k = 0
+    xmin, ymin, xmax, ymax = ext[0], ext[1], ext[2], ext[3]
     for p in range(poly_off.shape[0] - 1):
+        o = owner_of[p]
         for r in range(poly_off[p], poly_off[p + 1]):
             lo, hi = ring_off[r], ring_off[r + 1]  # coords[hi - 1] is coords[lo]
             x0, y0 = coords[lo, 0], coords[lo, 1]
@@ -313,18 +318,36 @@ def _edges_of(coords, ring_off, poly_off, edges, owner):  # pragma: no cover - c
             for i in range(lo + 1, hi - 2):
                 twice += ((coords[i, 0] - x0) * (coords[i + 1, 1] - y0)
                           - (coords[i, 1] - y0) * (coords[i + 1, 0] - x0))
+            for i in range(lo, hi - 1):
+                x, y = coords[i, 0], coords[i, 1]
+                xmin, xmax = min(xmin, x), max(xmax, x)
+                ymin, ymax = min(ymin, y), max(ymax, y)
             if (twice > 0) == (r == poly_off[p]):
                 for i in range(lo, hi - 1):
                     edges[k, 0], edges[k, 1] = coords[i, 0], coords[i, 1]
                     edges[k, 2], edges[k, 3] = coords[i + 1, 0], coords[i + 1, 1]
-                    owner[k] = p
+                    owner[k] = o
                     k += 1
             else:
                 for i in range(hi - 1, lo, -1):
                     edges[k, 0], edges[k, 1] = coords[i, 0], coords[i, 1]
                     edges[k, 2], edges[k, 3] = coords[i - 1, 0], coords[i - 1, 1]
-                    owner[k] = p
+                    owner[k] = o
                     k += 1
+    ext[0], ext[1], ext[2], ext[3] = xmin, ymin, xmax, ymax
+
+
+@njit(cache=True)
+def _piece_counts(edges, cell, npc):  # pragma: no cover - compiled
+    """``npc[e]``: into how many pieces at most ``cell`` long edge ``e`` is cut (at
+    least one); returns their total."""
+    total = 0
+    for e in range(edges.shape[0]):
+        span = max(abs(edges[e, 2] - edges[e, 0]), abs(edges[e, 3] - edges[e, 1]))
+        k = max(1, int(np.ceil(span / cell)))
+        npc[e] = k
+        total += k
+    return total
 
 
 @njit(cache=True)
@@ -343,10 +366,13 @@ def _shared_vertex_pairs(coords, bits, poly_off, all_vertices, out_a,
     npoly = poly_off.shape[0] - 1
     n = coords.shape[0] if all_vertices else npoly
     size = 16
-    while size < n + n // 2:
+    while size < (2 * n if not all_vertices else n + n // 2):  # (firsts: half full at most)
         size *= 2
     mask = size - 1
     table = np.full(size, -1, np.int32)  # (a vertex index; half the memory of int64)
+    # Beside each slot, 32 other bits of its vertex's hash: a probe compares the vertex
+    # itself (a read at random in the coordinates) only when they agree.
+    tags = np.zeros(size, np.uint32)
     k = 0
     for phase in range(1 if all_vertices else 2):
         insert = all_vertices or phase == 0  # (firsts only: fill the table, then probe)
@@ -360,13 +386,15 @@ def _shared_vertex_pairs(coords, bits, poly_off, all_vertices, out_a,
                 by = np.uint64(0) if y == 0.0 else bits[i, 1]
                 h = (bx * np.uint64(0x9E3779B97F4A7C15) + by) * np.uint64(0xBF58476D1CE4E5B9)
                 s = np.int64(h >> np.uint64(40)) & mask
+                tag = np.uint32(h & np.uint64(0xFFFFFFFF))
                 while True:
                     j = table[s]
                     if j < 0:
                         if insert:
                             table[s] = i
+                            tags[s] = tag
                         break
-                    if coords[j, 0] == x and coords[j, 1] == y:
+                    if tags[s] == tag and coords[j, 0] == x and coords[j, 1] == y:
                         if record and (j < lo or j >= end):
                             # Another polygon's (its own closing vertex repeats its
                             # first): which one, by bisection, only on a hit.
