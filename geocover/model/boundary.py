@@ -72,6 +72,8 @@ _NO_BOXES = np.empty((0, 4))
 def _ring_csr(polys: np.ndarray, coords: np.ndarray | None = None):
     """The polygons' coordinates and their rings and polygons as CSR offsets. ``coords``:
     the coordinates when already read (``shapely.get_coordinates(polys)``)."""
+    ring_off: np.ndarray
+    poly_off: np.ndarray
     if len(polys) and not shapely.get_num_interior_rings(polys).any():
         # No holes (every field of view): the coordinates at once, without the copies
         # of every ring that to_ragged_array makes (a fresh process pays their pages).
