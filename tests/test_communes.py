@@ -131,3 +131,31 @@ def test_metric_crs_outside_france(bundle):
 
     quebec = gpd.GeoDataFrame(geometry=[shapely.box(-71.3, 46.7, -71.1, 46.9)], crs=4326)
     assert metric_crs(quebec).startswith("EPSG:326")
+
+
+def test_plain_geojson_reads_as_gdal_does(bundle, tmp_path):
+    """Small WGS 84 GeoJSON boundaries are read without GDAL, giving exactly what GDAL
+    gives (columns, dtypes, values, vertices) for every commune file of the bundle; any
+    other CRS is left to GDAL, which reprojects it."""
+    import shapely
+
+    from geocover.io.tables import read_vector
+    from geocover.sources.communes import _plain_geojson
+
+    files = sorted((bundle / "communes").glob("*.geojson"))
+    assert len(files) >= 5
+    for path in files:
+        plain, gdal = _plain_geojson(path), read_vector(path, expect="polygon")
+        assert plain is not None, path.name
+        assert list(plain.columns) == list(gdal.columns)
+        assert plain.dtypes.to_dict() == gdal.dtypes.to_dict()
+        assert plain.drop(columns="geometry").equals(gdal.drop(columns="geometry"))
+        assert shapely.equals_exact(plain.geometry.values, gdal.geometry.values, 0).all()
+        assert plain.crs == gdal.crs
+    paris = from_file(next(p for p in files if "75056" in p.name))
+    lambert = tmp_path / "paris-2154.geojson"
+    paris[["code", "name", "geometry"]].to_crs("EPSG:2154").to_file(lambert, driver="GeoJSON")
+    assert _plain_geojson(lambert) is None  # named CRS: GDAL's
+    again = from_file(lambert)
+    assert again.crs == paris.crs and again.loc[0, "code"] == "75056"
+    assert abs(again.geometry.iloc[0].area - paris.geometry.iloc[0].area) < 1e-9
