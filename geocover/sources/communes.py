@@ -523,8 +523,9 @@ def neighbours_from_bundle(bundle: str | Path,
     if dep_path.is_file():
         frames.append(_communes_near(dep_path, around.bounds))
     for path in sorted((bundle / "communes").glob("*-neighbours-*.geojson")):
-        frame = read_vector(path, expect="polygon").to_crs(settings.STORAGE_CRS)
-        frame = frame.rename(columns={"nom": "name"})
+        plain = _plain_geojson(path)  # (GDAL only for a file json cannot read as it would)
+        frame = plain if plain is not None else read_vector(path, expect="polygon")
+        frame = frame.to_crs(settings.STORAGE_CRS).rename(columns={"nom": "name"})
         if "code" in frame and "name" in frame:
             frame["code"] = frame["code"].astype(str)
             frames.append(frame[["code", "name", "geometry"]])
