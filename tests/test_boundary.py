@@ -294,3 +294,34 @@ def test_real_sites_sharing_a_position_take_the_boundary(bundle):
         assert how == "boundary", preset
         ref = reference(fields, clip)
         assert abs(area - ref) <= 1e-12 * ref, preset
+
+
+def test_cell_lists_on_two_threads_are_those_of_one():
+    """Above _CELL_LISTS_SPLIT_FROM boxes the cell lists are built on several threads;
+    each cell lists the same boxes in the same order as on one, so the area is the same
+    to the last bit, and the overlay's."""
+    from geocover.model import boundary as B
+
+    geoms, clip = scene(4_000, "wedges", seed=7), clip_with_hole()
+    edges = np.concatenate([shapely.get_coordinates(shapely.get_exterior_ring(g))[:-1]
+                            for g in geoms[:200]])
+    n = len(edges)
+    assert n > 0
+    boxes = np.column_stack([edges, edges + 3.0])  # (x0, y0, x1, y1) boxes of 3 m
+    boxes = np.tile(boxes, (B._CELL_LISTS_SPLIT_FROM * 2 // n + 1, 1))
+    x0, y0 = boxes[:, :2].min(axis=0) - 5.0
+    x1, y1 = boxes[:, 2:].max(axis=0) + 5.0
+    cell = 4.0
+    nx, ny = int((x1 - x0) / cell) + 2, int((y1 - y0) / cell) + 2
+    none = np.empty(0, np.int32)
+    one = B._cell_lists(len(boxes), boxes, np.empty((0, 4)), none, none, none, 0.0, cell,
+                        x0, y0, nx, ny, 1)
+    two = B._cell_lists(len(boxes), boxes, np.empty((0, 4)), none, none, none, 0.0, cell,
+                        x0, y0, nx, ny, 2)
+    assert len(boxes) >= 2 * B._CELL_LISTS_SPLIT_FROM
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    a1 = union_area_boundary(geoms, clip, workers=1)
+    a2 = union_area_boundary(geoms, clip, workers=2)
+    assert a1 is not None and a1 == a2
+    ref = reference(geoms, clip)
+    assert abs(a1 - ref) <= 1e-12 * ref

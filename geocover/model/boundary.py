@@ -169,15 +169,32 @@ def _merge_shared_vertices(polys: np.ndarray, *, all_vertices: bool = True,
     return out, owner, None
 
 
-def _cell_lists(n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, nx, ny):
+#: :func:`_cell_lists` splits the boxes among threads from this many on.
+_CELL_LISTS_SPLIT_FROM = 100_000
+
+
+def _cell_lists(n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, nx, ny, workers=1):
     """The ``n`` boxes (``boxes``, or if it is empty the edge pieces) meeting each cell
-    of the grid, as CSR lists (``start``, ``items``). 32-bit: less memory to touch."""
-    counts = np.zeros(nx * ny + 1, np.int32)
-    args = (n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, ny)
-    _cell_counts(*args, counts)
-    start = np.cumsum(counts, out=counts)
+    of the grid, as CSR lists (``start``, ``items``), each cell's in increasing order.
+    32-bit: less memory to touch. On ``workers`` threads for many boxes: each counts and
+    then files its own range of boxes, after those of the ranges before it, so the lists
+    are the same as on one."""
+    k = max(1, min(int(workers), n // _CELL_LISTS_SPLIT_FROM))
+    cuts = np.linspace(0, n, k + 1).astype(np.int64)
+    args = (boxes, edges, npc, pedge, pj, eps, cell, ox, oy, ny)
+    counts = [np.zeros(nx * ny + 1, np.int32) for _ in range(k)]
+    _map(lambda t: _cell_counts(int(cuts[t]), int(cuts[t + 1]), *args, counts[t]),
+         range(k), k)
+    total = counts[0].copy() if k > 1 else counts[0]
+    for c in counts[1:]:
+        total += c
+    start = np.cumsum(total, out=total)
     items = np.empty(int(start[-1]), np.int32)
-    _cell_fill(*args, start, items)
+    fills = [start[:-1].copy()]  # thread t files after the cell's boxes of threads < t
+    for c in counts[:-1]:
+        fills.append(fills[-1] + c[1:])
+    _map(lambda t: _cell_fill(int(cuts[t]), int(cuts[t + 1]), *args, fills[t], items),
+         range(k), k)
     return start, items
 
 
@@ -278,7 +295,7 @@ def _area(polys: np.ndarray, group: np.ndarray, coords: np.ndarray | None,
     _pieces(npc, pedge, pj)
     eps = 1e-9 * cell  # a piece's box holds the true segment's points
     start, items = _cell_lists(total, _NO_BOXES, edges, npc, pedge, pj, eps, cell, ox, oy,
-                               nx, ny)
+                               nx, ny, workers)
     # The cells in as many ranges as workers, of about as many entries each; the
     # kernels release the GIL.
     ncell = len(start) - 1

@@ -61,23 +61,23 @@ def _box(i, boxes, edges, npc, pedge, pj, eps):  # pragma: no cover - compiled
     return x0, y0, x1, y1
 
 
-@njit(cache=True)
-def _cell_counts(n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, ny,
+@njit(cache=True, nogil=True)
+def _cell_counts(lo, hi, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, ny,
                  counts):  # pragma: no cover - compiled
-    """``counts[c + 1]``: how many of the ``n`` boxes meet cell ``c``."""
-    for i in range(n):
+    """``counts[c + 1]``: how many of the boxes ``lo`` to ``hi`` meet cell ``c``."""
+    for i in range(lo, hi):
         x0, y0, x1, y1 = _box(i, boxes, edges, npc, pedge, pj, eps)
         for ix in range(int((x0 - ox) / cell), int((x1 - ox) / cell) + 1):
             for iy in range(int((y0 - oy) / cell), int((y1 - oy) / cell) + 1):
                 counts[ix * ny + iy + 1] += 1
 
 
-@njit(cache=True)
-def _cell_fill(n, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, ny, start,
+@njit(cache=True, nogil=True)
+def _cell_fill(lo, hi, boxes, edges, npc, pedge, pj, eps, cell, ox, oy, ny, fill,
                items):  # pragma: no cover - compiled
-    """Each box's number in every cell it meets: ``items[start[c]:start[c + 1]]``."""
-    fill = start[:-1].copy()
-    for i in range(n):
+    """Each of the boxes ``lo`` to ``hi``, by number, in every cell it meets: from
+    ``items[fill[c]]`` on for cell ``c`` (``fill`` is advanced)."""
+    for i in range(lo, hi):
         x0, y0, x1, y1 = _box(i, boxes, edges, npc, pedge, pj, eps)
         for ix in range(int((x0 - ox) / cell), int((x1 - ox) / cell) + 1):
             for iy in range(int((y0 - oy) / cell), int((y1 - oy) / cell) + 1):
