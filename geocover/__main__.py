@@ -3,9 +3,9 @@
 import sys
 
 try:
-    from geocover.cli.main import main
+    from geocover.cli.main import run
 except KeyboardInterrupt:  # Ctrl-C while Python loads the command
     sys.stderr.write("geocover: interrupted\n")
     raise SystemExit(130) from None
 
-raise SystemExit(main())
+run()

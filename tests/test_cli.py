@@ -459,3 +459,40 @@ def test_report_loads_no_map_figure_contribution_nor_engine_code(bundle, tmp_pat
 
         software = json.loads(out.read_text(encoding="utf-8"))["provenance"]["software"]
         assert software["GDAL"] == software["pyogrio"] == GDAL_UNUSED
+
+
+def test_the_process_exits_without_teardown_and_loses_nothing(bundle, tmp_path):
+    """``python -m geocover`` ends with os._exit after the exit handlers (no teardown of
+    the interpreter): the report piped on stdout arrives whole, the same as with the
+    ordinary exit (GEOCOVER_FULL_EXIT=1), a written file is complete, and a user's
+    mistake still exits 2 with its one line on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOCOVER_")}
+    env.update(GEOCOVER_CACHE_DIR=str(tmp_path / "cache"), GEOCOVER_LANG="fr",
+               PYTHONPATH=str(ROOT))
+
+    def geocover(*args, **extra):
+        return subprocess.run([sys.executable, "-m", "geocover", *args], capture_output=True,
+                              text=True, env={**env, **extra}, cwd=tmp_path, timeout=300)
+
+    hard = geocover("report", "metz", "--bundle", str(bundle))
+    full = geocover("report", "metz", "--bundle", str(bundle), GEOCOVER_FULL_EXIT="1")
+    assert hard.returncode == full.returncode == 0, hard.stderr + full.stderr
+    assert len(hard.stdout) > 2_000 and "Metz" in hard.stdout
+    import re
+
+    def untimed(text: str) -> str:  # (the time the report was generated)
+        return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*", "T", text)
+
+    assert untimed(hard.stdout) == untimed(full.stdout)
+    out = tmp_path / "metz.json"
+    written = geocover("report", "metz", "--bundle", str(bundle), "--format", "json",
+                       "-o", str(out))
+    assert written.returncode == 0, written.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["commune"]["code"] == "57463"
+    wrong = geocover("report", "99999", "--bundle", str(bundle))
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert len(wrong.stderr.strip().splitlines()) == 1 and "99999" in wrong.stderr
