@@ -25,6 +25,7 @@ their sources and the model's limits are documented in ``docs/fov.md``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -96,6 +97,14 @@ def _direction_parts(
     return camera, start, span
 
 
+def drawn_radius(radius: np.ndarray, sweep: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """The radius an arc of ``sweep`` degrees in ``segments`` is drawn at: ``radius``
+    scaled by ``sqrt(d / sin d)`` (``d`` one segment's angle) so that the polygon has the
+    exact area of the sector or disc."""
+    step = np.radians(sweep) / segments
+    return radius * np.sqrt(step / np.sin(step))
+
+
 def _ring_polygons(x: np.ndarray, y: np.ndarray, radius: np.ndarray, start: np.ndarray,
                    sweep: np.ndarray, segments: np.ndarray, apex: bool) -> np.ndarray:
     """Sectors (``apex=True``: centre, arc, centre) or full discs, one per row, vectorized.
@@ -105,7 +114,7 @@ def _ring_polygons(x: np.ndarray, y: np.ndarray, radius: np.ndarray, start: np.n
     if len(x) == 0:
         return np.empty(0, dtype=object)
     step = np.radians(sweep) / segments
-    scaled = radius * np.sqrt(step / np.sin(step))
+    scaled = drawn_radius(radius, sweep, segments)
     arc_points = segments + 1 if apex else segments  # a disc's ring closes on its own
     per_ring = arc_points + (2 if apex else 0)
     ring = np.repeat(np.arange(len(x)), per_ring)
@@ -167,6 +176,89 @@ def _current_headings(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class Sectors:
+    """The arcs :func:`fields_of_view` draws, as numbers: one row per wedge or disc, in
+    the cameras' metric CRS. A camera's field of view is its row's polygon where
+    ``single``, else the union of its rows (several directions). Every polygon of
+    :func:`fields_of_view` is built from these numbers, and so can a map in the browser
+    (a dozen numbers instead of 50 vertices)."""
+
+    camera: np.ndarray
+    """Each row's camera, by position in the layer."""
+    x: np.ndarray
+    y: np.ndarray
+    """The apex of a wedge, the centre of a disc."""
+    radius: np.ndarray
+    """The model's radius (m); arcs are drawn at :func:`drawn_radius` of it."""
+    start: np.ndarray
+    """Bearing (degrees clockwise from the CRS's north) where the arc starts."""
+    sweep: np.ndarray
+    """The arc's angle, degrees clockwise (360 for a disc)."""
+    segments: np.ndarray
+    """Segments the arc is drawn in."""
+    apex: np.ndarray
+    """A wedge (its ring goes through the apex), else a disc."""
+    single: np.ndarray
+    """The camera's only row."""
+
+
+def sectors(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
+            arc_segments: int = 64) -> Sectors:
+    """The wedges and discs of :func:`fields_of_view` (same arguments, same checks) as
+    numbers, without building a polygon."""
+    preset = get_preset(preset)
+    _check_metric(cameras_metric, "the cameras")
+    if not isinstance(arc_segments, (int, np.integer)) or arc_segments < _MIN_ARC_SEGMENTS:
+        raise UsageError(f"arc_segments must be an integer >= {_MIN_ARC_SEGMENTS}, "
+                         f"not {arc_segments!r}")
+    if "directions" not in cameras_metric.columns:
+        raise UsageError("the cameras have no 'directions' column (lists of (start, end) "
+                         "degrees, [] when unknown): build them with geocover.schema.vocab")
+    if cameras_metric.empty:  # no camera, no field of view (a report of Metz, six presets)
+        _camera_types(cameras_metric)  # a layer without camera_type is refused all the same
+        no = np.empty(0)
+        return Sectors(no.astype(np.int64), no, no, no, no, no, no.astype(np.int64),
+                       no.astype(bool), no.astype(bool))
+    if preset.moment:
+        cameras_metric = _current_headings(cameras_metric)
+    n = len(cameras_metric)
+    types = _camera_types(cameras_metric)
+    points = cameras_metric.geometry.to_numpy()
+    is_point = shapely.get_type_id(points) == 0
+    only_points = np.where(is_point, points, np.array(None, dtype=object))
+    x = np.where(is_point, shapely.get_x(only_points), np.nan)
+    y = np.where(is_point, shapely.get_y(only_points), np.nan)
+    reach = camera_ranges_m(cameras_metric, preset).to_numpy()
+    angle = np.where(np.isin(types, _ROUND_TYPES), preset.dome_angle_deg,
+                     preset.fixed_angle_deg)
+    usable = np.isfinite(x) & np.isfinite(y) & (reach > 0)
+
+    camera, start, span = _direction_parts(cameras_metric["directions"].to_numpy(dtype=object))
+    sweep = span + angle[camera]
+    round_camera = np.zeros(n, dtype=bool)
+    round_camera[camera[sweep >= 360.0]] = True
+    wedge = ~round_camera[camera] & usable[camera]
+    discs = np.flatnonzero(round_camera & usable)
+    wc = camera[wedge]
+    w_sweep = sweep[wedge]
+    segments = np.maximum(_MIN_ARC_SEGMENTS,
+                          np.ceil(arc_segments * w_sweep / 360.0)).astype(np.int64)
+    parts = np.bincount(wc, minlength=n)
+    nd = len(discs)
+    return Sectors(
+        camera=np.concatenate([discs, wc]),
+        x=np.concatenate([x[discs], x[wc]]),
+        y=np.concatenate([y[discs], y[wc]]),
+        radius=np.concatenate([reach[discs], reach[wc]]),
+        start=np.concatenate([np.zeros(nd), start[wedge] - angle[wc] / 2.0]),
+        sweep=np.concatenate([np.full(nd, 360.0), w_sweep]),
+        segments=np.concatenate([np.full(nd, int(arc_segments), dtype=np.int64), segments]),
+        apex=np.concatenate([np.zeros(nd, dtype=bool), np.ones(len(wc), dtype=bool)]),
+        single=np.concatenate([np.ones(nd, dtype=bool), parts[wc] == 1]),
+    )
+
+
 def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
                    arc_segments: int = 64) -> gpd.GeoSeries:
     """Each camera's field of view under a preset, ignoring obstacles.
@@ -206,54 +298,25 @@ def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
     >>> [round(a, 1) for a in fovs.area]
     [609.3, 3848.5]
     """
-    preset = get_preset(preset)
-    _check_metric(cameras_metric, "the cameras")
-    if not isinstance(arc_segments, (int, np.integer)) or arc_segments < _MIN_ARC_SEGMENTS:
-        raise UsageError(f"arc_segments must be an integer >= {_MIN_ARC_SEGMENTS}, "
-                         f"not {arc_segments!r}")
-    if "directions" not in cameras_metric.columns:
-        raise UsageError("the cameras have no 'directions' column (lists of (start, end) "
-                         "degrees, [] when unknown): build them with geocover.schema.vocab")
-    if cameras_metric.empty:  # no camera, no field of view (a report of Metz, six presets)
-        _camera_types(cameras_metric)  # a layer without camera_type is refused all the same
-        return gpd.GeoSeries(np.empty(0, dtype=object), index=cameras_metric.index,
-                             crs=cameras_metric.crs, name="fov")
-    if preset.moment:
-        cameras_metric = _current_headings(cameras_metric)
+    table = sectors(cameras_metric, preset, arc_segments=arc_segments)
     n = len(cameras_metric)
-    types = _camera_types(cameras_metric)
-    points = cameras_metric.geometry.to_numpy()
-    is_point = shapely.get_type_id(points) == 0
-    only_points = np.where(is_point, points, np.array(None, dtype=object))
-    x = np.where(is_point, shapely.get_x(only_points), np.nan)
-    y = np.where(is_point, shapely.get_y(only_points), np.nan)
-    reach = camera_ranges_m(cameras_metric, preset).to_numpy()
-    angle = np.where(np.isin(types, _ROUND_TYPES), preset.dome_angle_deg,
-                     preset.fixed_angle_deg)
-    usable = np.isfinite(x) & np.isfinite(y) & (reach > 0)
-
-    camera, start, span = _direction_parts(cameras_metric["directions"].to_numpy(dtype=object))
-    sweep = span + angle[camera]
-    round_camera = np.zeros(n, dtype=bool)
-    round_camera[camera[sweep >= 360.0]] = True
-    wedge = ~round_camera[camera] & usable[camera]
-    discs = np.flatnonzero(round_camera & usable)
-
     result = np.full(n, shapely.Polygon(), dtype=object)
-    result[discs] = _ring_polygons(
-        x[discs], y[discs], reach[discs], np.zeros(len(discs)), np.full(len(discs), 360.0),
-        np.full(len(discs), int(arc_segments)), apex=False,
+    if not len(table.camera):
+        return gpd.GeoSeries(result, index=cameras_metric.index, crs=cameras_metric.crs,
+                             name="fov")
+    disc = ~table.apex
+    result[table.camera[disc]] = _ring_polygons(
+        table.x[disc], table.y[disc], table.radius[disc], table.start[disc],
+        table.sweep[disc], table.segments[disc], apex=False,
     )
-    wc = camera[wedge]
-    w_sweep = sweep[wedge]
-    segments = np.maximum(_MIN_ARC_SEGMENTS,
-                          np.ceil(arc_segments * w_sweep / 360.0)).astype(np.int64)
-    wedges = _ring_polygons(x[wc], y[wc], reach[wc], start[wedge] - angle[wc] / 2.0,
-                            w_sweep, segments, apex=True)
-    parts = np.bincount(wc, minlength=n)
-    single = parts[wc] == 1
+    w = np.flatnonzero(table.apex)
+    wedges = _ring_polygons(table.x[w], table.y[w], table.radius[w], table.start[w],
+                            table.sweep[w], table.segments[w], apex=True)
+    wc = table.camera[w]
+    single = table.single[w]
     result[wc[single]] = wedges[single]
     if (~single).any():
+        parts = np.bincount(wc, minlength=n)
         multi = np.flatnonzero(parts > 1)
         local = np.searchsorted(multi, wc[~single])
         result[multi] = _union_groups(wedges[~single], local, len(multi))

@@ -67,6 +67,10 @@ class FieldsOfView(MutableMapping[str, gpd.GeoSeries]):
         self.reused: tuple[str, ...] = ()
         #: Preset → its coverage_cache entry, where the reprojected fields are kept too.
         self.entries: dict[str, str] = {}
+        #: The presets whose fields are the model's own (:func:`~geocover.model.fov.
+        #: fields_of_view` of :func:`modelled_cameras`, unoccluded or not), not set by a
+        #: caller: the map may draw those from the model's numbers.
+        self.modelled: set[str] = set()
 
     def metric(self, preset: str) -> gpd.GeoSeries:
         """The fields of view of ``preset`` in the metric CRS they were computed in."""
@@ -89,10 +93,12 @@ class FieldsOfView(MutableMapping[str, gpd.GeoSeries]):
         self._metric[preset] = series
         self._storage.pop(preset, None)
         self.entries.pop(preset, None)
+        self.modelled.discard(preset)
 
     def __delitem__(self, preset: str) -> None:
         del self._metric[preset]
         self._storage.pop(preset, None)
+        self.modelled.discard(preset)
 
     def __contains__(self, preset: object) -> bool:
         return preset in self._metric  # (Mapping's would reproject to answer)
@@ -337,6 +343,14 @@ def analyse(
     )
 
 
+def modelled_cameras(cameras: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    """The cameras whose fields of view the analysis models, in its metric ``crs``: all
+    but the indoor ones (``surveillance=indoor`` films a shop or a hall, not public
+    space). ``Analysis.fields`` is indexed like them."""
+    outdoor = cameras["surveillance"].astype(str).str.lower() != "indoor"
+    return cameras[outdoor].to_crs(crs)
+
+
 def _coverage(
     commune: gpd.GeoDataFrame, pset: PerimeterSet, layers: CameraLayers, crs: str,
     presets: tuple[str, ...],
@@ -344,9 +358,7 @@ def _coverage(
     """Coverage per preset, each camera's field of view, cameras outside every perimeter.
     Every layer is projected once."""
     commune_m = commune.to_crs(crs).geometry.iloc[0]
-    # An indoor camera (surveillance=indoor) films a shop or a hall, not public space.
-    outdoor = layers.cameras["surveillance"].astype(str).str.lower() != "indoor"
-    cameras_m = layers.cameras[outdoor].to_crs(crs)
+    cameras_m = modelled_cameras(layers.cameras, crs)
     buildings_m = None if layers.buildings is None else layers.buildings.to_crs(crs)
     highways_m = None if layers.highways is None else layers.highways.to_crs(crs)
     perimeters_m = None
@@ -398,6 +410,7 @@ def _coverage(
                 coverage_cache.store(entry, figures, geoms)
         coverage[name] = figures
         fields[name] = geoms  # metric; reprojected when the map or the figures read it
+        fields.modelled.add(name)
         if entry:
             fields.entries[name] = entry
     fields.reused = tuple(reused)
