@@ -7,6 +7,7 @@ These tests fail, never skip, when chromium is missing.
 from __future__ import annotations
 
 import pytest
+import shapely
 
 from geocover.outputs.webmap.build import write_map
 from geocover.pipeline.analysis import analyse
@@ -111,6 +112,21 @@ def test_paris_map_markers_fields_of_view_and_toggles(paris_map, browser):
         assert counts["fov"] == expected_fov  # the first preset is shown on opening
         assert counts["markers"] + counts["clustered"] == 1389
         assert counts["clustered"] > 0  # 1,389 markers are clustered
+        # The page draws each field of view from the model's numbers: its vertices lie
+        # within 1e-5° (the page's rounding) of the model's polygon reprojected by pyproj.
+        drawn = page.evaluate("""() => geocover.layers['fov:sunders'].getLayers()
+            .map(l => l.getLatLngs()[0].map(p => [p.lng, p.lat]))""")
+        assert len(drawn) == expected_fov
+        from geocover.model.fov import sectors
+        from geocover.pipeline.analysis import modelled_cameras
+
+        table = sectors(modelled_cameras(analysis.cameras, analysis.crs), "sunders")
+        fields = analysis.fields.metric("sunders").to_crs("EPSG:4326").to_numpy()
+        single = table.camera[table.single]  # the sectors come first, in the table's order
+        for ring, cam in zip(drawn[:len(single):7], single[::7], strict=True):
+            assert len(ring) >= 64  # a disc of 64 segments (the list gives no direction)
+            gap = shapely.distance(shapely.points(ring), fields[int(cam)].boundary)
+            assert float(gap.max()) < 1.5e-5
         _toggle(page, "Fields of view, SunderS")
         assert page.evaluate(_COUNT)["fov"] == 0
         _toggle(page, "Fields of view, PanoptiCity, observation")

@@ -304,18 +304,57 @@ def _decode(rings):
     return out
 
 
+def _sector_points(s, j):
+    """The vertices the page draws for sector ``s`` (map.js sectorRing), written again
+    from the formula of webmap.layers._fov_sectors."""
+    lon, lat, r, n = s[0] / 1e5, s[1] / 1e5, s[2] / 100, s[5]
+    u, v = lon - j[0], lat - j[1]
+    k = [j[2 + i] + j[6 + i] * u + j[10 + i] * v for i in range(4)]
+    start, sweep = np.radians(s[3] / 1000), s[4] / 1000
+    b = start + np.arange(n + 1) * np.radians(sweep) / n
+    dx, dy = r * np.sin(b), r * np.cos(b)
+    points = np.column_stack([lon + k[0] * dx + k[1] * dy, lat + k[2] * dx + k[3] * dy])
+    return points if sweep >= 360 else np.vstack([[lon, lat], points])
+
+
 def test_fields_of_view_are_compact_and_faithful(paris):
+    """The page draws each field of view from a dozen numbers; the vertices it draws lie
+    within 1e-5° (the page's rounding) of the model's polygon, reprojected by pyproj."""
     layers = _layers(build_map(paris, tiles="none", presets=["sunders"]))
-    fov = json.loads(layers["fov:sunders"].data_js)
-    fields = paris.fields["sunders"]
-    assert len(fov) == int((~fields.is_empty).sum()) == 1389
-    # Only geometry: lists of lists of integers, no properties.
-    assert all(isinstance(v, int) for g in fov for poly in g for ring in poly for v in ring)
-    for g, original in zip(fov[:50], fields.to_numpy()[:50], strict=True):
-        points = np.vstack([r for poly in g for r in _decode(poly)])
+    layer = layers["fov:sunders"]
+    assert layer.factory == "sectors"
+    data = json.loads(layer.data_js)
+    fields = paris.fields.metric("sunders").to_crs("EPSG:4326")
+    assert len(data["s"]) + len(data["g"]) == int((~fields.is_empty).sum()) == 1389
+    assert all(isinstance(v, int) for row in data["s"] for v in row)
+    assert len(layer.data_js) < 60 * 1389  # (the polygons took 590 bytes a camera)
+    from geocover.model.fov import sectors
+    from geocover.pipeline.analysis import modelled_cameras
+
+    table = sectors(modelled_cameras(paris.cameras, paris.crs), "sunders")
+    camera = table.camera[table.single]  # each row's camera (rows: the single ones, in order)
+    rng = np.random.default_rng(0)
+    for i in rng.choice(len(data["s"]), 80, replace=False):
+        points = _sector_points(data["s"][i], data["j"])
+        original = fields.iloc[int(camera[i])]
         distance = shapely.distance(shapely.points(points), original.boundary)
-        assert distance.max() < 1.5e-5  # within about 1 m (rounding + 0.5 m simplification)
+        assert distance.max() < 1.5e-5  # within about 1 m (the apex rounded to 1e-5°)
     assert "fov:panopticity-observation" not in layers
+
+
+def test_fields_set_by_a_caller_are_drawn_as_polygons(paris):
+    """Fields of view a caller put in the analysis are drawn as given (polygons), never
+    from the model's numbers."""
+    import copy
+
+    analysis = copy.copy(paris)
+    analysis.fields = copy.copy(paris.fields)
+    analysis.fields.modelled = set(paris.fields.modelled)
+    metric = paris.fields.metric("sunders")
+    analysis.fields["sunders"] = metric.buffer(1.0)
+    layer = _layers(build_map(analysis, tiles="none", presets=["sunders"]))["fov:sunders"]
+    assert layer.factory == "areas"
+    assert len(json.loads(layer.data_js)) == 1389
 
 
 def test_cameras_are_clustered_only_when_many(paris, hostile):
@@ -388,3 +427,39 @@ def test_synthetic_layer_writer_is_labelled(tmp_path):
     assert "synthetic" in cameras.name and "synthetic" in perimeters.name
     frame = gpd.read_file(perimeters)
     assert len(frame) == 6
+
+
+def test_a_camera_with_several_directions_comes_as_its_polygon(bundle, tmp_path):
+    """Synthetic Metz cameras: one fixed camera looking two ways (its field of view is the
+    union of two wedges) comes as a polygon beside the sectors of the others, and each
+    kind is drawn where the model's polygon is."""
+    from geocover.model.fov import sectors
+    from geocover.outputs.webmap.layers import fov_layer
+    from geocover.pipeline.analysis import modelled_cameras
+
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 49.1193]},
+                 "properties": {"man_made": "surveillance", "surveillance": "public",
+                                "camera:type": kind, "camera:direction": direction}}
+                for lon, kind, direction in [(6.1757, "fixed", "90"), (6.1767, "dome", ""),
+                                             (6.1777, "fixed", "0;180")]]
+    path = tmp_path / "synthetic-cameras.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                    encoding="utf-8")
+    analysis = analyse("metz", bundle=bundle, cameras=[path], presets=["sunders"], lang="en")
+    layer = fov_layer("sunders", analysis)
+    assert layer is not None and layer.factory == "sectors"
+    data = json.loads(layer.data_js)
+    assert len(data["s"]) == 2 and len(data["g"]) == 1
+    table = sectors(modelled_cameras(analysis.cameras, analysis.crs), "sunders")
+    fields = analysis.fields.metric("sunders").to_crs("EPSG:4326")
+    for row, cam in zip(data["s"], table.camera[table.single], strict=True):
+        gap = shapely.distance(shapely.points(_sector_points(row, data["j"])),
+                               fields.iloc[int(cam)].boundary)
+        assert float(gap.max()) < 1.5e-5
+    [multi] = np.unique(table.camera[~table.single])
+    points = np.vstack([r for poly in data["g"][0] for r in _decode(poly)])
+    gap = shapely.distance(shapely.points(points), fields.iloc[int(multi)].boundary)
+    assert float(gap.max()) < 1.5e-5
+    fixed = int(table.camera[table.single & table.apex][0])  # the camera looking one way
+    two, one = (analysis.fields.metric("sunders").iloc[i].area for i in (int(multi), fixed))
+    assert abs(two - 2 * one) <= 1e-9 * two  # two wedges that meet only at the apex

@@ -23,9 +23,9 @@ from geocover.outputs.webmap.layers import (
     _camera_layers,
     _commune_layer,
     _cover_layer,
-    _fov_layer,
     _neighbours_layer,
     _perimeter_layer,
+    fov_layer,
     nearby_neighbours,
 )
 from geocover.outputs.webmap.panels import _about_html, _claims_html, _legend_html
@@ -159,8 +159,9 @@ def build_map(
     # (reprojecting, dissolving and encoding: mostly numpy, shapely and pyproj, which
     # release the GIL): on both cores, 1.2 s → 0.8 s for the six presets of Paris.
     def preset_layers(p: str) -> Callable[[], tuple[Any, Any]]:
-        return lambda: (_cover_layer(p, analysis.fields[p], analysis),
-                        _fov_layer(p, analysis.fields[p], show=False, tr=tr))
+        # (the fields in degrees are not needed: the page draws the model's numbers)
+        return lambda: (_cover_layer(p, analysis.fields.metric(p), analysis),
+                        fov_layer(p, analysis, show=False, tr=tr))
 
     def cameras() -> list[Any]:
         if analysis.cameras is None or not len(analysis.cameras):

@@ -69,7 +69,7 @@ _PRECISIONS = ("exact", "crossing", "street", "commune")
 _STATUSES = ("valid", "expired", "unknown")
 _VERDICTS = ("consistent", "contradicted", "unverifiable")
 _OSM_ID = re.compile(r"^osm:(node|way|relation)/(\d+)$")
-_FACTORIES = frozenset({"areas", "cameras", "choropleth"})
+_FACTORIES = frozenset({"areas", "cameras", "choropleth", "sectors"})
 
 # Panes, bottom to top (Leaflet's overlay pane is 400, markers 600).
 _PANES = [

@@ -91,6 +91,35 @@
     register(o, group);
     return group;
   };
+  // A field of view drawn from the model's numbers (webmap.layers._fov_sectors), vertex
+  // by vertex as geocover.model.fov.fields_of_view draws it in metres: the apex, then
+  // the arc from its last point back to its first (a disc: its ring alone). s = [apex
+  // lon, lat in 1e-5 degrees, radius in cm, start and sweep in 0.001 degrees (bearings
+  // clockwise from the CRS's north), segments]; j = degrees per metre, linear in the
+  // position: [lon0, lat0, the four of dlon/dx, dlon/dy, dlat/dx, dlat/dy at (lon0,
+  // lat0), then their derivatives along lon, then along lat].
+  function sectorRing(s, j) {
+    var lon = s[0] / 1e5, lat = s[1] / 1e5, r = s[2] / 100, n = s[5];
+    var u = lon - j[0], v = lat - j[1], k = [];
+    for (var i = 0; i < 4; i++) { k.push(j[2 + i] + j[6 + i] * u + j[10 + i] * v); }
+    var start = s[3] / 1000 * Math.PI / 180, sweep = s[4] / 1000;
+    var step = sweep * Math.PI / 180 / n, disc = sweep >= 360, out = [];
+    if (!disc) { out.push([lat, lon]); }
+    for (var a = n; a >= (disc ? 1 : 0); a--) {
+      var b = start + a * step, dx = r * Math.sin(b), dy = r * Math.cos(b);
+      out.push([lat + k[2] * dx + k[3] * dy, lon + k[0] * dx + k[1] * dy]);
+    }
+    return out;
+  }
+  G.sectorRing = sectorRing;
+  G.sectors = function (data, o) {
+    var group = L.featureGroup();
+    var style = L.extend({}, o.style || {}, {pane: o.pane, interactive: false});
+    (data.s || []).forEach(function (s) { group.addLayer(L.polygon(sectorRing(s, data.j), style)); });
+    (data.g || []).forEach(function (g) { group.addLayer(L.polygon(latlngs(g), style)); });
+    register(o, group);
+    return group;
+  };
   // Every overlay is known by its key, with its reader's name and group, for the layer list.
   function register(o, group) {
     if (!o.key) { return; }
