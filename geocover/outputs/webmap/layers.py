@@ -447,8 +447,36 @@ def _degrees_per_metre(x: np.ndarray, y: np.ndarray, crs: Any,
     return lon[0], lat[0], jac
 
 
-def _fov_sectors(preset: str, analysis: Analysis, show: bool,
-                 tr: Translator) -> _DataLayer | Literal[False] | None:
+@dataclasses.dataclass(frozen=True)
+class CameraFrames:
+    """The modelled cameras (:func:`~geocover.pipeline.analysis.modelled_cameras`) in the
+    analysis' metric CRS, each one's longitude and latitude and degrees per metre there
+    (:func:`_degrees_per_metre`): the same for every preset, computed once per map."""
+
+    cameras_m: gpd.GeoDataFrame
+    lon: np.ndarray
+    lat: np.ndarray
+    jac: np.ndarray
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> CameraFrames | None:
+        from geocover.pipeline.analysis import modelled_cameras
+
+        if analysis.cameras is None:
+            return None
+        cameras_m = modelled_cameras(analysis.cameras, analysis.crs)
+        points = cameras_m.geometry.to_numpy()
+        ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
+        ok &= shapely.get_type_id(np.where(ok, points, np.array(None, dtype=object))) == 0
+        x = np.full(len(points), np.nan)
+        y = np.full(len(points), np.nan)
+        x[ok], y[ok] = shapely.get_x(points[ok]), shapely.get_y(points[ok])
+        lon, lat, jac = _degrees_per_metre(x, y, cameras_m.crs)
+        return cls(cameras_m, lon, lat, jac)
+
+
+def _fov_sectors(preset: str, analysis: Analysis, show: bool, tr: Translator,
+                 frames: CameraFrames | None = None) -> _DataLayer | Literal[False] | None:
     """The fields of view of ``preset`` as the model's numbers, each drawn by the page
     (``geocover.sectors``) as :func:`~geocover.model.fov.fields_of_view` draws it: per
     wedge or disc its apex (1e-5°, as every vertex of the page), radius (cm), start and
@@ -459,19 +487,22 @@ def _fov_sectors(preset: str, analysis: Analysis, show: bool,
     by a caller or occluded by buildings, or degrees per metre not linear enough over
     the cameras (further than :data:`SECTOR_TOLERANCE_M` from pyproj at the reach)."""
     from geocover.model.fov import drawn_radius, sectors
-    from geocover.pipeline.analysis import modelled_cameras
 
     figures = analysis.camera_coverage.get(preset)
     if (preset not in analysis.fields.modelled or figures is None or figures.occluded
             or analysis.cameras is None):
         return False
-    cameras_m = modelled_cameras(analysis.cameras, analysis.crs)
+    frames = frames or CameraFrames.of(analysis)
+    if frames is None:
+        return False
+    cameras_m = frames.cameras_m
     table = sectors(cameras_m, preset)
     if not len(table.camera):
         return None
     one = table.single
     radius = drawn_radius(table.radius[one], table.sweep[one], table.segments[one])
-    lon, lat, jac = _degrees_per_metre(table.x[one], table.y[one], cameras_m.crs)
+    at = table.camera[one]
+    lon, lat, jac = frames.lon[at], frames.lat[at], frames.jac[at]
     # Degrees per metre, linear in the position (least squares), checked at each camera.
     lon_c, lat_c = float(np.mean(lon)), float(np.mean(lat))
     basis = np.column_stack([np.ones(len(lon)), lon - lon_c, lat - lat_c])
@@ -497,11 +528,13 @@ def _fov_sectors(preset: str, analysis: Analysis, show: bool,
 
 
 def fov_layer(preset: str, analysis: Analysis, show: bool = False,
-              tr: Translator | None = None) -> _DataLayer | None:
+              tr: Translator | None = None, *,
+              frames: CameraFrames | None = None) -> _DataLayer | None:
     """The map's layer of the fields of view of ``preset``: drawn by the page from the
-    model's numbers where it can (:func:`_fov_sectors`), else as polygons."""
+    model's numbers where it can (:func:`_fov_sectors`; ``frames``: the cameras' once for
+    every preset), else as polygons."""
     tr = _tr(tr)
-    layer = _fov_sectors(preset, analysis, show, tr)
+    layer = _fov_sectors(preset, analysis, show, tr, frames)
     if isinstance(layer, _DataLayer) or layer is None:
         return layer
     return _fov_layer(preset, analysis.fields[preset], show, tr)
