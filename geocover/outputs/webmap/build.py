@@ -173,8 +173,11 @@ def build_map(
         return _camera_layers(analysis.cameras, cluster_threshold, tr)
 
     from geocover.model.threads import in_threads
+    from geocover.outputs.webmap.reader import add_reader_tools, reader_data
 
-    camera_layers, *layers = in_threads([cameras, *map(preset_layers, chosen)])
+    # The readers' tools' data (Python, row by row) too, beside the presets' numpy and GEOS.
+    camera_layers, *layers, tools = in_threads(
+        [cameras, *map(preset_layers, chosen), lambda: reader_data(analysis, propose=propose)])
     cluster = any(layer.settings.get("cluster") for layer in camera_layers)
     fmap = GeocoverMap(
         location=[round(centroid.y, 5), round(centroid.x, 5)],
@@ -242,9 +245,7 @@ def build_map(
         analysis, statuses=statuses, classes=classes, clustered=cluster, fov=shown,
         cover=bool(covers), neighbours=neighbours is not None, compliance=compliance),
         "gc-legend-panel", tr.gettext("Legend")))
-    from geocover.outputs.webmap.reader import add_reader_tools
-
-    add_reader_tools(fmap, analysis, propose=propose)
+    add_reader_tools(fmap, analysis, propose=propose, data=tools)
     if propose:
         from geocover.outputs.webmap.propose import add_propose_mode
 

@@ -308,14 +308,18 @@ class _ReaderTools(MacroElement):
         )
 
 
-def add_reader_tools(fmap: folium.Map, analysis: Analysis, *, propose: bool = True) -> folium.Map:
+def add_reader_tools(fmap: folium.Map, analysis: Analysis, *, propose: bool = True,
+                     data: dict[str, Any] | None = None) -> folium.Map:
     """Add the readers' tools to a map built by
     :func:`geocover.outputs.webmap.build.build_map` (after its layers, so that the
     script finds them) and return it. ``reader.js`` and ``reader.css`` are inlined with
-    the map's own script (``GeocoverMap.extra_static``)."""
+    the map's own script (``GeocoverMap.extra_static``). ``data``: :func:`reader_data` of
+    the analysis when already computed."""
     if not isinstance(fmap, GeocoverMap):
         raise TypeError("the readers' tools go on a map of build_map (a GeocoverMap)")
     extra = fmap.extra_static
     fmap.extra_static = extra + tuple(n for n in ("reader.css", "reader.js") if n not in extra)
-    fmap.add_child(_ReaderTools(reader_data(analysis, propose=propose)), name="geocover_reader")
+    if data is None:
+        data = reader_data(analysis, propose=propose)
+    fmap.add_child(_ReaderTools(data), name="geocover_reader")
     return fmap
