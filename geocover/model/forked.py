@@ -1,11 +1,19 @@
-"""Running the coverage engine's tiles in forked processes instead of threads.
+"""Work in forked processes instead of threads.
 
-Opt-in (``GEOCOVER_POOL=processes``, Linux): measured on the shared 2-core machine under
-load, two forked processes were not faster than two threads (see benchmarks/workers.py
-and the note on issue 15), so threads stay the default.
+The coverage engine's tiles, opt-in (``GEOCOVER_POOL=processes``, Linux): measured on the
+shared 2-core machine under load, two forked processes were not faster than two threads
+(see benchmarks/workers.py and the note on issue 15), so threads stay the default there.
+:func:`in_child` runs one pure-Python call beside threads that wait on GEOS: the map's
+camera rows and readers' data (0.3 s of Python that queued with the presets' layers for
+one GIL).
 """
 
 from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import shapely
@@ -59,3 +67,53 @@ def in_processes(leaf, order: np.ndarray, workers: int) -> list:
     if errors:
         raise RuntimeError("union worker process failed: " + "; ".join(errors))
     return pieces
+
+
+class Child:
+    """A call computed in a forked copy of this process (:func:`in_child`)."""
+
+    def __init__(self, proc: Any, conn: Any) -> None:
+        self._proc, self._conn = proc, conn
+
+    def result(self) -> Any:
+        """The call's result (picklable), once the child sent it; RuntimeError if it
+        failed."""
+        try:
+            status, payload = self._conn.recv()
+        except EOFError:
+            status, payload = "error", "the child process ended without an answer"
+        finally:
+            self._conn.close()
+            self._proc.join()
+        if status != "ok":
+            raise RuntimeError(f"child process failed: {payload}")
+        return payload
+
+
+def _child(fn: Callable[[], Any], conn: Any) -> None:
+    """In a forked process: ``fn()`` sent back."""
+    try:
+        conn.send(("ok", fn()))
+    except BaseException as exc:  # pragma: no cover - reported to the parent
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def in_child(fn: Callable[[], Any]) -> Child | None:
+    """Start ``fn()`` in a forked copy of this process, which inherits every input (copy
+    on write, nothing pickled on the way in) and has a GIL of its own: for pure Python
+    work beside threads that wait on GEOS and numpy (the map's camera rows beside its
+    presets' layers: with threads they queued for one GIL). Only where forking is safe:
+    Linux, and no other thread running (a notebook's kernel has some: then None, and
+    the caller computes ``fn()`` itself, as it does where fork is not available)."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return None
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(fn, send), daemon=True)
+    proc.start()
+    send.close()
+    return Child(proc, recv)

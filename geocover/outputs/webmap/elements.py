@@ -143,6 +143,17 @@ class _DataLayer(Layer):
         self.data_js = data if isinstance(data, JsonText) else js_json(data)
         self.options_js = js_json({**options, "label": name, "group": group})
 
+    def spec(self) -> tuple[str, str, dict[str, Any], str, bool, str]:
+        """What the layer is made of, as plain values (to pass between processes)."""
+        return (self.factory, str(self.data_js), self.settings, self.label, self.show,
+                self.group)
+
+    @classmethod
+    def from_spec(cls, spec: tuple[str, str, dict[str, Any], str, bool, str]) -> _DataLayer:
+        """The layer of :meth:`spec`."""
+        factory, data_js, settings, label, show, group = spec
+        return cls(factory, JsonText(data_js), settings, name=label, show=show, group=group)
+
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as above
         script = page_of(self).script
         name = self.get_name()

@@ -27,7 +27,13 @@ from branca.element import MacroElement
 
 from geocover.i18n import N_
 from geocover.outputs.escape import js_json
-from geocover.outputs.webmap.elements import GeocoverMap, RawHtml, page_of, parent_name
+from geocover.outputs.webmap.elements import (
+    GeocoverMap,
+    JsonText,
+    RawHtml,
+    page_of,
+    parent_name,
+)
 from geocover.outputs.webmap.encode import (
     _blank,
     _preset_label,
@@ -296,10 +302,10 @@ def reader_data(analysis: Analysis, *, propose: bool = True) -> dict[str, Any]:
 class _ReaderTools(MacroElement):
     """``geocover.reader(<the map>, <data>)`` in the page's script, as raw text."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any] | JsonText) -> None:
         super().__init__()
         self._name = "GeocoverReader"
-        self.data_js = js_json(data)
+        self.data_js = data if isinstance(data, JsonText) else js_json(data)
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca says -> str
         page_of(self).script.add_child(
@@ -309,12 +315,12 @@ class _ReaderTools(MacroElement):
 
 
 def add_reader_tools(fmap: folium.Map, analysis: Analysis, *, propose: bool = True,
-                     data: dict[str, Any] | None = None) -> folium.Map:
+                     data: dict[str, Any] | JsonText | None = None) -> folium.Map:
     """Add the readers' tools to a map built by
     :func:`geocover.outputs.webmap.build.build_map` (after its layers, so that the
     script finds them) and return it. ``reader.js`` and ``reader.css`` are inlined with
     the map's own script (``GeocoverMap.extra_static``). ``data``: :func:`reader_data` of
-    the analysis when already computed."""
+    the analysis when already computed (or its :func:`~geocover.outputs.escape.js_json`)."""
     if not isinstance(fmap, GeocoverMap):
         raise TypeError("the readers' tools go on a map of build_map (a GeocoverMap)")
     extra = fmap.extra_static
