@@ -1,7 +1,8 @@
-"""Size and load time of the HTML map: Paris, 1,389 camera sites with their fields of view.
+"""Size and load time of the HTML map: Paris, 3,748 cameras with their fields of view.
 
 Real data, read in place from the offline bundle (``$GEOCOVER_BUNDLE`` or
-``../shared/data``): the Paris boundary and the police plan's 1,389 sites (c. 2013).
+``../shared/data``): the Paris boundary, the police plan's 1,389 sites (c. 2013) and the
+OSM extract's cameras.
 For each preset selection the map is built (timed), written, and loaded in Debian's
 chromium with the network shut (tests/browser.py); the load time is from navigation
 to ``window.geocover.ready`` (the page's script has built every layer), measured by the
