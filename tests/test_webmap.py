@@ -306,7 +306,7 @@ def _decode(rings):
 
 def _sector_points(s, j):
     """The vertices the page draws for sector ``s`` (map.js sectorRing), written again
-    from the formula of webmap.layers._fov_sectors."""
+    from the formula of webmap.fields._fov_sectors."""
     lon, lat, r, n = s[0] / 1e5, s[1] / 1e5, s[2] / 100, s[5]
     u, v = lon - j[0], lat - j[1]
     k = [j[2 + i] + j[6 + i] * u + j[10 + i] * v for i in range(4)]
@@ -434,7 +434,7 @@ def test_a_camera_with_several_directions_comes_as_its_polygon(bundle, tmp_path)
     union of two wedges) comes as a polygon beside the sectors of the others, and each
     kind is drawn where the model's polygon is."""
     from geocover.model.fov import sectors
-    from geocover.outputs.webmap.layers import fov_layer
+    from geocover.outputs.webmap.fields import fov_layer
     from geocover.pipeline.analysis import modelled_cameras
 
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 49.1193]},

@@ -19,14 +19,13 @@ from geocover.outputs.escape import html_text, js_json
 from geocover.outputs.webmap.banner import banner_html
 from geocover.outputs.webmap.elements import GeocoverMap, JsonText, _Call, _DataLayer, page_of
 from geocover.outputs.webmap.encode import _bounds, _to_storage
+from geocover.outputs.webmap.fields import CameraFrames, fov_layer
 from geocover.outputs.webmap.layers import (
-    CameraFrames,
     _camera_layers,
     _commune_layer,
     _cover_layer,
     _neighbours_layer,
     _perimeter_layer,
-    fov_layer,
     nearby_neighbours,
 )
 from geocover.outputs.webmap.panels import _about_html, _claims_html, _legend_html
