@@ -139,13 +139,12 @@ def test_plain_geojson_reads_as_gdal_does(bundle, tmp_path):
     other CRS is left to GDAL, which reprojects it."""
     import shapely
 
-    from geocover.io.tables import read_vector
-    from geocover.sources.communes import _plain_geojson
+    from geocover.io.tables import read_plain_polygons, read_vector
 
     files = sorted((bundle / "communes").glob("*.geojson"))
     assert len(files) >= 5
     for path in files:
-        plain, gdal = _plain_geojson(path), read_vector(path, expect="polygon")
+        plain, gdal = read_plain_polygons(path), read_vector(path, expect="polygon")
         assert plain is not None, path.name
         assert list(plain.columns) == list(gdal.columns)
         assert plain.dtypes.to_dict() == gdal.dtypes.to_dict()
@@ -155,7 +154,7 @@ def test_plain_geojson_reads_as_gdal_does(bundle, tmp_path):
     paris = from_file(next(p for p in files if "75056" in p.name))
     lambert = tmp_path / "paris-2154.geojson"
     paris[["code", "name", "geometry"]].to_crs("EPSG:2154").to_file(lambert, driver="GeoJSON")
-    assert _plain_geojson(lambert) is None  # named CRS: GDAL's
+    assert read_plain_polygons(lambert) is None  # named CRS: GDAL's
     again = from_file(lambert)
     assert again.crs == paris.crs and again.loc[0, "code"] == "75056"
     assert abs(again.geometry.iloc[0].area - paris.geometry.iloc[0].area) < 1e-9

@@ -19,7 +19,7 @@ import shapely.errors
 from geocover import settings
 from geocover.errors import DataError, SourceError, UsageError
 from geocover.io.guard import read_input_bytes
-from geocover.io.tables import GEOJSON_SUFFIXES, read_geojson, read_vector
+from geocover.io.tables import read_plain_polygons, read_vector
 from geocover.schema.provenance import SourceRecord
 from geocover.schema.text import display_path
 from geocover.sources.checks import check_commune_feature, check_departement_collection
@@ -110,7 +110,7 @@ def from_file(path: str | Path, code: str | None = None) -> gpd.GeoDataFrame:
     (or ``insee``, ``INSEE_COM``) property matches.
     """
     path = Path(path)
-    frame = _plain_geojson(path)
+    frame = read_plain_polygons(path)
     if frame is None:
         frame = read_vector(path, expect="polygon")
     if frame.crs is None:
@@ -139,53 +139,6 @@ def from_file(path: str | Path, code: str | None = None) -> gpd.GeoDataFrame:
     found_code = str(row[code_col]) if code_col else (code or "")
     name = str(row[name_col]) if name_col else found_code
     return _frame(found_code, name, geometry, f"file:{display_path(path)}", _file_date(path))
-
-
-#: Largest GeoJSON read without GDAL by :func:`_plain_geojson`.
-_PLAIN_GEOJSON_MAX_BYTES = 4 * 2**20
-
-
-def _plain_geojson(path: Path) -> gpd.GeoDataFrame | None:
-    """A small GeoJSON FeatureCollection of Polygons and MultiPolygons in WGS 84 (no
-    ``crs`` member, or one naming WGS 84), read with ``json`` and shapely, as GDAL would
-    read it: loading GDAL for the 2 kB boundary of Paris cost 45 ms of every command.
-    None for any other file (another CRS, other geometries, a feature or a property that
-    is not plain), which GDAL then reads, and says what is wrong with it."""
-    if path.suffix.lower() not in GEOJSON_SUFFIXES:
-        return None
-    try:
-        if not 0 < path.stat().st_size <= _PLAIN_GEOJSON_MAX_BYTES:
-            return None
-        collection = read_geojson(read_input_bytes(path).decode("utf-8"), path)
-    except (OSError, DataError, UnicodeDecodeError):
-        return None
-    named = collection.data.get("crs")
-    if named is not None and not (isinstance(named, dict) and collection.crs is None
-                                  and (named.get("properties") or {}).get("name")):
-        return None  # a CRS other than WGS 84 (or said in a way only GDAL reads)
-    if collection.overpass or not collection.features:
-        return None
-    rows, geometries = [], []
-    for feature in collection.features:
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        if (not isinstance(geometry, dict)
-                or geometry.get("type") not in ("Polygon", "MultiPolygon")
-                or not isinstance(props, dict)
-                or not all(v is None or isinstance(v, (str, int, float, bool))
-                           for v in props.values())):
-            return None
-        rows.append(props)
-        geometries.append(json.dumps(geometry))
-    try:
-        shapes = shapely.from_geojson(geometries)
-    except (shapely.errors.ShapelyError, ValueError):
-        return None
-    frame = gpd.GeoDataFrame(rows, geometry=shapes, crs=settings.STORAGE_CRS)
-    from geocover.io.coords import check_coordinates
-
-    check_coordinates(frame, path, declared=False)  # (read_vector's own check)
-    return frame
 
 
 def bundle_path(bundle: str | Path, code: str) -> Path | None:
@@ -523,7 +476,7 @@ def neighbours_from_bundle(bundle: str | Path,
     if dep_path.is_file():
         frames.append(_communes_near(dep_path, around.bounds))
     for path in sorted((bundle / "communes").glob("*-neighbours-*.geojson")):
-        plain = _plain_geojson(path)  # (GDAL only for a file json cannot read as it would)
+        plain = read_plain_polygons(path)  # (GDAL only for a file json cannot read as GDAL would)
         frame = plain if plain is not None else read_vector(path, expect="polygon")
         frame = frame.to_crs(settings.STORAGE_CRS).rename(columns={"nom": "name"})
         if "code" in frame and "name" in frame:
