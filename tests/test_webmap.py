@@ -463,3 +463,26 @@ def test_a_camera_with_several_directions_comes_as_its_polygon(bundle, tmp_path)
     fixed = int(table.camera[table.single & table.apex][0])  # the camera looking one way
     two, one = (analysis.fields.metric("sunders").iloc[i].area for i in (int(multi), fixed))
     assert abs(two - 2 * one) <= 1e-9 * two  # two wedges that meet only at the apex
+
+
+def test_the_camera_rows_are_the_same_built_in_a_child_or_here(paris):
+    """build_map builds the camera rows and the readers' data in a forked process when it
+    may (no other thread running), else itself: the same page either way."""
+    import threading
+
+    def page() -> str:
+        html = render_map(paris, tiles="none", presets=["sunders"])
+        return re.sub(r"_[0-9a-f]{32}", "_ID", html)
+
+    assert threading.active_count() == 1  # so the first page's rows come from a child
+    forked = page()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # a thread running: no fork
+    other.start()
+    try:
+        here = page()
+    finally:
+        stop.set()
+        other.join()
+    assert "geocover.cameras(" in forked and "geocover.reader(" in forked
+    assert forked == here

@@ -89,6 +89,12 @@ class Child:
             raise RuntimeError(f"child process failed: {payload}")
         return payload
 
+    def cancel(self) -> None:
+        """Stop the child (its result is no longer wanted)."""
+        self._proc.terminate()
+        self._conn.close()
+        self._proc.join()
+
 
 def _child(fn: Callable[[], Any], conn: Any) -> None:
     """In a forked process: ``fn()`` sent back."""

@@ -155,11 +155,10 @@ def build_map(
     centroid = commune.geometry.iloc[0].representative_point()
     tr = analysis.tr
 
-    # The camera layers (Python, row by row) beside each preset's two layers
-    # (reprojecting, dissolving and encoding: mostly numpy, shapely and pyproj, which
-    # release the GIL): on both cores, 1.2 s → 0.8 s for the six presets of Paris.
-    # (the fields in degrees are not needed: the page draws the model's numbers, from the
-    # cameras' positions and degrees per metre, the same for every preset)
+    # Each preset's two layers (dissolving, reprojecting and encoding the area seen: mostly
+    # numpy, shapely and pyproj, which release the GIL) on the worker threads. The fields
+    # in degrees are not needed: the page draws the model's numbers, from the cameras'
+    # positions and degrees per metre, the same for every preset.
     frames = CameraFrames.of(analysis) if chosen else None
 
     def preset_layers(p: str) -> Callable[[], tuple[Any, Any]]:
@@ -188,8 +187,15 @@ def build_map(
         specs, tools = rows()
         layers = in_threads([*map(preset_layers, chosen)])
     else:
-        layers = in_threads([*map(preset_layers, chosen)])
-        specs, tools = child.result()
+        try:
+            layers = in_threads([*map(preset_layers, chosen)])
+        except BaseException:
+            child.cancel()
+            raise
+        try:
+            specs, tools = child.result()
+        except RuntimeError:  # the child failed: again here, where its error shows whole
+            specs, tools = rows()
     camera_layers = [_DataLayer.from_spec(spec) for spec in specs]
     cluster = any(layer.settings.get("cluster") for layer in camera_layers)
     fmap = GeocoverMap(
