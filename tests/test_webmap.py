@@ -486,3 +486,20 @@ def test_the_camera_rows_are_the_same_built_in_a_child_or_here(paris):
         other.join()
     assert "geocover.cameras(" in forked and "geocover.reader(" in forked
     assert forked == here
+
+
+def test_only_cameras_looking_several_ways(bundle, tmp_path):
+    """No single wedge or disc at all: the layer holds only polygons (and no warning)."""
+    from geocover.outputs.webmap.fields import fov_layer
+
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [6.1777, 49.1193]},
+               "properties": {"man_made": "surveillance", "surveillance": "public",
+                              "camera:type": "fixed", "camera:direction": "0;180"}}
+    path = tmp_path / "synthetic-camera.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}),
+                    encoding="utf-8")
+    analysis = analyse("metz", bundle=bundle, cameras=[path], presets=["sunders"], lang="en")
+    layer = fov_layer("sunders", analysis)
+    assert layer is not None and layer.factory == "sectors"
+    data = json.loads(layer.data_js)
+    assert data["s"] == [] and len(data["g"]) == 1
