@@ -1,48 +1,59 @@
-"""model.forked.in_child: one call in a forked copy of the process (the map's camera rows)."""
+"""model.forked.in_child: one call in a forked copy of the process (the map's camera rows).
+
+Each scenario runs in a fresh interpreter: in_child forks only where no other thread runs,
+and the test process may have some left by other tests (HTTP servers, the browser)."""
 
 from __future__ import annotations
 
+import json
 import os
-import threading
-import time
+import subprocess
+import sys
 
-import pytest
+from tests.conftest import ROOT
 
+_SCENARIOS = r"""
+import json, os, threading, time
 from geocover.model.forked import in_child
 
+out = {}
+parent = os.getpid()
+child = in_child(lambda: (os.getpid(), sum(range(1000))))
+pid, total = child.result()
+out["own_process"] = pid != parent and total == 499500
 
-def test_the_child_computes_in_its_own_process_and_sends_the_result():
-    parent = os.getpid()
-    child = in_child(lambda: (os.getpid(), sum(range(1000))))
-    assert child is not None
-    pid, total = child.result()
-    assert pid != parent and total == 499500
+child = in_child(lambda: 1 / 0)
+try:
+    child.result()
+    out["failure"] = "no error"
+except RuntimeError as exc:
+    out["failure"] = str(exc)
+
+stop = threading.Event()
+other = threading.Thread(target=stop.wait)
+other.start()
+out["with_a_thread"] = in_child(lambda: 1) is None
+stop.set()
+other.join()
+out["after_it"] = in_child(lambda: 2).result()
+
+child = in_child(lambda: time.sleep(60))
+t0 = time.perf_counter()
+child.cancel()
+out["cancel_s"] = time.perf_counter() - t0
+out["cancelled_alive"] = child._proc.is_alive()
+print(json.dumps(out))
+"""
 
 
-def test_a_failing_child_says_why():
-    child = in_child(lambda: 1 / 0)
-    assert child is not None
-    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-        child.result()
-
-
-def test_no_fork_while_another_thread_runs():
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert in_child(lambda: 1) is None  # the caller computes it itself
-    finally:
-        stop.set()
-        other.join()
-    child = in_child(lambda: 2)
-    assert child is not None and child.result() == 2
-
-
-def test_a_cancelled_child_is_stopped():
-    child = in_child(lambda: time.sleep(60))
-    assert child is not None
-    t0 = time.perf_counter()
-    child.cancel()
-    assert time.perf_counter() - t0 < 10
-    assert not child._proc.is_alive()
+def test_in_child_in_a_fresh_process():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-c", _SCENARIOS], capture_output=True, text=True,
+                         env=env, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["own_process"] is True  # computed in another process, the result sent back
+    assert "ZeroDivisionError" in out["failure"]  # a failing child says why
+    assert out["with_a_thread"] is True  # no fork while another thread runs
+    assert out["after_it"] == 2
+    assert out["cancel_s"] < 10 and out["cancelled_alive"] is False

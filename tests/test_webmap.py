@@ -465,27 +465,47 @@ def test_a_camera_with_several_directions_comes_as_its_polygon(bundle, tmp_path)
     assert abs(two - 2 * one) <= 1e-9 * two  # two wedges that meet only at the apex
 
 
-def test_the_camera_rows_are_the_same_built_in_a_child_or_here(paris):
+_CHILD_OR_HERE = r"""
+import json, re, sys, threading
+from geocover.outputs.webmap.build import render_map
+from geocover.pipeline.analysis import analyse
+
+analysis = analyse(insee="75056", bundle=sys.argv[1], lists=["paris-pvpp2013"], osm=False,
+                   presets=["sunders"], lang="en")
+
+def page():
+    return re.sub(r"_[0-9a-f]{32}", "_ID", render_map(analysis, tiles="none"))
+
+alone = threading.active_count() == 1
+forked = page()
+stop = threading.Event()
+other = threading.Thread(target=stop.wait)  # a thread running: no fork
+other.start()
+here = page()
+stop.set()
+other.join()
+print(json.dumps({"alone": alone, "same": forked == here,
+                  "rows": "geocover.cameras(" in forked and "geocover.reader(" in forked}))
+"""
+
+
+def test_the_camera_rows_are_the_same_built_in_a_child_or_here(bundle):
     """build_map builds the camera rows and the readers' data in a forked process when it
-    may (no other thread running), else itself: the same page either way."""
-    import threading
+    may (no other thread running), else itself: the same page either way (in a fresh
+    interpreter, which has no other thread)."""
+    import os
+    import subprocess
+    import sys
 
-    def page() -> str:
-        html = render_map(paris, tiles="none", presets=["sunders"])
-        return re.sub(r"_[0-9a-f]{32}", "_ID", html)
+    from tests.conftest import ROOT
 
-    assert threading.active_count() == 1  # so the first page's rows come from a child
-    forked = page()
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)  # a thread running: no fork
-    other.start()
-    try:
-        here = page()
-    finally:
-        stop.set()
-        other.join()
-    assert "geocover.cameras(" in forked and "geocover.reader(" in forked
-    assert forked == here
+    run = subprocess.run([sys.executable, "-c", _CHILD_OR_HERE, str(bundle)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT),
+                              "GEOCOVER_COVERAGE_CACHE": "off"})
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out == {"alone": True, "same": True, "rows": True}
 
 
 def test_only_cameras_looking_several_ways(bundle, tmp_path):
