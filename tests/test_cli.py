@@ -461,6 +461,24 @@ def test_report_loads_no_map_figure_contribution_nor_engine_code(bundle, tmp_pat
         assert software["GDAL"] == software["pyogrio"] == GDAL_UNUSED
 
 
+def test_a_geocover_process_collects_garbage_less_often():
+    """The console script raises the collector's first threshold (a run's objects live to
+    its end); importing geocover, as a notebook does, leaves Python's defaults."""
+    import subprocess
+    import sys
+
+    probe = ("import atexit, gc, importlib; m = importlib.import_module('geocover.cli.main'); "
+             "print(gc.get_threshold()[0], flush=True); "
+             "atexit.register(lambda: print(gc.get_threshold()[0], flush=True)); "
+             "m.run(['--version'])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    from geocover.cli.main import GC_THRESHOLD
+
+    numbers = [line for line in out.stdout.split() if line.isdigit()]
+    assert numbers == ["700", str(GC_THRESHOLD)], out.stdout + out.stderr
+
+
 def test_the_process_exits_without_teardown_and_loses_nothing(bundle, tmp_path):
     """``python -m geocover`` ends with os._exit after the exit handlers (no teardown of
     the interpreter): the report piped on stdout arrives whole, the same as with the

@@ -65,6 +65,47 @@ def test_dissolved_coverage_is_the_union_of_its_pieces_computed_once():
     assert shapely.symmetric_difference(got, plain).area <= 1e-9 * plain.area
 
 
+def test_one_worker_per_preset_gives_the_same_coverage(monkeypatch):
+    """``workers=1`` (presets side by side, one thread each) computes what the default
+    pool computes, and the analysis passes it only when presets share the cores."""
+    rng = np.random.default_rng(5)
+    pts = list(zip(X0 + rng.uniform(0, 3000, 600), Y0 + rng.uniform(0, 3000, 600), strict=False))
+    cams = synthetic_cameras(pts)
+    commune = l93_box(0, 0, 2.5, 2.5)
+    pooled, fields = camera_coverage(cams, commune, "sunders", workers=4)
+    alone, fields_1 = camera_coverage(cams, commune, "sunders", workers=1)
+    plain = shapely.intersection(shapely.union_all(fields.to_numpy()), commune).area
+    assert alone.area_km2 == pytest.approx(pooled.area_km2, rel=1e-12)
+    assert alone.area_km2 * 1e6 == pytest.approx(plain, rel=1e-12)
+    assert list(shapely.to_wkb(fields_1.to_numpy())) == list(shapely.to_wkb(fields.to_numpy()))
+
+    from geocover.model import coverage as coverage_module
+    from geocover.pipeline import analysis as analysis_module
+
+    seen: list[int | None] = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("workers"))
+        return coverage_module.camera_coverage(*args, **kwargs)
+
+    monkeypatch.setattr(analysis_module, "camera_coverage", spy)
+    monkeypatch.setenv("GEOCOVER_WORKERS", "2")
+    monkeypatch.setenv("GEOCOVER_COVERAGE_CACHE", "off")
+    frame = gpd.GeoDataFrame({"code": ["00000"]}, geometry=[commune], crs=2154)
+    from geocover.schema.perimeters import PerimeterSet, empty_perimeters
+    from geocover.sources.layers import CameraLayers
+
+    none = PerimeterSet(empty_perimeters(), None)
+
+    layers = CameraLayers(cameras=cams.to_crs(4326))
+    analysis_module._coverage(frame, none, layers, "EPSG:2154",
+                              ("sunders", "panopticity-recognition"))
+    assert seen == [1, 1]  # two presets on two threads: one worker each
+    seen.clear()
+    analysis_module._coverage(frame, none, layers, "EPSG:2154", ("sunders",))
+    assert seen == [None]  # one preset: the engine's own pool
+
+
 def test_wedge_area_and_clipping_at_the_commune_edge():
     # A fixed camera on the commune's west edge looking west sees nothing inside it;
     # looking east it sees the whole wedge.

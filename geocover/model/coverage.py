@@ -189,11 +189,13 @@ def camera_coverage(
     buildings_m: gpd.GeoDataFrame | None = None,
     highways_m: gpd.GeoDataFrame | None = None,
     perimeters_m: BaseGeometry | None = None,
+    workers: int | None = None,
 ) -> tuple[CameraCoverage, gpd.GeoSeries]:
     """Coverage of ``cameras_m`` (metric CRS) under ``preset``, inside ``commune_m``.
 
     Returns the figures and each camera's field of view (occluded when buildings are
-    given), in the cameras' CRS.
+    given), in the cameras' CRS. ``workers``: the union engine's threads (default: one
+    per core; 1 where the caller already runs several presets side by side).
     """
     from geocover.model import fov
     from geocover.model.pieces import UnionPieces
@@ -203,7 +205,7 @@ def camera_coverage(
     if len(fields):
         from geocover.model.union import union_pieces_within
 
-        pieces = union_pieces_within(fields.to_numpy(), commune_m)
+        pieces = union_pieces_within(fields.to_numpy(), commune_m, workers=workers)
     else:
         # No camera, no union: the engine's own answer to nothing, without loading the
         # engine (union, tiling, forked: ~35 kB to compile on a report of Metz).
@@ -214,8 +216,8 @@ def camera_coverage(
         assert buildings_m is not None
         from geocover.model import occlusion  # only with buildings and cameras
 
-        fields = occlusion.visible_fields(fields, cameras_m, buildings_m)
-        pieces = union_pieces_within(fields.to_numpy(), commune_m)
+        fields = occlusion.visible_fields(fields, cameras_m, buildings_m, workers=workers)
+        pieces = union_pieces_within(fields.to_numpy(), commune_m, workers=workers)
     seen, area = pieces.collection(), pieces.area
     commune_area = commune_m.area
     share_perimeters = None

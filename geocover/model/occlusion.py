@@ -195,7 +195,7 @@ def _behind_nearer_edges(owner: np.ndarray, view: np.ndarray, p1: np.ndarray,
 
 def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
                    buildings_metric: gpd.GeoDataFrame | gpd.GeoSeries, *,
-                   engine: str = "auto") -> gpd.GeoSeries:
+                   engine: str = "auto", workers: int | None = None) -> gpd.GeoSeries:
     """Clip each field of view by building footprints and the shadows they cast.
 
     Parameters
@@ -212,6 +212,8 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
         camera off every building whose field of view is star-shaped around it, the
         shadow overlays for the others. ``"overlay"``: the shadow overlays for every
         camera (slower; the same region, to rounding: a cross-check).
+    workers : int, optional
+        Threads for the batches (default: one per core).
 
     Returns
     -------
@@ -260,7 +262,7 @@ def visible_fields(fovs: gpd.GeoSeries, cameras_metric: gpd.GeoDataFrame,
 
         from geocover.model.threads import default_workers
 
-        workers = default_workers()
+        workers = default_workers() if workers is None else max(1, int(workers))
         size = max(256, min(_BATCH, -(-len(fov) // max(1, 2 * workers))))
         batches = [slice(b, b + size) for b in range(0, len(fov), size)]
         if workers > 1 and len(batches) > 1:
