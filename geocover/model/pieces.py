@@ -267,9 +267,10 @@ def _split_inner_holes(parts: np.ndarray):
              & (hb[:, 2] < ob[:, 2]) & (hb[:, 3] < ob[:, 3]))
     hi, hb = hi[inner], hb[inner]
     if len(hi):
-        # Holes whose box holds another piece's box stay.
-        tree = shapely.STRtree(shapely.box(pb[:, 0], pb[:, 1], pb[:, 2], pb[:, 3]))
-        qh, qp = tree.query(shapely.box(hb[:, 0], hb[:, 1], hb[:, 2], hb[:, 3]))
+        # Holes whose box holds another piece's box stay. (A tree of the pieces queried
+        # with the rings: both by their boxes, without building one box per piece.)
+        tree = shapely.STRtree(parts)
+        qh, qp = tree.query(rings[hi])
         q = pb[qp]
         held = ((qp != ridx[hi[qh]]) & (q[:, 0] >= hb[qh, 0]) & (q[:, 1] >= hb[qh, 1])
                 & (q[:, 2] <= hb[qh, 2]) & (q[:, 3] <= hb[qh, 3]))
