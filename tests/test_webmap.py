@@ -470,8 +470,11 @@ import json, re, sys, threading
 from geocover.outputs.webmap.build import render_map
 from geocover.pipeline.analysis import analyse
 
+from geocover.outputs.webmap.build import _share_presets
+
 analysis = analyse(insee="75056", bundle=sys.argv[1], lists=["paris-pvpp2013"], osm=False,
-                   presets=["sunders"], lang="en")
+                   presets=["sunders", "panopticity-recognition", "factsheet-300m"], lang="en")
+here, there = _share_presets(analysis, list(analysis.presets))
 
 def page():
     return re.sub(r"_[0-9a-f]{32}", "_ID", render_map(analysis, tiles="none"))
@@ -481,18 +484,22 @@ forked = page()
 stop = threading.Event()
 other = threading.Thread(target=stop.wait)  # a thread running: no fork
 other.start()
-here = page()
+page_here = page()
 stop.set()
 other.join()
-print(json.dumps({"alone": alone, "same": forked == here,
-                  "rows": "geocover.cameras(" in forked and "geocover.reader(" in forked}))
+print(json.dumps({"alone": alone, "same": forked == page_here,
+                  "rows": "geocover.cameras(" in forked and "geocover.reader(" in forked,
+                  "shared": sorted(here + there) == sorted(analysis.presets)
+                  and len(here) > 0 and len(there) > 0,
+                  "areas": forked.count('"key": "cover:') + forked.count('"key":"cover:')}))
 """
 
 
 def test_the_camera_rows_are_the_same_built_in_a_child_or_here(bundle):
-    """build_map builds the camera rows and the readers' data in a forked process when it
-    may (no other thread running), else itself: the same page either way (in a fresh
-    interpreter, which has no other thread)."""
+    """build_map builds the camera rows, the readers' data and some presets' layers in a
+    forked process when it may (no other thread running), else itself: the same page
+    either way (in a fresh interpreter, which has no other thread), every preset's area
+    seen on it once."""
     import os
     import subprocess
     import sys
@@ -505,7 +512,7 @@ def test_the_camera_rows_are_the_same_built_in_a_child_or_here(bundle):
                               "GEOCOVER_COVERAGE_CACHE": "off"})
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout.strip().splitlines()[-1])
-    assert out == {"alone": True, "same": True, "rows": True}
+    assert out == {"alone": True, "same": True, "rows": True, "shared": True, "areas": 3}
 
 
 def test_only_cameras_looking_several_ways(bundle, tmp_path):

@@ -22,11 +22,12 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
+def in_threads(calls: list[Callable[[], Any]], workers: int | None = None) -> list[Any]:
     """Each of ``calls``' results (functions of no argument), in order, the calls run on
-    :func:`default_workers` threads; in this thread when fewer than two would work. For
-    independent steps that mostly wait on GEOS, PROJ or numpy (GIL released)."""
-    workers = min(default_workers(), len(calls))
+    ``workers`` threads (default :func:`default_workers`); in this thread when fewer than
+    two would work. For independent steps that mostly wait on GEOS, PROJ or numpy (GIL
+    released)."""
+    workers = min(default_workers() if workers is None else workers, len(calls))
     if workers < 2:
         return [call() for call in calls]
     with ThreadPoolExecutor(workers) as pool:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import folium
+import shapely
 from jinja2 import Template
 
 from geocover.errors import UsageError
@@ -103,6 +104,35 @@ def default_map_path(analysis: Analysis, directory: str | Path = DEFAULT_DIRECTO
     return Path(directory) / f"{analysis.city.slug}.html"
 
 
+#: What the map's parts cost, in seconds on the 2-core machine of the benchmarks (only
+#: their ratios matter): a camera's rows and readers' data, a vertex of a preset's area
+#: seen (dissolved, reprojected, encoded), a camera's field of view drawn for one preset.
+_COST_CAMERA_ROWS = 45e-6
+_COST_AREA_VERTEX = 0.5e-6
+_COST_FIELD = 2e-6
+
+
+def _share_presets(analysis: Analysis, chosen: list[str]) -> tuple[list[str], list[str]]:
+    """The presets whose layers this process builds and those a forked process builds
+    beside the camera rows and the readers' data: the costliest first, each to the side
+    with less work so far (their costs estimated from the cameras and each area seen's
+    vertices)."""
+    n = 0 if analysis.cameras is None else len(analysis.cameras)
+    loads = [0.0, _COST_CAMERA_ROWS * n]  # here, there
+    sides: tuple[list[str], list[str]] = ([], [])
+    costs = []
+    for p in chosen:
+        figures = analysis.camera_coverage.get(p)
+        parts = None if figures is None or figures.pieces is None else figures.pieces.parts
+        vertices = 0 if parts is None else int(shapely.get_num_coordinates(parts).sum())
+        costs.append((_COST_AREA_VERTEX * vertices + _COST_FIELD * n, p))
+    for cost, p in sorted(costs, key=lambda c: -c[0]):
+        side = 0 if loads[0] <= loads[1] else 1
+        sides[side].append(p)
+        loads[side] += cost
+    return sides
+
+
 def build_map(
     analysis: Analysis,
     *,
@@ -155,10 +185,10 @@ def build_map(
     centroid = commune.geometry.iloc[0].representative_point()
     tr = analysis.tr
 
-    # Each preset's two layers (dissolving, reprojecting and encoding the area seen: mostly
-    # numpy, shapely and pyproj, which release the GIL) on the worker threads. The fields
-    # in degrees are not needed: the page draws the model's numbers, from the cameras'
-    # positions and degrees per metre, the same for every preset.
+    # Each preset's two layers: dissolving, reprojecting and encoding the area seen (numpy,
+    # shapely and pyproj). The fields in degrees are not needed: the page draws the
+    # model's numbers, from the cameras' positions and degrees per metre, the same for
+    # every preset.
     frames = CameraFrames.of(analysis) if chosen else None
 
     def preset_layers(p: str) -> Callable[[], tuple[Any, Any]]:
@@ -171,31 +201,43 @@ def build_map(
         return _camera_layers(analysis.cameras, cluster_threshold, tr)
 
     from geocover.model.forked import in_child
-    from geocover.model.threads import in_threads
+    from geocover.model.threads import default_workers, in_threads
     from geocover.outputs.webmap.reader import add_reader_tools, reader_data
 
-    def rows() -> tuple[list[tuple[Any, ...]], JsonText]:
-        """The camera layers and the readers' data: Python row by row, as text."""
+    def rows(presets_there: list[str]) -> tuple[list[Any], JsonText, list[Any]]:
+        """The camera layers, the readers' data and the layers of ``presets_there``, as
+        plain values (Python row by row, as text)."""
+        there = [tuple(None if layer is None else layer.spec() for layer in preset_layers(p)())
+                 for p in presets_there]
         return ([layer.spec() for layer in cameras()],
-                JsonText(js_json(reader_data(analysis, propose=propose))))
+                JsonText(js_json(reader_data(analysis, propose=propose))), there)
 
-    # The camera rows and the readers' data are pure Python: in a forked process, which
-    # has a GIL of its own, while this one's threads build the presets' layers (with
-    # threads all queued for one GIL: 0.58 s for 0.66 s of work).
-    child = in_child(rows)
+    # The camera rows and the readers' data are pure Python, and so is much of a preset's
+    # layers: threads would queue for one GIL (0.58 s for 0.66 s of work). So a forked
+    # process, which has a GIL of its own, builds them with the presets that balance its
+    # share (_share_presets), while this one builds the other presets' layers.
+    here, there = _share_presets(analysis, chosen)
+    child = in_child(lambda: rows(there))
+    built: dict[str, tuple[Any, Any]] = {}
     if child is None:
-        specs, tools = rows()
-        layers = in_threads([*map(preset_layers, chosen)])
+        specs, tools, _ = rows([])
+        built = dict(zip(chosen, in_threads([*map(preset_layers, chosen)]), strict=True))
     else:
         try:
-            layers = in_threads([*map(preset_layers, chosen)])
+            built = dict(zip(here, in_threads([*map(preset_layers, here)],
+                                              workers=default_workers() - 1), strict=True))
         except BaseException:
             child.cancel()
             raise
         try:
-            specs, tools = child.result()
+            specs, tools, sent = child.result()
+            for p, pair in zip(there, sent, strict=True):
+                built[p] = tuple(None if spec is None else _DataLayer.from_spec(spec)
+                                 for spec in pair)
         except RuntimeError:  # the child failed: again here, where its error shows whole
-            specs, tools = rows()
+            specs, tools, _ = rows([])
+            built.update(zip(there, in_threads([*map(preset_layers, there)]), strict=True))
+    layers = [built[p] for p in chosen]
     camera_layers = [_DataLayer.from_spec(spec) for spec in specs]
     cluster = any(layer.settings.get("cluster") for layer in camera_layers)
     fmap = GeocoverMap(
