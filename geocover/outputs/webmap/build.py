@@ -231,9 +231,9 @@ def build_map(
             raise
         try:
             specs, tools, sent = child.result()
-            for p, pair in zip(there, sent, strict=True):
-                built[p] = tuple(None if spec is None else _DataLayer.from_spec(spec)
-                                 for spec in pair)
+            for p, (cover, fov) in zip(there, sent, strict=True):
+                built[p] = (None if cover is None else _DataLayer.from_spec(cover),
+                            None if fov is None else _DataLayer.from_spec(fov))
         except RuntimeError:  # the child failed: again here, where its error shows whole
             specs, tools, _ = rows([])
             built.update(zip(there, in_threads([*map(preset_layers, there)]), strict=True))
