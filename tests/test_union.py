@@ -187,6 +187,25 @@ def test_auto_uses_every_plan(rng):
     assert plan(mid) == "groups"
 
 
+def test_on_one_thread_the_groups_plan_gives_way_to_geos_own_cascade(rng, monkeypatch):
+    """Where auto would group (3,000 discs of 50 m: in between), one worker takes the
+    plain union (groups on one thread are a worse cascade), two workers the groups; the
+    same area either way."""
+    clip = _metz_like_clip()
+    mid = shapely.buffer(shapely.points(_random_points(clip, 3000, rng)), 50, quad_segs=16)
+    calls = []
+    real = _union._groups
+    monkeypatch.setattr(_union, "_groups", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    one = union_area_within(mid, clip, workers=1)[1]
+    assert calls == []
+    two = union_area_within(mid, clip, workers=2)[1]
+    assert calls == [2]
+    forced = union_area_within(mid, clip, workers=1, strategy="groups")[1]  # as asked
+    assert calls == [2, 1]
+    assert one == pytest.approx(reference(mid, clip), rel=REL)
+    assert two == pytest.approx(one, rel=1e-12) and forced == pytest.approx(one, rel=1e-12)
+
+
 @pytest.mark.parametrize("plan", PLANS)
 def test_concave_polygons_with_holes(plan, rng):
     clip = _metz_like_clip()

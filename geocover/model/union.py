@@ -24,7 +24,8 @@ area over the clip's area):
     in ``tiles``.
 ``groups`` (in between, where cutting costs more than it saves)
     No cutting: the geometries are grouped by position, each group is unioned
-    on its own thread, and the group unions are merged pairwise.
+    on its own thread, and the group unions are merged pairwise. On one thread,
+    GEOS's cascaded union of them all (``plain``) instead.
 
 Tiles are disjoint, so their areas add up (``math.fsum``) and the union is the
 collection of tile pieces; ``dissolve=True`` merges them into one
@@ -289,6 +290,10 @@ def _compute(polys, clip, workers, strategy, leaf_max, processes=False):
     density = float(shapely.area(polys).sum()) / max(float(clip.area), 1e-300)
     if strategy == "auto":
         strategy = _choose(polys, bounds, clip, density)
+        if strategy == "groups" and workers < 2:
+            # On one thread the groups are only a worse cascade than GEOS's own (the
+            # 6,561 observation fields of Paris: 0.38 s against 0.27 s plain).
+            strategy = "plain"
     if strategy == "plain":
         return polygons_of([shapely.intersection(shapely.union_all(polys), clip)]), None
     pool: ThreadPoolExecutor | str | None
