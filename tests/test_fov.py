@@ -11,6 +11,7 @@ import shapely
 
 from geocover import settings
 from geocover.errors import UsageError
+from geocover.model import fov
 from geocover.model.fov import (
     DEFAULT_PRESETS,
     PRESETS,
@@ -292,3 +293,48 @@ def test_300m_seen_at_one_moment_versus_reach_by_turning():
     assert PRESETS["factsheet-300m"].moment and not PRESETS["factsheet-300m-reach"].moment
     assert "one moment" in PRESETS["factsheet-300m"].label
     assert "reach by turning" in PRESETS["factsheet-300m-reach"].label
+
+
+def test_fields_drawn_from_a_given_table_are_the_same() -> None:
+    """fields_of_view(table=sectors(...)) draws the same polygons, bit for bit, and
+    refuses a table of other cameras."""
+    rng = np.random.default_rng(11)
+    n = 300
+    kinds = rng.choice(["fixed", "dome", "unknown"], n)
+    cams = gpd.GeoDataFrame(
+        {"camera_type": kinds,
+         "directions": [[(float(a), float(a))] if k == "fixed" else []
+                        for k, a in zip(kinds, rng.uniform(0, 360, n), strict=True)],
+         "height_m": rng.uniform(3, 9, n), "tilt_deg": np.nan},
+        geometry=shapely.points(rng.uniform(0, 2000, (n, 2)) + (652_000, 6_862_000)),
+        crs="EPSG:2154")
+    for preset in ("sunders", "factsheet-300m"):
+        table = fov.sectors(cams, preset)
+        own = fov.fields_of_view(cams, preset).to_numpy()
+        given = fov.fields_of_view(cams, preset, table=table).to_numpy()
+        assert list(shapely.to_wkb(given)) == list(shapely.to_wkb(own))
+    with pytest.raises(UsageError, match="not these cameras"):
+        fov.fields_of_view(cams.iloc[:10], "sunders", table=fov.sectors(cams, "sunders"))
+
+
+def test_union_cost_puts_crossing_needles_before_deep_piles() -> None:
+    """The order guess: 3° wedges of 300 m crossing each other cost more than as many
+    300 m discs piled ten deep over the same square (whose outlines are soon buried),
+    and more wedges cost more."""
+    rng = np.random.default_rng(2)
+    n = 2000
+    xy = rng.uniform(0, 3000, (n, 2)) + (652_000, 6_862_000)
+
+    def cams(kind: str, count: int = n) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(
+            {"camera_type": [kind] * count,
+             "directions": [[(float(a), float(a))] if kind == "fixed" else []
+                            for a in rng.uniform(0, 360, count)],
+             "height_m": np.nan, "tilt_deg": np.nan},
+            geometry=shapely.points(xy[:count]), crs="EPSG:2154")
+
+    area = 3000.0 * 3000.0
+    needles = fov.union_cost(fov.sectors(cams("fixed"), "factsheet-300m"), area)
+    piles = fov.union_cost(fov.sectors(cams("dome"), "factsheet-300m-reach"), area)
+    fewer = fov.union_cost(fov.sectors(cams("fixed", 500), "factsheet-300m"), area)
+    assert needles > piles > 0 and needles > fewer > 0

@@ -530,3 +530,20 @@ def test_only_cameras_looking_several_ways(bundle, tmp_path):
     assert layer is not None and layer.factory == "sectors"
     data = json.loads(layer.data_js)
     assert data["s"] == [] and len(data["g"]) == 1
+
+
+def test_the_fov_layer_reuses_the_coverage_sectors(bundle):
+    """Presets computed side by side keep the sectors their fields were drawn from; the
+    map draws the same layer from them as from sectors computed again, and a caller's
+    fields replace them."""
+    from geocover.outputs.webmap.fields import fov_layer
+
+    analysis = analyse(insee="75056", bundle=bundle, lists=["paris-pvpp2013"], osm=False,
+                       presets=["sunders", "factsheet-300m"], lang="en")
+    assert set(analysis.fields.sectors) == {"sunders", "factsheet-300m"}
+    kept = {p: fov_layer(p, analysis).data_js for p in analysis.presets}
+    table = analysis.fields.sectors.pop("sunders")
+    assert fov_layer("sunders", analysis).data_js == kept["sunders"]
+    assert len(table.camera) == len(json.loads(kept["sunders"])["s"]) > 1000
+    analysis.fields["factsheet-300m"] = analysis.fields.metric("factsheet-300m")
+    assert "factsheet-300m" not in analysis.fields.sectors

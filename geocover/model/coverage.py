@@ -190,18 +190,21 @@ def camera_coverage(
     highways_m: gpd.GeoDataFrame | None = None,
     perimeters_m: BaseGeometry | None = None,
     workers: int | None = None,
+    sectors: Any = None,
 ) -> tuple[CameraCoverage, gpd.GeoSeries]:
     """Coverage of ``cameras_m`` (metric CRS) under ``preset``, inside ``commune_m``.
 
     Returns the figures and each camera's field of view (occluded when buildings are
     given), in the cameras' CRS. ``workers``: the union engine's threads (default: one
     per core; 1 where the caller already runs several presets side by side).
+    ``sectors``: :func:`~geocover.model.fov.sectors` of these cameras and preset, when
+    the caller computed it already.
     """
     from geocover.model import fov
     from geocover.model.pieces import UnionPieces
 
     p = fov.get_preset(preset)
-    fields = fov.fields_of_view(cameras_m, p)
+    fields = fov.fields_of_view(cameras_m, p, table=sectors)
     if len(fields):
         from geocover.model.union import union_pieces_within
 

@@ -261,8 +261,22 @@ def sectors(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
     )
 
 
+def union_cost(table: Sectors, clip_area: float) -> float:
+    """A guess at what the union of these fields of view inside an area of ``clip_area``
+    costs, to start the costliest of several first (no result depends on it): their
+    outlines' total length, divided by how many times they cover the area where they
+    pile up (deep piles bury their outlines early: 300 m discs over Paris are cheap,
+    3° wedges crossing each other are not)."""
+    rad = np.radians(table.sweep)
+    disc = ~table.apex
+    perimeter = float(np.sum(np.where(disc, 2 * np.pi * table.radius,
+                                      table.radius * (2 + rad))))
+    area = float(np.sum(table.radius ** 2 * rad / 2))
+    return perimeter / max(1.0, area / clip_area) if clip_area > 0 else perimeter
+
+
 def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
-                   arc_segments: int = 64) -> gpd.GeoSeries:
+                   arc_segments: int = 64, table: Sectors | None = None) -> gpd.GeoSeries:
     """Each camera's field of view under a preset, ignoring obstacles.
 
     Parameters
@@ -278,6 +292,9 @@ def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
         (the arc's radius is scaled); more segments follow the circle more closely
         (the outline strays from it by at most ``r * d² / 12``, ``d`` one segment's
         angle: 0.08 % of the radius at 64).
+    table : Sectors, optional
+        What :func:`sectors` gave for these cameras, this preset and ``arc_segments``,
+        when the caller has it already (it is not computed again).
 
     Returns
     -------
@@ -300,7 +317,11 @@ def fields_of_view(cameras_metric: gpd.GeoDataFrame, preset: str | Preset, *,
     >>> [round(a, 1) for a in fovs.area]
     [609.3, 3848.5]
     """
-    table = sectors(cameras_metric, preset, arc_segments=arc_segments)
+    if table is None:
+        table = sectors(cameras_metric, preset, arc_segments=arc_segments)
+    elif len(table.camera) and int(table.camera.max()) >= len(cameras_metric):
+        raise UsageError("the sectors table is not these cameras' (a row's camera is "
+                         "beyond the layer)")
     n = len(cameras_metric)
     result = np.full(n, shapely.Polygon(), dtype=object)
     if not len(table.camera):

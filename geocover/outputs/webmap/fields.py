@@ -116,7 +116,9 @@ def _fov_sectors(preset: str, analysis: Analysis, show: bool, tr: Translator,
     if frames is None:
         return False
     cameras_m = frames.cameras_m
-    table = sectors(cameras_m, preset)
+    table = analysis.fields.sectors.get(preset)  # (the coverage's own, where it kept it)
+    if table is None or (len(table.camera) and int(table.camera.max()) >= len(cameras_m)):
+        table = sectors(cameras_m, preset)
     if not len(table.camera):
         return None
     one = table.single
