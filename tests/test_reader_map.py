@@ -323,3 +323,15 @@ def test_reader_map_in_a_browser(maps, browser, city, lang, viewport):
         assert traffic.problems() == []
     finally:
         close_page(page)
+
+
+def test_tag_rows_sort_by_key_and_blank_empty_values_whatever_the_cells():
+    """A camera's tags for analysts: by key, blank values as "", the same rows whether
+    every cell is text (the fast way) or not (numbers, None, a non-text key)."""
+    from geocover.outputs.webmap.layers import _tag_rows
+
+    text = {"surveillance": "public", "camera:type": "dome", "note": "  ", "b": "x "}
+    assert _tag_rows(text) == [["b", "x "], ["camera:type", "dome"], ["note", ""],
+                               ["surveillance", "public"]]
+    mixed = {"height": 4.5, "name": None, 7: "seven", "a": "  "}
+    assert _tag_rows(mixed) == [["7", "seven"], ["a", ""], ["height", "4.5"], ["name", ""]]

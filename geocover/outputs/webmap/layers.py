@@ -302,8 +302,7 @@ def _camera_row(
         rows.append([_FIELD["direction"], text])
     height: Any = cam.get("height_m")  # a cell: None, NaN, a number or its text
     if _blank(height):
-        rows.append([_FIELD["height"], _("unknown (the model assumes {height})").format(
-            height=tr.metres(settings.DEFAULT_HEIGHT_M))])
+        rows.append([_FIELD["height"], _assumed_height(tr)])
     else:
         metres = float(height)
         rows.append([_FIELD["height"], tr.metres(metres, 0 if metres.is_integer() else 1)])
@@ -339,9 +338,34 @@ def _camera_row(
         extra.append([_("site: ids"), ", ".join(map(str, ids))])
     tags = cam.get("tags")
     if isinstance(tags, dict):
-        extra += [[str(k), "" if _blank(v) else str(v)]
-                  for k, v in sorted(tags.items(), key=lambda kv: str(kv[0]))]
+        extra += _tag_rows(tags)
     return title, rows, f"gc-t-{camera_type} gc-p-{precision}", extra
+
+
+def _assumed_height(tr: Translator) -> str:
+    """``unknown (the model assumes 5 m)`` in the reader's language (once per language:
+    most cameras of a map say it)."""
+    key = (tr.lang, tr.locale, settings.DEFAULT_HEIGHT_M)
+    text = _ASSUMED_HEIGHT.get(key)
+    if text is None:
+        text = tr.gettext("unknown (the model assumes {height})").format(
+            height=tr.metres(settings.DEFAULT_HEIGHT_M))
+        _ASSUMED_HEIGHT[key] = text
+    return text
+
+
+_ASSUMED_HEIGHT: dict[tuple[str, str, float], str] = {}
+
+
+def _tag_rows(tags: dict[Any, Any]) -> list[list[str]]:
+    """A camera's tags as ``[key, value]`` rows, by key (as text), blank values as "".
+    Keys and values are text for nearly every camera (a source's raw properties): sorted
+    as they are, stripped of nothing; any other cell goes the general way."""
+    items = tags.items()
+    if all(type(k) is str and type(v) is str for k, v in items):
+        return [[k, v if v.strip() else ""] for k, v in sorted(items)]
+    return [[str(k), "" if _blank(v) else str(v)]
+            for k, v in sorted(items, key=lambda kv: str(kv[0]))]
 
 
 def _intern(data: list[list[Any]]) -> list[str]:
