@@ -107,7 +107,7 @@ def default_map_path(analysis: Analysis, directory: str | Path = DEFAULT_DIRECTO
 #: What the map's parts cost, in seconds on the 2-core machine of the benchmarks (only
 #: their ratios matter): a camera's rows and readers' data, a vertex of a preset's area
 #: seen (dissolved, reprojected, encoded), a camera's field of view drawn for one preset.
-_COST_CAMERA_ROWS = 45e-6
+_COST_CAMERA_ROWS = 50e-6
 _COST_AREA_VERTEX = 0.5e-6
 _COST_FIELD = 2e-6
 
