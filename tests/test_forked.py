@@ -37,6 +37,17 @@ stop.set()
 other.join()
 out["after_it"] = in_child(lambda: 2).result()
 
+from geocover.model.forked import when_waiting
+
+done = []
+when_waiting(lambda: done.append("import"))
+when_waiting(lambda: 1 / 0)  # ignored: whoever needs it later raises
+when_waiting(lambda: done.append("second"))
+assert done == []
+out["waited"] = in_child(lambda: time.sleep(0.2) or 3).result()
+out["while_waiting"] = list(done)
+out["once"] = in_child(lambda: 4).result() == 4 and done == ["import", "second"]
+
 child = in_child(lambda: time.sleep(60))
 t0 = time.perf_counter()
 child.cancel()
@@ -56,4 +67,7 @@ def test_in_child_in_a_fresh_process():
     assert "ZeroDivisionError" in out["failure"]  # a failing child says why
     assert out["with_a_thread"] is True  # no fork while another thread runs
     assert out["after_it"] == 2
+    # when_waiting: done at the next wait for a child, in order, once, errors ignored
+    assert out["waited"] == 3 and out["while_waiting"] == ["import", "second"]
+    assert out["once"] is True
     assert out["cancel_s"] < 10 and out["cancelled_alive"] is False

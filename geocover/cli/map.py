@@ -44,16 +44,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.output is not None:
-        from geocover.outputs.webmap.build import report_paths
+    import importlib
 
+    from geocover.model.forked import when_waiting
+    from geocover.outputs.paths import report_paths
+
+    if args.output is not None:
         check_outputs(args, args.output, *report_paths(args.output))
+    # folium (0.1 s to import) only for this command: loaded while the analysis waits for
+    # a forked process (reading the citizen map), else when the map is built.
+    when_waiting(lambda: importlib.import_module("geocover.outputs.webmap.build"))
     analysis = analysis_from_args(args)
-    from geocover.outputs.webmap.build import (  # folium: only for this command
-        default_map_path,
-        report_paths,
-        write_map,
-    )
+    from geocover.outputs.webmap.build import default_map_path, write_map
 
     path = args.output if args.output is not None else default_map_path(analysis)
     if args.output is None:

@@ -10,6 +10,7 @@ one GIL).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable
@@ -69,6 +70,27 @@ def in_processes(leaf, order: np.ndarray, workers: int) -> list:
     return pieces
 
 
+#: Work this process will need later, done the next time it waits for a child
+#: (:func:`when_waiting`).
+_WHILE_WAITING: list[Callable[[], object]] = []
+
+
+def when_waiting(fn: Callable[[], object]) -> None:
+    """Have ``fn()`` done the next time this process would sit waiting for a forked
+    child's result (:meth:`Child.result`): work it needs later anyway, done on a core
+    that would be idle (the map command imports folium while a child reads the citizen
+    map). Done once, where it is done at all; an error is ignored, left to the later
+    use to raise: ``fn`` must be such that whether it ran changes no result."""
+    _WHILE_WAITING.append(fn)
+
+
+def _while_waiting() -> None:
+    while _WHILE_WAITING:
+        fn = _WHILE_WAITING.pop(0)
+        with contextlib.suppress(Exception):  # the later use raises it where it matters
+            fn()
+
+
 class Child:
     """A call computed in a forked copy of this process (:func:`in_child`)."""
 
@@ -77,7 +99,8 @@ class Child:
 
     def result(self) -> Any:
         """The call's result (picklable), once the child sent it; RuntimeError if it
-        failed."""
+        failed. Work left for :func:`when_waiting` is done first."""
+        _while_waiting()
         try:
             status, payload = self._conn.recv()
         except EOFError:

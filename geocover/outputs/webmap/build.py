@@ -17,6 +17,7 @@ from geocover.errors import UsageError
 from geocover.i18n import Translator
 from geocover.io.atomic import replace_atomic
 from geocover.outputs.escape import html_text, js_json
+from geocover.outputs.paths import report_paths
 from geocover.outputs.webmap.banner import banner_html
 from geocover.outputs.webmap.elements import GeocoverMap, JsonText, _Call, _DataLayer, page_of
 from geocover.outputs.webmap.encode import _bounds, _to_storage
@@ -90,13 +91,6 @@ def _select_presets(analysis: Analysis, presets: Iterable[str] | None) -> list[s
             f"no fields of view computed for preset(s) {', '.join(missing)} (computed: {have})"
         )
     return chosen
-
-
-def report_paths(map_path: str | Path) -> tuple[Path, Path]:
-    """Where the report beside a map goes: ``<stem>-report.txt`` and ``<stem>-report.md``."""
-    map_path = Path(map_path)
-    return (map_path.with_name(f"{map_path.stem}-report.txt"),
-            map_path.with_name(f"{map_path.stem}-report.md"))
 
 
 def default_map_path(analysis: Analysis, directory: str | Path = DEFAULT_DIRECTORY) -> Path:
