@@ -144,3 +144,78 @@ def test_osm_extract_with_cameras_only(bundle):
         "cameras only" in n and "no occlusion" in n and "no street share" in n for n in layers.notes
     )
     assert layers.scopes["osm"].vintage == data["osm3s"]["timestamp_osm_base"][:10] == "2025-02-08"
+
+
+_READ_IN_A_CHILD = r"""
+import json, sys, threading
+from pathlib import Path
+import shapely
+from geocover.errors import DataError
+from geocover.sources.city import load_city
+from geocover.sources.layers import load_camera_layers
+
+bundle, work = Path(sys.argv[1]), Path(sys.argv[2])
+boundary = json.loads((bundle / "communes/paris-75056-adminexpress2018.geojson").read_text())
+paris = shapely.from_geojson(json.dumps(boundary["features"][0]["geometry"]))
+city = load_city("paris")
+
+def layers(where):
+    return load_camera_layers(city, bundle=where, area=paris)
+
+def same(a, b):
+    return (a.cameras.to_wkb().equals(b.cameras.to_wkb()) and len(a.cameras) > 6000
+            and (a.sources, a.notes, a.warnings, a.scopes) == (b.sources, b.notes, b.warnings,
+                                                               b.scopes)
+            and [p.__dict__ for p in a.problems] == [p.__dict__ for p in b.problems])
+
+alone = threading.active_count() == 1
+forked = layers(bundle)
+stop = threading.Event()
+other = threading.Thread(target=stop.wait)  # a thread running: no fork, read here
+other.start()
+here = layers(bundle)
+stop.set()
+other.join()
+
+# A bundle whose citizen map has a feature without its id: the error is the file's, whole.
+copy = work / "bundle"  # links to the bundle's files, but the citizen map's
+copy.mkdir()
+for entry in bundle.iterdir():
+    if entry.name != "cameras":
+        (copy / entry.name).symlink_to(entry)
+(copy / "cameras").mkdir()
+for entry in (bundle / "cameras").iterdir():
+    (copy / "cameras" / entry.name).symlink_to(entry)
+bad = copy / "cameras/sous-surveillance-net-2025-06-01.geojson"
+data = json.loads(bad.read_text())
+del data["features"][7]["properties"]["id_camera"]
+bad.unlink()
+bad.write_text(json.dumps(data))
+try:
+    layers(copy)
+    error = "none"
+except DataError as exc:
+    error = str(exc)
+print(json.dumps({"alone": alone, "same": same(forked, here), "error": error}))
+"""
+
+
+def test_the_citizen_map_read_in_a_child_is_the_same(bundle, tmp_path):
+    """load_camera_layers reads the citizen map in a forked process where it may (no
+    other thread running), else itself: the same layers either way (in a fresh
+    interpreter, which has no other thread); a bad file's error comes whole, naming the
+    file and the feature."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    run = subprocess.run([sys.executable, "-c", _READ_IN_A_CHILD, str(bundle), str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["alone"] is True and out["same"] is True
+    assert "sous-surveillance-net-2025-06-01.geojson" in out["error"]
+    assert "id_camera" in out["error"] and "8" in out["error"], out["error"]

@@ -213,12 +213,22 @@ def _load_camera_layers(
                                                      label=f"file {Path(path).name}"))
             out.sources.append(record)
     else:
+        chosen = choose_lists(city, lists)
+        # The citizen map is the largest file (25,000 features of all France, 0.11 s to
+        # read): a forked copy of this process reads it while this one reads the others,
+        # then does what was left for a wait (the map command imports folium).
+        early = None
+        if citizen.KEY in chosen and bundle is not None and (bundle / citizen.PATH).is_file():
+            from geocover.model.forked import in_child
+
+            path = bundle / citizen.PATH
+            early = in_child(lambda: citizen.load_citizen_map(path, area=area))  # type: ignore[arg-type]
         if city.osm:
             _osm(city, bundle, osm_extract, out, frames)
         own = {o.name: o for o in city.own_lists}
-        for name in choose_lists(city, lists):
+        for name in chosen:
             if name == citizen.KEY:
-                _citizen(bundle, area, out, frames)
+                _citizen(bundle, area, out, frames, early)
                 continue
             if name in own:
                 _own_list(city, own[name], bundle, out, frames)
@@ -362,12 +372,23 @@ def _osm_extract(bundle: Path, name: str, *, exact: bool) -> Path | None:
 
 
 def _citizen(bundle: Path | None, area: object | None, out: CameraLayers,
-             frames: list[gpd.GeoDataFrame]) -> None:
+             frames: list[gpd.GeoDataFrame], early: Any = None) -> None:
+    """The citizen map's cameras in ``area``; ``early``: a forked process reading them
+    (:func:`~geocover.model.forked.in_child`), else they are read here (and here again if
+    that process failed: its error then shows whole)."""
     if bundle is None or not (bundle / citizen.PATH).is_file():
         out.warnings.append(f"citizen map {citizen.KEY}: not available (needs the bundle's "
                             f"{citizen.PATH})")
         return
-    frame, counts = citizen.load_citizen_map(bundle / citizen.PATH, area=area)  # type: ignore[arg-type]
+    read = None
+    if early is not None:
+        try:
+            read = early.result()
+        except RuntimeError:
+            read = None
+    if read is None:
+        read = citizen.load_citizen_map(bundle / citizen.PATH, area=area)  # type: ignore[arg-type]
+    frame, counts = read
     frames.append(frame)
     out.scopes[citizen.SCOPE.key] = citizen.SCOPE
     out.sources.append(file_source("cameras", [bundle / citizen.PATH],
