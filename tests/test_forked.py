@@ -47,6 +47,11 @@ assert done == []
 out["waited"] = in_child(lambda: time.sleep(0.2) or 3).result()
 out["while_waiting"] = list(done)
 out["once"] = in_child(lambda: 4).result() == 4 and done == ["import", "second"]
+from geocover.model.forked import do_waiting_work
+
+when_waiting(lambda: done.append("no wait came"))
+do_waiting_work()
+out["without_a_wait"] = done[-1] == "no wait came" and len(done) == 3
 
 child = in_child(lambda: time.sleep(60))
 t0 = time.perf_counter()
@@ -69,5 +74,5 @@ def test_in_child_in_a_fresh_process():
     assert out["after_it"] == 2
     # when_waiting: done at the next wait for a child, in order, once, errors ignored
     assert out["waited"] == 3 and out["while_waiting"] == ["import", "second"]
-    assert out["once"] is True
+    assert out["once"] is True and out["without_a_wait"] is True
     assert out["cancel_s"] < 10 and out["cancelled_alive"] is False

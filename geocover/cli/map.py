@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import importlib
 
-    from geocover.model.forked import when_waiting
+    from geocover.model.forked import do_waiting_work, when_waiting
     from geocover.outputs.paths import report_paths
 
     if args.output is not None:
@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     # a forked process (reading the citizen map), else when the map is built.
     when_waiting(lambda: importlib.import_module("geocover.outputs.webmap.build"))
     analysis = analysis_from_args(args)
+    do_waiting_work()  # (nothing left where it was done while waiting)
     from geocover.outputs.webmap.build import default_map_path, write_map
 
     path = args.output if args.output is not None else default_map_path(analysis)

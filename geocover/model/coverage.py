@@ -9,7 +9,7 @@ areas once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +19,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geocover import settings
 from geocover.model.crs import metric_crs
+
+if TYPE_CHECKING:  # (fov is loaded only where fields of view are drawn)
+    from geocover.model.fov import Sectors
 
 _GEOD = Geod(ellps="WGS84")
 M2_PER_KM2 = 1e6
@@ -190,7 +193,7 @@ def camera_coverage(
     highways_m: gpd.GeoDataFrame | None = None,
     perimeters_m: BaseGeometry | None = None,
     workers: int | None = None,
-    sectors: Any = None,
+    sectors: Sectors | None = None,
 ) -> tuple[CameraCoverage, gpd.GeoSeries]:
     """Coverage of ``cameras_m`` (metric CRS) under ``preset``, inside ``commune_m``.
 

@@ -84,7 +84,9 @@ def when_waiting(fn: Callable[[], object]) -> None:
     _WHILE_WAITING.append(fn)
 
 
-def _while_waiting() -> None:
+def do_waiting_work() -> None:
+    """Do now what :func:`when_waiting` left for a wait (:meth:`Child.result` calls it;
+    a caller whose wait did not come, no child having been forked, calls it too)."""
     while _WHILE_WAITING:
         fn = _WHILE_WAITING.pop(0)
         with contextlib.suppress(Exception):  # the later use raises it where it matters
@@ -100,7 +102,7 @@ class Child:
     def result(self) -> Any:
         """The call's result (picklable), once the child sent it; RuntimeError if it
         failed. Work left for :func:`when_waiting` is done first."""
-        _while_waiting()
+        do_waiting_work()
         try:
             status, payload = self._conn.recv()
         except EOFError:
