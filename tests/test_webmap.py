@@ -532,12 +532,14 @@ def test_only_cameras_looking_several_ways(bundle, tmp_path):
     assert data["s"] == [] and len(data["g"]) == 1
 
 
-def test_the_fov_layer_reuses_the_coverage_sectors(bundle):
-    """Presets computed side by side keep the sectors their fields were drawn from; the
-    map draws the same layer from them as from sectors computed again, and a caller's
-    fields replace them."""
+def test_the_fov_layer_reuses_the_coverage_sectors(bundle, monkeypatch):
+    """The analysis keeps the sectors its fields were drawn from (presets side by side or
+    alone); the map draws the same layer from them as from sectors computed again, and a
+    caller's fields replace them."""
     from geocover.outputs.webmap.fields import fov_layer
 
+    # (a preset read back from the coverage cache is not drawn: the map draws its sectors)
+    monkeypatch.setenv("GEOCOVER_COVERAGE_CACHE", "off")
     analysis = analyse(insee="75056", bundle=bundle, lists=["paris-pvpp2013"], osm=False,
                        presets=["sunders", "factsheet-300m"], lang="en")
     assert set(analysis.fields.sectors) == {"sunders", "factsheet-300m"}
@@ -547,3 +549,6 @@ def test_the_fov_layer_reuses_the_coverage_sectors(bundle):
     assert len(table.camera) == len(json.loads(kept["sunders"])["s"]) > 1000
     analysis.fields["factsheet-300m"] = analysis.fields.metric("factsheet-300m")
     assert "factsheet-300m" not in analysis.fields.sectors
+    alone = analyse(insee="75056", bundle=bundle, lists=["paris-pvpp2013"], osm=False,
+                    presets=["sunders"], lang="en")
+    assert list(alone.fields.sectors) == ["sunders"]  # one preset keeps its sectors too

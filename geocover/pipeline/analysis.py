@@ -398,7 +398,9 @@ def _coverage(
     from geocover.model.threads import default_workers
 
     inner = max(1, default_workers() // len(missing)) if side_by_side else None
-    tables: dict[str, fov.Sectors] = {}
+    # Each preset's wedges and discs, drawn once: for its fields, its place in the order
+    # and the map's sector layers.
+    tables = {name: fov.sectors(cameras_m, name) for name in missing}
 
     def compute(name: str) -> Callable[[], tuple[CameraCoverage, gpd.GeoSeries]]:
         return lambda: camera_coverage(
@@ -413,7 +415,6 @@ def _coverage(
         # last one runs alone: 3° wedges of Paris, 0.2 s on one core of two).
         from geocover.model.threads import in_threads
 
-        tables = {name: fov.sectors(cameras_m, name) for name in missing}
         area = commune_m.area
         order = sorted(missing, key=lambda n: -fov.union_cost(tables[n], area))
         computed = dict(zip(order, in_threads([compute(n) for n in order]), strict=True))
